@@ -1,0 +1,66 @@
+// Command hearth runs the Hearth server and its operator subcommands.
+//
+//	hearth [serve] [--addr 127.0.0.1:8080] [--data ./hearth-data]
+//	hearth facilitator add --email E --name N [--data DIR]   (password on stdin)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "hearth:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `Hearth: the live rooms of online integration circles.
+
+Usage:
+  hearth [serve] [flags]                      run the server (the default)
+  hearth facilitator add --email E --name N   create a facilitator account
+  hearth help                                 show this
+
+Run "hearth serve -h" or "hearth facilitator add -h" for the flags.
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (len(args[0]) > 0 && args[0][0] == '-') {
+		return serveCommand(ctx, args, stderr)
+	}
+	switch args[0] {
+	case "serve":
+		return serveCommand(ctx, args[1:], stderr)
+	case "facilitator":
+		if len(args) < 2 || args[1] != "add" {
+			return fmt.Errorf("unknown command; did you mean \"hearth facilitator add\"?")
+		}
+		return addFacilitatorCommand(ctx, args[2:], stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// envOr returns the environment variable's value, or def when it is unset.
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"hearth/facilitator"
+	"hearth/room"
+	"hearth/storage"
+	"hearth/web"
+)
+
+// Main is one running Hearth server. Tests start it on port 127.0.0.1:0 with
+// a data folder in t.TempDir().
+type Main struct {
+	Addr      string
+	DataDir   string
+	PublicURL string
+	Log       zerolog.Logger
+	// Grace overrides how long a dropped member shows as reconnecting.
+	Grace time.Duration
+
+	// Set by Open.
+	URL        string // e.g. http://127.0.0.1:8080
+	SetupToken string // "" when accounts exist
+	DB         *storage.DB
+	Rooms      *room.Manager
+	Web        *web.Server
+
+	listener net.Listener
+	http     *http.Server
+	served   chan error
+}
+
+func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", envOr("HEARTH_ADDR", "127.0.0.1:8080"), "listen address (HOST:PORT; port 0 picks a free one) [$HEARTH_ADDR]")
+	data := fs.String("data", envOr("HEARTH_DATA", "hearth-data"), "data folder: the database and the invite key [$HEARTH_DATA]")
+	public := fs.String("public-url", envOr("HEARTH_PUBLIC_URL", ""), "address participants use, e.g. https://hearth.example.org (default: as each request came) [$HEARTH_PUBLIC_URL]")
+	level := fs.String("log-level", envOr("HEARTH_LOG_LEVEL", "info"), "debug, info, warn or error [$HEARTH_LOG_LEVEL]")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	lvl, err := zerolog.ParseLevel(*level)
+	if err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := zerolog.New(stderr).Level(lvl).With().Timestamp().Logger()
+	m := &Main{Addr: *addr, DataDir: *data, PublicURL: strings.TrimRight(*public, "/"), Log: log}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	return m.Wait(ctx)
+}
+
+// Open opens the database, restores the live rooms and starts serving.
+func (m *Main) Open(ctx context.Context) error {
+	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
+		return fmt.Errorf("make data folder: %w", err)
+	}
+	// An existing folder keeps its mode with MkdirAll; ours holds health data.
+	if err := os.Chmod(m.DataDir, 0o700); err != nil {
+		return fmt.Errorf("restrict data folder: %w", err)
+	}
+	key, err := inviteKey(filepath.Join(m.DataDir, "invite.key"))
+	if err != nil {
+		return err
+	}
+	dbPath := filepath.Join(m.DataDir, "hearth.db")
+	db, err := storage.Open(dbPath, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	fac := &facilitator.Service{Store: db, InviteKey: key}
+	m.Rooms = room.NewManager(room.Config{
+		Store: db,
+		Grace: m.Grace,
+		OnClosed: func(s room.State) {
+			if err := fac.MarkClosed(context.Background(), s.SessionID, s.ClosedAt); err != nil {
+				m.Log.Error().Err(err).Str("session", s.SessionID).Msg("mark session closed")
+			}
+		},
+	})
+	start := time.Now()
+	n, err := m.Rooms.Restore(ctx)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	if n > 0 {
+		m.Log.Info().Int("rooms", n).Dur("took", time.Since(start)).Msg("live rooms restored")
+	}
+	needed, err := fac.SetupNeeded(ctx)
+	if err != nil {
+		db.Close()
+		return err
+	}
+	if needed {
+		m.SetupToken = facilitator.NewToken()
+	}
+	m.Web = web.New(fac, m.Rooms, m.Log, m.SetupToken)
+	m.Web.PublicURL = m.PublicURL
+	m.Web.SecureCookies = strings.HasPrefix(m.PublicURL, "https://")
+
+	// Listen before serving, so a busy port fails here and port 0 works.
+	m.listener, err = net.Listen("tcp", m.Addr)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("listen on %s: %w", m.Addr, err)
+	}
+	m.URL = "http://" + m.listener.Addr().String()
+	m.http = &http.Server{
+		Handler:           m.Web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          nil,
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.http.Serve(m.listener) }()
+	m.Log.Info().Str("addr", m.listener.Addr().String()).Str("data", m.DataDir).Msg("serving")
+	if needed {
+		base := m.URL
+		if m.PublicURL != "" {
+			base = m.PublicURL
+		}
+		// The one secret Hearth logs, on purpose: whoever reads the server's
+		// log on first run is the operator, who makes the first account.
+		m.Log.Info().Str("url", base+"/setup/"+m.SetupToken).
+			Msg("no facilitator account yet: open this one-time setup link, or run \"hearth facilitator add\"")
+	}
+	return nil
+}
+
+// Wait serves until ctx is done or storage fails, then shuts down.
+func (m *Main) Wait(ctx context.Context) error {
+	var failure error
+	select {
+	case <-ctx.Done():
+		m.Log.Info().Msg("shutting down")
+	case <-m.DB.Failed():
+		failure = fmt.Errorf("storage failed, stopping so nothing unsaved is acknowledged: %w", m.DB.Err())
+		m.Log.Error().Err(m.DB.Err()).Msg("storage failed; no further action will be acknowledged; shutting down")
+	case err := <-m.served:
+		failure = fmt.Errorf("serve: %w", err)
+	}
+	if err := m.Close(); err != nil && failure == nil {
+		failure = err
+	}
+	return failure
+}
+
+// Close stops serving within a few seconds. Every acknowledged action is
+// already on disk; rooms stay open in the database and come back on start.
+func (m *Main) Close() error {
+	// End the live connections first: the HTTP server does not track
+	// hijacked WebSockets, and their clients should start reconnecting now.
+	m.Rooms.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := m.http.Shutdown(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = m.http.Close()
+	}
+	if cerr := m.DB.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	m.Log.Info().Msg("stopped")
+	return err
+}
+
+// inviteKey reads the key that invite links are derived from, creating it on
+// first run. It lives beside the database, not in it, so a copy of the
+// database alone does not open anyone's room.
+func inviteKey(path string) ([]byte, error) {
+	key, err := os.ReadFile(path)
+	if err == nil {
+		if len(key) < 32 {
+			return nil, fmt.Errorf("invite key %s is too short", path)
+		}
+		return key, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read invite key: %w", err)
+	}
+	key = make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("make invite key: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("write invite key: %w", err)
+	}
+	if _, err := f.Write(key); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write invite key: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("sync invite key: %w", err)
+	}
+	return key, f.Close()
+}

@@ -1,0 +1,166 @@
+// Package facilitator is Hearth's back office: facilitator accounts and their
+// logins, cohorts with their rosters and invite links, and planned sessions.
+// It decides who may see and change what; storage keeps it.
+package facilitator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Account is a facilitator's account.
+type Account struct {
+	ID           string    `json:"id"`
+	Email        string    `json:"email"` // lower case, unique
+	Name         string    `json:"name"`
+	PasswordHash string    `json:"passwordHash"`
+	CreatedAt    time.Time `json:"createdAt"`
+}
+
+// Login is a logged-in browser. Only the hash of its token is kept.
+type Login struct {
+	TokenHash string    `json:"tokenHash"`
+	AccountID string    `json:"accountId"`
+	CreatedAt time.Time `json:"createdAt"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// Cohort is a group that meets over several sessions.
+type Cohort struct {
+	ID                string    `json:"id"`
+	Name              string    `json:"name"`
+	Description       string    `json:"description"`
+	Agreements        string    `json:"agreements"`
+	AgreementsVersion int       `json:"agreementsVersion"`
+	VideoURL          string    `json:"videoUrl"`
+	Archived          bool      `json:"archived"`
+	Facilitators      []string  `json:"facilitators"` // account IDs
+	CreatedAt         time.Time `json:"createdAt"`
+}
+
+// Facilitates reports whether the account is one of the cohort's facilitators.
+func (c *Cohort) Facilitates(accountID string) bool {
+	for _, id := range c.Facilitators {
+		if id == accountID {
+			return true
+		}
+	}
+	return false
+}
+
+// Acceptance records that a participant accepted a version of the agreements.
+type Acceptance struct {
+	Version int       `json:"version"`
+	At      time.Time `json:"at"`
+}
+
+// Participant is a member of a cohort's group. They have no account: their
+// invite link is their key. The link's token is derived from InviteNonce with
+// the server's invite key; only its hash is stored, for lookup.
+type Participant struct {
+	ID          string       `json:"id"`
+	CohortID    string       `json:"cohortId"`
+	Name        string       `json:"name"`
+	InviteNonce string       `json:"inviteNonce"`
+	TokenHash   string       `json:"tokenHash"`
+	Acceptances []Acceptance `json:"acceptances"`
+	CreatedAt   time.Time    `json:"createdAt"`
+}
+
+// Accepted returns when the participant accepted the given agreements
+// version, and whether they did.
+func (p *Participant) Accepted(version int) (time.Time, bool) {
+	for _, a := range p.Acceptances {
+		if a.Version == version {
+			return a.At, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// SessionStatus is where a session is in its life.
+type SessionStatus string
+
+const (
+	Planned SessionStatus = "planned"
+	Live    SessionStatus = "live"
+	Closed  SessionStatus = "closed"
+)
+
+// Session is one planned meeting of a cohort.
+type Session struct {
+	ID        string        `json:"id"`
+	CohortID  string        `json:"cohortId"`
+	Title     string        `json:"title"`
+	StartsAt  time.Time     `json:"startsAt"`
+	Status    SessionStatus `json:"status"`
+	OpenedAt  time.Time     `json:"openedAt,omitzero"`
+	ClosedAt  time.Time     `json:"closedAt,omitzero"`
+	CreatedAt time.Time     `json:"createdAt"`
+}
+
+// Store persists the back office. Getters return ErrNotFound when there is
+// nothing with that key.
+type Store interface {
+	CountAccounts(ctx context.Context) (int, error)
+	// CreateAccount fails with ErrEmailTaken when the email is in use.
+	CreateAccount(ctx context.Context, a Account) error
+	Account(ctx context.Context, id string) (Account, error)
+	AccountByEmail(ctx context.Context, email string) (Account, error)
+
+	PutLogin(ctx context.Context, l Login) error
+	Login(ctx context.Context, tokenHash string) (Login, error)
+	DeleteLogin(ctx context.Context, tokenHash string) error
+
+	PutCohort(ctx context.Context, c Cohort) error
+	Cohort(ctx context.Context, id string) (Cohort, error)
+	// CohortsOf returns the cohorts the account facilitates.
+	CohortsOf(ctx context.Context, accountID string) ([]Cohort, error)
+
+	// PutParticipant saves p and points p.TokenHash at it; a previous token
+	// hash of p stops resolving in the same commit.
+	PutParticipant(ctx context.Context, p Participant) error
+	Participant(ctx context.Context, id string) (Participant, error)
+	ParticipantByToken(ctx context.Context, tokenHash string) (Participant, error)
+	// Participants returns a cohort's participants, oldest first.
+	Participants(ctx context.Context, cohortID string) ([]Participant, error)
+	DeleteParticipant(ctx context.Context, id string) error
+
+	PutSession(ctx context.Context, s Session) error
+	Session(ctx context.Context, id string) (Session, error)
+	// Sessions returns a cohort's sessions, by start time.
+	Sessions(ctx context.Context, cohortID string) ([]Session, error)
+}
+
+// Sentinel errors a Store returns.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrEmailTaken = errors.New("email taken")
+)
+
+// Error codes, for the web layer to map to statuses.
+const (
+	CodeInvalid      = "invalid"
+	CodeUnauthorized = "unauthorized"
+	CodeNotFound     = "not_found"
+	CodeConflict     = "conflict"
+)
+
+// Error is a refusal a person can read. Nothing changed.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// notFound hides whether a thing exists from someone who may not see it.
+func notFound(what string) *Error {
+	return errorf(CodeNotFound, "No such %s.", what)
+}

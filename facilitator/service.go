@@ -1,0 +1,551 @@
+package facilitator
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"net/mail"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Limits on back-office fields, in characters.
+const (
+	MaxName        = 100
+	MaxPersonName  = 60
+	MaxDescription = 2000
+	MaxAgreements  = 5000
+	MaxURL         = 500
+	MinPassword    = 10
+	MaxPassword    = 256
+)
+
+// DefaultLoginTTL is how long a login lasts.
+const DefaultLoginTTL = 14 * 24 * time.Hour
+
+// Service applies the back office's rules on top of a Store.
+type Service struct {
+	Store Store
+	// InviteKey derives invite tokens; at least 32 random bytes, kept apart
+	// from the database so a copy of the database alone opens no room.
+	InviteKey []byte
+	Now       func() time.Time
+	LoginTTL  time.Duration
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// HashToken returns the stored form of a secret token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// NewToken returns a new random secret of 32 bytes, URL-safe.
+func NewToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic("facilitator: no randomness: " + err.Error()) // the OS has failed us
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// InviteToken returns the token of the participant's current invite link.
+func (s *Service) InviteToken(p Participant) string {
+	mac := hmac.New(sha256.New, s.InviteKey)
+	mac.Write([]byte(p.ID + "\x00" + p.InviteNonce))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+func checkLen(field, v string, min, max int) error {
+	n := utf8.RuneCountInString(v)
+	if n < min {
+		if min == 1 {
+			return errorf(CodeInvalid, "%s is required.", field)
+		}
+		return errorf(CodeInvalid, "%s needs at least %d characters.", field, min)
+	}
+	if n > max {
+		return errorf(CodeInvalid, "%s is longer than %d characters.", field, max)
+	}
+	return nil
+}
+
+func normalEmail(email string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Address != email || len(email) > 254 {
+		return "", errorf(CodeInvalid, "Enter a valid email address.")
+	}
+	return email, nil
+}
+
+// SetupNeeded reports whether no facilitator account exists yet.
+func (s *Service) SetupNeeded(ctx context.Context) (bool, error) {
+	n, err := s.Store.CountAccounts(ctx)
+	return n == 0, err
+}
+
+// CreateAccount makes a facilitator account.
+func (s *Service) CreateAccount(ctx context.Context, email, name, password string) (Account, error) {
+	email, err := normalEmail(email)
+	if err != nil {
+		return Account{}, err
+	}
+	name = strings.TrimSpace(name)
+	if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
+		return Account{}, err
+	}
+	if err := checkLen("Password", password, MinPassword, MaxPassword); err != nil {
+		return Account{}, err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return Account{}, err
+	}
+	a := Account{ID: uuid.NewString(), Email: email, Name: name, PasswordHash: hash, CreatedAt: s.now()}
+	if err := s.Store.CreateAccount(ctx, a); err != nil {
+		if errors.Is(err, ErrEmailTaken) {
+			return Account{}, errorf(CodeConflict, "An account with this email exists.")
+		}
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// dummyHash is checked against when no account has the email, so a wrong
+// email takes as long as a wrong password.
+var dummyHash, _ = HashPassword("hearth-no-such-account")
+
+// Authenticate returns the account for email and password.
+func (s *Service) Authenticate(ctx context.Context, email, password string) (Account, error) {
+	bad := errorf(CodeUnauthorized, "The email or password is not right.")
+	email = strings.ToLower(strings.TrimSpace(email))
+	if len(password) > MaxPassword*4 {
+		return Account{}, bad
+	}
+	a, err := s.Store.AccountByEmail(ctx, email)
+	if errors.Is(err, ErrNotFound) {
+		CheckPassword(dummyHash, password)
+		return Account{}, bad
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	if !CheckPassword(a.PasswordHash, password) {
+		return Account{}, bad
+	}
+	return a, nil
+}
+
+// StartLogin makes a login for the account and returns its secret token.
+func (s *Service) StartLogin(ctx context.Context, accountID string) (string, Login, error) {
+	ttl := s.LoginTTL
+	if ttl <= 0 {
+		ttl = DefaultLoginTTL
+	}
+	token := NewToken()
+	now := s.now()
+	l := Login{TokenHash: HashToken(token), AccountID: accountID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	if err := s.Store.PutLogin(ctx, l); err != nil {
+		return "", Login{}, err
+	}
+	return token, l, nil
+}
+
+// AccountForLogin returns the account a login token belongs to.
+func (s *Service) AccountForLogin(ctx context.Context, token string) (Account, error) {
+	expired := errorf(CodeUnauthorized, "Please log in.")
+	if token == "" || len(token) > 100 {
+		return Account{}, expired
+	}
+	l, err := s.Store.Login(ctx, HashToken(token))
+	if errors.Is(err, ErrNotFound) {
+		return Account{}, expired
+	}
+	if err != nil {
+		return Account{}, err
+	}
+	if !s.now().Before(l.ExpiresAt) {
+		_ = s.Store.DeleteLogin(ctx, l.TokenHash)
+		return Account{}, expired
+	}
+	a, err := s.Store.Account(ctx, l.AccountID)
+	if errors.Is(err, ErrNotFound) {
+		return Account{}, expired
+	}
+	return a, err
+}
+
+// EndLogin ends a login.
+func (s *Service) EndLogin(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	return s.Store.DeleteLogin(ctx, HashToken(token))
+}
+
+// CohortInput is what a facilitator may set on a cohort. Nil fields are left
+// as they are.
+type CohortInput struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	Agreements  *string `json:"agreements"`
+	VideoURL    *string `json:"videoUrl"`
+	Archived    *bool   `json:"archived"`
+}
+
+func (in CohortInput) applyTo(c *Cohort) error {
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if err := checkLen("Name", name, 1, MaxName); err != nil {
+			return err
+		}
+		c.Name = name
+	}
+	if in.Description != nil {
+		d := strings.TrimSpace(*in.Description)
+		if err := checkLen("Description", d, 0, MaxDescription); err != nil {
+			return err
+		}
+		c.Description = d
+	}
+	if in.Agreements != nil {
+		a := strings.TrimSpace(*in.Agreements)
+		if err := checkLen("Agreements", a, 0, MaxAgreements); err != nil {
+			return err
+		}
+		if a != c.Agreements {
+			c.Agreements = a
+			c.AgreementsVersion++
+		}
+	}
+	if in.VideoURL != nil {
+		v := strings.TrimSpace(*in.VideoURL)
+		if v != "" {
+			u, err := url.Parse(v)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(v) > MaxURL {
+				return errorf(CodeInvalid, "The video-call link must be an http or https address.")
+			}
+		}
+		c.VideoURL = v
+	}
+	if in.Archived != nil {
+		c.Archived = *in.Archived
+	}
+	return nil
+}
+
+// CreateCohort makes a cohort facilitated by acct.
+func (s *Service) CreateCohort(ctx context.Context, acct Account, in CohortInput) (Cohort, error) {
+	if in.Name == nil {
+		return Cohort{}, errorf(CodeInvalid, "Name is required.")
+	}
+	c := Cohort{ID: uuid.NewString(), Facilitators: []string{acct.ID}, CreatedAt: s.now()}
+	if err := in.applyTo(&c); err != nil {
+		return Cohort{}, err
+	}
+	if c.AgreementsVersion == 0 {
+		c.AgreementsVersion = 1
+	}
+	if err := s.Store.PutCohort(ctx, c); err != nil {
+		return Cohort{}, err
+	}
+	return c, nil
+}
+
+// Cohorts returns the cohorts acct facilitates, newest first.
+func (s *Service) Cohorts(ctx context.Context, acct Account) ([]Cohort, error) {
+	cs, err := s.Store.CohortsOf(ctx, acct.ID)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].CreatedAt.After(cs[j].CreatedAt) })
+	return cs, nil
+}
+
+// Cohort returns a cohort acct facilitates; any other is not found.
+func (s *Service) Cohort(ctx context.Context, acct Account, id string) (Cohort, error) {
+	c, err := s.Store.Cohort(ctx, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && !c.Facilitates(acct.ID)) {
+		return Cohort{}, notFound("cohort")
+	}
+	return c, err
+}
+
+// UpdateCohort changes a cohort's details.
+func (s *Service) UpdateCohort(ctx context.Context, acct Account, id string, in CohortInput) (Cohort, error) {
+	c, err := s.Cohort(ctx, acct, id)
+	if err != nil {
+		return Cohort{}, err
+	}
+	if err := in.applyTo(&c); err != nil {
+		return Cohort{}, err
+	}
+	if err := s.Store.PutCohort(ctx, c); err != nil {
+		return Cohort{}, err
+	}
+	return c, nil
+}
+
+// AddCoFacilitator gives the account with email the same controls of the cohort.
+func (s *Service) AddCoFacilitator(ctx context.Context, acct Account, cohortID, email string) (Cohort, error) {
+	c, err := s.Cohort(ctx, acct, cohortID)
+	if err != nil {
+		return Cohort{}, err
+	}
+	other, err := s.Store.AccountByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
+	if errors.Is(err, ErrNotFound) {
+		return Cohort{}, errorf(CodeNotFound, "No facilitator has an account with that email.")
+	}
+	if err != nil {
+		return Cohort{}, err
+	}
+	if c.Facilitates(other.ID) {
+		return c, nil
+	}
+	c.Facilitators = append(c.Facilitators, other.ID)
+	if err := s.Store.PutCohort(ctx, c); err != nil {
+		return Cohort{}, err
+	}
+	return c, nil
+}
+
+// Facilitators returns the accounts that facilitate c, in the order added.
+func (s *Service) Facilitators(ctx context.Context, c Cohort) ([]Account, error) {
+	out := make([]Account, 0, len(c.Facilitators))
+	for _, id := range c.Facilitators {
+		a, err := s.Store.Account(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// Participants returns a cohort's participants.
+func (s *Service) Participants(ctx context.Context, acct Account, cohortID string) ([]Participant, error) {
+	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
+		return nil, err
+	}
+	return s.Store.Participants(ctx, cohortID)
+}
+
+func (s *Service) newInvite(p *Participant) {
+	p.InviteNonce = NewToken()
+	p.TokenHash = HashToken(s.InviteToken(*p))
+}
+
+// AddParticipant adds a person to a cohort with a new invite link.
+func (s *Service) AddParticipant(ctx context.Context, acct Account, cohortID, name string) (Participant, error) {
+	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
+		return Participant{}, err
+	}
+	name = strings.TrimSpace(name)
+	if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
+		return Participant{}, err
+	}
+	p := Participant{ID: uuid.NewString(), CohortID: cohortID, Name: name, CreatedAt: s.now()}
+	s.newInvite(&p)
+	if err := s.Store.PutParticipant(ctx, p); err != nil {
+		return Participant{}, err
+	}
+	return p, nil
+}
+
+// participantOf returns a participant of a cohort acct facilitates.
+func (s *Service) participantOf(ctx context.Context, acct Account, cohortID, id string) (Participant, error) {
+	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
+		return Participant{}, err
+	}
+	p, err := s.Store.Participant(ctx, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && p.CohortID != cohortID) {
+		return Participant{}, notFound("participant")
+	}
+	return p, err
+}
+
+// RenameParticipant changes a participant's display name.
+func (s *Service) RenameParticipant(ctx context.Context, acct Account, cohortID, id, name string) (Participant, error) {
+	p, err := s.participantOf(ctx, acct, cohortID, id)
+	if err != nil {
+		return Participant{}, err
+	}
+	name = strings.TrimSpace(name)
+	if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
+		return Participant{}, err
+	}
+	p.Name = name
+	if err := s.Store.PutParticipant(ctx, p); err != nil {
+		return Participant{}, err
+	}
+	return p, nil
+}
+
+// ReissueInvite revokes the participant's link and issues a new one.
+func (s *Service) ReissueInvite(ctx context.Context, acct Account, cohortID, id string) (Participant, error) {
+	p, err := s.participantOf(ctx, acct, cohortID, id)
+	if err != nil {
+		return Participant{}, err
+	}
+	s.newInvite(&p)
+	if err := s.Store.PutParticipant(ctx, p); err != nil {
+		return Participant{}, err
+	}
+	return p, nil
+}
+
+// RemoveParticipant removes a participant; their link stops working.
+func (s *Service) RemoveParticipant(ctx context.Context, acct Account, cohortID, id string) error {
+	if _, err := s.participantOf(ctx, acct, cohortID, id); err != nil {
+		return err
+	}
+	return s.Store.DeleteParticipant(ctx, id)
+}
+
+// Invitee returns the participant whose invite token this is, and their cohort.
+func (s *Service) Invitee(ctx context.Context, token string) (Participant, Cohort, error) {
+	unknown := errorf(CodeUnauthorized, "This link is no longer valid. Please ask your facilitator for a new one.")
+	if token == "" || len(token) > 100 {
+		return Participant{}, Cohort{}, unknown
+	}
+	p, err := s.Store.ParticipantByToken(ctx, HashToken(token))
+	if errors.Is(err, ErrNotFound) {
+		return Participant{}, Cohort{}, unknown
+	}
+	if err != nil {
+		return Participant{}, Cohort{}, err
+	}
+	// The stored hash is only an index; the token must also be the one the
+	// key derives now, which a rotated key or nonce would change.
+	if !hmac.Equal([]byte(s.InviteToken(p)), []byte(token)) {
+		return Participant{}, Cohort{}, unknown
+	}
+	c, err := s.Store.Cohort(ctx, p.CohortID)
+	if errors.Is(err, ErrNotFound) {
+		return Participant{}, Cohort{}, unknown
+	}
+	return p, c, err
+}
+
+// AcceptAgreements records that the participant accepted the given version
+// of their cohort's agreements, and when.
+func (s *Service) AcceptAgreements(ctx context.Context, token string, version int) (Participant, Cohort, error) {
+	p, c, err := s.Invitee(ctx, token)
+	if err != nil {
+		return Participant{}, Cohort{}, err
+	}
+	if version != c.AgreementsVersion {
+		return Participant{}, Cohort{}, errorf(CodeConflict, "The agreements have changed; please read them again.")
+	}
+	if _, ok := p.Accepted(version); ok {
+		return p, c, nil
+	}
+	p.Acceptances = append(p.Acceptances, Acceptance{Version: version, At: s.now()})
+	if err := s.Store.PutParticipant(ctx, p); err != nil {
+		return Participant{}, Cohort{}, err
+	}
+	return p, c, nil
+}
+
+// PlanSession adds a session to a cohort.
+func (s *Service) PlanSession(ctx context.Context, acct Account, cohortID, title string, startsAt time.Time) (Session, error) {
+	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
+		return Session{}, err
+	}
+	title = strings.TrimSpace(title)
+	if err := checkLen("Title", title, 1, MaxName); err != nil {
+		return Session{}, err
+	}
+	if startsAt.IsZero() {
+		return Session{}, errorf(CodeInvalid, "Choose a date and time.")
+	}
+	ss := Session{ID: uuid.NewString(), CohortID: cohortID, Title: title, StartsAt: startsAt.UTC(), Status: Planned, CreatedAt: s.now()}
+	if err := s.Store.PutSession(ctx, ss); err != nil {
+		return Session{}, err
+	}
+	return ss, nil
+}
+
+// Session returns a session of a cohort acct facilitates, with the cohort.
+func (s *Service) Session(ctx context.Context, acct Account, id string) (Session, Cohort, error) {
+	ss, err := s.Store.Session(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Session{}, Cohort{}, notFound("session")
+	}
+	if err != nil {
+		return Session{}, Cohort{}, err
+	}
+	c, err := s.Cohort(ctx, acct, ss.CohortID)
+	if err != nil {
+		return Session{}, Cohort{}, notFound("session")
+	}
+	return ss, c, nil
+}
+
+// Sessions returns a cohort's sessions.
+func (s *Service) Sessions(ctx context.Context, acct Account, cohortID string) ([]Session, error) {
+	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
+		return nil, err
+	}
+	return s.Store.Sessions(ctx, cohortID)
+}
+
+// NextSession returns the cohort's next planned session, if any.
+func (s *Service) NextSession(ctx context.Context, cohortID string) (Session, bool, error) {
+	all, err := s.Store.Sessions(ctx, cohortID)
+	if err != nil {
+		return Session{}, false, err
+	}
+	for _, ss := range all {
+		if ss.Status == Planned {
+			return ss, true, nil
+		}
+	}
+	return Session{}, false, nil
+}
+
+// MarkLive records that the session's room opened. A closed session stays closed.
+func (s *Service) MarkLive(ctx context.Context, ss Session) (Session, error) {
+	if ss.Status == Closed {
+		return Session{}, errorf(CodeConflict, "This session is closed.")
+	}
+	if ss.Status == Live {
+		return ss, nil
+	}
+	ss.Status = Live
+	ss.OpenedAt = s.now()
+	return ss, s.Store.PutSession(ctx, ss)
+}
+
+// MarkClosed records that the session's room closed at the given time.
+func (s *Service) MarkClosed(ctx context.Context, sessionID string, at time.Time) error {
+	ss, err := s.Store.Session(ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	if ss.Status == Closed {
+		return nil
+	}
+	ss.Status = Closed
+	ss.ClosedAt = at.UTC()
+	return s.Store.PutSession(ctx, ss)
+}

@@ -1,0 +1,280 @@
+package room
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Command is a member's action, as decoded from the wire. Data holds the
+// type's own fields; Apply decodes and checks them.
+type Command struct {
+	Type string          // e.g. "checkin.answer"
+	ID   string          // the client's action ID, for exactly-once
+	Data json.RawMessage // may be empty for types without fields
+}
+
+// Command types a client may send.
+const (
+	TypeSync          = "sync"
+	TypeCheckInStart  = "checkin.start"
+	TypeCheckInAnswer = "checkin.answer"
+	TypeCheckInClose  = "checkin.close"
+	TypeActivityEnd   = "activity.end"
+	TypeRoomClose     = "room.close"
+)
+
+// Limits on what members may write, in characters.
+const (
+	MaxPrompt  = 300
+	MaxFeeling = 40
+	MaxNote    = 500
+	MaxID      = 64
+)
+
+// Change says which parts of the room a transition changed, so the fan-out
+// sends each member only those parts, as that member may see them.
+type Change struct {
+	Members  []string // IDs of members whose record changed
+	Activity bool     // the current activity changed
+	Mine     string   // the member whose own contribution changed
+	Status   bool     // the room opened or closed
+}
+
+// Apply checks cmd from the member actorID against s and returns the state
+// after it and what changed. It does no I/O and does not change s. On error
+// nothing changed; the error is an *Error with a code for the client.
+func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, error) {
+	actor, ok := s.Member(actorID)
+	if !ok {
+		return s, Change{}, errorf(CodeNotAllowed, "You are not a member of this room.")
+	}
+	if s.Status != Open {
+		return s, Change{}, errorf(CodeClosed, "The session has ended.")
+	}
+	var (
+		next State
+		ch   Change
+		err  error
+	)
+	switch cmd.Type {
+	case TypeCheckInStart:
+		next, ch, err = checkInStart(s, now, actor, cmd.Data)
+	case TypeCheckInAnswer:
+		next, ch, err = checkInAnswer(s, now, actor, cmd.Data)
+	case TypeCheckInClose:
+		next, ch, err = checkInClose(s, now, actor)
+	case TypeActivityEnd:
+		next, ch, err = activityEnd(s, actor)
+	case TypeRoomClose:
+		next, ch, err = closeRoom(s, now, actor)
+	default:
+		return s, Change{}, errorf(CodeUnknownType, "Unknown message type %q.", cmd.Type)
+	}
+	if err != nil {
+		return s, Change{}, err
+	}
+	next.remember(actorID, cmd.ID)
+	next.Version = s.Version + 1
+	return next, ch, nil
+}
+
+func requireFacilitator(m Member) error {
+	if m.Role != Facilitator {
+		return errorf(CodeNotAllowed, "Only a facilitator can do this.")
+	}
+	return nil
+}
+
+func decode(data json.RawMessage, v any) error {
+	if len(data) == 0 {
+		data = []byte("{}")
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return errorf(CodeInvalid, "The message's data could not be read.")
+	}
+	return nil
+}
+
+func checkInStart(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	var in struct {
+		Prompt     string     `json:"prompt"`
+		Visibility Visibility `json:"visibility"`
+	}
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
+	in.Prompt = strings.TrimSpace(in.Prompt)
+	if in.Prompt == "" {
+		return s, Change{}, errorf(CodeInvalid, "The check-in needs a prompt.")
+	}
+	if utf8.RuneCountInString(in.Prompt) > MaxPrompt {
+		return s, Change{}, errorf(CodeInvalid, "The prompt is longer than %d characters.", MaxPrompt)
+	}
+	switch in.Visibility {
+	case VisibleToGroup, VisibleToFacilitators, Anonymous:
+	default:
+		return s, Change{}, errorf(CodeInvalid, "Visibility must be group, facilitators or anonymous.")
+	}
+	if s.Current != nil {
+		return s, Change{}, errorf(CodeClosed, "Another activity is running; end it first.")
+	}
+	next := s.clone()
+	next.Current = &Activity{CheckIn: &CheckIn{
+		ID:         uuid.NewString(),
+		Prompt:     in.Prompt,
+		Visibility: in.Visibility,
+		Open:       true,
+		StartedAt:  now,
+		Answers:    map[string]Answer{},
+	}}
+	return next, Change{Activity: true}, nil
+}
+
+func checkInAnswer(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
+	if actor.Role != Participant {
+		return s, Change{}, errorf(CodeNotAllowed, "Only participants answer the check-in.")
+	}
+	if s.Current == nil || s.Current.CheckIn == nil {
+		return s, Change{}, errorf(CodeClosed, "There is no check-in now.")
+	}
+	if !s.Current.CheckIn.Open {
+		return s, Change{}, errorf(CodeClosed, "The check-in is closed.")
+	}
+	var in struct {
+		Scale   *int    `json:"scale"`
+		State   Arousal `json:"state"`
+		Feeling string  `json:"feeling"`
+		Note    string  `json:"note"`
+	}
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
+	if in.Scale == nil || *in.Scale < 0 || *in.Scale > 10 {
+		return s, Change{}, errorf(CodeInvalid, "The scale must be a whole number from 0 to 10.")
+	}
+	switch in.State {
+	case Hypo, Within, Hyper:
+	default:
+		return s, Change{}, errorf(CodeInvalid, "Choose hypo-aroused, within the window or hyper-aroused.")
+	}
+	in.Feeling = strings.TrimSpace(in.Feeling)
+	in.Note = strings.TrimSpace(in.Note)
+	if utf8.RuneCountInString(in.Feeling) > MaxFeeling {
+		return s, Change{}, errorf(CodeInvalid, "The feeling word is longer than %d characters.", MaxFeeling)
+	}
+	if utf8.RuneCountInString(in.Note) > MaxNote {
+		return s, Change{}, errorf(CodeInvalid, "The sentence is longer than %d characters.", MaxNote)
+	}
+	next := s.clone()
+	next.Current.CheckIn.Answers[actor.ID] = Answer{
+		MemberID: actor.ID,
+		Scale:    *in.Scale,
+		State:    in.State,
+		Feeling:  in.Feeling,
+		Note:     in.Note,
+		At:       now,
+	}
+	return next, Change{Activity: true, Mine: actor.ID}, nil
+}
+
+func checkInClose(s State, now time.Time, actor Member) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	if s.Current == nil || s.Current.CheckIn == nil || !s.Current.CheckIn.Open {
+		return s, Change{}, errorf(CodeClosed, "There is no open check-in.")
+	}
+	next := s.clone()
+	next.Current.CheckIn.Open = false
+	next.Current.CheckIn.ClosedAt = now
+	return next, Change{Activity: true}, nil
+}
+
+func activityEnd(s State, actor Member) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	if s.Current == nil {
+		return s, Change{}, errorf(CodeClosed, "The room is already gathering.")
+	}
+	next := s.clone()
+	finished := next.Current.clone()
+	if ci := finished.CheckIn; ci != nil && ci.Open {
+		ci.Open = false
+		ci.ClosedAt = time.Time{}
+	}
+	next.History = append(next.History, finished)
+	next.Current = nil
+	return next, Change{Activity: true}, nil
+}
+
+func closeRoom(s State, now time.Time, actor Member) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	next := s.clone()
+	if next.Current != nil {
+		next.History = append(next.History, next.Current.clone())
+		next.Current = nil
+	}
+	next.Status = Closed
+	next.ClosedAt = now
+	return next, Change{Activity: true, Status: true}, nil
+}
+
+// setPresence moves a member to presence p. It returns ok false when nothing
+// changes, so no version is spent on it.
+func setPresence(s State, now time.Time, memberID string, p Presence) (State, Change, bool) {
+	for i, m := range s.Members {
+		if m.ID != memberID {
+			continue
+		}
+		if m.Presence == p {
+			return s, Change{}, false
+		}
+		next := s.clone()
+		next.Members[i].Presence = p
+		next.Members[i].Since = now
+		if p == Present && m.FirstJoined.IsZero() {
+			next.Members[i].FirstJoined = now
+		}
+		next.Version = s.Version + 1
+		ch := Change{Members: []string{memberID}}
+		// The number of people a check-in waits for follows presence.
+		if next.Current != nil && m.Role == Participant {
+			ch.Activity = true
+		}
+		return next, ch, true
+	}
+	return s, Change{}, false
+}
+
+// AddMember puts a member on the roster (a participant added while the room
+// is live, or a co-facilitator). Adding an existing member renames them.
+func addMember(s State, m Member) (State, Change, bool) {
+	for i, old := range s.Members {
+		if old.ID == m.ID {
+			if old.Name == m.Name {
+				return s, Change{}, false
+			}
+			next := s.clone()
+			next.Members[i].Name = m.Name
+			next.Version = s.Version + 1
+			return next, Change{Members: []string{m.ID}}, true
+		}
+	}
+	next := s.clone()
+	if m.Presence == "" {
+		m.Presence = Absent
+	}
+	next.Members = append(next.Members, m)
+	next.Version = s.Version + 1
+	return next, Change{Members: []string{m.ID}}, true
+}

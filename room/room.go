@@ -1,0 +1,445 @@
+package room
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Store persists rooms. SaveRoom must return only once the state is durable
+// (committed with fsync); a room acknowledges nothing before that.
+type Store interface {
+	SaveRoom(ctx context.Context, s *State) error
+	// OpenRooms returns every room whose Status is Open.
+	OpenRooms(ctx context.Context) ([]State, error)
+}
+
+// Reasons a subscription ends, as told to the client in a "bye" (or, for
+// ReasonSlow and ReasonStopped, only in the close frame: the client
+// reconnects).
+const (
+	ReasonSlow    = "slow"    // its queue was full; it resyncs on return
+	ReasonRevoked = "revoked" // the member's link was revoked or they were removed
+	ReasonClosed  = "closed"  // the session ended
+	ReasonStopped = "stopped" // the server is shutting down
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultGrace     = 30 * time.Second
+	DefaultQueueSize = 64
+)
+
+// Config holds what a Manager needs; zero fields get defaults.
+type Config struct {
+	Store Store
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Grace is how long a dropped member shows as reconnecting before they
+	// count as left.
+	Grace time.Duration
+	// QueueSize bounds each subscription's outgoing queue. A member whose
+	// queue is full is dropped rather than allowed to delay the others.
+	QueueSize int
+	// OnClosed, when set, is called after a room's closing is committed.
+	OnClosed func(s State)
+	// Observer, when set, is told about the room's work (for metrics).
+	Observer Observer
+}
+
+// Observer receives counts from the rooms. Its methods must not block.
+type Observer interface {
+	Applied(cmdType string)
+	Rejected(code string)
+	SlowDropped()
+}
+
+// Room is one live room. Its methods are safe for concurrent use; every change
+// happens under mu, in the order save, swap, publish.
+type Room struct {
+	cfg *Config
+	// sessionID and cohortID never change, so they are read without mu.
+	sessionID, cohortID string
+
+	mu      sync.Mutex
+	state   State
+	subs    map[*Subscription]struct{}
+	conns   map[string]int // live subscriptions per member
+	timers  map[string]*time.Timer
+	stopped bool
+	// closed is set once the room's closing is committed; read without mu
+	// by the Manager's lookups.
+	closed atomic.Bool
+}
+
+func newRoom(cfg *Config, s State) *Room {
+	return &Room{
+		cfg:       cfg,
+		sessionID: s.SessionID,
+		cohortID:  s.CohortID,
+		state:     s,
+		subs:      make(map[*Subscription]struct{}),
+		conns:     make(map[string]int),
+		timers:    make(map[string]*time.Timer),
+	}
+}
+
+// State returns a copy of the room's committed state.
+func (r *Room) State() State {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.state.clone()
+}
+
+// commitLocked saves next and, once it is durable, makes it the room's state
+// and offers the change to every subscription. The caller holds r.mu.
+func (r *Room) commitLocked(ctx context.Context, next State, ch Change) error {
+	if err := r.cfg.Store.SaveRoom(ctx, &next); err != nil {
+		return fmt.Errorf("save room %s: %w", next.SessionID, err)
+	}
+	r.state = next
+	now := r.cfg.Now()
+	f := encodeChange(&r.state, ch, now)
+	for sub := range r.subs {
+		r.sendLocked(sub, f.messageFor(sub.member))
+	}
+	return nil
+}
+
+// sendLocked offers msg to sub's queue without blocking. A full queue drops
+// the subscription: the member resyncs from a snapshot when it returns.
+func (r *Room) sendLocked(sub *Subscription, msg []byte) {
+	if sub.ended {
+		return
+	}
+	select {
+	case sub.queue <- msg:
+	default:
+		if r.cfg.Observer != nil {
+			r.cfg.Observer.SlowDropped()
+		}
+		r.endLocked(sub, ReasonSlow)
+	}
+}
+
+// endLocked ends sub: no more messages are offered to it and Done is closed.
+// Its presence is settled when its connection calls Leave.
+func (r *Room) endLocked(sub *Subscription, reason string) {
+	if sub.ended {
+		return
+	}
+	sub.ended = true
+	sub.reason = reason
+	close(sub.done)
+}
+
+// ErrNotMember is returned by Join for someone not on the room's roster.
+var ErrNotMember = errors.New("not a member of this room")
+
+// Join subscribes the member to the room. The subscription's first message is
+// the member's snapshot; every committed change follows, in order.
+func (r *Room) Join(ctx context.Context, memberID string) (*Subscription, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return nil, ErrStopped
+	}
+	if r.state.Status != Open {
+		return nil, ErrClosed
+	}
+	m, ok := r.state.Member(memberID)
+	if !ok {
+		return nil, ErrNotMember
+	}
+	if t := r.timers[memberID]; t != nil {
+		t.Stop()
+		delete(r.timers, memberID)
+	}
+	if next, ch, changed := setPresence(r.state, r.cfg.Now(), memberID, Present); changed {
+		if err := r.commitLocked(ctx, next, ch); err != nil {
+			return nil, err
+		}
+		m, _ = r.state.Member(memberID)
+	}
+	sub := &Subscription{
+		room:   r,
+		member: m,
+		queue:  make(chan []byte, r.cfg.QueueSize),
+		done:   make(chan struct{}),
+	}
+	r.subs[sub] = struct{}{}
+	r.conns[memberID]++
+	sub.queue <- snapshot(&r.state, m, r.cfg.Now())
+	return sub, nil
+}
+
+// Disconnect ends every subscription of the member with a "bye" for reason
+// (ReasonRevoked). The member's presence follows as for a dropped connection.
+func (r *Room) Disconnect(memberID, reason, message string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for sub := range r.subs {
+		if sub.member.ID == memberID {
+			r.byeLocked(sub, reason, message)
+		}
+	}
+}
+
+// byeLocked queues a bye (even past a full queue's bound: the writer drains
+// what is queued before closing) and ends sub.
+func (r *Room) byeLocked(sub *Subscription, reason, message string) {
+	if sub.ended {
+		return
+	}
+	select {
+	case sub.queue <- byeMessage(reason, message):
+	default:
+	}
+	r.endLocked(sub, reason)
+}
+
+func byeMessage(reason, message string) []byte {
+	return mustJSON(struct {
+		Type    string `json:"type"`
+		Reason  string `json:"reason"`
+		Message string `json:"message"`
+	}{"bye", reason, message})
+}
+
+// AddMember puts m on the roster, or renames the member with m's ID.
+func (r *Room) AddMember(ctx context.Context, m Member) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped || r.state.Status != Open {
+		return ErrClosed
+	}
+	next, ch, changed := addMember(r.state, m)
+	if !changed {
+		return nil
+	}
+	return r.commitLocked(ctx, next, ch)
+}
+
+// leave settles presence when one of the member's connections ends.
+func (r *Room) leave(sub *Subscription) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.subs[sub]; !ok {
+		return
+	}
+	delete(r.subs, sub)
+	r.endLocked(sub, ReasonStopped)
+	id := sub.member.ID
+	r.conns[id]--
+	if r.conns[id] > 0 {
+		return
+	}
+	delete(r.conns, id)
+	if r.stopped || r.state.Status != Open {
+		return
+	}
+	next, ch, changed := setPresence(r.state, r.cfg.Now(), id, Reconnecting)
+	if !changed {
+		return
+	}
+	// A failed save here leaves the member shown as present; the store has
+	// failed for good and the server is stopping, so there is nobody to tell.
+	if err := r.commitLocked(context.Background(), next, ch); err != nil {
+		return
+	}
+	r.startGraceLocked(id)
+}
+
+func (r *Room) startGraceLocked(memberID string) {
+	if t := r.timers[memberID]; t != nil {
+		t.Stop()
+	}
+	r.timers[memberID] = time.AfterFunc(r.cfg.Grace, func() { r.expire(memberID) })
+}
+
+// expire marks a member who has not come back within the grace period as left.
+func (r *Room) expire(memberID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.timers, memberID)
+	if r.stopped || r.state.Status != Open || r.conns[memberID] > 0 {
+		return
+	}
+	m, ok := r.state.Member(memberID)
+	if !ok || m.Presence != Reconnecting {
+		return
+	}
+	next, ch, changed := setPresence(r.state, r.cfg.Now(), memberID, Left)
+	if changed {
+		_ = r.commitLocked(context.Background(), next, ch)
+	}
+}
+
+// do applies cmd from sub's member. Every reply (ack, error, snapshot) goes
+// through sub's queue, after the events, so the client sees them in order.
+// It returns an error only when the store failed.
+func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if sub.ended {
+		return nil
+	}
+	if cmd.Type == TypeSync {
+		m, _ := r.state.Member(sub.member.ID)
+		r.sendLocked(sub, snapshot(&r.state, m, r.cfg.Now()))
+		return nil
+	}
+	dup, err := r.applyLocked(ctx, sub.member.ID, cmd)
+	var stored *storeError
+	if errors.As(err, &stored) {
+		r.reject(sub, cmd, errorf(CodeInternal, "Your action could not be saved. Nothing changed."))
+		return stored.err
+	}
+	if err != nil {
+		r.reject(sub, cmd, err)
+		return nil
+	}
+	r.sendLocked(sub, mustJSON(ackMessage{Type: "ack", ID: cmd.ID, Version: r.state.Version, Duplicate: dup}))
+	if r.state.Status == Closed {
+		r.closeLocked()
+	}
+	return nil
+}
+
+// Act applies cmd from the member actorID without a connection (an HTTP
+// request, say). It returns the refusal as an *Error, or the store's failure.
+func (r *Room) Act(ctx context.Context, actorID string, cmd Command) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, err := r.applyLocked(ctx, actorID, cmd)
+	var stored *storeError
+	if errors.As(err, &stored) {
+		return stored.err
+	}
+	if err != nil {
+		if r.cfg.Observer != nil {
+			r.cfg.Observer.Rejected(ErrorCode(err))
+		}
+		return err
+	}
+	if r.state.Status == Closed {
+		r.closeLocked()
+	}
+	return nil
+}
+
+// storeError wraps a failed save, to tell it apart from a refusal.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return e.err.Error() }
+
+// applyLocked checks, commits and publishes one command. It reports dup when
+// the action ID was applied before (nothing is done twice).
+func (r *Room) applyLocked(ctx context.Context, actorID string, cmd Command) (dup bool, err error) {
+	if r.state.applied(actorID, cmd.ID) {
+		return true, nil
+	}
+	if r.stopped {
+		return false, errorf(CodeClosed, "The server is restarting; try again in a moment.")
+	}
+	next, ch, err := Apply(r.state, r.cfg.Now(), actorID, cmd)
+	if err != nil {
+		return false, err
+	}
+	if err := r.commitLocked(ctx, next, ch); err != nil {
+		return false, &storeError{err}
+	}
+	if r.cfg.Observer != nil {
+		r.cfg.Observer.Applied(cmd.Type)
+	}
+	return false, nil
+}
+
+func (r *Room) reject(sub *Subscription, cmd Command, err error) {
+	var e *Error
+	if !errors.As(err, &e) {
+		e = errorf(CodeInternal, "Something went wrong on the server.")
+	}
+	if r.cfg.Observer != nil {
+		r.cfg.Observer.Rejected(e.Code)
+	}
+	r.sendLocked(sub, ErrorMessage(cmd.ID, e.Code, e.Message))
+}
+
+// closeLocked ends every subscription after the room's closing is committed.
+func (r *Room) closeLocked() {
+	r.closed.Store(true)
+	for sub := range r.subs {
+		r.byeLocked(sub, ReasonClosed, "The session has ended. Thank you for being here.")
+	}
+	for id, t := range r.timers {
+		t.Stop()
+		delete(r.timers, id)
+	}
+	if r.cfg.OnClosed != nil {
+		go r.cfg.OnClosed(r.state.clone())
+	}
+}
+
+// stop ends every subscription without changing the room, for shutdown: the
+// state is already durable and the clients reconnect to the next server.
+func (r *Room) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	for sub := range r.subs {
+		r.endLocked(sub, ReasonStopped)
+	}
+	for id, t := range r.timers {
+		t.Stop()
+		delete(r.timers, id)
+	}
+}
+
+// Subscription is one connection's place in a room. Its owner reads
+// Messages until Done is closed, and calls Leave when the connection ends.
+type Subscription struct {
+	room   *Room
+	member Member
+	queue  chan []byte
+	done   chan struct{}
+	// ended and reason are guarded by room.mu.
+	ended  bool
+	reason string
+}
+
+// Member returns the subscribed member as they were when they joined.
+func (s *Subscription) Member() Member { return s.member }
+
+// Messages returns the queue of encoded messages for the member.
+func (s *Subscription) Messages() <-chan []byte { return s.queue }
+
+// Done is closed when the room ends the subscription; see Reason.
+func (s *Subscription) Done() <-chan struct{} { return s.done }
+
+// Reason says why the subscription ended; valid once Done is closed.
+func (s *Subscription) Reason() string {
+	s.room.mu.Lock()
+	defer s.room.mu.Unlock()
+	return s.reason
+}
+
+// Do applies a command from the member. The reply arrives on Messages. The
+// returned error is non-nil only when the store failed.
+func (s *Subscription) Do(ctx context.Context, cmd Command) error {
+	return s.room.do(ctx, s, cmd)
+}
+
+// Reject sends the member an error for a frame that never became a command
+// (malformed JSON, an oversized field).
+func (s *Subscription) Reject(actionID, code, message string) {
+	s.room.mu.Lock()
+	defer s.room.mu.Unlock()
+	s.room.reject(s, Command{ID: actionID}, &Error{Code: code, Message: message})
+}
+
+// Leave ends the subscription; call it once the connection is gone.
+func (s *Subscription) Leave() { s.room.leave(s) }

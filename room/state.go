@@ -1,0 +1,202 @@
+// Package room is the live room of a session: its state machine (activities,
+// presence), its member subscriptions and the fan-out of committed changes.
+//
+// The room knows nothing of HTTP or of bbolt. A change travels one way: a
+// Command is checked and applied by the pure function Apply, the new State is
+// handed to the Store and committed, and only then is it swapped in,
+// acknowledged and offered to each member's bounded queue.
+package room
+
+import (
+	"time"
+)
+
+// Role is what a member may do in a room.
+type Role string
+
+const (
+	Facilitator Role = "facilitator"
+	Participant Role = "participant"
+)
+
+// Presence says whether a member is with the room.
+type Presence string
+
+const (
+	Absent       Presence = "absent"       // on the roster, not come yet
+	Present      Presence = "present"      // connected
+	Reconnecting Presence = "reconnecting" // the connection dropped within the grace period
+	Left         Presence = "left"         // gone for longer than the grace period
+)
+
+// Status is whether the room is live.
+type Status string
+
+const (
+	Open   Status = "open"
+	Closed Status = "closed"
+)
+
+// Visibility decides who sees the answers of a check-in.
+type Visibility string
+
+const (
+	VisibleToGroup        Visibility = "group"
+	VisibleToFacilitators Visibility = "facilitators"
+	Anonymous             Visibility = "anonymous"
+)
+
+// Arousal is a window-of-tolerance state.
+type Arousal string
+
+const (
+	Hypo   Arousal = "hypo"
+	Within Arousal = "within"
+	Hyper  Arousal = "hyper"
+)
+
+// Member is someone on the room's roster. IDs are the participant's or the
+// facilitator account's ID, so a member keeps their place across reconnects.
+type Member struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Role     Role      `json:"role"`
+	Presence Presence  `json:"presence"`
+	Since    time.Time `json:"since"` // when Presence last changed
+	// FirstJoined is zero until the member first connects; kept for attendance.
+	FirstJoined time.Time `json:"firstJoined,omitzero"`
+}
+
+// Answer is one participant's check-in answer.
+type Answer struct {
+	MemberID string    `json:"memberId"`
+	Scale    int       `json:"scale"`
+	State    Arousal   `json:"state"`
+	Feeling  string    `json:"feeling"`
+	Note     string    `json:"note"`
+	At       time.Time `json:"at"`
+}
+
+// CheckIn is an arrival check-in. Answers are keyed by member ID.
+type CheckIn struct {
+	ID         string            `json:"id"`
+	Prompt     string            `json:"prompt"`
+	Visibility Visibility        `json:"visibility"`
+	Open       bool              `json:"open"`
+	StartedAt  time.Time         `json:"startedAt"`
+	ClosedAt   time.Time         `json:"closedAt,omitzero"`
+	Answers    map[string]Answer `json:"answers"`
+}
+
+// Activity is one step the room is in. Exactly one of its fields is set; more
+// kinds join CheckIn as the agenda grows.
+type Activity struct {
+	CheckIn *CheckIn `json:"checkin,omitempty"`
+}
+
+// State is everything a room is, as committed to the store. It is treated as
+// a value: Apply returns a new State and never changes the one it was given.
+type State struct {
+	SessionID string    `json:"sessionId"`
+	CohortID  string    `json:"cohortId"`
+	Title     string    `json:"title"`
+	Cohort    string    `json:"cohort"`
+	VideoURL  string    `json:"videoUrl"`
+	Status    Status    `json:"status"`
+	Version   uint64    `json:"version"`
+	OpenedAt  time.Time `json:"openedAt"`
+	ClosedAt  time.Time `json:"closedAt,omitzero"`
+	// Members in roster order: facilitators first, then participants.
+	Members []Member `json:"members"`
+	// Current is nil while the room is gathering.
+	Current *Activity `json:"current,omitempty"`
+	// History holds finished activities, oldest first.
+	History []Activity `json:"history,omitempty"`
+	// Applied remembers each member's most recent action IDs, so an action
+	// retried after a reconnect is applied once. It is committed with the
+	// change it belongs to, so the promise survives a restart.
+	Applied map[string][]string `json:"applied,omitempty"`
+}
+
+// appliedMemory is how many action IDs are remembered per member. A client
+// retries only the actions it sent before its last drop, far fewer than this.
+const appliedMemory = 64
+
+// Member returns the member with the given ID.
+func (s *State) Member(id string) (Member, bool) {
+	for _, m := range s.Members {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// clone returns a deep copy, so a transition can change it freely.
+func (s State) clone() State {
+	c := s
+	c.Members = append([]Member(nil), s.Members...)
+	if s.Current != nil {
+		a := s.Current.clone()
+		c.Current = &a
+	}
+	c.History = append([]Activity(nil), s.History...) // finished activities are never changed
+	if s.Applied != nil {
+		c.Applied = make(map[string][]string, len(s.Applied))
+		for k, v := range s.Applied {
+			c.Applied[k] = v // slices are replaced, never appended to in place
+		}
+	}
+	return c
+}
+
+func (a Activity) clone() Activity {
+	var c Activity
+	if a.CheckIn != nil {
+		ci := *a.CheckIn
+		ci.Answers = make(map[string]Answer, len(a.CheckIn.Answers))
+		for k, v := range a.CheckIn.Answers {
+			ci.Answers[k] = v
+		}
+		c.CheckIn = &ci
+	}
+	return c
+}
+
+// applied reports whether the member's action ID was already applied.
+func (s *State) applied(memberID, actionID string) bool {
+	for _, id := range s.Applied[memberID] {
+		if id == actionID {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *State) remember(memberID, actionID string) {
+	if actionID == "" {
+		return
+	}
+	if s.Applied == nil {
+		s.Applied = make(map[string][]string)
+	}
+	old := s.Applied[memberID]
+	if len(old) >= appliedMemory {
+		old = old[len(old)-appliedMemory+1:]
+	}
+	ids := make([]string, 0, len(old)+1)
+	ids = append(ids, old...)
+	s.Applied[memberID] = append(ids, actionID)
+}
+
+// Expected counts the participants who are with the room now (present or
+// reconnecting): the people an activity waits for.
+func (s *State) Expected() int {
+	n := 0
+	for _, m := range s.Members {
+		if m.Role == Participant && (m.Presence == Present || m.Presence == Reconnecting) {
+			n++
+		}
+	}
+	return n
+}

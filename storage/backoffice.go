@@ -1,0 +1,248 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+
+	"hearth/facilitator"
+)
+
+// CountAccounts returns the number of facilitator accounts.
+func (db *DB) CountAccounts(ctx context.Context) (int, error) {
+	var n int
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketAccounts).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// CreateAccount stores a new account; ErrEmailTaken when the email is in use.
+func (db *DB) CreateAccount(ctx context.Context, a facilitator.Account) error {
+	return db.update(func(tx *bolt.Tx) error {
+		emails := tx.Bucket(bucketEmails)
+		if emails.Get([]byte(a.Email)) != nil {
+			return facilitator.ErrEmailTaken
+		}
+		if err := emails.Put([]byte(a.Email), []byte(a.ID)); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bucketAccounts), a.ID, a)
+	})
+}
+
+// Account returns the account with the ID.
+func (db *DB) Account(ctx context.Context, id string) (facilitator.Account, error) {
+	var a facilitator.Account
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketAccounts), id, &a)
+	})
+	return a, err
+}
+
+// AccountByEmail returns the account with the (lower-case) email.
+func (db *DB) AccountByEmail(ctx context.Context, email string) (facilitator.Account, error) {
+	var a facilitator.Account
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketEmails).Get([]byte(email))
+		if id == nil {
+			return facilitator.ErrNotFound
+		}
+		return getJSON(tx.Bucket(bucketAccounts), string(id), &a)
+	})
+	return a, err
+}
+
+// PutLogin stores a login.
+func (db *DB) PutLogin(ctx context.Context, l facilitator.Login) error {
+	return db.update(func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketLogins), l.TokenHash, l)
+	})
+}
+
+// Login returns the login with the token hash.
+func (db *DB) Login(ctx context.Context, tokenHash string) (facilitator.Login, error) {
+	var l facilitator.Login
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketLogins), tokenHash, &l)
+	})
+	return l, err
+}
+
+// DeleteLogin removes a login; removing a missing one is not an error.
+func (db *DB) DeleteLogin(ctx context.Context, tokenHash string) error {
+	return db.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketLogins).Delete([]byte(tokenHash))
+	})
+}
+
+// PutCohort stores a cohort.
+func (db *DB) PutCohort(ctx context.Context, c facilitator.Cohort) error {
+	return db.update(func(tx *bolt.Tx) error {
+		return putJSON(tx.Bucket(bucketCohorts), c.ID, c)
+	})
+}
+
+// Cohort returns the cohort with the ID.
+func (db *DB) Cohort(ctx context.Context, id string) (facilitator.Cohort, error) {
+	var c facilitator.Cohort
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketCohorts), id, &c)
+	})
+	return c, err
+}
+
+// CohortsOf returns the cohorts the account facilitates. It reads every
+// cohort: a server holds a clinic's cohorts, hundreds, not millions.
+func (db *DB) CohortsOf(ctx context.Context, accountID string) ([]facilitator.Cohort, error) {
+	var out []facilitator.Cohort
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCohorts).ForEach(func(k, v []byte) error {
+			var c facilitator.Cohort
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode cohort %s: %w", k, err)
+			}
+			if c.Facilitates(accountID) {
+				out = append(out, c)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// PutParticipant stores p and repoints its invite token index.
+func (db *DB) PutParticipant(ctx context.Context, p facilitator.Participant) error {
+	return db.update(func(tx *bolt.Tx) error {
+		people, tokens := tx.Bucket(bucketParticipants), tx.Bucket(bucketTokens)
+		var old facilitator.Participant
+		switch err := getJSON(people, p.ID, &old); err {
+		case nil:
+			if old.TokenHash != p.TokenHash {
+				if err := tokens.Delete([]byte(old.TokenHash)); err != nil {
+					return err
+				}
+			}
+		case facilitator.ErrNotFound:
+		default:
+			return err
+		}
+		if err := tokens.Put([]byte(p.TokenHash), []byte(p.ID)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketCohortPeople).Put(indexKey(p.CohortID, p.ID), nil); err != nil {
+			return err
+		}
+		return putJSON(people, p.ID, p)
+	})
+}
+
+// Participant returns the participant with the ID.
+func (db *DB) Participant(ctx context.Context, id string) (facilitator.Participant, error) {
+	var p facilitator.Participant
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketParticipants), id, &p)
+	})
+	return p, err
+}
+
+// ParticipantByToken returns the participant whose invite token has the hash.
+func (db *DB) ParticipantByToken(ctx context.Context, tokenHash string) (facilitator.Participant, error) {
+	var p facilitator.Participant
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bucketTokens).Get([]byte(tokenHash))
+		if id == nil {
+			return facilitator.ErrNotFound
+		}
+		return getJSON(tx.Bucket(bucketParticipants), string(id), &p)
+	})
+	return p, err
+}
+
+// Participants returns a cohort's participants, oldest first.
+func (db *DB) Participants(ctx context.Context, cohortID string) ([]facilitator.Participant, error) {
+	var out []facilitator.Participant
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return eachChild(tx.Bucket(bucketCohortPeople), cohortID, func(id string) error {
+			var p facilitator.Participant
+			if err := getJSON(tx.Bucket(bucketParticipants), id, &p); err != nil {
+				return err
+			}
+			out = append(out, p)
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// DeleteParticipant removes a participant and their invite token.
+func (db *DB) DeleteParticipant(ctx context.Context, id string) error {
+	return db.update(func(tx *bolt.Tx) error {
+		people := tx.Bucket(bucketParticipants)
+		var p facilitator.Participant
+		if err := getJSON(people, id, &p); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketTokens).Delete([]byte(p.TokenHash)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketCohortPeople).Delete(indexKey(p.CohortID, p.ID)); err != nil {
+			return err
+		}
+		return people.Delete([]byte(id))
+	})
+}
+
+// PutSession stores a session.
+func (db *DB) PutSession(ctx context.Context, s facilitator.Session) error {
+	return db.update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketCohortSession).Put(indexKey(s.CohortID, s.ID), nil); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bucketSessions), s.ID, s)
+	})
+}
+
+// Session returns the session with the ID.
+func (db *DB) Session(ctx context.Context, id string) (facilitator.Session, error) {
+	var s facilitator.Session
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketSessions), id, &s)
+	})
+	return s, err
+}
+
+// Sessions returns a cohort's sessions by start time.
+func (db *DB) Sessions(ctx context.Context, cohortID string) ([]facilitator.Session, error) {
+	var out []facilitator.Session
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return eachChild(tx.Bucket(bucketCohortSession), cohortID, func(id string) error {
+			var s facilitator.Session
+			if err := getJSON(tx.Bucket(bucketSessions), id, &s); err != nil {
+				return err
+			}
+			out = append(out, s)
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].StartsAt.Before(out[j].StartsAt) })
+	return out, err
+}
+
+// eachChild calls fn with each child ID indexed under parent.
+func eachChild(b *bolt.Bucket, parent string, fn func(id string) error) error {
+	prefix := []byte(parent + "\x00")
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if err := fn(string(k[len(prefix):])); err != nil {
+			return err
+		}
+	}
+	return nil
+}

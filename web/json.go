@@ -1,0 +1,93 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"hearth/facilitator"
+)
+
+// httpError is an error with the status and code the client gets.
+type httpError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *httpError) Error() string { return e.message }
+
+var (
+	errNotFound     = &httpError{http.StatusNotFound, "not_found", "Not found."}
+	errUnauthorized = &httpError{http.StatusUnauthorized, "unauthorized", "Please log in."}
+)
+
+func tooMany(retry time.Duration) *httpError {
+	return &httpError{http.StatusTooManyRequests, "too_many", "Too many attempts. Please wait " + strconv.Itoa(int(retry.Seconds())+1) + " seconds."}
+}
+
+// writeError sends err in the one error shape of the API. Domain errors keep
+// their message; anything else is logged and reported as internal.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		he *httpError
+		fe *facilitator.Error
+	)
+	switch {
+	case errors.As(err, &he):
+	case errors.As(err, &fe):
+		he = &httpError{statusOf(fe.Code), fe.Code, fe.Message}
+	default:
+		s.log.Error().Err(err).Str("route", r.Pattern).Msg("request failed")
+		he = &httpError{http.StatusInternalServerError, "internal", "Something went wrong on the server. Nothing was changed."}
+	}
+	if he.status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "10")
+	}
+	writeJSON(w, he.status, map[string]any{"error": map[string]string{"code": he.code, "message": he.message}})
+}
+
+func statusOf(code string) int {
+	switch code {
+	case facilitator.CodeInvalid:
+		return http.StatusBadRequest
+	case facilitator.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case facilitator.CodeNotFound:
+		return http.StatusNotFound
+	case facilitator.CodeConflict:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if v != nil {
+		json.NewEncoder(w).Encode(v)
+	}
+}
+
+// readJSON decodes a size-limited JSON body into v, refusing unknown fields
+// so a typo is an error rather than a silent no-op.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return &httpError{http.StatusRequestEntityTooLarge, "too_large", "The request is larger than 64 KiB."}
+		}
+		return &httpError{http.StatusBadRequest, "invalid", "The request body is not valid JSON for this request: " + err.Error()}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &httpError{http.StatusBadRequest, "invalid", "The request body has extra data after the JSON object."}
+	}
+	return nil
+}

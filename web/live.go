@@ -1,0 +1,361 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"hearth/room"
+)
+
+// Flood control per connection: a member may send a burst of 40 frames, then
+// 20 a second. Past that the reader slows down (the client feels it as
+// backpressure); a client that keeps pushing is disconnected.
+const (
+	frameRate      = 20
+	frameBurst     = 40
+	maxOverLimit   = 100 // frames over the limit in a row before disconnecting
+	closeFloodText = "too many messages"
+)
+
+// lobby wakes participants who wait for their cohort's room to open.
+type lobby struct {
+	mu      sync.Mutex
+	waiting map[string]chan struct{} // by cohort ID; closed to wake everyone
+}
+
+// wait returns a channel that is closed at the cohort's next wake.
+func (l *lobby) wait(cohortID string) <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ch, ok := l.waiting[cohortID]
+	if !ok {
+		ch = make(chan struct{})
+		l.waiting[cohortID] = ch
+	}
+	return ch
+}
+
+// wake tells every waiter of the cohort to look again.
+func (l *lobby) wake(cohortID string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if ch, ok := l.waiting[cohortID]; ok {
+		close(ch)
+		delete(l.waiting, cohortID)
+	}
+}
+
+// revoke wakes the cohort's waiters so each checks its link again.
+func (l *lobby) revoke(cohortID string) { l.wake(cohortID) }
+
+// frame is one client message as it arrives on the wire.
+type frame struct {
+	Type string          `json:"type"`
+	ID   string          `json:"id"`
+	Data json.RawMessage `json:"data"`
+}
+
+func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
+	acct := account(r)
+	ss, _, err := s.fac.Session(r.Context(), acct, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rm, ok := s.rooms.Get(ss.ID)
+	if !ok {
+		s.writeError(w, r, &httpError{http.StatusConflict, "conflict", "This session is not live."})
+		return
+	}
+	ws, err := websocket.Accept(w, r, nil) // refuses a foreign Origin with 403
+	if err != nil {
+		return
+	}
+	ws.SetReadLimit(MaxFrameBytes)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	c := s.newConn(ctx, cancel, ws)
+	sub, err := rm.Join(ctx, acct.ID)
+	if err != nil {
+		c.refuse(err)
+		return
+	}
+	c.serve(sub)
+}
+
+func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
+	p, cohort, ok := s.invitee(w, r)
+	if !ok {
+		return
+	}
+	if _, accepted := p.Accepted(cohort.AgreementsVersion); !accepted {
+		s.writeError(w, r, &httpError{http.StatusConflict, "agreements", "Please read and accept the group agreements first."})
+		return
+	}
+	ws, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	ws.SetReadLimit(MaxFrameBytes)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	c := s.newConn(ctx, cancel, ws)
+	token := r.PathValue("token")
+	sentWaiting := false
+	for {
+		wake := s.lobby.wait(cohort.ID)
+		// The link may have been revoked while this participant waited.
+		if _, _, err := s.fac.Invitee(ctx, token); err != nil {
+			c.bye(room.ReasonRevoked, "This invite link is no longer valid.")
+			return
+		}
+		if rm, ok := s.rooms.ForCohort(cohort.ID); ok {
+			sub, err := rm.Join(ctx, p.ID)
+			if err == nil {
+				c.serve(sub)
+				return
+			}
+			if !errors.Is(err, room.ErrClosed) {
+				c.refuse(err)
+				return
+			}
+		}
+		if !sentWaiting {
+			sentWaiting = true
+			if err := c.write(s.waitingMessage(ctx, cohort.ID, cohort.Name)); err != nil {
+				return
+			}
+		}
+		select {
+		case <-wake:
+		case _, ok := <-c.frames:
+			if !ok {
+				return
+			}
+			// Nothing to act on before the room opens.
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (s *Server) waitingMessage(ctx context.Context, cohortID, cohortName string) []byte {
+	msg := struct {
+		Type        string       `json:"type"`
+		ServerTime  int64        `json:"serverTime"`
+		Cohort      string       `json:"cohort"`
+		NextSession *nextSession `json:"nextSession"`
+	}{Type: "waiting", ServerTime: time.Now().UnixMilli(), Cohort: cohortName}
+	if next, ok, err := s.fac.NextSession(ctx, cohortID); err == nil && ok {
+		msg.NextSession = &nextSession{Title: next.Title, StartsAt: next.StartsAt}
+	}
+	b, _ := json.Marshal(msg)
+	return b
+}
+
+// conn is one member's WebSocket: one reader goroutine feeding frames, one
+// writer (the room's queue), one pinger that also watches for a stuck write.
+type conn struct {
+	s      *Server
+	ctx    context.Context
+	cancel context.CancelFunc
+	ws     *websocket.Conn
+	frames chan []byte
+	// writingSince is when the write in progress began (Unix ns), or 0.
+	// The pinger closes a connection whose write is stuck, which costs far
+	// less than a deadline context per write.
+	writingSince atomic.Int64
+}
+
+func (s *Server) newConn(ctx context.Context, cancel context.CancelFunc, ws *websocket.Conn) *conn {
+	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws, frames: make(chan []byte)}
+	go c.readLoop()
+	go c.pingLoop()
+	return c
+}
+
+func (c *conn) readLoop() {
+	defer close(c.frames)
+	defer c.cancel()
+	for {
+		typ, data, err := c.ws.Read(c.ctx)
+		if err != nil {
+			c.logEnd(err)
+			return
+		}
+		if typ != websocket.MessageText {
+			data = nil // answered as a bad message
+		}
+		select {
+		case c.frames <- data:
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+func (c *conn) logEnd(err error) {
+	switch websocket.CloseStatus(err) {
+	case websocket.StatusNormalClosure, websocket.StatusGoingAway, websocket.StatusNoStatusRcvd:
+		return
+	case websocket.StatusMessageTooBig:
+		c.s.log.Info().Msg("connection closed: frame too large")
+		return
+	}
+	if errors.Is(err, context.Canceled) || c.ctx.Err() != nil {
+		return
+	}
+	c.s.log.Debug().Err(err).Msg("connection ended")
+}
+
+func (c *conn) pingLoop() {
+	t := time.NewTicker(c.s.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if since := c.writingSince.Load(); since != 0 && time.Since(time.Unix(0, since)) > c.s.WriteTimeout {
+			c.ws.CloseNow()
+			c.cancel()
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.ctx, c.s.PingTimeout)
+		err := c.ws.Ping(ctx)
+		cancel()
+		if err != nil {
+			// No pong in time: the peer is gone without a close.
+			c.ws.CloseNow()
+			c.cancel()
+			return
+		}
+	}
+}
+
+func (c *conn) write(msg []byte) error {
+	c.writingSince.Store(time.Now().UnixNano())
+	err := c.ws.Write(c.ctx, websocket.MessageText, msg)
+	c.writingSince.Store(0)
+	return err
+}
+
+// bye tells the client why it is leaving for good, and closes.
+func (c *conn) bye(reason, message string) {
+	b, _ := json.Marshal(map[string]string{"type": "bye", "reason": reason, "message": message})
+	c.write(b)
+	c.ws.Close(websocket.StatusNormalClosure, reason)
+}
+
+// refuse closes a connection that could not join its room.
+func (c *conn) refuse(err error) {
+	switch {
+	case errors.Is(err, room.ErrClosed):
+		c.bye(room.ReasonClosed, "The session has ended. Thank you for being here.")
+	case errors.Is(err, room.ErrStopped):
+		c.ws.Close(websocket.StatusGoingAway, "server restarting")
+	case errors.Is(err, room.ErrNotMember):
+		c.bye(room.ReasonRevoked, "You are not on this room's roster.")
+	default:
+		c.s.log.Error().Err(err).Msg("join room")
+		c.ws.Close(websocket.StatusInternalError, "could not join")
+	}
+}
+
+// serve runs a joined member until either side ends the connection.
+func (c *conn) serve(sub *room.Subscription) {
+	defer sub.Leave()
+	go c.writeLoop(sub)
+	lim := rate.NewLimiter(frameRate, frameBurst)
+	over := 0
+	for data := range c.frames {
+		if !lim.Allow() {
+			over++
+			if over > maxOverLimit {
+				c.ws.Close(websocket.StatusPolicyViolation, closeFloodText)
+				return
+			}
+			if err := lim.Wait(c.ctx); err != nil {
+				return
+			}
+		} else {
+			over = 0
+		}
+		cmd, ok := decodeFrame(sub, data)
+		if !ok {
+			continue
+		}
+		if err := sub.Do(c.ctx, cmd); err != nil {
+			c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
+		}
+	}
+}
+
+// decodeFrame turns a frame into a command, or answers the client why not.
+func decodeFrame(sub *room.Subscription, data []byte) (room.Command, bool) {
+	var f frame
+	if data == nil || json.Unmarshal(data, &f) != nil {
+		sub.Reject("", room.CodeBadMessage, "The message is not a JSON object.")
+		return room.Command{}, false
+	}
+	if f.Type == "" {
+		sub.Reject(f.ID, room.CodeBadMessage, "The message has no type.")
+		return room.Command{}, false
+	}
+	if (f.ID == "" && f.Type != room.TypeSync) || len(f.ID) > room.MaxID || !utf8.ValidString(f.ID) {
+		sub.Reject("", room.CodeBadMessage, "The message needs an id of 1 to 64 characters.")
+		return room.Command{}, false
+	}
+	return room.Command{Type: f.Type, ID: f.ID, Data: f.Data}, true
+}
+
+func (c *conn) writeLoop(sub *room.Subscription) {
+	defer c.cancel()
+	for {
+		select {
+		case msg := <-sub.Messages():
+			if err := c.write(msg); err != nil {
+				return
+			}
+		case <-sub.Done():
+			c.finish(sub)
+			return
+		case <-c.ctx.Done():
+			return
+		}
+	}
+}
+
+// finish closes the connection the way the room ended the subscription.
+func (c *conn) finish(sub *room.Subscription) {
+	switch sub.Reason() {
+	case room.ReasonSlow:
+		c.ws.Close(websocket.StatusPolicyViolation, "too slow")
+	case room.ReasonRevoked, room.ReasonClosed:
+		// The bye is queued: send what is queued, then close.
+		for {
+			select {
+			case msg := <-sub.Messages():
+				if c.write(msg) != nil {
+					return
+				}
+				continue
+			default:
+			}
+			break
+		}
+		c.ws.Close(websocket.StatusNormalClosure, sub.Reason())
+	default:
+		c.ws.Close(websocket.StatusGoingAway, "server restarting")
+	}
+}

@@ -1,0 +1,90 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"hearth/facilitator"
+)
+
+type inviteeJSON struct {
+	Participant struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"participant"`
+	Cohort struct {
+		Name              string `json:"name"`
+		Agreements        string `json:"agreements"`
+		AgreementsVersion int    `json:"agreementsVersion"`
+		VideoURL          string `json:"videoUrl"`
+	} `json:"cohort"`
+	AgreementsAccepted bool         `json:"agreementsAccepted"`
+	LiveSessionID      string       `json:"liveSessionId"`
+	NextSession        *nextSession `json:"nextSession"`
+}
+
+type nextSession struct {
+	Title    string    `json:"title"`
+	StartsAt time.Time `json:"startsAt"`
+}
+
+// invitee resolves the request's invite token, slowing down guessers.
+func (s *Server) invitee(w http.ResponseWriter, r *http.Request) (facilitator.Participant, facilitator.Cohort, bool) {
+	p, c, err := s.fac.Invitee(r.Context(), r.PathValue("token"))
+	if err != nil {
+		// Only failures spend the budget, so a real participant reloading
+		// their page is never slowed down.
+		if !s.limits.allow("invite", r) {
+			err = tooMany(10 * time.Second)
+		}
+		s.writeError(w, r, err)
+		return p, c, false
+	}
+	return p, c, true
+}
+
+func (s *Server) sendInvitee(w http.ResponseWriter, r *http.Request, p facilitator.Participant, c facilitator.Cohort) {
+	var v inviteeJSON
+	v.Participant.ID, v.Participant.Name = p.ID, p.Name
+	v.Cohort.Name, v.Cohort.Agreements, v.Cohort.AgreementsVersion, v.Cohort.VideoURL = c.Name, c.Agreements, c.AgreementsVersion, c.VideoURL
+	_, v.AgreementsAccepted = p.Accepted(c.AgreementsVersion)
+	if rm, ok := s.rooms.ForCohort(c.ID); ok {
+		v.LiveSessionID = rm.SessionID()
+	}
+	next, ok, err := s.fac.NextSession(r.Context(), c.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if ok {
+		v.NextSession = &nextSession{Title: next.Title, StartsAt: next.StartsAt}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) getInvitee(w http.ResponseWriter, r *http.Request) {
+	p, c, ok := s.invitee(w, r)
+	if !ok {
+		return
+	}
+	s.sendInvitee(w, r, p, c)
+}
+
+func (s *Server) acceptAgreements(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Version int `json:"version"`
+	}
+	if err := readJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, _, ok := s.invitee(w, r); !ok {
+		return
+	}
+	p, c, err := s.fac.AcceptAgreements(r.Context(), r.PathValue("token"), in.Version)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.sendInvitee(w, r, p, c)
+}

@@ -1,0 +1,201 @@
+// Package web is Hearth's HTTP face: the JSON API of the back office, the
+// WebSocket endpoint of the live rooms, security headers and the embedded
+// browser UI. It turns a logged-in facilitator or an invited participant into
+// a room member with a role; the rules live in room and facilitator.
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"hearth/facilitator"
+	"hearth/room"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+// Limits on input sizes.
+const (
+	MaxBodyBytes  = 64 << 10 // one JSON request body
+	MaxFrameBytes = 16 << 10 // one WebSocket frame from a client
+)
+
+// Defaults for the live connections.
+const (
+	DefaultPingInterval = 15 * time.Second
+	DefaultPingTimeout  = 10 * time.Second
+	DefaultWriteTimeout = 10 * time.Second
+)
+
+// Server serves Hearth over HTTP. Create it with New.
+type Server struct {
+	fac   *facilitator.Service
+	rooms *room.Manager
+	log   zerolog.Logger
+
+	// PingInterval, PingTimeout and WriteTimeout govern live connections;
+	// tests shorten them.
+	PingInterval time.Duration
+	PingTimeout  time.Duration
+	WriteTimeout time.Duration
+	// PublicURL is the address participants use (e.g. https://hearth.example.org);
+	// empty means the address of each request.
+	PublicURL string
+	// SecureCookies marks the login cookie Secure; set it when Hearth is
+	// reached over HTTPS.
+	SecureCookies bool
+
+	setupMu    sync.Mutex
+	setupToken string // the one-time token of the first-run setup link
+
+	lobby   lobby
+	limits  *limiters
+	handler http.Handler
+}
+
+// New returns a Server. setupToken is the one-time first-run token ("" when
+// accounts exist already).
+func New(fac *facilitator.Service, rooms *room.Manager, log zerolog.Logger, setupToken string) *Server {
+	s := &Server{
+		fac:          fac,
+		rooms:        rooms,
+		log:          log,
+		PingInterval: DefaultPingInterval,
+		PingTimeout:  DefaultPingTimeout,
+		WriteTimeout: DefaultWriteTimeout,
+		setupToken:   setupToken,
+		lobby:        lobby{waiting: make(map[string]chan struct{})},
+		limits:       newLimiters(),
+	}
+	s.handler = s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// routes builds the whole router: every route of Hearth is listed here.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFiles, "static")
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+
+	// Pages.
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", s.page(static, "index.html"))
+	mux.HandleFunc("GET /setup/{token}", s.page(static, "index.html"))
+	mux.HandleFunc("GET /j/{token}", s.page(static, "join.html"))
+
+	// First run and login.
+	mux.HandleFunc("GET /api/setup", s.getSetup)
+	mux.HandleFunc("POST /api/setup", s.postSetup)
+	mux.HandleFunc("POST /api/login", s.postLogin)
+	mux.HandleFunc("POST /api/logout", s.postLogout)
+	mux.HandleFunc("GET /api/me", s.facilitatorOnly(s.getMe))
+
+	// Cohorts.
+	mux.HandleFunc("GET /api/cohorts", s.facilitatorOnly(s.listCohorts))
+	mux.HandleFunc("POST /api/cohorts", s.facilitatorOnly(s.createCohort))
+	mux.HandleFunc("GET /api/cohorts/{id}", s.facilitatorOnly(s.getCohort))
+	mux.HandleFunc("PATCH /api/cohorts/{id}", s.facilitatorOnly(s.patchCohort))
+	mux.HandleFunc("POST /api/cohorts/{id}/facilitators", s.facilitatorOnly(s.addCoFacilitator))
+	mux.HandleFunc("POST /api/cohorts/{id}/participants", s.facilitatorOnly(s.addParticipant))
+	mux.HandleFunc("PATCH /api/cohorts/{id}/participants/{pid}", s.facilitatorOnly(s.renameParticipant))
+	mux.HandleFunc("DELETE /api/cohorts/{id}/participants/{pid}", s.facilitatorOnly(s.removeParticipant))
+	mux.HandleFunc("POST /api/cohorts/{id}/participants/{pid}/reissue", s.facilitatorOnly(s.reissueInvite))
+	mux.HandleFunc("POST /api/cohorts/{id}/sessions", s.facilitatorOnly(s.planSession))
+	mux.HandleFunc("POST /api/sessions/{id}/open", s.facilitatorOnly(s.openSession))
+	mux.HandleFunc("POST /api/sessions/{id}/close", s.facilitatorOnly(s.closeSession))
+
+	// Participants.
+	mux.HandleFunc("GET /api/p/{token}", s.getInvitee)
+	mux.HandleFunc("POST /api/p/{token}/accept", s.acceptAgreements)
+
+	// Live rooms.
+	mux.HandleFunc("GET /ws/sessions/{id}", s.facilitatorOnly(s.facilitatorSocket))
+	mux.HandleFunc("GET /ws/p/{token}", s.participantSocket)
+
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, errNotFound)
+	})
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, &httpError{http.StatusForbidden, "forbidden", "Cross-site requests are not allowed."})
+	}))
+	return s.logRequests(securityHeaders(csrf.Handler(mux)))
+}
+
+// page serves one embedded HTML page.
+func (s *Server) page(static fs.FS, name string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		data, err := fs.ReadFile(static, name)
+		if err != nil {
+			http.Error(w, "page missing", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(data)
+	}
+}
+
+// securityHeaders keeps the pages to their own origin. Referrer-Policy
+// matters most: an invite link holds a secret, and a click on the video-call
+// link must not carry it to another site.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController (and the WebSocket upgrade) reach the
+// real writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs one line per request: the route pattern, never the path,
+// since paths carry invite tokens.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if r.URL.Path == "/healthz" || r.Pattern == "GET /static/" {
+			return
+		}
+		s.log.Debug().Str("method", r.Method).Str("route", r.Pattern).Int("status", sw.status).
+			Dur("took", time.Since(start)).Msg("request")
+	})
+}
