@@ -295,7 +295,9 @@ func (c *conn) serve(sub *room.Subscription) {
 		if !ok {
 			continue
 		}
-		if err := sub.Do(c.ctx, cmd); err != nil {
+		// A frame that arrived whole is applied even if the connection drops
+		// now: the client retries it with the same ID and gets its ack.
+		if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
 			c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
 		}
 	}
