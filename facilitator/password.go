@@ -45,7 +45,8 @@ func CheckPassword(encoded, password string) bool {
 	}
 	var mem, t uint32
 	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil {
+	// argon2 panics on zero passes or lanes; a damaged hash must just fail.
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || t < 1 || p < 1 {
 		return false
 	}
 	b64 := base64.RawStdEncoding

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -33,6 +34,7 @@ const (
 const DefaultLoginTTL = 14 * 24 * time.Hour
 
 // Service applies the back office's rules on top of a Store.
+// Use it through a pointer: it holds a lock and must not be copied.
 type Service struct {
 	Store Store
 	// InviteKey derives invite tokens; at least 32 random bytes, kept apart
@@ -40,6 +42,11 @@ type Service struct {
 	InviteKey []byte
 	Now       func() time.Time
 	LoginTTL  time.Duration
+
+	// mu serialises the changes that read a record and write it back, so
+	// two of them never interleave and undo each other (an acceptance
+	// written back over a reissue would revive the revoked link).
+	mu sync.Mutex
 }
 
 func (s *Service) now() time.Time {
@@ -289,6 +296,8 @@ func (s *Service) Cohort(ctx context.Context, acct Account, id string) (Cohort, 
 
 // UpdateCohort changes a cohort's details.
 func (s *Service) UpdateCohort(ctx context.Context, acct Account, id string, in CohortInput) (Cohort, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	c, err := s.Cohort(ctx, acct, id)
 	if err != nil {
 		return Cohort{}, err
@@ -304,6 +313,8 @@ func (s *Service) UpdateCohort(ctx context.Context, acct Account, id string, in 
 
 // AddCoFacilitator gives the account with email the same controls of the cohort.
 func (s *Service) AddCoFacilitator(ctx context.Context, acct Account, cohortID, email string) (Cohort, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	c, err := s.Cohort(ctx, acct, cohortID)
 	if err != nil {
 		return Cohort{}, err
@@ -385,6 +396,8 @@ func (s *Service) participantOf(ctx context.Context, acct Account, cohortID, id 
 
 // RenameParticipant changes a participant's display name.
 func (s *Service) RenameParticipant(ctx context.Context, acct Account, cohortID, id, name string) (Participant, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	p, err := s.participantOf(ctx, acct, cohortID, id)
 	if err != nil {
 		return Participant{}, err
@@ -402,6 +415,8 @@ func (s *Service) RenameParticipant(ctx context.Context, acct Account, cohortID,
 
 // ReissueInvite revokes the participant's link and issues a new one.
 func (s *Service) ReissueInvite(ctx context.Context, acct Account, cohortID, id string) (Participant, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	p, err := s.participantOf(ctx, acct, cohortID, id)
 	if err != nil {
 		return Participant{}, err
@@ -415,6 +430,8 @@ func (s *Service) ReissueInvite(ctx context.Context, acct Account, cohortID, id 
 
 // RemoveParticipant removes a participant; their link stops working.
 func (s *Service) RemoveParticipant(ctx context.Context, acct Account, cohortID, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if _, err := s.participantOf(ctx, acct, cohortID, id); err != nil {
 		return err
 	}
@@ -449,6 +466,8 @@ func (s *Service) Invitee(ctx context.Context, token string) (Participant, Cohor
 // AcceptAgreements records that the participant accepted the given version
 // of their cohort's agreements, and when.
 func (s *Service) AcceptAgreements(ctx context.Context, token string, version int) (Participant, Cohort, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	p, c, err := s.Invitee(ctx, token)
 	if err != nil {
 		return Participant{}, Cohort{}, err
@@ -538,6 +557,8 @@ func (s *Service) MarkLive(ctx context.Context, ss Session) (Session, error) {
 
 // MarkClosed records that the session's room closed at the given time.
 func (s *Service) MarkClosed(ctx context.Context, sessionID string, at time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	ss, err := s.Store.Session(ctx, sessionID)
 	if err != nil {
 		return err

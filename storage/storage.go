@@ -312,6 +312,10 @@ func (db *DB) update(fn func(tx *bolt.Tx) error) error {
 	if errors.As(err, &fe) {
 		return fe.err
 	}
+	// A write racing Close never began: that is a shutdown, not a failed disk.
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return ErrStopped
+	}
 	if err != nil {
 		err = fmt.Errorf("commit: %w", err)
 		db.fail(err)

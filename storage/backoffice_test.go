@@ -1,0 +1,395 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"hearth/facilitator"
+)
+
+// ids returns the IDs of xs, in order, through id.
+func ids[T any](xs []T, id func(T) string) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, id(x))
+	}
+	return out
+}
+
+func wantNotFound(tb testing.TB, what string, err error) {
+	tb.Helper()
+	if !errors.Is(err, facilitator.ErrNotFound) {
+		tb.Errorf("%s: got error %v, want ErrNotFound", what, err)
+	}
+}
+
+func TestAccounts(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+
+	count := func(tb testing.TB, want int) {
+		tb.Helper()
+		n, err := db.CountAccounts(ctx)
+		if err != nil {
+			tb.Fatalf("CountAccounts: %v", err)
+		}
+		if n != want {
+			tb.Errorf("CountAccounts: got %d, want %d", n, want)
+		}
+	}
+	count(t, 0)
+
+	ada := facilitator.Account{ID: "acct-ada", Email: "ada@example.org", Name: "Ada", PasswordHash: "$argon2id$x", CreatedAt: t0}
+	grace := facilitator.Account{ID: "acct-grace", Email: "grace@example.org", Name: "Grace", PasswordHash: "$argon2id$y", CreatedAt: t0.Add(time.Hour)}
+	for _, a := range []facilitator.Account{ada, grace} {
+		if err := db.CreateAccount(ctx, a); err != nil {
+			t.Fatalf("CreateAccount(%s): %v", a.Email, err)
+		}
+	}
+	count(t, 2)
+
+	t.Run("a taken email is refused and nothing is stored", func(t *testing.T) {
+		dup := facilitator.Account{ID: "acct-dup", Email: "ada@example.org", Name: "Other Ada"}
+		if err := db.CreateAccount(ctx, dup); !errors.Is(err, facilitator.ErrEmailTaken) {
+			t.Errorf("CreateAccount with a taken email: got %v, want ErrEmailTaken", err)
+		}
+		count(t, 2)
+		_, err := db.Account(ctx, dup.ID)
+		wantNotFound(t, "Account(acct-dup)", err)
+		if got, err := db.AccountByEmail(ctx, "ada@example.org"); err != nil || got.ID != ada.ID {
+			t.Errorf("AccountByEmail(ada) after the refused duplicate: got %q, %v, want %q", got.ID, err, ada.ID)
+		}
+	})
+
+	db.reopen(t)
+	t.Run("accounts survive a reopen", func(t *testing.T) {
+		count(t, 2)
+		for _, want := range []facilitator.Account{ada, grace} {
+			got, err := db.AccountByEmail(ctx, want.Email)
+			if err != nil {
+				t.Fatalf("AccountByEmail(%s): %v", want.Email, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("AccountByEmail(%s):\ngot  %+v\nwant %+v", want.Email, got, want)
+			}
+			got, err = db.Account(ctx, want.ID)
+			if err != nil {
+				t.Fatalf("Account(%s): %v", want.ID, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Account(%s):\ngot  %+v\nwant %+v", want.ID, got, want)
+			}
+		}
+	})
+
+	t.Run("unknown accounts are not found", func(t *testing.T) {
+		_, err := db.Account(ctx, "acct-nobody")
+		wantNotFound(t, "Account(acct-nobody)", err)
+		_, err = db.AccountByEmail(ctx, "nobody@example.org")
+		wantNotFound(t, "AccountByEmail(nobody)", err)
+	})
+}
+
+func TestLogins(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	l := facilitator.Login{TokenHash: "hash-1", AccountID: "acct-ada", CreatedAt: t0, ExpiresAt: t0.Add(24 * time.Hour)}
+	if err := db.PutLogin(ctx, l); err != nil {
+		t.Fatalf("PutLogin: %v", err)
+	}
+	db.reopen(t)
+
+	got, err := db.Login(ctx, "hash-1")
+	if err != nil {
+		t.Fatalf("Login(hash-1): %v", err)
+	}
+	if !reflect.DeepEqual(got, l) {
+		t.Errorf("Login(hash-1):\ngot  %+v\nwant %+v", got, l)
+	}
+	_, err = db.Login(ctx, "hash-2")
+	wantNotFound(t, "Login(hash-2)", err)
+
+	if err := db.DeleteLogin(ctx, "hash-1"); err != nil {
+		t.Fatalf("DeleteLogin(hash-1): %v", err)
+	}
+	_, err = db.Login(ctx, "hash-1")
+	wantNotFound(t, "Login(hash-1) after DeleteLogin", err)
+	if err := db.DeleteLogin(ctx, "hash-1"); err != nil {
+		t.Errorf("DeleteLogin of a deleted login: got %v, want nil", err)
+	}
+}
+
+func TestCohorts(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	cohorts := []facilitator.Cohort{
+		{ID: "c-ada", Name: "Ada's", AgreementsVersion: 1, Facilitators: []string{"ada"}, CreatedAt: t0},
+		{ID: "c-both", Name: "Shared", Agreements: "Speak from your own experience.", AgreementsVersion: 3,
+			VideoURL: "https://meet.example.org/x", Facilitators: []string{"grace", "ada"}, CreatedAt: t0.Add(time.Hour)},
+		{ID: "c-grace", Name: "Grace's", Archived: true, AgreementsVersion: 1, Facilitators: []string{"grace"}, CreatedAt: t0},
+	}
+	for _, c := range cohorts {
+		if err := db.PutCohort(ctx, c); err != nil {
+			t.Fatalf("PutCohort(%s): %v", c.ID, err)
+		}
+	}
+	db.reopen(t)
+
+	t.Run("Cohort returns what was put", func(t *testing.T) {
+		for _, want := range cohorts {
+			got, err := db.Cohort(ctx, want.ID)
+			if err != nil {
+				t.Fatalf("Cohort(%s): %v", want.ID, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Cohort(%s):\ngot  %+v\nwant %+v", want.ID, got, want)
+			}
+		}
+		_, err := db.Cohort(ctx, "c-none")
+		wantNotFound(t, "Cohort(c-none)", err)
+	})
+
+	cohortID := func(c facilitator.Cohort) string { return c.ID }
+	for _, tc := range []struct {
+		account string
+		want    []string
+	}{
+		{"ada", []string{"c-ada", "c-both"}},
+		{"grace", []string{"c-both", "c-grace"}},
+		{"nobody", []string{}},
+	} {
+		t.Run("CohortsOf "+tc.account+" lists only the cohorts they facilitate", func(t *testing.T) {
+			cs, err := db.CohortsOf(ctx, tc.account)
+			if err != nil {
+				t.Fatalf("CohortsOf(%s): %v", tc.account, err)
+			}
+			// CohortsOf promises no order; the keys happen to be sorted.
+			if got := ids(cs, cohortID); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("CohortsOf(%s): got %v, want %v", tc.account, got, tc.want)
+			}
+		})
+	}
+
+	t.Run("a second put replaces the cohort", func(t *testing.T) {
+		c := cohorts[0]
+		c.Name = "Renamed"
+		c.Facilitators = []string{"grace"}
+		if err := db.PutCohort(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Cohort(ctx, c.ID)
+		if err != nil || got.Name != "Renamed" {
+			t.Errorf("Cohort(%s) after a second put: got %q, %v, want %q", c.ID, got.Name, err, "Renamed")
+		}
+		cs, err := db.CohortsOf(ctx, "ada")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := ids(cs, cohortID), []string{"c-both"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("CohortsOf(ada) after she left c-ada: got %v, want %v", got, want)
+		}
+	})
+}
+
+func TestParticipants(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	participantID := func(p facilitator.Participant) string { return p.ID }
+
+	// "c1" is a prefix of "c10": the cohort index must not mix them up.
+	people := []facilitator.Participant{
+		{ID: "p-late", CohortID: "c1", Name: "Late", InviteNonce: "n1", TokenHash: "tok-late", CreatedAt: t0.Add(2 * time.Hour)},
+		{ID: "p-early", CohortID: "c1", Name: "Early", InviteNonce: "n2", TokenHash: "tok-early", CreatedAt: t0,
+			Acceptances: []facilitator.Acceptance{{Version: 1, At: t0.Add(time.Minute)}}},
+		{ID: "p-mid", CohortID: "c1", Name: "Mid", InviteNonce: "n3", TokenHash: "tok-mid", CreatedAt: t0.Add(time.Hour)},
+		{ID: "p-other", CohortID: "c10", Name: "Other", InviteNonce: "n4", TokenHash: "tok-other", CreatedAt: t0.Add(-time.Hour)},
+	}
+	for _, p := range people {
+		if err := db.PutParticipant(ctx, p); err != nil {
+			t.Fatalf("PutParticipant(%s): %v", p.ID, err)
+		}
+	}
+	db.reopen(t)
+
+	list := func(tb testing.TB, cohortID string) []string {
+		tb.Helper()
+		ps, err := db.Participants(ctx, cohortID)
+		if err != nil {
+			tb.Fatalf("Participants(%s): %v", cohortID, err)
+		}
+		return ids(ps, participantID)
+	}
+	byToken := func(tb testing.TB, hash string) facilitator.Participant {
+		tb.Helper()
+		p, err := db.ParticipantByToken(ctx, hash)
+		if err != nil {
+			tb.Fatalf("ParticipantByToken(%s): %v", hash, err)
+		}
+		return p
+	}
+
+	t.Run("Participant and ParticipantByToken return what was put", func(t *testing.T) {
+		for _, want := range people {
+			got, err := db.Participant(ctx, want.ID)
+			if err != nil {
+				t.Fatalf("Participant(%s): %v", want.ID, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Participant(%s):\ngot  %+v\nwant %+v", want.ID, got, want)
+			}
+			if got := byToken(t, want.TokenHash); !reflect.DeepEqual(got, want) {
+				t.Errorf("ParticipantByToken(%s):\ngot  %+v\nwant %+v", want.TokenHash, got, want)
+			}
+		}
+		_, err := db.Participant(ctx, "p-none")
+		wantNotFound(t, "Participant(p-none)", err)
+		_, err = db.ParticipantByToken(ctx, "tok-none")
+		wantNotFound(t, "ParticipantByToken(tok-none)", err)
+	})
+
+	t.Run("Participants lists only the cohort's, oldest first", func(t *testing.T) {
+		for _, tc := range []struct {
+			cohort string
+			want   []string
+		}{
+			{"c1", []string{"p-early", "p-mid", "p-late"}},
+			{"c10", []string{"p-other"}},
+			{"c", []string{}},
+			{"c-none", []string{}},
+		} {
+			if got := list(t, tc.cohort); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Participants(%s): got %v, want %v", tc.cohort, got, tc.want)
+			}
+		}
+	})
+
+	t.Run("a new token hash replaces the old one in the index", func(t *testing.T) {
+		p := people[0]
+		p.InviteNonce, p.TokenHash = "n1-again", "tok-late-2"
+		if err := db.PutParticipant(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		db.reopen(t)
+		_, err := db.ParticipantByToken(ctx, "tok-late")
+		wantNotFound(t, "ParticipantByToken of the old hash", err)
+		if got := byToken(t, "tok-late-2"); got.ID != p.ID || got.InviteNonce != "n1-again" {
+			t.Errorf("ParticipantByToken of the new hash: got %s (nonce %s), want %s (nonce n1-again)", got.ID, got.InviteNonce, p.ID)
+		}
+		if got, want := list(t, "c1"), []string{"p-early", "p-mid", "p-late"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("Participants(c1) after a second put: got %v, want %v", got, want)
+		}
+	})
+
+	t.Run("a put with the same token hash keeps the token working", func(t *testing.T) {
+		p := people[2]
+		p.Name = "Middle"
+		if err := db.PutParticipant(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if got := byToken(t, p.TokenHash); got.Name != "Middle" {
+			t.Errorf("ParticipantByToken after a rename: got name %q, want %q", got.Name, "Middle")
+		}
+	})
+
+	t.Run("DeleteParticipant removes the participant, their token and their place", func(t *testing.T) {
+		if err := db.DeleteParticipant(ctx, "p-late"); err != nil {
+			t.Fatalf("DeleteParticipant(p-late): %v", err)
+		}
+		db.reopen(t)
+		_, err := db.Participant(ctx, "p-late")
+		wantNotFound(t, "Participant(p-late) after delete", err)
+		_, err = db.ParticipantByToken(ctx, "tok-late-2")
+		wantNotFound(t, "ParticipantByToken(tok-late-2) after delete", err)
+		if got, want := list(t, "c1"), []string{"p-early", "p-mid"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("Participants(c1) after delete: got %v, want %v", got, want)
+		}
+		wantNotFound(t, "DeleteParticipant(p-late) again", db.DeleteParticipant(ctx, "p-late"))
+		// No index entry may outlive the participant, even where a lookup
+		// through it would fail anyway.
+		err = db.bolt.View(func(tx *bolt.Tx) error {
+			if v := tx.Bucket(bucketTokens).Get([]byte("tok-late-2")); v != nil {
+				t.Errorf("token index entry tok-late-2: got %q, want none", v)
+			}
+			if tx.Bucket(bucketCohortPeople).Get(indexKey("c1", "p-late")) != nil {
+				t.Errorf("cohort index entry c1/p-late: got one, want none")
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	sessionID := func(s facilitator.Session) string { return s.ID }
+
+	sessions := []facilitator.Session{
+		{ID: "s-third", CohortID: "c1", Title: "Week 3", StartsAt: t0.Add(14 * 24 * time.Hour), Status: facilitator.Planned, CreatedAt: t0},
+		{ID: "s-first", CohortID: "c1", Title: "Week 1", StartsAt: t0, Status: facilitator.Closed,
+			OpenedAt: t0, ClosedAt: t0.Add(90 * time.Minute), CreatedAt: t0},
+		{ID: "s-second", CohortID: "c1", Title: "Week 2", StartsAt: t0.Add(7 * 24 * time.Hour), Status: facilitator.Live, OpenedAt: t0, CreatedAt: t0},
+		{ID: "s-other", CohortID: "c2", Title: "Elsewhere", StartsAt: t0.Add(time.Hour), Status: facilitator.Planned, CreatedAt: t0},
+	}
+	for _, s := range sessions {
+		if err := db.PutSession(ctx, s); err != nil {
+			t.Fatalf("PutSession(%s): %v", s.ID, err)
+		}
+	}
+	db.reopen(t)
+
+	t.Run("Session returns what was put", func(t *testing.T) {
+		for _, want := range sessions {
+			got, err := db.Session(ctx, want.ID)
+			if err != nil {
+				t.Fatalf("Session(%s): %v", want.ID, err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Session(%s):\ngot  %+v\nwant %+v", want.ID, got, want)
+			}
+		}
+		_, err := db.Session(ctx, "s-none")
+		wantNotFound(t, "Session(s-none)", err)
+	})
+
+	t.Run("Sessions lists the cohort's by start time", func(t *testing.T) {
+		for _, tc := range []struct {
+			cohort string
+			want   []string
+		}{
+			{"c1", []string{"s-first", "s-second", "s-third"}},
+			{"c2", []string{"s-other"}},
+			{"c3", []string{}},
+		} {
+			ss, err := db.Sessions(ctx, tc.cohort)
+			if err != nil {
+				t.Fatalf("Sessions(%s): %v", tc.cohort, err)
+			}
+			if got := ids(ss, sessionID); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Sessions(%s): got %v, want %v", tc.cohort, got, tc.want)
+			}
+		}
+	})
+
+	t.Run("moving a session's start reorders it", func(t *testing.T) {
+		s := sessions[0]
+		s.StartsAt = t0.Add(-24 * time.Hour)
+		if err := db.PutSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		ss, err := db.Sessions(ctx, "c1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := ids(ss, sessionID), []string{"s-third", "s-first", "s-second"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("Sessions(c1) after moving s-third first: got %v, want %v", got, want)
+		}
+	})
+}
