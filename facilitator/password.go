@@ -19,6 +19,10 @@ const (
 	argonThreads = 1
 	argonKeyLen  = 32
 	argonSaltLen = 16
+
+	// maxArgonMemory caps what a stored hash may ask for (KiB), so a damaged
+	// or tampered hash cannot make a login allocate gigabytes.
+	maxArgonMemory = 256 * 1024
 )
 
 // HashPassword returns an encoded argon2id hash of password with a new salt.
@@ -46,7 +50,7 @@ func CheckPassword(encoded, password string) bool {
 	var mem, t uint32
 	var p uint8
 	// argon2 panics on zero passes or lanes; a damaged hash must just fail.
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || t < 1 || p < 1 {
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &t, &p); err != nil || t < 1 || p < 1 || mem > maxArgonMemory || t > 16 {
 		return false
 	}
 	b64 := base64.RawStdEncoding

@@ -124,7 +124,7 @@ func (s *Service) CreateAccount(ctx context.Context, email, name, password strin
 	if err != nil {
 		return Account{}, err
 	}
-	a := Account{ID: uuid.NewString(), Email: email, Name: name, PasswordHash: hash, CreatedAt: s.now()}
+	a := Account{ID: newID(), Email: email, Name: name, PasswordHash: hash, CreatedAt: s.now()}
 	if err := s.Store.CreateAccount(ctx, a); err != nil {
 		if errors.Is(err, ErrEmailTaken) {
 			return Account{}, errorf(CodeConflict, "An account with this email exists.")
@@ -262,7 +262,7 @@ func (s *Service) CreateCohort(ctx context.Context, acct Account, in CohortInput
 	if in.Name == nil {
 		return Cohort{}, errorf(CodeInvalid, "Name is required.")
 	}
-	c := Cohort{ID: uuid.NewString(), Facilitators: []string{acct.ID}, CreatedAt: s.now()}
+	c := Cohort{ID: newID(), Facilitators: []string{acct.ID}, CreatedAt: s.now()}
 	if err := in.applyTo(&c); err != nil {
 		return Cohort{}, err
 	}
@@ -374,7 +374,7 @@ func (s *Service) AddParticipant(ctx context.Context, acct Account, cohortID, na
 	if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
 		return Participant{}, err
 	}
-	p := Participant{ID: uuid.NewString(), CohortID: cohortID, Name: name, CreatedAt: s.now()}
+	p := Participant{ID: newID(), CohortID: cohortID, Name: name, CreatedAt: s.now()}
 	s.newInvite(&p)
 	if err := s.Store.PutParticipant(ctx, p); err != nil {
 		return Participant{}, err
@@ -497,7 +497,7 @@ func (s *Service) PlanSession(ctx context.Context, acct Account, cohortID, title
 	if startsAt.IsZero() {
 		return Session{}, errorf(CodeInvalid, "Choose a date and time.")
 	}
-	ss := Session{ID: uuid.NewString(), CohortID: cohortID, Title: title, StartsAt: startsAt.UTC(), Status: Planned, CreatedAt: s.now()}
+	ss := Session{ID: newID(), CohortID: cohortID, Title: title, StartsAt: startsAt.UTC(), Status: Planned, CreatedAt: s.now()}
 	if err := s.Store.PutSession(ctx, ss); err != nil {
 		return Session{}, err
 	}
@@ -544,6 +544,13 @@ func (s *Service) NextSession(ctx context.Context, cohortID string) (Session, bo
 
 // MarkLive records that the session's room opened. A closed session stays closed.
 func (s *Service) MarkLive(ctx context.Context, ss Session) (Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Read it again: the room may have closed since the caller read it.
+	ss, err := s.Store.Session(ctx, ss.ID)
+	if err != nil {
+		return Session{}, err
+	}
 	if ss.Status == Closed {
 		return Session{}, errorf(CodeConflict, "This session is closed.")
 	}
@@ -569,4 +576,10 @@ func (s *Service) MarkClosed(ctx context.Context, sessionID string, at time.Time
 	ss.Status = Closed
 	ss.ClosedAt = at.UTC()
 	return s.Store.PutSession(ctx, ss)
+}
+
+// newID returns a time-ordered ID (UUIDv7), so records made one after the
+// other sort in that order even when their timestamps tie.
+func newID() string {
+	return uuid.Must(uuid.NewV7()).String()
 }

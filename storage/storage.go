@@ -69,6 +69,9 @@ type DB struct {
 	quit  chan struct{}
 	done  chan struct{} // closed when the committer has returned
 
+	closeOnce sync.Once
+	closeErr  error
+
 	failOnce sync.Once
 	failed   chan struct{}
 	mu       sync.Mutex
@@ -137,13 +140,12 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 // Close stops the committer after the saves already handed to it, then
 // closes the file.
 func (db *DB) Close() error {
-	select {
-	case <-db.quit:
-	default:
+	db.closeOnce.Do(func() {
 		close(db.quit)
-	}
-	<-db.done
-	return db.bolt.Close()
+		<-db.done
+		db.closeErr = db.bolt.Close()
+	})
+	return db.closeErr
 }
 
 // Failed is closed after a commit failed. The server stops then.

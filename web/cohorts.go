@@ -36,16 +36,16 @@ type sessionJSON struct {
 }
 
 type cohortJSON struct {
-	ID                string              `json:"id"`
-	Name              string              `json:"name"`
-	Description       string              `json:"description"`
-	Agreements        string              `json:"agreements"`
-	AgreementsVersion int                 `json:"agreementsVersion"`
-	VideoURL          string              `json:"videoUrl"`
-	Archived          bool                `json:"archived"`
-	Facilitators      []accountJSON       `json:"facilitators"`
-	Participants      []participantJSON   `json:"participants"`
-	Sessions          []sessionJSON       `json:"sessions"`
+	ID                string            `json:"id"`
+	Name              string            `json:"name"`
+	Description       string            `json:"description"`
+	Agreements        string            `json:"agreements"`
+	AgreementsVersion int               `json:"agreementsVersion"`
+	VideoURL          string            `json:"videoUrl"`
+	Archived          bool              `json:"archived"`
+	Facilitators      []accountJSON     `json:"facilitators"`
+	Participants      []participantJSON `json:"participants"`
+	Sessions          []sessionJSON     `json:"sessions"`
 }
 
 func timePtr(t time.Time) *time.Time {
