@@ -142,7 +142,11 @@ func (p *person) darkMode(on bool) {
 	}
 	p.do("emulate "+value+" mode", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: value}},
+			// Reduced motion too: colours would otherwise be caught mid-transition.
+			Features: []*emulation.MediaFeature{
+				{Name: "prefers-color-scheme", Value: value},
+				{Name: "prefers-reduced-motion", Value: "reduce"},
+			},
 		})
 		return err
 	}))

@@ -1,0 +1,64 @@
+// api.js — JSON over HTTP to the Hearth server (docs/protocol.md).
+
+/** ApiError is a failed request: HTTP status, the protocol's code, a readable message. */
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfter) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+const FALLBACK = {
+  400: ['invalid', 'Something in the form is not right.'],
+  401: ['unauthorized', 'Please log in again.'],
+  403: ['forbidden', 'This is not allowed.'],
+  404: ['not_found', 'This could not be found.'],
+  409: ['conflict', 'This clashes with a change made meanwhile.'],
+  413: ['too_large', 'This is too long.'],
+  429: ['too_many', 'Too many attempts. Please wait a little and try again.'],
+};
+
+/**
+ * api sends a JSON request and returns the decoded body (null for 204).
+ * It throws ApiError for any non-2xx answer (status 0 when the server could
+ * not be reached).
+ */
+export async function api(method, path, body) {
+  const init = {
+    method,
+    credentials: 'same-origin',
+    cache: 'no-store',
+    headers: { Accept: 'application/json' },
+  };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', 'Hearth cannot be reached right now. Please check the connection and try again.');
+  }
+  const text = await res.text().catch(() => '');
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const err = (data && data.error) || {};
+    const [code, message] = FALLBACK[res.status] || ['internal', 'Something went wrong on the server. Please try again.'];
+    throw new ApiError(res.status, err.code || code, err.message || message, res.headers.get('Retry-After'));
+  }
+  return res.status === 204 ? null : data;
+}
+
+/** enc makes a path segment safe. */
+export const enc = encodeURIComponent;

@@ -1,0 +1,845 @@
+// console.js — the facilitator console: first-run setup, login, cohorts,
+// rosters and invite links, sessions; the live room is console-room.js.
+//
+// Views are chosen by the URL hash (#/, #/cohort/{id}, #/room/{sessionId}),
+// so a reload keeps the facilitator where they were.
+
+import { api, enc } from './api.js';
+import { roomView } from './console-room.js';
+import {
+  $, h, setText, announce, formatDateTime, storage, fill, formError, field, busy,
+} from './dom.js';
+
+const DEFAULT_AGREEMENTS = [
+  'What is shared here stays here: we keep each other\'s stories confidential.',
+  'We speak from our own experience ("I…") and we don\'t give advice unless asked.',
+  'Everyone has the right to pass, at any moment, without explaining why.',
+  'We listen without interrupting, and we are gentle with ourselves and each other.',
+].join('\n');
+
+const app = $('#app');
+let me = null;
+let cleanup = null; // ends the current view (its live connection)
+let viewSerial = 0;
+let routing = false;
+
+// --- small helpers -------------------------------------------------------------
+
+function mount(...children) {
+  endView();
+  fill(app, ...children);
+  const heading = app.querySelector('h1');
+  if (heading) {
+    heading.tabIndex = -1;
+    heading.focus();
+  }
+  window.scrollTo(0, 0);
+}
+
+function endView() {
+  if (cleanup) {
+    const fn = cleanup;
+    cleanup = null;
+    fn();
+  }
+}
+
+function mountMessage(title, text, ...extra) {
+  mount(h('section', { class: 'narrow' }, h('h1', null, title), text ? h('p', null, text) : null, ...extra));
+}
+
+/** call is api() for a logged-in facilitator: a 401 sends them back to the login form. */
+async function call(method, path, body) {
+  try {
+    return await api(method, path, body);
+  } catch (err) {
+    if (err.status === 401 && me) loginLost();
+    throw err;
+  }
+}
+
+function loginLost() {
+  me = null;
+  setMe(null);
+  endView();
+  showLogin('Your login has ended. Please log in again.');
+}
+
+function setMe(account) {
+  setText($('#me-name'), account ? account.name : '');
+  $('#logout').hidden = !account;
+}
+
+function rememberSessionCohort(sessionId, cohortId) {
+  const map = storage.get('hearth.sessionCohorts') || {};
+  if (map[sessionId] === cohortId) return;
+  map[sessionId] = cohortId;
+  const keys = Object.keys(map);
+  if (keys.length > 200) delete map[keys[0]];
+  storage.set('hearth.sessionCohorts', map);
+}
+
+function sessionCohort(sessionId) {
+  const map = storage.get('hearth.sessionCohorts') || {};
+  return map[sessionId] || '';
+}
+
+/** copyText puts text on the clipboard; without clipboard access it selects `select` for Ctrl+C. */
+async function copyText(text, select) {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return true;
+    }
+  } catch {
+    // fall through to selecting the text
+  }
+  if (select) {
+    select.focus();
+    select.select();
+    try {
+      if (document.execCommand('copy')) return true;
+    } catch {
+      // not supported
+    }
+  }
+  return false;
+}
+
+const COPY_KEY = /Mac|iPhone|iPad/.test(navigator.platform || '') ? '⌘C' : 'Ctrl+C';
+
+// --- start -------------------------------------------------------------------
+
+async function boot() {
+  try {
+    me = await api('GET', '/api/me');
+  } catch (err) {
+    if (err.status === 401) {
+      showSignedOut();
+    } else {
+      mountMessage('Hearth cannot be reached', err.message,
+        h('button', { type: 'button', class: 'primary', onclick: boot }, 'Try again'));
+    }
+    return;
+  }
+  loggedIn();
+}
+
+function setupToken() {
+  const m = location.pathname.match(/^\/setup\/([^/]+)\/?$/);
+  return m ? decodeURIComponent(m[1]) : '';
+}
+
+async function showSignedOut(message) {
+  setMe(null);
+  const token = setupToken();
+  if (token) {
+    showSetup(token);
+    return;
+  }
+  let needed = false;
+  try {
+    const res = await api('GET', '/api/setup');
+    needed = Boolean(res && res.needed);
+  } catch {
+    needed = false;
+  }
+  if (needed) {
+    mountMessage('Welcome to Hearth',
+      'Open the setup link printed in the server\'s log to create the first account.',
+      h('p', { class: 'muted' }, 'The link looks like …/setup/ followed by a long code. It works once.'));
+  } else {
+    showLogin(message);
+  }
+}
+
+function loggedIn() {
+  setMe(me);
+  if (setupToken()) history.replaceState(null, '', `/${location.hash}`);
+  if (!routing) {
+    routing = true;
+    window.addEventListener('hashchange', route);
+  }
+  route();
+}
+
+async function logout() {
+  try {
+    await api('POST', '/api/logout');
+  } catch {
+    // The cookie may already be gone; either way we show the login form.
+  }
+  me = null;
+  setMe(null);
+  endView();
+  history.replaceState(null, '', '/');
+  showLogin();
+  announce('You are logged out.');
+}
+
+// --- setup and login ------------------------------------------------------------
+
+function showSetup(token) {
+  const email = h('input', { type: 'email', id: 'setup-email', name: 'email', autocomplete: 'username', required: true, maxlength: 254 });
+  const name = h('input', { type: 'text', id: 'setup-name', name: 'name', autocomplete: 'name', required: true, maxlength: 100 });
+  const password = h('input', { type: 'password', id: 'setup-password', name: 'password', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 256 });
+  const password2 = h('input', { type: 'password', id: 'setup-password2', name: 'password2', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 256 });
+  const error = formError('setup-error');
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Create account');
+  const form = h('form', { id: 'setup-form', class: 'panel' },
+    field('Email', email),
+    field('Your name', name, 'Participants see this name in the room.'),
+    field('Password', password, 'At least 10 characters. A long passphrase is easiest to remember.'),
+    field('Password again', password2),
+    error,
+    h('div', { class: 'actions' }, submit));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setText(error, '');
+    if (password.value.length < 10) {
+      setText(error, 'The password needs at least 10 characters.');
+      password.focus();
+      return;
+    }
+    if (password.value !== password2.value) {
+      setText(error, 'The two passwords are not the same.');
+      password2.focus();
+      return;
+    }
+    busy(submit, async () => {
+      try {
+        me = await api('POST', '/api/setup', {
+          token, email: email.value.trim(), name: name.value.trim(), password: password.value,
+        });
+        history.replaceState(null, '', '/');
+        loggedIn();
+      } catch (err) {
+        if (err.status === 401) {
+          setText(error, 'This setup link is not valid. Please use the link from the server\'s log.');
+        } else if (err.status === 409) {
+          setText(error, 'The first account already exists. Please log in.');
+          form.after(h('p', null, h('a', { href: '/' }, 'Go to the login')));
+        } else {
+          setText(error, err.message);
+        }
+      }
+    });
+  });
+  mount(h('section', { class: 'narrow' },
+    h('h1', null, 'Welcome to Hearth'),
+    h('p', null, 'Create the first facilitator account.'),
+    form));
+}
+
+function showLogin(message) {
+  const email = h('input', { type: 'email', id: 'login-email', name: 'email', autocomplete: 'username', required: true });
+  const password = h('input', { type: 'password', id: 'login-password', name: 'password', autocomplete: 'current-password', required: true });
+  const error = formError('login-error');
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Log in');
+  const form = h('form', { id: 'login-form', class: 'panel' },
+    field('Email', email),
+    field('Password', password),
+    error,
+    h('div', { class: 'actions' }, submit));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setText(error, '');
+    busy(submit, async () => {
+      try {
+        me = await api('POST', '/api/login', { email: email.value.trim(), password: password.value });
+        password.value = '';
+        loggedIn();
+      } catch (err) {
+        if (err.status === 401) setText(error, 'That email and password do not match an account.');
+        else if (err.status === 429) {
+          const wait = Number(err.retryAfter);
+          setText(error, wait > 0
+            ? `Too many attempts. Please wait ${wait} seconds and try again.`
+            : 'Too many attempts. Please wait a little and try again.');
+        } else setText(error, err.message);
+        password.focus();
+      }
+    });
+  });
+  mount(h('section', { class: 'narrow' },
+    h('h1', null, 'Log in'),
+    message ? h('p', { class: 'notice', role: 'status' }, message) : null,
+    form));
+}
+
+// --- routes -----------------------------------------------------------------------
+
+function route() {
+  if (!me) return;
+  const serial = ++viewSerial;
+  const hash = location.hash;
+  let m = hash.match(/^#\/cohort\/([^/]+)$/);
+  if (m) {
+    showCohort(decodeURIComponent(m[1]), serial);
+    return;
+  }
+  m = hash.match(/^#\/room\/([^/]+)$/);
+  if (m) {
+    showRoom(decodeURIComponent(m[1]));
+    return;
+  }
+  showCohorts(serial);
+}
+
+function mountLoading() {
+  endView();
+  fill(app, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+}
+
+function mountLoadError(err) {
+  if (err.status === 401) return; // loginLost() already showed the login
+  mountMessage(err.status === 404 ? 'Not found' : 'Something went wrong',
+    err.status === 404 ? 'This could not be found, or it is not one of your cohorts.' : err.message,
+    h('p', null, h('a', { href: '#/' }, 'Back to your cohorts')));
+}
+
+// --- cohorts ----------------------------------------------------------------------
+
+async function showCohorts(serial) {
+  mountLoading();
+  let data;
+  try {
+    data = await call('GET', '/api/cohorts');
+  } catch (err) {
+    if (serial === viewSerial) mountLoadError(err);
+    return;
+  }
+  if (serial !== viewSerial) return;
+  const cohorts = (data && data.cohorts) || [];
+  const active = cohorts.filter((c) => !c.archived);
+  const archived = cohorts.filter((c) => c.archived);
+  mount(
+    h('h1', null, 'Your cohorts'),
+    active.length === 0 ? h('p', { class: 'muted' }, 'No cohorts yet. Create your first one below.') : null,
+    h('ul', { id: 'cohorts', class: 'plain cards' }, active.map((c) => cohortCard(c))),
+    archived.length ? h('section', { 'aria-labelledby': 'archived-heading' },
+      h('h2', { id: 'archived-heading' }, 'Archived'),
+      h('ul', { class: 'plain cards' }, archived.map((c) => cohortCard(c, 'h3')))) : null,
+    newCohortPanel());
+}
+
+function cohortCard(cohort, headingTag = 'h2') {
+  if (cohort.liveSessionId) rememberSessionCohort(cohort.liveSessionId, cohort.id);
+  return h('li', { class: 'card' },
+    h(headingTag, { class: 'card-title' }, h('a', { href: `#/cohort/${enc(cohort.id)}`, dataset: { cohortId: cohort.id } }, cohort.name)),
+    cohort.description ? h('p', { class: 'muted small preserve' }, cohort.description) : null,
+    cohort.archived ? h('span', { class: 'badge' }, 'Archived') : null,
+    cohort.liveSessionId ? h('p', { class: 'actions tight' },
+      h('span', { class: 'badge live' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '●'), ' Live now'),
+      h('a', { class: 'button primary', href: `#/room/${enc(cohort.liveSessionId)}` },
+        'Enter room', h('span', { class: 'visually-hidden' }, ` of ${cohort.name}`))) : null);
+}
+
+function newCohortPanel() {
+  const name = h('input', { type: 'text', id: 'cohort-name', name: 'name', required: true, maxlength: 100, autocomplete: 'off' });
+  const description = h('textarea', { id: 'cohort-description', name: 'description', maxlength: 2000, rows: 2 });
+  const agreements = h('textarea', { id: 'cohort-agreements', name: 'agreements', maxlength: 5000, rows: 6, value: DEFAULT_AGREEMENTS });
+  const video = h('input', { type: 'url', id: 'cohort-video', name: 'videoUrl', maxlength: 500, placeholder: 'https://', autocomplete: 'off' });
+  const error = formError('new-cohort-error');
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Create cohort');
+  const form = h('form', { id: 'new-cohort-form' },
+    field('Name', name, 'For example "Tuesday integration circle".'),
+    field('Description (optional)', description),
+    field('Group agreements', agreements, 'Each participant reads and accepts these once before joining. One agreement per line.'),
+    field('Video-call link (optional)', video, 'If the group meets on a video call, its link is shown in the room.'),
+    error,
+    h('div', { class: 'actions' }, submit));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setText(error, '');
+    if (!name.value.trim()) {
+      setText(error, 'Please give the cohort a name.');
+      name.focus();
+      return;
+    }
+    busy(submit, async () => {
+      try {
+        const cohort = await call('POST', '/api/cohorts', {
+          name: name.value.trim(), description: description.value.trim(),
+          agreements: agreements.value.trim(), videoUrl: video.value.trim(),
+        });
+        location.hash = `#/cohort/${enc(cohort.id)}`;
+      } catch (err) {
+        setText(error, err.message);
+      }
+    });
+  });
+  return h('section', { class: 'panel', 'aria-labelledby': 'new-cohort-heading' },
+    h('h2', { id: 'new-cohort-heading' }, 'New cohort'), form);
+}
+
+// --- one cohort -------------------------------------------------------------------
+
+async function showCohort(id, serial) {
+  mountLoading();
+  let cohort;
+  try {
+    cohort = await call('GET', `/api/cohorts/${enc(id)}`);
+  } catch (err) {
+    if (serial === viewSerial) mountLoadError(err);
+    return;
+  }
+  if (serial !== viewSerial) return;
+  document.title = `${cohort.name} · Hearth`;
+
+  const title = h('h1');
+  const archivedBadge = h('span', { class: 'badge', hidden: true }, 'Archived');
+  const description = h('p', { class: 'muted preserve' });
+  const sessions = sessionsPanel();
+  const participants = participantsPanel();
+  const facilitators = facilitatorsPanel();
+  const details = detailsPanel();
+
+  function update(next) {
+    if (next) cohort = next;
+    setText(title, cohort.name);
+    archivedBadge.hidden = !cohort.archived;
+    setText(description, cohort.description || '');
+    document.title = `${cohort.name} · Hearth`;
+    sessions.render();
+    participants.render();
+    facilitators.render();
+  }
+
+  mount(
+    h('p', null, h('a', { href: '#/' }, '← All cohorts')),
+    h('div', { class: 'row-head' }, title, archivedBadge),
+    description,
+    h('div', { class: 'columns' },
+      h('div', null, sessions.root, facilitators.root),
+      h('div', null, participants.root, details.root)));
+  update();
+  details.fill();
+
+  // --- sessions
+  function sessionsPanel() {
+    const list = h('ul', { id: 'sessions', class: 'plain rows' });
+    const empty = h('p', { class: 'muted' }, 'No sessions planned yet.');
+    const listError = formError('sessions-error');
+    const titleInput = h('input', { type: 'text', id: 'session-title', name: 'title', required: true, maxlength: 100, autocomplete: 'off' });
+    const starts = h('input', { type: 'datetime-local', id: 'session-starts', name: 'startsAt', required: true });
+    const error = formError('session-error');
+    const submit = h('button', { type: 'submit', class: 'primary' }, 'Plan session');
+    const form = h('form', { id: 'session-form' },
+      field('Title', titleInput, 'For example "Week 1".'),
+      field('Date and time', starts, 'In your own time zone.'),
+      error,
+      h('div', { class: 'actions' }, submit));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      setText(error, '');
+      const when = starts.value ? new Date(starts.value) : null;
+      if (!titleInput.value.trim()) {
+        setText(error, 'Please give the session a title.');
+        titleInput.focus();
+        return;
+      }
+      if (!when || Number.isNaN(when.getTime())) {
+        setText(error, 'Please choose a date and time.');
+        starts.focus();
+        return;
+      }
+      busy(submit, async () => {
+        try {
+          const session = await call('POST', `/api/cohorts/${enc(cohort.id)}/sessions`, {
+            title: titleInput.value.trim(), startsAt: when.toISOString(),
+          });
+          cohort.sessions = [...(cohort.sessions || []), session];
+          titleInput.value = '';
+          starts.value = '';
+          sessions.render();
+          announce(`Session “${session.title}” planned.`);
+        } catch (err) {
+          setText(error, err.message);
+        }
+      });
+    });
+
+    function row(session) {
+      rememberSessionCohort(session.id, cohort.id);
+      const status = session.status;
+      let action = null;
+      if (status === 'planned') {
+        action = h('button', { type: 'button', dataset: { action: 'open' } }, 'Open room',
+          h('span', { class: 'visually-hidden' }, ` for ${session.title}`));
+        action.addEventListener('click', () => busy(action, async () => {
+          setText(listError, '');
+          try {
+            await call('POST', `/api/sessions/${enc(session.id)}/open`);
+            location.hash = `#/room/${enc(session.id)}`;
+          } catch (err) {
+            setText(listError, err.status === 409
+              ? `${err.message} (Only one session of a cohort can be live at a time.)`
+              : err.message);
+          }
+        }));
+      } else if (status === 'live') {
+        action = h('button', { type: 'button', class: 'primary', dataset: { action: 'enter' } }, 'Enter room',
+          h('span', { class: 'visually-hidden' }, ` for ${session.title}`));
+        action.addEventListener('click', () => { location.hash = `#/room/${enc(session.id)}`; });
+      }
+      const badge = status === 'live'
+        ? h('span', { class: 'badge live' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '●'), ' Live now')
+        : status === 'closed' ? h('span', { class: 'badge' }, 'Closed') : h('span', { class: 'badge wait' }, 'Planned');
+      return h('li', { dataset: { sessionId: session.id, status } },
+        h('div', { class: 'row-head' },
+          h('h3', { class: 'name' }, session.title), badge),
+        h('p', { class: 'muted small' }, formatDateTime(session.startsAt),
+          status === 'closed' && session.closedAt ? ` · closed ${formatDateTime(session.closedAt)}` : ''),
+        action ? h('div', { class: 'actions tight' }, action) : null);
+    }
+
+    function order(a, b) {
+      const rank = { live: 0, planned: 1, closed: 2 };
+      const r = (rank[a.status] ?? 3) - (rank[b.status] ?? 3);
+      if (r) return r;
+      const ta = Date.parse(a.startsAt) || 0;
+      const tb = Date.parse(b.startsAt) || 0;
+      return a.status === 'closed' ? tb - ta : ta - tb;
+    }
+
+    return {
+      root: h('section', { class: 'panel', 'aria-labelledby': 'sessions-heading' },
+        h('h2', { id: 'sessions-heading' }, 'Sessions'), empty, list, listError,
+        h('h3', null, 'Plan a session'), form),
+      render() {
+        const all = [...(cohort.sessions || [])].sort(order);
+        empty.hidden = all.length > 0;
+        fill(list, ...all.map(row));
+      },
+    };
+  }
+
+  // --- participants
+  function participantsPanel() {
+    const heading = h('h2', { id: 'participants-heading' }, 'Participants');
+    const list = h('ul', { id: 'participants', class: 'plain rows' });
+    const empty = h('p', { class: 'muted' }, 'No participants yet.');
+    const nameInput = h('input', { type: 'text', id: 'participant-name', name: 'name', required: true, maxlength: 60, autocomplete: 'off' });
+    const error = formError('add-participant-error');
+    const submit = h('button', { type: 'submit', class: 'primary' }, 'Add participant');
+    const form = h('form', { id: 'add-participant-form' },
+      h('label', { for: 'participant-name' }, 'Name'),
+      h('div', { class: 'inline-form' }, nameInput, submit),
+      error);
+    const copyAll = h('button', { type: 'button', id: 'copy-all-links' }, 'Copy all links');
+    const copyAllOut = h('div');
+    const copyAllMsg = h('p', { class: 'form-ok', role: 'status' });
+
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      setText(error, '');
+      const name = nameInput.value.trim();
+      if (!name) {
+        setText(error, 'Please write the participant\'s name.');
+        nameInput.focus();
+        return;
+      }
+      busy(submit, async () => {
+        try {
+          const participant = await call('POST', `/api/cohorts/${enc(cohort.id)}/participants`, { name });
+          cohort.participants = [...(cohort.participants || []), participant];
+          nameInput.value = '';
+          render();
+          announce(`${participant.name} added. Their invite link is ready to copy.`);
+          nameInput.focus();
+        } catch (err) {
+          setText(error, err.message);
+        }
+      });
+    });
+
+    copyAll.addEventListener('click', async () => {
+      const people = cohort.participants || [];
+      setText(copyAllMsg, '');
+      fill(copyAllOut);
+      if (people.length === 0) {
+        setText(copyAllMsg, 'There are no participants yet.');
+        return;
+      }
+      const text = people.map((p) => `${p.name}: ${p.inviteUrl}`).join('\n');
+      const area = h('textarea', { id: 'all-links-text', readonly: true, rows: Math.min(12, people.length + 1), value: text, 'aria-label': 'All invite links' });
+      if (await copyText(text, null)) {
+        setText(copyAllMsg, `${people.length === 1 ? 'The link is' : `All ${people.length} links are`} copied. Send each person only their own link.`);
+      } else {
+        fill(copyAllOut, area);
+        area.focus();
+        area.select();
+        setText(copyAllMsg, `The links are selected below: press ${COPY_KEY} to copy them.`);
+      }
+    });
+
+    function row(p) {
+      const li = h('li', { dataset: { participantId: p.id } });
+      const msg = h('p', { class: 'form-ok', role: 'status' });
+      const rowError = h('p', { class: 'form-error', role: 'alert' });
+      const inputId = `invite-${p.id}`;
+      const link = h('input', { type: 'text', class: 'invite-url', id: inputId, readonly: true, value: p.inviteUrl || '', spellcheck: 'false' });
+      link.addEventListener('focus', () => link.select());
+      const copy = h('button', { type: 'button', dataset: { action: 'copy' } }, 'Copy link',
+        h('span', { class: 'visually-hidden' }, ` for ${p.name}`));
+      const reissue = h('button', { type: 'button', dataset: { action: 'reissue' } }, 'New link',
+        h('span', { class: 'visually-hidden' }, ` for ${p.name}`));
+      const remove = h('button', { type: 'button', class: 'danger', dataset: { action: 'remove' } }, 'Remove',
+        h('span', { class: 'visually-hidden' }, ` ${p.name}`));
+      const renameBtn = h('button', { type: 'button', class: 'link', dataset: { action: 'rename' } }, 'Rename',
+        h('span', { class: 'visually-hidden' }, ` ${p.name}`));
+      const accepted = p.agreementsAccepted
+        ? h('span', { class: 'badge ok' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '✓'), ' Agreements accepted')
+        : h('span', { class: 'badge wait' }, 'Agreements not accepted yet');
+      if (p.agreementsAccepted && p.acceptedAt) accepted.title = `Accepted ${formatDateTime(p.acceptedAt)}`;
+      const head = h('div', { class: 'row-head' },
+        h('span', { class: 'name', dataset: { participantName: '' } }, p.name), renameBtn, accepted);
+      const headRow = h('div', { class: 'row-top' }, head, remove);
+
+      copy.addEventListener('click', async () => {
+        setText(msg, '');
+        const ok = await copyText(link.value, link);
+        setText(msg, ok ? 'Link copied.' : `The link is selected: press ${COPY_KEY} to copy it.`);
+      });
+
+      reissue.addEventListener('click', () => {
+        if (!window.confirm(`Make a new link for ${p.name}?\n\nTheir old link stops working at once, also if they are connected with it.`)) return;
+        busy(reissue, async () => {
+          setText(rowError, '');
+          try {
+            const fresh = await call('POST', `/api/cohorts/${enc(cohort.id)}/participants/${enc(p.id)}/reissue`);
+            replaceParticipant(fresh);
+            render();
+            const again = list.querySelector(`li[data-participant-id="${CSS.escape(p.id)}"]`);
+            if (again) {
+              setText(again.querySelector('.form-ok'), `New link ready for ${fresh.name || p.name}. The old one no longer works.`);
+              again.querySelector('button[data-action="copy"]').focus();
+            }
+          } catch (err) {
+            setText(rowError, err.message);
+          }
+        });
+      });
+
+      remove.addEventListener('click', () => {
+        if (!window.confirm(`Remove ${p.name} from this cohort?\n\nTheir link stops working at once.`)) return;
+        busy(remove, async () => {
+          setText(rowError, '');
+          try {
+            await call('DELETE', `/api/cohorts/${enc(cohort.id)}/participants/${enc(p.id)}`);
+            cohort.participants = (cohort.participants || []).filter((x) => x.id !== p.id);
+            render();
+            announce(`${p.name} was removed.`);
+            nameInput.focus();
+          } catch (err) {
+            setText(rowError, err.message);
+          }
+        });
+      });
+
+      renameBtn.addEventListener('click', () => {
+        const input = h('input', { type: 'text', id: `rename-${p.id}`, maxlength: 60, value: p.name, autocomplete: 'off' });
+        const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
+        const cancel = h('button', { type: 'button' }, 'Cancel');
+        const renameForm = h('form', { class: 'inline-form' },
+          h('label', { for: input.id, class: 'visually-hidden' }, `New name for ${p.name}`),
+          input, save, cancel);
+        const stop = () => {
+          renameForm.replaceWith(head);
+          renameBtn.focus();
+        };
+        cancel.addEventListener('click', stop);
+        input.addEventListener('keydown', (ev) => {
+          if (ev.key === 'Escape') stop();
+        });
+        renameForm.addEventListener('submit', (ev) => {
+          ev.preventDefault();
+          const name = input.value.trim();
+          setText(rowError, '');
+          if (!name) {
+            setText(rowError, 'The name cannot be empty.');
+            return;
+          }
+          if (name === p.name) {
+            stop();
+            return;
+          }
+          busy(save, async () => {
+            try {
+              const fresh = await call('PATCH', `/api/cohorts/${enc(cohort.id)}/participants/${enc(p.id)}`, { name });
+              replaceParticipant({ ...p, ...fresh });
+              render();
+              const again = list.querySelector(`li[data-participant-id="${CSS.escape(p.id)}"] button[data-action="rename"]`);
+              if (again) again.focus();
+              announce(`Renamed to ${name}.`);
+            } catch (err) {
+              setText(rowError, err.message);
+            }
+          });
+        });
+        head.replaceWith(renameForm);
+        input.focus();
+        input.select();
+      });
+
+      li.append(headRow,
+        h('div', { class: 'link-row' },
+          h('label', { for: inputId, class: 'visually-hidden' }, `Invite link for ${p.name}`),
+          link, copy, reissue),
+        msg, rowError);
+      return li;
+    }
+
+    function replaceParticipant(fresh) {
+      cohort.participants = (cohort.participants || []).map((x) => (x.id === fresh.id ? { ...x, ...fresh } : x));
+    }
+
+    function render() {
+      const people = cohort.participants || [];
+      setText(heading, people.length ? `Participants (${people.length})` : 'Participants');
+      empty.hidden = people.length > 0;
+      fill(list, ...people.map(row));
+      copyAll.disabled = people.length === 0;
+    }
+
+    return {
+      root: h('section', { class: 'panel', 'aria-labelledby': 'participants-heading' },
+        heading,
+        h('p', { class: 'hint' }, 'Each participant has a personal link: no account, nothing to install. Send each link privately; anyone who has it can join as that person.'),
+        form, empty, list,
+        h('div', { class: 'actions' }, copyAll), copyAllMsg, copyAllOut),
+      render,
+    };
+  }
+
+  // --- facilitators
+  function facilitatorsPanel() {
+    const list = h('ul', { id: 'facilitators', class: 'plain rows' });
+    const email = h('input', { type: 'email', id: 'facilitator-email', name: 'email', required: true, autocomplete: 'off' });
+    const error = formError('add-facilitator-error');
+    const submit = h('button', { type: 'submit' }, 'Add co-facilitator');
+    const form = h('form', { id: 'add-facilitator-form' },
+      h('label', { for: 'facilitator-email' }, 'Add co-facilitator by email'),
+      h('p', { class: 'hint', id: 'facilitator-email-hint' }, 'They need a Hearth account already. They get the same controls as you.'),
+      h('div', { class: 'inline-form' }, email, submit),
+      error);
+    email.setAttribute('aria-describedby', 'facilitator-email-hint');
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      setText(error, '');
+      if (!email.value.trim()) {
+        email.focus();
+        return;
+      }
+      busy(submit, async () => {
+        try {
+          const fresh = await call('POST', `/api/cohorts/${enc(cohort.id)}/facilitators`, { email: email.value.trim() });
+          email.value = '';
+          update(fresh);
+          announce('Co-facilitator added.');
+        } catch (err) {
+          setText(error, err.status === 404 ? 'There is no facilitator account with that email.' : err.message);
+        }
+      });
+    });
+    return {
+      root: h('section', { class: 'panel', 'aria-labelledby': 'facilitators-heading' },
+        h('h2', { id: 'facilitators-heading' }, 'Facilitators'), list, form),
+      render() {
+        fill(list, ...(cohort.facilitators || []).map((f) => h('li', { dataset: { facilitatorId: f.id } },
+          h('span', { class: 'name' }, f.name), ' ',
+          h('span', { class: 'muted' }, f.email ? `(${f.email})` : ''),
+          me && f.id === me.id ? h('span', { class: 'muted' }, ' — you') : null)));
+      },
+    };
+  }
+
+  // --- details
+  function detailsPanel() {
+    const name = h('input', { type: 'text', id: 'details-name', required: true, maxlength: 100, autocomplete: 'off' });
+    const descriptionInput = h('textarea', { id: 'details-description', maxlength: 2000, rows: 2 });
+    const agreements = h('textarea', { id: 'details-agreements', maxlength: 5000, rows: 8 });
+    const video = h('input', { type: 'url', id: 'details-video', maxlength: 500, placeholder: 'https://', autocomplete: 'off' });
+    const archived = h('input', { type: 'checkbox', id: 'details-archived' });
+    const version = h('span');
+    const error = formError('details-error');
+    const ok = h('p', { class: 'form-ok', role: 'status' });
+    const submit = h('button', { type: 'submit', class: 'primary' }, 'Save changes');
+    const form = h('form', { id: 'cohort-details-form' },
+      field('Name', name),
+      field('Description', descriptionInput),
+      field('Group agreements', agreements, 'Changing the agreements asks every participant to accept them again.'),
+      h('p', { class: 'hint' }, version),
+      field('Video-call link', video),
+      h('label', { class: 'checkbox', for: 'details-archived' }, archived, 'Archived (moved out of your active cohorts)'),
+      error, ok,
+      h('div', { class: 'actions' }, submit));
+
+    function fillForm() {
+      name.value = cohort.name || '';
+      descriptionInput.value = cohort.description || '';
+      agreements.value = cohort.agreements || '';
+      video.value = cohort.videoUrl || '';
+      archived.checked = Boolean(cohort.archived);
+      setText(version, cohort.agreementsVersion ? `These are version ${cohort.agreementsVersion} of the agreements.` : '');
+    }
+
+    form.addEventListener('input', () => setText(ok, ''));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      setText(error, '');
+      setText(ok, '');
+      const changes = {};
+      if (name.value.trim() !== cohort.name) changes.name = name.value.trim();
+      if (descriptionInput.value.trim() !== (cohort.description || '')) changes.description = descriptionInput.value.trim();
+      if (agreements.value.trim() !== (cohort.agreements || '').trim()) changes.agreements = agreements.value.trim();
+      if (video.value.trim() !== (cohort.videoUrl || '')) changes.videoUrl = video.value.trim();
+      if (archived.checked !== Boolean(cohort.archived)) changes.archived = archived.checked;
+      if (Object.keys(changes).length === 0) {
+        setText(ok, 'Nothing to save.');
+        return;
+      }
+      if (changes.name === '') {
+        setText(error, 'The name cannot be empty.');
+        name.focus();
+        return;
+      }
+      if ('agreements' in changes && !window.confirm('Every participant will be asked to accept the new agreements before they can join again. Save?')) return;
+      busy(submit, async () => {
+        try {
+          const fresh = await call('PATCH', `/api/cohorts/${enc(cohort.id)}`, changes);
+          update({ ...cohort, ...fresh });
+          fillForm();
+          setText(ok, 'Saved.');
+        } catch (err) {
+          setText(error, err.message);
+        }
+      });
+    });
+
+    return {
+      root: h('section', { class: 'panel', 'aria-labelledby': 'details-heading' },
+        h('h2', { id: 'details-heading' }, 'Details and agreements'), form),
+      fill: fillForm,
+    };
+  }
+}
+
+// --- the live room ----------------------------------------------------------------
+
+function showRoom(sessionId) {
+  const cohortId = sessionCohort(sessionId);
+  const view = roomView({
+    sessionId,
+    backHref: cohortId ? `#/cohort/${enc(cohortId)}` : '#/',
+    backLabel: cohortId ? 'Back to the cohort' : 'Back to your cohorts',
+    onLoginLost: loginLost,
+  });
+  mount(...view.nodes);
+  cleanup = view.close;
+  view.start();
+}
+
+$('#logout').addEventListener('click', logout);
+boot();

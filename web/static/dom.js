@@ -1,0 +1,217 @@
+// dom.js — tiny DOM helpers shared by the console and the participant view.
+//
+// Everything that may carry user text goes through text nodes or element
+// properties (textContent, value); nothing here ever parses HTML.
+
+// Properties that must be set as DOM properties, after the children exist
+// (a <select>'s value needs its options first).
+const PROPS = new Set(['value', 'checked', 'selected', 'textContent']);
+
+/**
+ * h builds an element: h('button', {class: 'primary', onclick: fn}, 'Save').
+ * Children may be strings or numbers (inserted as text), nodes, arrays, or
+ * null/false (skipped). Attributes with null, undefined or false are left out.
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  const later = [];
+  if (attrs) {
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value == null || value === false) continue;
+      if (key === 'class') el.className = value;
+      else if (key === 'dataset') Object.assign(el.dataset, value);
+      else if (key.startsWith('on') && typeof value === 'function') {
+        el.addEventListener(key.slice(2).toLowerCase(), value);
+      } else if (PROPS.has(key)) later.push([key, value]);
+      else el.setAttribute(key, value === true ? '' : String(value));
+    }
+  }
+  append(el, children);
+  for (const [key, value] of later) el[key] = value;
+  return el;
+}
+
+/** append adds children (text, nodes, arrays; null/false skipped) to el. */
+export function append(el, children) {
+  for (const child of children) {
+    if (child == null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else if (child instanceof Node) el.appendChild(child);
+    else el.appendChild(document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** $ is document.querySelector. */
+export const $ = (selector, root = document) => root.querySelector(selector);
+
+/** setText replaces el's content with plain text (or removes it for ''). */
+export function setText(el, text) {
+  if (el && el.textContent !== text) el.textContent = text;
+}
+
+/** announce says text through the page's polite live region (#announce). */
+export function announce(text) {
+  const region = document.getElementById('announce');
+  if (!region) return;
+  // Clearing first makes a repeated message be read again.
+  region.textContent = '';
+  window.setTimeout(() => { region.textContent = text; }, 50);
+}
+
+/** safeUrl returns url if it is an http(s) URL, else '' (never javascript:). */
+export function safeUrl(url) {
+  if (typeof url !== 'string' || url === '') return '';
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : '';
+  } catch {
+    return '';
+  }
+}
+
+/** formatDateTime shows an RFC 3339 time or Unix ms in the reader's locale. */
+export function formatDateTime(value) {
+  if (value == null || value === '') return '';
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return '';
+  return date.toLocaleString(undefined, {
+    weekday: 'long', day: 'numeric', month: 'long', year: 'numeric',
+    hour: '2-digit', minute: '2-digit',
+  });
+}
+
+/** formatTime shows the clock time of Unix ms or an RFC 3339 string. */
+export function formatTime(value) {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return '';
+  return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** The window-of-tolerance states, in plain words, with a shape for each. */
+export const STATES = {
+  hypo: { label: 'Hypo-aroused', icon: '▼', plain: 'numb, flat, far away' },
+  within: { label: 'Within window', icon: '●', plain: 'present, able to feel and think' },
+  hyper: { label: 'Hyper-aroused', icon: '▲', plain: 'anxious, racing, overwhelmed' },
+};
+
+/** stateBadge is a small label for a check-in state: shape + words (+ colour in CSS). */
+export function stateBadge(state, extraClass = '') {
+  const info = STATES[state];
+  if (!info) return null;
+  return h('span', { class: `badge state state-${state} ${extraClass}`.trim() },
+    h('span', { class: 'icon', 'aria-hidden': 'true' }, info.icon), ' ', info.label);
+}
+
+/** The presence words, with a shape so colour is never the only signal. */
+export const PRESENCE = {
+  present: { label: 'Present', icon: '●' },
+  reconnecting: { label: 'Reconnecting', icon: '◐' },
+  left: { label: 'Left', icon: '○' },
+  absent: { label: 'Not here yet', icon: '–' },
+};
+
+/** presenceLabel renders a member's presence as shape + words. */
+export function presenceLabel(presence) {
+  const info = PRESENCE[presence] || { label: presence || 'Unknown', icon: '?' };
+  return h('span', { class: `presence presence-${presence}` },
+    h('span', { class: 'icon', 'aria-hidden': 'true' }, info.icon), ' ', info.label);
+}
+
+/** storage wraps localStorage so private modes or full disks never break the page. */
+export const storage = {
+  get(key) {
+    try {
+      const raw = window.localStorage.getItem(key);
+      return raw == null ? null : JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  },
+  set(key, value) {
+    try {
+      window.localStorage.setItem(key, JSON.stringify(value));
+    } catch {
+      // Storage may be unavailable (private mode, quota): the page still works.
+    }
+  },
+  remove(key) {
+    try {
+      window.localStorage.removeItem(key);
+    } catch {
+      // ignore
+    }
+  },
+};
+
+/**
+ * aggregateView shows a check-in's anonymous summary: how many answered,
+ * the average, and how many in each state (numbers in words, bars only as
+ * decoration).
+ */
+export function aggregateView(aggregate, id) {
+  const agg = aggregate || {};
+  const count = typeof agg.count === 'number' ? agg.count : 0;
+  const states = agg.states || {};
+  const summary = count === 0
+    ? 'No answers yet.'
+    : `${count === 1 ? '1 answer' : `${count} answers`} · average ${formatAverage(agg.scaleAverage)} out of 10`;
+  const rows = ['hypo', 'within', 'hyper'].map((state) => {
+    const n = typeof states[state] === 'number' ? states[state] : 0;
+    const bar = h('span');
+    bar.style.width = `${count ? Math.round((n / count) * 100) : 0}%`;
+    return h('li', { class: 'bar-row' },
+      h('span', null, h('span', { class: 'icon', 'aria-hidden': 'true' }, STATES[state].icon), ' ', STATES[state].label),
+      h('span', { class: 'bar', 'aria-hidden': 'true' }, bar),
+      h('span', { class: 'count' }, String(n)));
+  });
+  return h('div', { id, class: 'aggregate' },
+    h('p', { class: 'progress-line' }, summary),
+    h('ul', { class: 'plain aggregate' }, rows));
+}
+
+function formatAverage(value) {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(1) : '–';
+}
+
+/** fill replaces el's children (null/false skipped, strings as text). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+/** formError is a form's error line (an alert, empty when there is none). */
+export function formError(id) {
+  return h('p', { id, class: 'form-error', role: 'alert' });
+}
+
+/** field is a label, an optional hint (tied with aria-describedby) and the input. */
+export function field(labelText, input, hint) {
+  const hintId = hint ? `${input.id}-hint` : null;
+  if (hintId) input.setAttribute('aria-describedby', hintId);
+  return [
+    h('label', { for: input.id }, labelText),
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+    input,
+  ];
+}
+
+/** busy disables a button while fn runs. */
+export async function busy(button, fn) {
+  button.disabled = true;
+  try {
+    return await fn();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// form.submit() (some scripts and test drivers call it) skips the submit
+// handlers and would send the fields as a page load, a password in a URL
+// included. Route it through requestSubmit, so every submission takes the
+// page's own path.
+if (typeof HTMLFormElement !== 'undefined' && HTMLFormElement.prototype.requestSubmit) {
+  HTMLFormElement.prototype.submit = function submit() {
+    this.requestSubmit();
+  };
+}

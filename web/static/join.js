@@ -1,0 +1,556 @@
+// join.js — the participant's page at /j/{token}: agreements, waiting, the room.
+//
+// Phone first, one thing at a time. Whatever the participant types into a
+// check-in is kept in localStorage (per token and activity) and the form is
+// built once per activity, so nothing they write is lost or reset by
+// incoming events, reconnects or reloads.
+
+import { api, enc } from './api.js';
+import { connect } from './live.js';
+import {
+  $, h, setText, announce, safeUrl, formatDateTime, STATES, presenceLabel,
+  aggregateView, storage, fill,
+} from './dom.js';
+
+const LINK_INVALID = 'This link is no longer valid. Please ask your facilitator for a new one.';
+const SESSION_ENDED = 'The session has ended. Thank you for being here.';
+const DRAFT_PREFIX = 'hearth.draft.';
+const DRAFT_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
+
+const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
+const SECTIONS = ['loading', 'agreements', 'waiting', 'room', 'final-message'];
+
+let info = null; // GET /api/p/{token}
+let live = null;
+let shown = 'loading';
+let activityView = null; // {key, root, update}
+
+function show(id) {
+  for (const s of SECTIONS) $(`#${s}`).hidden = s !== id;
+  shown = id;
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => window.setTimeout(resolve, ms));
+}
+
+// --- start: the link, the agreements ---------------------------------------
+
+async function loadInfo() {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await api('GET', `/api/p/${enc(token)}`);
+    } catch (err) {
+      if (err.status === 401 || err.status === 404) return null;
+      setText($('#loading-text'), err.status === 429
+        ? 'Many people are knocking at once. Trying again in a moment…'
+        : 'Hearth cannot be reached right now. Trying again…');
+      await sleep(Math.random() * Math.min(15000, 1000 * 2 ** attempt) + 500);
+    }
+  }
+}
+
+async function start(note) {
+  if (!token) {
+    showFinal('This link is not complete', LINK_INVALID);
+    return;
+  }
+  info = await loadInfo();
+  if (!info) {
+    showFinal('This link has ended', LINK_INVALID);
+    return;
+  }
+  if (info.cohort && info.cohort.name) document.title = `${info.cohort.name} · Hearth`;
+  if (!info.agreementsAccepted) showAgreements(note);
+  else startLive();
+}
+
+function showAgreements(note) {
+  setText($('#agreements-cohort'), info.cohort.name || '');
+  // Text, not HTML; CSS keeps the line breaks (white-space: pre-wrap).
+  setText($('#agreements-text'), info.cohort.agreements || '');
+  const noteEl = $('#agreements-note');
+  setText(noteEl, note || '');
+  noteEl.hidden = !note;
+  setText($('#agreements-error'), '');
+  show('agreements');
+  if (note) $('#agreements-heading').focus();
+}
+
+async function acceptAgreements() {
+  const button = $('#accept-agreements');
+  const errorEl = $('#agreements-error');
+  setText(errorEl, '');
+  button.disabled = true;
+  try {
+    const fresh = await api('POST', `/api/p/${enc(token)}/accept`, { version: info.cohort.agreementsVersion });
+    if (fresh && fresh.cohort) info = fresh;
+    startLive();
+    window.setTimeout(() => $('#main').focus(), 0);
+  } catch (err) {
+    if (err.status === 409) {
+      await start('The agreements were just updated. Please read them again.');
+    } else if (err.status === 401) {
+      showFinal('This link has ended', LINK_INVALID);
+    } else {
+      setText(errorEl, err.message);
+    }
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// --- the live room ------------------------------------------------------------
+
+function startLive() {
+  if (live) live.close();
+  activityView = null;
+  setText($('#loading-text'), 'Opening the room…');
+  show('loading');
+  live = connect(`/ws/p/${enc(token)}`, {
+    outboxKey: `p.${token}`,
+    statusEl: $('#connection-status'),
+    reconnectingText: 'Reconnecting… anything you write here is kept.',
+    probe: probeLink,
+  });
+  live.subscribe(render);
+}
+
+// probeLink tells a refused connection (revoked link, agreements changed)
+// from a network problem, which a browser's WebSocket cannot.
+async function probeLink() {
+  try {
+    const fresh = await api('GET', `/api/p/${enc(token)}`);
+    info = fresh;
+    if (!fresh.agreementsAccepted) return { reason: 'agreements', message: '' };
+    return null;
+  } catch (err) {
+    if (err.status === 401) return { reason: 'revoked', message: LINK_INVALID };
+    return null;
+  }
+}
+
+function render(state, note) {
+  if (note && note.kind === 'stopped') {
+    if (note.reason.reason === 'agreements') {
+      showAgreements('The group agreements have changed. Please read them again.');
+    } else {
+      showFinal('This link has ended', LINK_INVALID);
+    }
+    return;
+  }
+  if (state.bye) {
+    if (state.bye.reason === 'revoked') showFinal('This link has ended', LINK_INVALID);
+    else if (state.bye.reason === 'closed') showFinal('Thank you', SESSION_ENDED);
+    else showFinal('Thank you', state.bye.message || SESSION_ENDED);
+    return;
+  }
+  if (state.waiting) {
+    renderWaiting(state.waiting);
+    return;
+  }
+  if (state.room) renderRoom(state, note);
+}
+
+function renderWaiting(waiting) {
+  const name = info && info.participant ? info.participant.name : '';
+  setText($('#waiting-cohort'), waiting.cohort || (info && info.cohort.name) || '');
+  setText($('#waiting-heading'), name ? `Welcome, ${name}` : 'Welcome');
+  const next = (waiting.nextSession && waiting.nextSession.title) ? waiting.nextSession : (info && info.nextSession);
+  const when = next && next.startsAt ? formatDateTime(next.startsAt) : '';
+  setText($('#waiting-next'), next && next.title ? `Next session: ${next.title}${when ? ` — ${when}` : ''}` : '');
+  if (shown !== 'waiting') {
+    const wasRoom = shown === 'room';
+    show('waiting');
+    if (wasRoom) announce('The room is not open at the moment.');
+  }
+}
+
+function renderRoom(state, note) {
+  const room = state.room;
+  if (room.status === 'closed') {
+    showFinal('Thank you', SESSION_ENDED);
+    return;
+  }
+  setText($('#room-cohort'), room.cohort || (info && info.cohort.name) || '');
+  setText($('#room-heading'), room.title || 'Your group');
+  renderVideo(safeUrl(room.videoUrl || (info && info.cohort.videoUrl) || ''));
+  renderMembers(room.members, state.you);
+  renderActivity(state, note);
+  if (shown !== 'room') {
+    const wasWaiting = shown === 'waiting';
+    show('room');
+    if (wasWaiting) announce('The room is open.');
+  }
+}
+
+function renderVideo(url) {
+  const el = $('#room-video');
+  if (el.dataset.url === url) return;
+  el.dataset.url = url;
+  fill(el);
+  el.hidden = !url;
+  if (url) {
+    el.append(h('a', { class: 'button', href: url, target: '_blank', rel: 'noopener noreferrer' },
+      'Open the video call', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)')));
+  }
+}
+
+function renderMembers(members, you) {
+  const sorted = [...(members || [])].sort((a, b) => roleOrder(a) - roleOrder(b));
+  fill($('#members'), ...sorted.map((m) => h('li', { dataset: { memberId: m.id, presence: m.presence || '' } },
+    h('span', { class: 'name' }, m.name || ''),
+    you && m.id === you.id ? h('span', { class: 'role' }, '(you)') : null,
+    m.role === 'facilitator' ? h('span', { class: 'role' }, 'facilitator') : null,
+    h('span', { class: 'end' }, presenceLabel(m.presence)))));
+}
+
+function roleOrder(member) {
+  return member.role === 'facilitator' ? 0 : 1;
+}
+
+function renderActivity(state, note) {
+  const activity = state.room.activity;
+  const key = activity ? `${activity.kind}:${activity.id}` : 'gathering';
+  if (!activityView || activityView.key !== key) {
+    const first = activityView == null;
+    activityView = activity && activity.kind === 'checkin'
+      ? checkinView(activity, state)
+      : activity ? otherView(activity) : gatheringView();
+    activityView.key = key;
+    fill($('#activity'), activityView.root);
+    if (!first) {
+      if (!activity) announce('Back to gathering.');
+      else if (activity.kind === 'checkin') announce(`The check-in has started: ${activity.prompt || ''}`);
+    }
+  }
+  activityView.update(state, note);
+}
+
+function gatheringView() {
+  return {
+    root: h('section', { class: 'panel', 'aria-labelledby': 'gathering-heading' },
+      h('h2', { id: 'gathering-heading' }, 'Gathering — the facilitator will begin soon.'),
+      h('p', { class: 'muted' }, 'Take a moment to arrive. There is nothing you need to do yet.')),
+    update() {},
+  };
+}
+
+function otherView(activity) {
+  return {
+    root: h('section', { class: 'panel' },
+      h('h2', null, 'Your facilitator is guiding the group'),
+      h('p', { class: 'muted' }, `Current step: ${activity.kind || 'activity'}`)),
+    update() {},
+  };
+}
+
+// --- the check-in -------------------------------------------------------------
+
+const VISIBILITY_NOTE = {
+  group: 'Your answer will be seen by the group and your facilitators.',
+  facilitators: 'Only your facilitators see the answers',
+  anonymous: 'The group sees only an anonymous summary. Your facilitators see your answer.',
+};
+
+function checkinView(activity, initialState) {
+  const draftKey = `${DRAFT_PREFIX}${token}.${activity.id}`;
+  const heading = h('h2', { id: 'checkin-heading' }, 'Arrival check-in');
+  const prompt = h('p', { class: 'prompt' });
+  const visibilityNote = h('p', { class: 'muted' });
+  const formSlot = h('div');
+  const closedNote = h('p', { class: 'notice', hidden: true }, 'The check-in is closed');
+  const mineEl = h('div', { class: 'mine', hidden: true });
+  const unsentEl = h('div', { class: 'mine', hidden: true });
+  const results = h('section', { class: 'results', 'aria-labelledby': 'results-heading' });
+  const root = h('section', { class: 'panel', 'aria-labelledby': 'checkin-heading' },
+    heading, prompt, visibilityNote, closedNote, formSlot, mineEl, unsentEl, results);
+
+  let form = null;
+  let errorText = '';
+
+  function update(state) {
+    const a = state.room.activity;
+    const mine = state.room.mine && state.room.mine.answer ? state.room.mine.answer : null;
+    setText(prompt, a.prompt || '');
+    setText(visibilityNote, VISIBILITY_NOTE[a.visibility] || '');
+
+    if (a.open) {
+      if (!form) {
+        form = answerForm(draftKey, mine, {
+          onSubmit: submit,
+          onInput: () => {
+            errorText = '';
+            if (live) paintForm(live.state);
+          },
+        });
+        fill(formSlot, form.root);
+      }
+      paintForm(state);
+      closedNote.hidden = true;
+      mineEl.hidden = true;
+      unsentEl.hidden = true;
+    } else {
+      const draft = storage.get(draftKey);
+      if (form) {
+        fill(formSlot);
+        form = null;
+      }
+      closedNote.hidden = false;
+      renderMine(mineEl, mine);
+      renderUnsent(unsentEl, draft, mine);
+    }
+    renderResults(results, a, state.you);
+  }
+
+  function paintForm(state) {
+    if (!form) return;
+    const mine = state.room && state.room.mine && state.room.mine.answer ? state.room.mine.answer : null;
+    form.update({ mine, errorText, pending: live.pending('checkin.answer').length > 0, connection: state.connection });
+  }
+
+  function submit(values) {
+    errorText = '';
+    const data = {
+      scale: Number(values.scale), state: values.state,
+      feeling: values.feeling.trim(), note: values.note.trim(),
+    };
+    const sending = live.send('checkin.answer', data);
+    update(live.state);
+    sending.then(() => {
+      // Keep the draft if they kept typing while it was on its way.
+      if (form && sameAnswer(form.values(), values)) storage.remove(draftKey);
+      refresh();
+    }, (err) => {
+      errorText = err.code === 'closed'
+        ? 'The check-in closed before your answer could be shared.'
+        : (err.message || 'Your check-in could not be shared. Please try again.');
+      refresh();
+    });
+  }
+
+  // refresh repaints after an ack or error, if this check-in is still the one on screen.
+  function refresh() {
+    const current = live && live.state.room && live.state.room.activity;
+    if (current && current.id === activity.id) update(live.state);
+  }
+
+  return { root, update: (state) => update(state || initialState) };
+}
+
+function answerForm(draftKey, mine, { onSubmit, onInput }) {
+  const saved = storage.get(draftKey);
+  const initial = saved && saved.values ? saved.values
+    : mine ? { scale: String(mine.scale), state: mine.state, feeling: mine.feeling || '', note: mine.note || '' }
+      : { scale: '', state: '', feeling: '', note: '' };
+
+  const scaleChoices = [];
+  for (let i = 0; i <= 10; i += 1) {
+    scaleChoices.push(h('label', { class: 'choice' },
+      h('input', { type: 'radio', name: 'scale', value: String(i), id: `scale-${i}`, 'aria-describedby': 'scale-hint', checked: initial.scale === String(i) }),
+      h('span', { class: 'face' }, String(i))));
+  }
+  const scaleSet = h('fieldset', null,
+    h('legend', null, 'How are you, from 0 to 10?'),
+    h('p', { class: 'hint', id: 'scale-hint' }, '0 is the hardest, 10 the best you can feel.'),
+    h('div', { class: 'scale-choices' }, scaleChoices),
+    h('div', { class: 'scale-ends', 'aria-hidden': 'true' }, h('span', null, '0 · very hard'), h('span', null, '10 · very good')));
+
+  const stateChoices = [
+    ['hypo', 'Hypo-aroused', 'numb, flat, far away'],
+    ['within', 'Within my window', 'present, able to feel and think'],
+    ['hyper', 'Hyper-aroused', 'anxious, racing, overwhelmed'],
+  ].map(([value, title, desc]) => h('label', { class: 'choice' },
+    h('input', { type: 'radio', name: 'state', value, id: `state-${value}`, checked: initial.state === value }),
+    h('span', { class: 'face' },
+      h('span', { class: 'title' }, title),
+      h('span', { class: 'visually-hidden' }, ' — '),
+      h('span', { class: 'desc' }, desc))));
+  const stateSet = h('fieldset', null,
+    h('legend', null, 'Where are you in your window of tolerance?'),
+    h('div', { class: 'state-choices' }, stateChoices));
+
+  const feeling = h('input', {
+    type: 'text', id: 'answer-feeling', name: 'feeling', maxlength: 40, autocomplete: 'off',
+    'aria-describedby': 'feeling-hint', value: initial.feeling || '',
+  });
+  const note = h('textarea', {
+    id: 'answer-note', name: 'note', maxlength: 500, rows: 3, 'aria-describedby': 'note-hint', value: initial.note || '',
+  });
+  const submitButton = h('button', { type: 'submit', id: 'answer-submit', class: 'primary big' }, 'Share my check-in');
+  const status = h('p', { id: 'answer-status', class: 'answer-status', role: 'status', 'aria-live': 'polite' });
+  const dirtyNote = h('p', { class: 'hint', hidden: true }, 'You have changes that are not shared yet.');
+
+  const root = h('form', { id: 'answer-form', novalidate: true },
+    scaleSet, stateSet,
+    h('label', { for: 'answer-feeling' }, 'A feeling word (optional)'),
+    h('p', { class: 'hint', id: 'feeling-hint' }, 'One word for how you feel, if you like.'),
+    feeling,
+    h('label', { for: 'answer-note' }, 'Anything you would like to say (optional)'),
+    h('p', { class: 'hint', id: 'note-hint' }, 'A sentence or two, up to 500 characters.'),
+    note,
+    h('div', { class: 'actions' }, submitButton),
+    status, dirtyNote);
+
+  function values() {
+    const data = new FormData(root);
+    return {
+      scale: String(data.get('scale') ?? ''),
+      state: String(data.get('state') ?? ''),
+      feeling: feeling.value,
+      note: note.value,
+    };
+  }
+
+  let last = { mine, errorText: '', pending: false, connection: 'open' };
+
+  function saveDraft() {
+    storage.set(draftKey, { values: values(), savedAt: Date.now() });
+    onInput();
+  }
+  root.addEventListener('input', saveDraft);
+  root.addEventListener('change', saveDraft);
+
+  root.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const v = values();
+    if (v.scale === '' || v.state === '') {
+      const missing = v.scale === '' ? 'a number from 0 to 10' : 'where you are in your window';
+      paint({ ...last, errorText: `Please choose ${missing}.` });
+      root.querySelector(v.scale === '' ? 'input[name="scale"]' : 'input[name="state"]').focus();
+      return;
+    }
+    onSubmit(v);
+  });
+
+  function paint(s) {
+    let text = '';
+    let kind = '';
+    if (s.errorText) {
+      text = s.errorText;
+      kind = 'error';
+    } else if (s.pending) {
+      text = s.connection === 'open'
+        ? 'Sharing your check-in…'
+        : 'Your check-in is kept on this device and will be shared when the connection is back.';
+      kind = 'pending';
+    } else if (s.mine) {
+      text = 'Your check-in is shared';
+      kind = 'shared';
+    }
+    setText(status, text);
+    status.dataset.kind = kind;
+    setText(submitButton, s.mine ? 'Update my check-in' : 'Share my check-in');
+    dirtyNote.hidden = !(s.mine && !s.pending && !s.errorText && !sameAnswer(values(), s.mine));
+  }
+
+  return {
+    root,
+    values,
+    update(s) {
+      last = s;
+      paint(s);
+    },
+  };
+}
+
+function sameAnswer(values, answer) {
+  if (!values || !answer) return false;
+  return String(values.scale) === String(answer.scale)
+    && values.state === answer.state
+    && (values.feeling || '').trim() === (answer.feeling || '').trim()
+    && (values.note || '').trim() === (answer.note || '').trim();
+}
+
+function answerSummary(answer) {
+  const parts = [`${answer.scale} of 10`];
+  if (STATES[answer.state]) parts.push(answer.state === 'within' ? 'Within my window' : STATES[answer.state].label);
+  if (answer.feeling) parts.push(`“${answer.feeling}”`);
+  return parts.join(' · ');
+}
+
+function renderMine(el, mine) {
+  if (!mine) {
+    fill(el, h('p', null, 'You did not share a check-in this time. That is okay.'));
+  } else {
+    fill(el,
+      h('h3', null, 'Your check-in'),
+      h('p', null, answerSummary(mine)),
+      mine.note ? h('p', { class: 'preserve' }, mine.note) : null);
+  }
+  el.hidden = false;
+}
+
+// renderUnsent shows what the participant wrote but could not share before
+// the check-in closed, so their words are never silently lost.
+function renderUnsent(el, draft, mine) {
+  const v = draft && draft.values;
+  const unsent = v && (v.note || v.feeling) && !sameAnswer(v, mine || {});
+  el.hidden = !unsent;
+  if (!unsent) return;
+  fill(el,
+    h('h3', null, 'What you wrote (not shared)'),
+    v.feeling ? h('p', null, v.feeling) : null,
+    v.note ? h('p', { class: 'preserve' }, v.note) : null,
+    h('p', { class: 'hint' }, 'Only you can see this, on this device.'));
+}
+
+function renderResults(el, activity, you) {
+  const count = typeof activity.answeredCount === 'number' ? activity.answeredCount : 0;
+  const expected = typeof activity.expected === 'number' ? activity.expected : 0;
+  const progress = h('p', { class: 'progress-line' }, `${count} of ${expected} have answered`);
+  const heading = h('h3', { id: 'results-heading' }, activity.open ? 'So far' : 'Results');
+  if (activity.visibility === 'group') {
+    const items = (Array.isArray(activity.answers) ? activity.answers : []).map((answer) => h('li', { dataset: { answerMember: answer.memberId } },
+      h('div', { class: 'row-head' },
+        h('span', { class: 'name' }, answer.name || ''),
+        you && answer.memberId === you.id ? h('span', { class: 'muted' }, '(you)') : null,
+        h('span', { class: 'scale' }, `${answer.scale} of 10`),
+        answer.state && STATES[answer.state] ? h('span', { class: 'badge quiet-state' },
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, STATES[answer.state].icon), ' ', STATES[answer.state].label) : null,
+        answer.feeling ? h('span', { class: 'feeling' }, answer.feeling) : null),
+      answer.note ? h('p', { class: 'note preserve' }, answer.note) : null));
+    fill(el, heading, progress, h('ul', { id: 'group-answers', class: 'plain answers' }, items));
+  } else if (activity.visibility === 'anonymous') {
+    fill(el, heading, progress, aggregateView(activity.aggregate, 'aggregate'));
+  } else {
+    // The note above the form already says who sees the answers.
+    fill(el, heading, progress);
+  }
+}
+
+// --- the end ----------------------------------------------------------------
+
+function showFinal(title, text) {
+  if (live) {
+    live.close();
+    live = null;
+  }
+  const status = $('#connection-status');
+  status.textContent = '';
+  status.dataset.state = 'stopped';
+  setText($('#final-heading'), title);
+  setText($('#final-text'), text);
+  const was = shown;
+  show('final-message');
+  if (was !== 'final-message') announce(text);
+}
+
+function pruneDrafts() {
+  try {
+    const now = Date.now();
+    for (let i = window.localStorage.length - 1; i >= 0; i -= 1) {
+      const key = window.localStorage.key(i);
+      if (!key || !key.startsWith(DRAFT_PREFIX)) continue;
+      const draft = storage.get(key);
+      if (!draft || !draft.savedAt || now - draft.savedAt > DRAFT_MAX_AGE_MS) storage.remove(key);
+    }
+  } catch {
+    // storage unavailable: nothing to prune
+  }
+}
+
+$('#accept-agreements').addEventListener('click', acceptAgreements);
+pruneDrafts();
+start();
+
