@@ -75,7 +75,13 @@ func (e *env) start() {
 	if _, err := rooms.Restore(context.Background()); err != nil {
 		e.tb.Fatalf("restore: %v", err)
 	}
-	w := web.New(fac, rooms, zerolog.New(zerolog.NewTestWriter(e.tb)).Level(zerolog.WarnLevel), e.setup)
+	w := web.New(web.Config{
+		Facilitators: fac,
+		Rooms:        rooms,
+		Log:          zerolog.New(zerolog.NewTestWriter(e.tb)).Level(zerolog.WarnLevel),
+		SetupToken:   e.setup,
+	})
+	w.SetReady(true)
 	w.PingInterval = time.Second
 	w.PingTimeout = time.Second
 	srv := httptest.NewServer(w)

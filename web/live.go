@@ -80,6 +80,8 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	s.metrics.connected.Inc()
+	defer s.metrics.connected.Dec()
 	ws.SetReadLimit(MaxFrameBytes)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
@@ -105,6 +107,8 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	s.metrics.connected.Inc()
+	defer s.metrics.connected.Dec()
 	ws.SetReadLimit(MaxFrameBytes)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
@@ -282,6 +286,7 @@ func (c *conn) serve(sub *room.Subscription) {
 		if !lim.Allow() {
 			over++
 			if over > maxOverLimit {
+				c.s.metrics.floods.Inc()
 				c.ws.Close(websocket.StatusPolicyViolation, closeFloodText)
 				return
 			}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -56,20 +57,41 @@ type Server struct {
 
 	lobby   lobby
 	limits  *limiters
+	metrics *Metrics
+	ready   atomic.Bool
 	handler http.Handler
 }
 
-// New returns a Server. setupToken is the one-time first-run token ("" when
-// accounts exist already).
-func New(fac *facilitator.Service, rooms *room.Manager, log zerolog.Logger, setupToken string) *Server {
+// SetReady says whether the server is ready for traffic (database open,
+// rooms restored, not shutting down), for /readyz.
+func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
+
+// Config is what a Server is made of.
+type Config struct {
+	Facilitators *facilitator.Service
+	Rooms        *room.Manager
+	Log          zerolog.Logger
+	// SetupToken is the one-time first-run token ("" when accounts exist).
+	SetupToken string
+	// Metrics, when nil, is made here; pass the one the rooms observe.
+	Metrics *Metrics
+}
+
+// New returns a Server. It answers /readyz with 503 until SetReady(true).
+func New(cfg Config) *Server {
+	metrics := cfg.Metrics
+	if metrics == nil {
+		metrics = NewMetrics(cfg.Rooms.Len)
+	}
 	s := &Server{
-		fac:          fac,
-		rooms:        rooms,
-		log:          log,
+		fac:          cfg.Facilitators,
+		rooms:        cfg.Rooms,
+		log:          cfg.Log,
+		metrics:      metrics,
 		PingInterval: DefaultPingInterval,
 		PingTimeout:  DefaultPingTimeout,
 		WriteTimeout: DefaultWriteTimeout,
-		setupToken:   setupToken,
+		setupToken:   cfg.SetupToken,
 		lobby:        lobby{waiting: make(map[string]chan struct{})},
 		limits:       newLimiters(),
 	}
@@ -87,6 +109,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if !s.ready.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", s.metrics.handler())
 
 	// Pages.
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -192,7 +222,11 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		if r.URL.Path == "/healthz" || r.Pattern == "GET /static/" {
+		switch r.URL.Path {
+		case "/healthz", "/readyz", "/metrics":
+			return
+		}
+		if r.Pattern == "GET /static/" {
 			return
 		}
 		s.log.Debug().Str("method", r.Method).Str("route", r.Pattern).Int("status", sw.status).

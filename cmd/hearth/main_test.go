@@ -47,6 +47,17 @@ func TestMainServesFromItsDataFolder(t *testing.T) {
 	if m.SetupToken == "" {
 		t.Error("no setup token on a fresh data folder")
 	}
+	for path, want := range map[string]string{"/readyz": "ready", "/metrics": "hearth_live_rooms 0"} {
+		resp, err := http.Get(m.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(body, []byte(want)) {
+			t.Errorf("%s: %d, want 200 with %q", path, resp.StatusCode, want)
+		}
+	}
 	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "hearth.db"): 0o600, filepath.Join(dir, "invite.key"): 0o600} {
 		fi, err := os.Stat(path)
 		if err != nil {

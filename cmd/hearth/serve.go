@@ -86,9 +86,12 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.DB = db
 	fac := &facilitator.Service{Store: db, InviteKey: key}
+	metrics := web.NewMetrics(func() int { return m.Rooms.Len() })
+	db.Observe = metrics.Committed
 	m.Rooms = room.NewManager(room.Config{
-		Store: db,
-		Grace: m.Grace,
+		Store:    db,
+		Grace:    m.Grace,
+		Observer: metrics,
 		OnClosed: func(s room.State) {
 			if err := fac.MarkClosed(context.Background(), s.SessionID, s.ClosedAt); err != nil {
 				m.Log.Error().Err(err).Str("session", s.SessionID).Msg("mark session closed")
@@ -112,7 +115,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if needed {
 		m.SetupToken = facilitator.NewToken()
 	}
-	m.Web = web.New(fac, m.Rooms, m.Log, m.SetupToken)
+	m.Web = web.New(web.Config{Facilitators: fac, Rooms: m.Rooms, Log: m.Log, SetupToken: m.SetupToken, Metrics: metrics})
 	m.Web.PublicURL = m.PublicURL
 	m.Web.SecureCookies = strings.HasPrefix(m.PublicURL, "https://")
 
@@ -130,6 +133,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.listener) }()
+	m.Web.SetReady(true)
 	m.Log.Info().Str("addr", m.listener.Addr().String()).Str("data", m.DataDir).Msg("serving")
 	if needed {
 		base := m.URL
@@ -165,6 +169,7 @@ func (m *Main) Wait(ctx context.Context) error {
 // Close stops serving within a few seconds. Every acknowledged action is
 // already on disk; rooms stay open in the database and come back on start.
 func (m *Main) Close() error {
+	m.Web.SetReady(false)
 	// End the live connections first: the HTTP server does not track
 	// hijacked WebSockets, and their clients should start reconnecting now.
 	m.Rooms.Stop()

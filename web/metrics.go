@@ -1,0 +1,86 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"hearth/room"
+)
+
+// Metrics is what Hearth reports at /metrics, in its own registry (no global
+// state). It is the rooms' Observer and takes the store's commit timings.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	connected   prometheus.Gauge
+	actions     *prometheus.CounterVec
+	rejected    *prometheus.CounterVec
+	slowDropped prometheus.Counter
+	floods      prometheus.Counter
+	commitTime  prometheus.Histogram
+	commitBatch prometheus.Histogram
+}
+
+var _ room.Observer = (*Metrics)(nil)
+
+// NewMetrics makes the metrics; liveRooms is read at each scrape.
+func NewMetrics(liveRooms func() int) *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "hearth_connected_members", Help: "Member WebSocket connections open now (joined or waiting).",
+		}),
+		actions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hearth_actions_total", Help: "Actions applied and committed, by type.",
+		}, []string{"type"}),
+		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hearth_rejected_total", Help: "Inputs refused, by reason (the error code sent to the client).",
+		}, []string{"reason"}),
+		slowDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hearth_slow_members_dropped_total", Help: "Members disconnected because their send queue was full.",
+		}),
+		floods: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hearth_flooding_members_dropped_total", Help: "Members disconnected for sending too many messages.",
+		}),
+		commitTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "hearth_commit_seconds", Help: "Time of one group commit to the database, fsync included.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+		}),
+		commitBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "hearth_commit_batch_size", Help: "Room saves carried by one group commit.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}),
+	}
+	m.reg.MustRegister(
+		m.connected, m.actions, m.rejected, m.slowDropped, m.floods, m.commitTime, m.commitBatch,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "hearth_live_rooms", Help: "Rooms open now.",
+		}, func() float64 { return float64(liveRooms()) }),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// Applied counts a committed action.
+func (m *Metrics) Applied(cmdType string) { m.actions.WithLabelValues(cmdType).Inc() }
+
+// Rejected counts a refused action.
+func (m *Metrics) Rejected(code string) { m.rejected.WithLabelValues(code).Inc() }
+
+// SlowDropped counts a member dropped for not keeping up.
+func (m *Metrics) SlowDropped() { m.slowDropped.Inc() }
+
+// Committed records one group commit.
+func (m *Metrics) Committed(batch int, took time.Duration) {
+	m.commitBatch.Observe(float64(batch))
+	m.commitTime.Observe(took.Seconds())
+}
+
+func (m *Metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
