@@ -2,6 +2,8 @@
 //
 //	hearth [serve] [--addr 127.0.0.1:8080] [--data ./hearth-data]
 //	hearth facilitator add --email E --name N [--data DIR]   (password on stdin)
+//	hearth backup [--data DIR] FILE
+//	hearth check FILE
 package main
 
 import (
@@ -32,6 +34,8 @@ const usage = `Hearth: the live rooms of online integration circles.
 Usage:
   hearth [serve] [flags]                      run the server (the default)
   hearth facilitator add --email E --name N   create a facilitator account
+  hearth backup [--data DIR] FILE             a consistent copy, also while serving
+  hearth check FILE                           verify a database or a backup
   hearth help                                 show this
 
 Run "hearth serve -h" or "hearth facilitator add -h" for the flags.
@@ -49,6 +53,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return fmt.Errorf("unknown command; did you mean \"hearth facilitator add\"?")
 		}
 		return addFacilitatorCommand(ctx, args[2:], stdin, stdout, stderr)
+	case "backup":
+		return backupCommand(ctx, args[1:], stdout, stderr)
+	case "check":
+		return checkCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -40,6 +40,7 @@ type Main struct {
 	Web        *web.Server
 
 	listener net.Listener
+	operator net.Listener // the Unix socket for "hearth backup"
 	http     *http.Server
 	served   chan error
 }
@@ -126,6 +127,11 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", m.Addr, err)
 	}
 	m.URL = "http://" + m.listener.Addr().String()
+	if err := m.listenOperator(); err != nil {
+		m.listener.Close()
+		db.Close()
+		return err
+	}
 	m.http = &http.Server{
 		Handler:           m.Web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -173,6 +179,7 @@ func (m *Main) Close() error {
 	// End the live connections first: the HTTP server does not track
 	// hijacked WebSockets, and their clients should start reconnecting now.
 	m.Rooms.Stop()
+	m.operator.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := m.http.Shutdown(ctx)
