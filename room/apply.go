@@ -68,7 +68,7 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 	case TypeCheckInClose:
 		next, ch, err = checkInClose(s, now, actor)
 	case TypeActivityEnd:
-		next, ch, err = activityEnd(s, actor)
+		next, ch, err = activityEnd(s, now, actor)
 	case TypeRoomClose:
 		next, ch, err = closeRoom(s, now, actor)
 	default:
@@ -197,7 +197,7 @@ func checkInClose(s State, now time.Time, actor Member) (State, Change, error) {
 	return next, Change{Activity: true}, nil
 }
 
-func activityEnd(s State, actor Member) (State, Change, error) {
+func activityEnd(s State, now time.Time, actor Member) (State, Change, error) {
 	if err := requireFacilitator(actor); err != nil {
 		return s, Change{}, err
 	}
@@ -205,14 +205,20 @@ func activityEnd(s State, actor Member) (State, Change, error) {
 		return s, Change{}, errorf(CodeClosed, "The room is already gathering.")
 	}
 	next := s.clone()
-	finished := next.Current.clone()
-	if ci := finished.CheckIn; ci != nil && ci.Open {
-		ci.Open = false
-		ci.ClosedAt = time.Time{}
-	}
-	next.History = append(next.History, finished)
+	next.History = append(next.History, finish(*next.Current, now))
 	next.Current = nil
 	return next, Change{Activity: true}, nil
+}
+
+// finish returns a copy of a as it goes into the history: a check-in that is
+// still open is closed at now, so the history never holds an open activity.
+func finish(a Activity, now time.Time) Activity {
+	c := a.clone()
+	if ci := c.CheckIn; ci != nil && ci.Open {
+		ci.Open = false
+		ci.ClosedAt = now
+	}
+	return c
 }
 
 func closeRoom(s State, now time.Time, actor Member) (State, Change, error) {
@@ -221,7 +227,7 @@ func closeRoom(s State, now time.Time, actor Member) (State, Change, error) {
 	}
 	next := s.clone()
 	if next.Current != nil {
-		next.History = append(next.History, next.Current.clone())
+		next.History = append(next.History, finish(*next.Current, now))
 		next.Current = nil
 	}
 	next.Status = Closed

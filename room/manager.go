@@ -52,17 +52,19 @@ func (m *Manager) Restore(ctx context.Context) (int, error) {
 	for _, s := range states {
 		next := s.clone()
 		var dropped []string
+		changed := false
 		for i, mem := range next.Members {
 			if mem.Presence == Present {
 				next.Members[i].Presence = Reconnecting
 				next.Members[i].Since = now
 				dropped = append(dropped, mem.ID)
+				changed = true
 			}
 			if mem.Presence == Reconnecting && !contains(dropped, mem.ID) {
 				dropped = append(dropped, mem.ID)
 			}
 		}
-		if len(dropped) > 0 {
+		if changed {
 			next.Version = s.Version + 1
 			if err := m.cfg.Store.SaveRoom(ctx, &next); err != nil {
 				return 0, fmt.Errorf("restore room %s: %w", s.SessionID, err)

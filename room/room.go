@@ -115,14 +115,17 @@ func (r *Room) sendLocked(sub *Subscription, msg []byte) {
 	if sub.ended {
 		return
 	}
-	select {
-	case sub.queue <- msg:
-	default:
+	// The queue holds one message more than QueueSize: that last place is
+	// kept for the bye. Sends happen only under r.mu, so the queue cannot
+	// fill between this check and the send.
+	if len(sub.queue) >= r.cfg.QueueSize {
 		if r.cfg.Observer != nil {
 			r.cfg.Observer.SlowDropped()
 		}
 		r.endLocked(sub, ReasonSlow)
+		return
 	}
+	sub.queue <- msg
 }
 
 // endLocked ends sub: no more messages are offered to it and Done is closed.
@@ -167,7 +170,7 @@ func (r *Room) Join(ctx context.Context, memberID string) (*Subscription, error)
 	sub := &Subscription{
 		room:   r,
 		member: m,
-		queue:  make(chan []byte, r.cfg.QueueSize),
+		queue:  make(chan []byte, r.cfg.QueueSize+1), // +1 for the bye
 		done:   make(chan struct{}),
 	}
 	r.subs[sub] = struct{}{}

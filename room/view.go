@@ -17,6 +17,10 @@ type memberView struct {
 	Presence Presence `json:"presence"`
 }
 
+// MinAnonymous is the number of answers an anonymous aggregate needs before
+// participants see it.
+const MinAnonymous = 3
+
 type answerView struct {
 	MemberID string  `json:"memberId"`
 	Name     string  `json:"name"`
@@ -117,7 +121,9 @@ func viewActivity(s *State, role Role) *activityView {
 		Expected:      s.Expected(),
 	}
 	seesAnswers := role == Facilitator || ci.Visibility == VisibleToGroup
-	seesAggregate := seesAnswers || ci.Visibility == Anonymous
+	// With one or two answers an "anonymous" aggregate would give away who
+	// said what, so participants see it from MinAnonymous answers on.
+	seesAggregate := seesAnswers || (ci.Visibility == Anonymous && len(ci.Answers) >= MinAnonymous)
 	if seesAnswers {
 		v.Answers = make([]answerView, 0, len(ci.Answers))
 		for _, a := range ci.Answers {

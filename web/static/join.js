@@ -512,7 +512,12 @@ function renderResults(el, activity, you) {
       answer.note ? h('p', { class: 'note preserve' }, answer.note) : null));
     fill(el, heading, progress, h('ul', { id: 'group-answers', class: 'plain answers' }, items));
   } else if (activity.visibility === 'anonymous') {
-    fill(el, heading, progress, aggregateView(activity.aggregate, 'aggregate'));
+    // The server sends the summary only from three answers on, so that it
+    // never gives away one person's answer.
+    const summary = activity.aggregate
+      ? aggregateView(activity.aggregate, 'aggregate')
+      : h('p', { id: 'aggregate', class: 'hint' }, 'The anonymous summary appears once three people have answered.');
+    fill(el, heading, progress, summary);
   } else {
     // The note above the form already says who sees the answers.
     fill(el, heading, progress);
