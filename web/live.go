@@ -76,22 +76,14 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{http.StatusConflict, "conflict", "This session is not live."})
 		return
 	}
-	ws, err := websocket.Accept(w, r, nil) // refuses a foreign Origin with 403
-	if err != nil {
-		return
-	}
-	s.metrics.connected.Inc()
-	defer s.metrics.connected.Dec()
-	ws.SetReadLimit(MaxFrameBytes)
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	c := s.newConn(ctx, cancel, ws)
-	sub, err := rm.Join(ctx, acct.ID)
-	if err != nil {
-		c.refuse(err)
-		return
-	}
-	c.serve(sub)
+	s.serveSocket(w, r, func(c *conn) {
+		sub, err := rm.Join(c.ctx, acct.ID)
+		if err != nil {
+			c.refuse(err)
+			return
+		}
+		c.writeLoop(sub)
+	})
 }
 
 func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +95,47 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{http.StatusConflict, "agreements", "Please read and accept the group agreements first."})
 		return
 	}
-	ws, err := websocket.Accept(w, r, nil)
+	token := r.PathValue("token")
+	s.serveSocket(w, r, func(c *conn) {
+		sentWaiting := false
+		for {
+			wake := s.lobby.wait(cohort.ID)
+			// The link may have been revoked while this participant waited.
+			if _, _, err := s.fac.Invitee(c.ctx, token); err != nil {
+				c.bye(room.ReasonRevoked, "This invite link is no longer valid.")
+				return
+			}
+			if rm, ok := s.rooms.ForCohort(cohort.ID); ok {
+				sub, err := rm.Join(c.ctx, p.ID)
+				if err == nil {
+					c.writeLoop(sub)
+					return
+				}
+				if !errors.Is(err, room.ErrClosed) {
+					c.refuse(err)
+					return
+				}
+			}
+			if !sentWaiting {
+				sentWaiting = true
+				if err := c.write(s.waitingMessage(c.ctx, cohort.ID, cohort.Name)); err != nil {
+					return
+				}
+			}
+			select {
+			case <-wake:
+			case <-c.ctx.Done():
+				return
+			}
+		}
+	})
+}
+
+// serveSocket upgrades the request and runs the member's connection: this
+// goroutine reads frames, and one more runs writer (joining the room, then
+// writing its queue). Two goroutines per member, as few as a WebSocket needs.
+func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func(c *conn)) {
+	ws, err := websocket.Accept(w, r, nil) // refuses a foreign Origin with 403
 	if err != nil {
 		return
 	}
@@ -112,44 +144,21 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(MaxFrameBytes)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	c := s.newConn(ctx, cancel, ws)
-	token := r.PathValue("token")
-	sentWaiting := false
-	for {
-		wake := s.lobby.wait(cohort.ID)
-		// The link may have been revoked while this participant waited.
-		if _, _, err := s.fac.Invitee(ctx, token); err != nil {
-			c.bye(room.ReasonRevoked, "This invite link is no longer valid.")
-			return
-		}
-		if rm, ok := s.rooms.ForCohort(cohort.ID); ok {
-			sub, err := rm.Join(ctx, p.ID)
-			if err == nil {
-				c.serve(sub)
-				return
-			}
-			if !errors.Is(err, room.ErrClosed) {
-				c.refuse(err)
-				return
-			}
-		}
-		if !sentWaiting {
-			sentWaiting = true
-			if err := c.write(s.waitingMessage(ctx, cohort.ID, cohort.Name)); err != nil {
-				return
-			}
-		}
-		select {
-		case <-wake:
-		case _, ok := <-c.frames:
-			if !ok {
-				return
-			}
-			// Nothing to act on before the room opens.
-		case <-ctx.Done():
-			return
-		}
-	}
+	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws}
+	c.watchdog = time.AfterFunc(s.PingInterval, c.check)
+	defer c.watchdog.Stop()
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		defer cancel()
+		writer(c)
+	}()
+	c.readLoop()
+	cancel()
+	// The reader is done, so the connection is: unblock a writer stuck on a
+	// dead peer, and wait for it, so nothing outlives the handler.
+	ws.CloseNow()
+	<-writerDone
 }
 
 func (s *Server) waitingMessage(ctx context.Context, cohortID, cohortName string) []byte {
@@ -166,43 +175,86 @@ func (s *Server) waitingMessage(ctx context.Context, cohortID, cohortName string
 	return b
 }
 
-// conn is one member's WebSocket: one reader goroutine feeding frames, one
-// writer (the room's queue), one pinger that also watches for a stuck write.
+// conn is one member's WebSocket.
 type conn struct {
 	s      *Server
 	ctx    context.Context
 	cancel context.CancelFunc
 	ws     *websocket.Conn
-	frames chan []byte
+	// sub is set once the member has joined the room; the reader acts on
+	// frames only from then on.
+	sub atomic.Pointer[room.Subscription]
 	// writingSince is when the write in progress began (Unix ns), or 0.
-	// The pinger closes a connection whose write is stuck, which costs far
-	// less than a deadline context per write.
+	// The watchdog closes a connection whose write is stuck: one timer per
+	// connection costs far less than a deadline context per write.
 	writingSince atomic.Int64
+	watchdog     *time.Timer
 }
 
-func (s *Server) newConn(ctx context.Context, cancel context.CancelFunc, ws *websocket.Conn) *conn {
-	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws, frames: make(chan []byte)}
-	go c.readLoop()
-	go c.pingLoop()
-	return c
+// check runs on the watchdog timer: it closes a connection whose write is
+// stuck or whose peer does not answer a ping (a phone that lost its network
+// without a goodbye), and otherwise arms itself again.
+func (c *conn) check() {
+	if c.ctx.Err() != nil {
+		return
+	}
+	if since := c.writingSince.Load(); since != 0 && time.Since(time.Unix(0, since)) > c.s.WriteTimeout {
+		c.ws.CloseNow()
+		c.cancel()
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.PingTimeout)
+	err := c.ws.Ping(ctx)
+	cancel()
+	if err != nil {
+		c.ws.CloseNow()
+		c.cancel()
+		return
+	}
+	if c.ctx.Err() == nil {
+		c.watchdog.Reset(c.s.PingInterval)
+	}
 }
 
+// readLoop reads the member's frames until the connection ends. Frames that
+// arrive before the member has joined are ignored: there is nothing to act on.
 func (c *conn) readLoop() {
-	defer close(c.frames)
-	defer c.cancel()
+	lim := rate.NewLimiter(frameRate, frameBurst)
+	over := 0
 	for {
 		typ, data, err := c.ws.Read(c.ctx)
 		if err != nil {
 			c.logEnd(err)
 			return
 		}
+		sub := c.sub.Load()
+		if sub == nil {
+			continue
+		}
+		if !lim.Allow() {
+			over++
+			if over > maxOverLimit {
+				c.s.metrics.floods.Inc()
+				c.ws.Close(websocket.StatusPolicyViolation, closeFloodText)
+				return
+			}
+			if err := lim.Wait(c.ctx); err != nil {
+				return
+			}
+		} else {
+			over = 0
+		}
 		if typ != websocket.MessageText {
 			data = nil // answered as a bad message
 		}
-		select {
-		case c.frames <- data:
-		case <-c.ctx.Done():
-			return
+		cmd, ok := decodeFrame(sub, data)
+		if !ok {
+			continue
+		}
+		// A frame that arrived whole is applied even if the connection drops
+		// now: the client retries it with the same ID and gets its ack.
+		if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
+			c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
 		}
 	}
 }
@@ -221,35 +273,11 @@ func (c *conn) logEnd(err error) {
 	c.s.log.Debug().Err(err).Msg("connection ended")
 }
 
-func (c *conn) pingLoop() {
-	t := time.NewTicker(c.s.PingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-t.C:
-		}
-		if since := c.writingSince.Load(); since != 0 && time.Since(time.Unix(0, since)) > c.s.WriteTimeout {
-			c.ws.CloseNow()
-			c.cancel()
-			return
-		}
-		ctx, cancel := context.WithTimeout(c.ctx, c.s.PingTimeout)
-		err := c.ws.Ping(ctx)
-		cancel()
-		if err != nil {
-			// No pong in time: the peer is gone without a close.
-			c.ws.CloseNow()
-			c.cancel()
-			return
-		}
-	}
-}
-
+// write sends one message. It passes no deadline context: the watchdog
+// catches a stuck write, and closing the connection unblocks it.
 func (c *conn) write(msg []byte) error {
 	c.writingSince.Store(time.Now().UnixNano())
-	err := c.ws.Write(c.ctx, websocket.MessageText, msg)
+	err := c.ws.Write(context.Background(), websocket.MessageText, msg)
 	c.writingSince.Store(0)
 	return err
 }
@@ -276,38 +304,6 @@ func (c *conn) refuse(err error) {
 	}
 }
 
-// serve runs a joined member until either side ends the connection.
-func (c *conn) serve(sub *room.Subscription) {
-	defer sub.Leave()
-	go c.writeLoop(sub)
-	lim := rate.NewLimiter(frameRate, frameBurst)
-	over := 0
-	for data := range c.frames {
-		if !lim.Allow() {
-			over++
-			if over > maxOverLimit {
-				c.s.metrics.floods.Inc()
-				c.ws.Close(websocket.StatusPolicyViolation, closeFloodText)
-				return
-			}
-			if err := lim.Wait(c.ctx); err != nil {
-				return
-			}
-		} else {
-			over = 0
-		}
-		cmd, ok := decodeFrame(sub, data)
-		if !ok {
-			continue
-		}
-		// A frame that arrived whole is applied even if the connection drops
-		// now: the client retries it with the same ID and gets its ack.
-		if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
-			c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
-		}
-	}
-}
-
 // decodeFrame turns a frame into a command, or answers the client why not.
 func decodeFrame(sub *room.Subscription, data []byte) (room.Command, bool) {
 	var f frame
@@ -326,8 +322,11 @@ func decodeFrame(sub *room.Subscription, data []byte) (room.Command, bool) {
 	return room.Command{Type: f.Type, ID: f.ID, Data: f.Data}, true
 }
 
+// writeLoop writes the member's queue until the room or the connection
+// ends the subscription, then leaves the room.
 func (c *conn) writeLoop(sub *room.Subscription) {
-	defer c.cancel()
+	defer sub.Leave()
+	c.sub.Store(sub)
 	for {
 		select {
 		case msg := <-sub.Messages():
