@@ -5,6 +5,7 @@ package facilitator
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -99,6 +100,20 @@ type Session struct {
 	OpenedAt  time.Time     `json:"openedAt,omitzero"`
 	ClosedAt  time.Time     `json:"closedAt,omitzero"`
 	CreatedAt time.Time     `json:"createdAt"`
+	// Agenda is the planned agenda, as the room package encodes it. The back
+	// office keeps it without reading it: the rules of activities are the
+	// room's, and web checks an agenda with them before it is saved.
+	Agenda json.RawMessage `json:"agenda,omitempty"`
+}
+
+// Template is a facilitator's own saved agenda. Items is opaque here, as
+// Session.Agenda is.
+type Template struct {
+	ID        string          `json:"id"`
+	AccountID string          `json:"accountId"`
+	Name      string          `json:"name"`
+	Items     json.RawMessage `json:"items"`
+	CreatedAt time.Time       `json:"createdAt"`
 }
 
 // Store persists the back office. Getters return ErrNotFound when there is
@@ -132,6 +147,12 @@ type Store interface {
 	Session(ctx context.Context, id string) (Session, error)
 	// Sessions returns a cohort's sessions, by start time.
 	Sessions(ctx context.Context, cohortID string) ([]Session, error)
+
+	PutTemplate(ctx context.Context, t Template) error
+	// Templates returns the account's templates, oldest first.
+	Templates(ctx context.Context, accountID string) ([]Template, error)
+	DeleteTemplate(ctx context.Context, id string) error
+	Template(ctx context.Context, id string) (Template, error)
 }
 
 // Sentinel errors a Store returns.

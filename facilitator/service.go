@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/mail"
 	"net/url"
@@ -582,4 +583,54 @@ func (s *Service) MarkClosed(ctx context.Context, sessionID string, at time.Time
 // other sort in that order even when their timestamps tie.
 func newID() string {
 	return uuid.Must(uuid.NewV7()).String()
+}
+
+// SetAgenda replaces a planned session's agenda. agenda must already be
+// checked by the room's rules (web does that).
+func (s *Service) SetAgenda(ctx context.Context, acct Account, sessionID string, agenda json.RawMessage) (Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss, _, err := s.Session(ctx, acct, sessionID)
+	if err != nil {
+		return Session{}, err
+	}
+	if ss.Status != Planned {
+		return Session{}, errorf(CodeConflict, "The room is open: change the agenda in the room.")
+	}
+	ss.Agenda = agenda
+	if err := s.Store.PutSession(ctx, ss); err != nil {
+		return Session{}, err
+	}
+	return ss, nil
+}
+
+// SaveTemplate saves an agenda (checked by the room's rules) as the
+// account's own template.
+func (s *Service) SaveTemplate(ctx context.Context, acct Account, name string, items json.RawMessage) (Template, error) {
+	name = strings.TrimSpace(name)
+	if err := checkLen("Name", name, 1, MaxName); err != nil {
+		return Template{}, err
+	}
+	t := Template{ID: newID(), AccountID: acct.ID, Name: name, Items: items, CreatedAt: s.now()}
+	if err := s.Store.PutTemplate(ctx, t); err != nil {
+		return Template{}, err
+	}
+	return t, nil
+}
+
+// Templates returns the account's own templates.
+func (s *Service) Templates(ctx context.Context, acct Account) ([]Template, error) {
+	return s.Store.Templates(ctx, acct.ID)
+}
+
+// DeleteTemplate deletes one of the account's templates.
+func (s *Service) DeleteTemplate(ctx context.Context, acct Account, id string) error {
+	t, err := s.Store.Template(ctx, id)
+	if errors.Is(err, ErrNotFound) || (err == nil && t.AccountID != acct.ID) {
+		return notFound("template")
+	}
+	if err != nil {
+		return err
+	}
+	return s.Store.DeleteTemplate(ctx, id)
 }

@@ -25,6 +25,21 @@ const (
 	TypeCheckInClose  = "checkin.close"
 	TypeActivityEnd   = "activity.end"
 	TypeRoomClose     = "room.close"
+
+	TypeAgendaStart  = "agenda.start"
+	TypeAgendaNext   = "agenda.next"
+	TypeAgendaAdd    = "agenda.add"
+	TypeAgendaEdit   = "agenda.edit"
+	TypeAgendaRemove = "agenda.remove"
+	TypeAgendaMove   = "agenda.move"
+	TypeAgendaSkip   = "agenda.skip"
+
+	TypeGroundingPause  = "grounding.pause"
+	TypeGroundingResume = "grounding.resume"
+	TypeGroundingExtend = "grounding.extend"
+
+	TypeCheckOutWord   = "checkout.word"
+	TypeCheckOutReveal = "checkout.reveal"
 )
 
 // Limits on what members may write, in characters.
@@ -42,6 +57,7 @@ type Change struct {
 	Activity bool     // the current activity changed
 	Mine     string   // the member whose own contribution changed
 	Status   bool     // the room opened or closed
+	Agenda   bool     // the agenda changed
 }
 
 // Apply checks cmd from the member actorID against s and returns the state
@@ -71,6 +87,30 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 		next, ch, err = activityEnd(s, now, actor)
 	case TypeRoomClose:
 		next, ch, err = closeRoom(s, now, actor)
+	case TypeAgendaStart:
+		next, ch, err = agendaStart(s, now, actor, cmd.Data)
+	case TypeAgendaNext:
+		next, ch, err = agendaNext(s, now, actor)
+	case TypeAgendaAdd:
+		next, ch, err = agendaAdd(s, actor, cmd.Data)
+	case TypeAgendaEdit:
+		next, ch, err = agendaEdit(s, actor, cmd.Data)
+	case TypeAgendaRemove:
+		next, ch, err = agendaRemove(s, actor, cmd.Data)
+	case TypeAgendaMove:
+		next, ch, err = agendaMove(s, actor, cmd.Data)
+	case TypeAgendaSkip:
+		next, ch, err = agendaSkip(s, actor, cmd.Data)
+	case TypeGroundingPause:
+		next, ch, err = groundingPause(s, now, actor)
+	case TypeGroundingResume:
+		next, ch, err = groundingResume(s, now, actor)
+	case TypeGroundingExtend:
+		next, ch, err = groundingExtend(s, now, actor, cmd.Data)
+	case TypeCheckOutWord:
+		next, ch, err = checkOutWord(s, now, actor, cmd.Data)
+	case TypeCheckOutReveal:
+		next, ch, err = checkOutReveal(s, actor)
 	default:
 		return s, Change{}, errorf(CodeUnknownType, "Unknown message type %q.", cmd.Type)
 	}
@@ -125,16 +165,18 @@ func checkInStart(s State, now time.Time, actor Member, data json.RawMessage) (S
 	if s.Current != nil {
 		return s, Change{}, errorf(CodeClosed, "Another activity is running; end it first.")
 	}
+	if len(s.Agenda) >= MaxItems {
+		return s, Change{}, errorf(CodeInvalid, "An agenda has at most %d activities.", MaxItems)
+	}
+	// An ad-hoc check-in joins the agenda, so the agenda stays the whole
+	// story of the session.
 	next := s.clone()
-	next.Current = &Activity{CheckIn: &CheckIn{
-		ID:         uuid.NewString(),
-		Prompt:     in.Prompt,
-		Visibility: in.Visibility,
-		Open:       true,
-		StartedAt:  now,
-		Answers:    map[string]Answer{},
-	}}
-	return next, Change{Activity: true}, nil
+	next.Agenda = append(next.Agenda, Item{
+		ID: uuid.Must(uuid.NewV7()).String(), Kind: KindCheckIn, Status: Pending,
+		Prompt: in.Prompt, Visibility: in.Visibility,
+	})
+	startItem(&next, len(next.Agenda)-1, now)
+	return next, Change{Activity: true, Agenda: true}, nil
 }
 
 func checkInAnswer(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
@@ -205,18 +247,23 @@ func activityEnd(s State, now time.Time, actor Member) (State, Change, error) {
 		return s, Change{}, errorf(CodeClosed, "The room is already gathering.")
 	}
 	next := s.clone()
-	next.History = append(next.History, finish(*next.Current, now))
-	next.Current = nil
-	return next, Change{Activity: true}, nil
+	endCurrent(&next, now)
+	return next, Change{Activity: true, Agenda: true}, nil
 }
 
-// finish returns a copy of a as it goes into the history: a check-in that is
-// still open is closed at now, so the history never holds an open activity.
+// finish returns a copy of a as it goes into the history: whatever is still
+// open is closed at now, so the history never holds an open activity.
 func finish(a Activity, now time.Time) Activity {
 	c := a.clone()
 	if ci := c.CheckIn; ci != nil && ci.Open {
 		ci.Open = false
 		ci.ClosedAt = now
+	}
+	if g := c.Grounding; g != nil && g.EndedAt.IsZero() {
+		g.EndedAt = now
+	}
+	if co := c.CheckOut; co != nil && co.EndedAt.IsZero() {
+		co.EndedAt = now
 	}
 	return c
 }
@@ -226,13 +273,10 @@ func closeRoom(s State, now time.Time, actor Member) (State, Change, error) {
 		return s, Change{}, err
 	}
 	next := s.clone()
-	if next.Current != nil {
-		next.History = append(next.History, finish(*next.Current, now))
-		next.Current = nil
-	}
+	endCurrent(&next, now)
 	next.Status = Closed
 	next.ClosedAt = now
-	return next, Change{Activity: true, Status: true}, nil
+	return next, Change{Activity: true, Status: true, Agenda: true}, nil
 }
 
 // setPresence moves a member to presence p. It returns ok false when nothing

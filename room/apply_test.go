@@ -217,7 +217,7 @@ func TestApplyCheckInStart(t *testing.T) {
 			name: "facilitator starts a check-in", state: gathering(), actor: "f1",
 			cmd: start("How are you arriving?", VisibleToFacilitators),
 			check: func(t testing.TB, before, after State, ch Change) {
-				wantChange(t, ch, Change{Activity: true})
+				wantChange(t, ch, Change{Activity: true, Agenda: true})
 				if after.Current == nil || after.Current.CheckIn == nil {
 					t.Fatalf("got current %+v, want a check-in", after.Current)
 				}
@@ -448,7 +448,7 @@ func TestApplyActivityEnd(t *testing.T) {
 	cmd := Command{Type: TypeActivityEnd, ID: "a-1"}
 	movedToHistory := func(t testing.TB, before, after State, ch Change) {
 		t.Helper()
-		wantChange(t, ch, Change{Activity: true})
+		wantChange(t, ch, Change{Activity: true, Agenda: true})
 		if after.Current != nil {
 			t.Errorf("got current %+v, want nil (gathering)", after.Current)
 		}
@@ -504,7 +504,7 @@ func TestApplyRoomClose(t *testing.T) {
 	cmd := Command{Type: TypeRoomClose, ID: "a-1"}
 	closed := func(t testing.TB, before, after State, ch Change) {
 		t.Helper()
-		wantChange(t, ch, Change{Activity: true, Status: true})
+		wantChange(t, ch, Change{Activity: true, Status: true, Agenda: true})
 		if after.Status != Closed {
 			t.Errorf("got status %q, want %q", after.Status, Closed)
 		}
@@ -631,9 +631,13 @@ func TestApplyRemembersActions(t *testing.T) {
 		const n = 150
 		var all []string
 		for i := range n {
+			// Start and end a check-in, and keep the agenda from filling up.
 			cmd := start
 			if i%2 == 1 {
 				cmd = end
+			}
+			if i%4 == 2 {
+				s.Agenda = nil
 			}
 			cmd.ID = fmt.Sprintf("a-%d", i)
 			all = append(all, cmd.ID)

@@ -88,10 +88,14 @@ type CheckIn struct {
 	Answers    map[string]Answer `json:"answers"`
 }
 
-// Activity is one step the room is in. Exactly one of its fields is set; more
-// kinds join CheckIn as the agenda grows.
+// Activity is a run of one agenda item. Exactly one of the kinds is set.
 type Activity struct {
-	CheckIn *CheckIn `json:"checkin,omitempty"`
+	// ItemID is the agenda item this runs ("" for a check-in started before
+	// agendas existed).
+	ItemID    string     `json:"itemId,omitempty"`
+	CheckIn   *CheckIn   `json:"checkin,omitempty"`
+	Grounding *Grounding `json:"grounding,omitempty"`
+	CheckOut  *CheckOut  `json:"checkout,omitempty"`
 }
 
 // State is everything a room is, as committed to the store. It is treated as
@@ -108,6 +112,8 @@ type State struct {
 	ClosedAt  time.Time `json:"closedAt,omitzero"`
 	// Members in roster order: facilitators first, then participants.
 	Members []Member `json:"members"`
+	// Agenda is the session's plan, with each item's status.
+	Agenda []Item `json:"agenda,omitempty"`
 	// Current is nil while the room is gathering.
 	Current *Activity `json:"current,omitempty"`
 	// History holds finished activities, oldest first.
@@ -136,6 +142,7 @@ func (s *State) Member(id string) (Member, bool) {
 func (s State) clone() State {
 	c := s
 	c.Members = append([]Member(nil), s.Members...)
+	c.Agenda = append([]Item(nil), s.Agenda...) // items are values; Breath is never changed in place
 	if s.Current != nil {
 		a := s.Current.clone()
 		c.Current = &a
@@ -151,7 +158,19 @@ func (s State) clone() State {
 }
 
 func (a Activity) clone() Activity {
-	var c Activity
+	c := Activity{ItemID: a.ItemID}
+	if a.Grounding != nil {
+		g := *a.Grounding
+		c.Grounding = &g
+	}
+	if a.CheckOut != nil {
+		co := *a.CheckOut
+		co.Words = make(map[string]Word, len(a.CheckOut.Words))
+		for k, v := range a.CheckOut.Words {
+			co.Words[k] = v
+		}
+		c.CheckOut = &co
+	}
 	if a.CheckIn != nil {
 		ci := *a.CheckIn
 		ci.Answers = make(map[string]Answer, len(a.CheckIn.Answers))

@@ -40,6 +40,7 @@ type aggregateView struct {
 type activityView struct {
 	ID            string         `json:"id"`
 	Kind          string         `json:"kind"`
+	ItemID        string         `json:"itemId"`
 	Prompt        string         `json:"prompt"`
 	Visibility    Visibility     `json:"visibility"`
 	Open          bool           `json:"open"`
@@ -53,17 +54,62 @@ type activityView struct {
 
 type mineView struct {
 	Answer *answerView `json:"answer,omitempty"`
+	Word   *wordView   `json:"word,omitempty"`
+}
+
+type groundingView struct {
+	ID         string  `json:"id"`
+	Kind       string  `json:"kind"`
+	ItemID     string  `json:"itemId"`
+	Seconds    int     `json:"seconds"`
+	Breath     *Breath `json:"breath"`
+	StartedAt  int64   `json:"startedAt"`
+	EndsAt     int64   `json:"endsAt"`
+	Paused     bool    `json:"paused"`
+	Remaining  int64   `json:"remaining"`
+	CycleStart int64   `json:"cycleStart"`
+}
+
+type wordView struct {
+	MemberID string  `json:"memberId,omitempty"`
+	Name     string  `json:"name,omitempty"`
+	Word     string  `json:"word"`
+	State    Arousal `json:"state,omitempty"`
+	At       int64   `json:"at"`
+}
+
+type checkOutView struct {
+	ID            string      `json:"id"`
+	Kind          string      `json:"kind"`
+	ItemID        string      `json:"itemId"`
+	Prompt        string      `json:"prompt"`
+	ClosingCheck  bool        `json:"closingCheck"`
+	Revealed      bool        `json:"revealed"`
+	AnsweredCount int         `json:"answeredCount"`
+	Expected      int         `json:"expected"`
+	Words         []wordView  `json:"words,omitempty"`
+	Cloud         []CloudWord `json:"cloud,omitempty"`
+}
+
+// itemView is an agenda item as a participant sees it: where the group is,
+// not what the facilitator has planned to ask.
+type itemView struct {
+	ID     string     `json:"id"`
+	Kind   Kind       `json:"kind"`
+	Title  string     `json:"title,omitempty"`
+	Status ItemStatus `json:"status"`
 }
 
 type roomView struct {
-	SessionID string        `json:"sessionId"`
-	Title     string        `json:"title"`
-	Cohort    string        `json:"cohort"`
-	VideoURL  string        `json:"videoUrl"`
-	Status    Status        `json:"status"`
-	Members   []memberView  `json:"members"`
-	Activity  *activityView `json:"activity"`
-	Mine      mineView      `json:"mine"`
+	SessionID string       `json:"sessionId"`
+	Title     string       `json:"title"`
+	Cohort    string       `json:"cohort"`
+	VideoURL  string       `json:"videoUrl"`
+	Status    Status       `json:"status"`
+	Members   []memberView `json:"members"`
+	Agenda    any          `json:"agenda"`
+	Activity  any          `json:"activity"`
+	Mine      mineView     `json:"mine"`
 }
 
 type snapshotMessage struct {
@@ -79,6 +125,7 @@ type eventMessage struct {
 	Version    uint64          `json:"version"`
 	ServerTime int64           `json:"serverTime"`
 	Member     *memberView     `json:"member,omitempty"`
+	Agenda     json.RawMessage `json:"agenda,omitempty"`
 	Activity   json.RawMessage `json:"activity,omitempty"` // "null" while gathering
 	Mine       *mineView       `json:"mine,omitempty"`
 	Status     Status          `json:"status,omitempty"`
@@ -103,16 +150,79 @@ func viewAnswer(s *State, a Answer) answerView {
 	}
 }
 
+// viewAgenda returns the agenda as a member of role may see it.
+func viewAgenda(s *State, role Role) any {
+	if role == Facilitator {
+		if s.Agenda == nil {
+			return []Item{}
+		}
+		return s.Agenda
+	}
+	out := make([]itemView, len(s.Agenda))
+	for i, it := range s.Agenda {
+		out[i] = itemView{ID: it.ID, Kind: it.Kind, Title: it.Title, Status: it.Status}
+	}
+	return out
+}
+
 // viewActivity returns the current activity as a member of role may see it,
 // or nil while the room is gathering.
-func viewActivity(s *State, role Role) *activityView {
-	if s.Current == nil || s.Current.CheckIn == nil {
+func viewActivity(s *State, role Role) any {
+	switch {
+	case s.Current == nil:
 		return nil
+	case s.Current.Grounding != nil:
+		return viewGrounding(s.Current)
+	case s.Current.CheckOut != nil:
+		return viewCheckOut(s, role)
+	case s.Current.CheckIn != nil:
+		return viewCheckIn(s, role)
 	}
+	return nil
+}
+
+func viewGrounding(a *Activity) *groundingView {
+	g := a.Grounding
+	return &groundingView{
+		ID: g.ID, Kind: string(KindGrounding), ItemID: a.ItemID, Seconds: g.Seconds, Breath: g.Breath,
+		StartedAt: millis(g.StartedAt), EndsAt: millis(g.EndsAt), Paused: g.Paused,
+		Remaining: g.Remaining.Milliseconds(), CycleStart: millis(g.CycleStart),
+	}
+}
+
+func viewCheckOut(s *State, role Role) *checkOutView {
+	co := s.Current.CheckOut
+	v := &checkOutView{
+		ID: co.ID, Kind: string(KindCheckOut), ItemID: s.Current.ItemID, Prompt: co.Prompt,
+		ClosingCheck: co.ClosingCheck, Revealed: co.Revealed,
+		AnsweredCount: len(co.Words), Expected: s.Expected(),
+	}
+	if role == Facilitator {
+		v.Words = make([]wordView, 0, len(co.Words))
+		for _, w := range co.Words {
+			m, _ := s.Member(w.MemberID)
+			v.Words = append(v.Words, wordView{MemberID: w.MemberID, Name: m.Name, Word: w.Word, State: w.State, At: millis(w.At)})
+		}
+		sort.Slice(v.Words, func(i, j int) bool {
+			if v.Words[i].At != v.Words[j].At {
+				return v.Words[i].At < v.Words[j].At
+			}
+			return v.Words[i].MemberID < v.Words[j].MemberID
+		})
+	}
+	// Words without names: the cloud tells nobody who chose what.
+	if role == Facilitator || co.Revealed {
+		v.Cloud = co.Cloud()
+	}
+	return v
+}
+
+func viewCheckIn(s *State, role Role) *activityView {
 	ci := s.Current.CheckIn
 	v := &activityView{
 		ID:            ci.ID,
 		Kind:          "checkin",
+		ItemID:        s.Current.ItemID,
 		Prompt:        ci.Prompt,
 		Visibility:    ci.Visibility,
 		Open:          ci.Open,
@@ -158,15 +268,19 @@ func viewActivity(s *State, role Role) *activityView {
 
 // viewMine returns the member's own contributions to the current activity.
 func viewMine(s *State, memberID string) mineView {
-	if s.Current == nil || s.Current.CheckIn == nil {
-		return mineView{}
+	switch {
+	case s.Current == nil:
+	case s.Current.CheckIn != nil:
+		if a, ok := s.Current.CheckIn.Answers[memberID]; ok {
+			av := viewAnswer(s, a)
+			return mineView{Answer: &av}
+		}
+	case s.Current.CheckOut != nil:
+		if w, ok := s.Current.CheckOut.Words[memberID]; ok {
+			return mineView{Word: &wordView{Word: w.Word, State: w.State, At: millis(w.At)}}
+		}
 	}
-	a, ok := s.Current.CheckIn.Answers[memberID]
-	if !ok {
-		return mineView{}
-	}
-	av := viewAnswer(s, a)
-	return mineView{Answer: &av}
+	return mineView{}
 }
 
 // snapshot encodes the whole room as the member may see it.
@@ -187,6 +301,7 @@ func snapshot(s *State, m Member, now time.Time) []byte {
 			VideoURL:  s.VideoURL,
 			Status:    s.Status,
 			Members:   members,
+			Agenda:    viewAgenda(s, m.Role),
 			Activity:  viewActivity(s, m.Role),
 			Mine:      viewMine(s, m.ID),
 		},
@@ -231,6 +346,9 @@ func encodeChange(s *State, ch Change, now time.Time) fanout {
 		msg := base
 		if ch.Activity {
 			msg.Activity = mustJSON(viewActivity(s, role))
+		}
+		if ch.Agenda {
+			msg.Agenda = mustJSON(viewAgenda(s, role))
 		}
 		if mineFor != "" {
 			mv := viewMine(s, mineFor)

@@ -246,3 +246,53 @@ func eachChild(b *bolt.Bucket, parent string, fn func(id string) error) error {
 	}
 	return nil
 }
+
+// PutTemplate stores a template.
+func (db *DB) PutTemplate(ctx context.Context, t facilitator.Template) error {
+	return db.update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketAccountTmpl).Put(indexKey(t.AccountID, t.ID), nil); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bucketTemplates), t.ID, t)
+	})
+}
+
+// Template returns the template with the ID.
+func (db *DB) Template(ctx context.Context, id string) (facilitator.Template, error) {
+	var t facilitator.Template
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketTemplates), id, &t)
+	})
+	return t, err
+}
+
+// Templates returns the account's templates, oldest first (IDs are
+// time-ordered).
+func (db *DB) Templates(ctx context.Context, accountID string) ([]facilitator.Template, error) {
+	var out []facilitator.Template
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return eachChild(tx.Bucket(bucketAccountTmpl), accountID, func(id string) error {
+			var t facilitator.Template
+			if err := getJSON(tx.Bucket(bucketTemplates), id, &t); err != nil {
+				return err
+			}
+			out = append(out, t)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// DeleteTemplate removes a template.
+func (db *DB) DeleteTemplate(ctx context.Context, id string) error {
+	return db.update(func(tx *bolt.Tx) error {
+		var t facilitator.Template
+		if err := getJSON(tx.Bucket(bucketTemplates), id, &t); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketAccountTmpl).Delete(indexKey(t.AccountID, t.ID)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketTemplates).Delete([]byte(id))
+	})
+}

@@ -44,11 +44,13 @@ var (
 	bucketCohortSession = []byte("cohort_sessions") // cohort ID \x00 session ID → nil
 	bucketRooms         = []byte("rooms")           // session ID → room.State
 	bucketOpenRooms     = []byte("open_rooms")      // session ID → nil, for the rooms that are live
+	bucketTemplates     = []byte("templates")
+	bucketAccountTmpl   = []byte("account_templates") // account ID \x00 template ID → nil
 
 	allBuckets = [][]byte{
 		bucketMeta, bucketAccounts, bucketEmails, bucketLogins, bucketCohorts,
 		bucketParticipants, bucketCohortPeople, bucketTokens, bucketSessions,
-		bucketCohortSession, bucketRooms, bucketOpenRooms,
+		bucketCohortSession, bucketRooms, bucketOpenRooms, bucketTemplates, bucketAccountTmpl,
 	}
 )
 

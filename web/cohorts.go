@@ -33,6 +33,7 @@ type sessionJSON struct {
 	Status   facilitator.SessionStatus `json:"status"`
 	OpenedAt *time.Time                `json:"openedAt"`
 	ClosedAt *time.Time                `json:"closedAt"`
+	Agenda   []room.Item               `json:"agenda"`
 }
 
 type cohortJSON struct {
@@ -91,7 +92,7 @@ func (s *Server) viewSession(ss facilitator.Session) sessionJSON {
 		status = facilitator.Closed
 	}
 	return sessionJSON{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: status,
-		OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt)}
+		OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: decodeAgenda(ss.Agenda)}
 }
 
 func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, error) {
@@ -363,6 +364,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) {
 	}
 	_, err = s.rooms.Open(ctx, room.State{
 		SessionID: ss.ID, CohortID: c.ID, Title: ss.Title, Cohort: c.Name, VideoURL: c.VideoURL, Members: members,
+		Agenda: roomAgenda(ss),
 	})
 	if errors.Is(err, room.ErrAlreadyOpen) {
 		s.writeError(w, r, &httpError{http.StatusConflict, "conflict", "Another session of this cohort is live. Close it first."})

@@ -77,7 +77,9 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveSocket(w, r, func(c *conn) {
-		sub, err := rm.Join(c.ctx, acct.ID)
+		// Joining commits presence; a client that hangs up meanwhile must
+		// not turn that commit into a failure. Leave settles it after.
+		sub, err := rm.Join(context.WithoutCancel(c.ctx), acct.ID)
 		if err != nil {
 			c.refuse(err)
 			return
@@ -106,7 +108,7 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if rm, ok := s.rooms.ForCohort(cohort.ID); ok {
-				sub, err := rm.Join(c.ctx, p.ID)
+				sub, err := rm.Join(context.WithoutCancel(c.ctx), p.ID)
 				if err == nil {
 					c.writeLoop(sub)
 					return
@@ -118,6 +120,7 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 			}
 			if !sentWaiting {
 				sentWaiting = true
+				c.lobbyOnce.Do(func() { close(c.lobby) })
 				if err := c.write(s.waitingMessage(c.ctx, cohort.ID, cohort.Name)); err != nil {
 					return
 				}
@@ -144,7 +147,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func
 	ws.SetReadLimit(MaxFrameBytes)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws}
+	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws, joined: make(chan struct{}), lobby: make(chan struct{})}
 	c.watchdog = time.AfterFunc(s.PingInterval, c.check)
 	defer c.watchdog.Stop()
 	writerDone := make(chan struct{})
@@ -184,6 +187,10 @@ type conn struct {
 	// sub is set once the member has joined the room; the reader acts on
 	// frames only from then on.
 	sub atomic.Pointer[room.Subscription]
+	// joined is closed once sub is set; lobby once the member waits for the
+	// room to open. A frame read before either waits to see which.
+	joined, lobby         chan struct{}
+	joinedOnce, lobbyOnce sync.Once
 	// writingSince is when the write in progress began (Unix ns), or 0.
 	// The watchdog closes a connection whose write is stuck: one timer per
 	// connection costs far less than a deadline context per write.
@@ -227,8 +234,13 @@ func (c *conn) readLoop() {
 			c.logEnd(err)
 			return
 		}
-		sub := c.sub.Load()
+		sub := c.member()
 		if sub == nil {
+			// Not in a room (yet): say so, so no action waits for an
+			// answer that will never come.
+			var f frame
+			json.Unmarshal(data, &f)
+			c.write(room.ErrorMessage(f.ID, room.CodeClosed, "The room is not open yet."))
 			continue
 		}
 		if !lim.Allow() {
@@ -256,6 +268,22 @@ func (c *conn) readLoop() {
 		if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
 			c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
 		}
+	}
+}
+
+// member returns the member's subscription, waiting for the join that is
+// under way; nil when the member waits in the lobby or the connection ends.
+func (c *conn) member() *room.Subscription {
+	if sub := c.sub.Load(); sub != nil {
+		return sub
+	}
+	select {
+	case <-c.joined:
+		return c.sub.Load()
+	case <-c.lobby:
+		return c.sub.Load()
+	case <-c.ctx.Done():
+		return nil
 	}
 }
 
@@ -327,6 +355,7 @@ func decodeFrame(sub *room.Subscription, data []byte) (room.Command, bool) {
 func (c *conn) writeLoop(sub *room.Subscription) {
 	defer sub.Leave()
 	c.sub.Store(sub)
+	c.joinedOnce.Do(func() { close(c.joined) })
 	for {
 		select {
 		case msg := <-sub.Messages():

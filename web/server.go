@@ -142,8 +142,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE /api/cohorts/{id}/participants/{pid}", s.facilitatorOnly(s.removeParticipant))
 	mux.HandleFunc("POST /api/cohorts/{id}/participants/{pid}/reissue", s.facilitatorOnly(s.reissueInvite))
 	mux.HandleFunc("POST /api/cohorts/{id}/sessions", s.facilitatorOnly(s.planSession))
+	mux.HandleFunc("PUT /api/sessions/{id}/agenda", s.facilitatorOnly(s.putAgenda))
 	mux.HandleFunc("POST /api/sessions/{id}/open", s.facilitatorOnly(s.openSession))
 	mux.HandleFunc("POST /api/sessions/{id}/close", s.facilitatorOnly(s.closeSession))
+
+	// Agenda templates.
+	mux.HandleFunc("GET /api/templates", s.facilitatorOnly(s.listTemplates))
+	mux.HandleFunc("POST /api/templates", s.facilitatorOnly(s.saveTemplate))
+	mux.HandleFunc("DELETE /api/templates/{id}", s.facilitatorOnly(s.deleteTemplate))
 
 	// Participants.
 	mux.HandleFunc("GET /api/p/{token}", s.getInvitee)

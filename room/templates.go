@@ -1,0 +1,34 @@
+package room
+
+// Template is a named agenda plan a facilitator starts a session from.
+type Template struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Builtin bool   `json:"builtin"`
+	Items   []Item `json:"items"`
+}
+
+// BuiltinTemplates returns the agendas Hearth offers every facilitator: the
+// shapes integration groups commonly follow. Their items have no IDs; a
+// session's agenda gets its own.
+func BuiltinTemplates() []Template {
+	box := &Breath{In: 4, Hold: 4, Out: 4, Rest: 4}
+	return []Template{
+		{
+			ID: "builtin-integration", Name: "Integration circle", Builtin: true,
+			Items: []Item{
+				{Kind: KindCheckIn, Title: "Arrival check-in", Prompt: "How are you arriving today?", Visibility: VisibleToGroup},
+				{Kind: KindGrounding, Title: "Grounding", Seconds: 180, Breath: box},
+				{Kind: KindCheckOut, Title: "Check-out", Prompt: "One word for how you leave.", ClosingCheck: true},
+			},
+		},
+		{
+			ID: "builtin-preparation", Name: "Preparation and intention setting", Builtin: true,
+			Items: []Item{
+				{Kind: KindCheckIn, Title: "Arrival check-in", Prompt: "What are you bringing with you today?", Visibility: VisibleToFacilitators},
+				{Kind: KindGrounding, Title: "Settling in", Seconds: 300, Breath: &Breath{In: 4, Hold: 7, Out: 8}},
+				{Kind: KindCheckOut, Title: "Check-out", Prompt: "One word to take with you.", ClosingCheck: true},
+			},
+		},
+	}
+}
