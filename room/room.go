@@ -137,6 +137,9 @@ func (r *Room) endLocked(sub *Subscription, reason string) {
 	sub.ended = true
 	sub.reason = reason
 	close(sub.done)
+	if reason == ReasonSlow && sub.onSlow != nil {
+		go sub.onSlow()
+	}
 }
 
 // ErrNotMember is returned by Join for someone not on the room's roster.
@@ -145,6 +148,14 @@ var ErrNotMember = errors.New("not a member of this room")
 // Join subscribes the member to the room. The subscription's first message is
 // the member's snapshot; every committed change follows, in order.
 func (r *Room) Join(ctx context.Context, memberID string) (*Subscription, error) {
+	return r.JoinWatched(ctx, memberID, nil)
+}
+
+// JoinWatched is Join with a function the room calls (in a goroutine of its
+// own) when it drops the subscription for being too slow. A member's writer
+// may be stuck on a peer that stopped reading, where it would never see Done;
+// onSlow lets the connection's owner cut it at once.
+func (r *Room) JoinWatched(ctx context.Context, memberID string, onSlow func()) (*Subscription, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped {
@@ -172,6 +183,7 @@ func (r *Room) Join(ctx context.Context, memberID string) (*Subscription, error)
 		member: m,
 		queue:  make(chan []byte, r.cfg.QueueSize+1), // +1 for the bye
 		done:   make(chan struct{}),
+		onSlow: onSlow,
 	}
 	r.subs[sub] = struct{}{}
 	r.conns[memberID]++
@@ -409,6 +421,7 @@ type Subscription struct {
 	member Member
 	queue  chan []byte
 	done   chan struct{}
+	onSlow func()
 	// ended and reason are guarded by room.mu.
 	ended  bool
 	reason string

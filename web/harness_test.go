@@ -84,7 +84,9 @@ func (e *env) start() {
 	w.SetReady(true)
 	w.PingInterval = time.Second
 	w.PingTimeout = time.Second
-	srv := httptest.NewServer(w)
+	srv := httptest.NewUnstartedServer(w)
+	srv.Config.ConnContext = web.ConnContext
+	srv.Start()
 	e.mu.Lock()
 	e.db, e.rooms, e.web, e.srv = db, rooms, w, srv
 	e.mu.Unlock()

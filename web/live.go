@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -22,7 +23,7 @@ import (
 const (
 	frameRate      = 20
 	frameBurst     = 40
-	maxOverLimit   = 100 // frames over the limit in a row before disconnecting
+	maxOverLimit   = 50 // strikes (frames over the limit, less those within it) before disconnecting
 	closeFloodText = "too many messages"
 )
 
@@ -79,7 +80,7 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 	s.serveSocket(w, r, func(c *conn) {
 		// Joining commits presence; a client that hangs up meanwhile must
 		// not turn that commit into a failure. Leave settles it after.
-		sub, err := rm.Join(context.WithoutCancel(c.ctx), acct.ID)
+		sub, err := rm.JoinWatched(context.WithoutCancel(c.ctx), acct.ID, c.cut)
 		if err != nil {
 			c.refuse(err)
 			return
@@ -108,7 +109,7 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if rm, ok := s.rooms.ForCohort(cohort.ID); ok {
-				sub, err := rm.Join(context.WithoutCancel(c.ctx), p.ID)
+				sub, err := rm.JoinWatched(context.WithoutCancel(c.ctx), p.ID, c.cut)
 				if err == nil {
 					c.writeLoop(sub)
 					return
@@ -120,10 +121,12 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 			}
 			if !sentWaiting {
 				sentWaiting = true
-				c.lobbyOnce.Do(func() { close(c.lobby) })
 				if err := c.write(s.waitingMessage(c.ctx, cohort.ID, cohort.Name)); err != nil {
 					return
 				}
+				// Only now may the reader answer "not open yet": the client
+				// hears that it waits before it hears anything else.
+				c.lobbyOnce.Do(func() { close(c.lobby) })
 			}
 			select {
 			case <-wake:
@@ -148,7 +151,8 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws, joined: make(chan struct{}), lobby: make(chan struct{})}
-	c.watchdog = time.AfterFunc(s.PingInterval, c.check)
+	c.lastPing = time.Now()
+	c.watchdog = time.AfterFunc(s.checkEvery(), c.check)
 	defer c.watchdog.Stop()
 	writerDone := make(chan struct{})
 	go func() {
@@ -196,6 +200,7 @@ type conn struct {
 	// connection costs far less than a deadline context per write.
 	writingSince atomic.Int64
 	watchdog     *time.Timer
+	lastPing     time.Time // only touched by check, which never runs twice at once
 }
 
 // check runs on the watchdog timer: it closes a connection whose write is
@@ -210,17 +215,41 @@ func (c *conn) check() {
 		c.cancel()
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, c.s.PingTimeout)
-	err := c.ws.Ping(ctx)
-	cancel()
-	if err != nil {
-		c.ws.CloseNow()
-		c.cancel()
-		return
+	if time.Since(c.lastPing) >= c.s.PingInterval {
+		c.lastPing = time.Now()
+		ctx, cancel := context.WithTimeout(c.ctx, c.s.PingTimeout)
+		err := c.ws.Ping(ctx)
+		cancel()
+		if err != nil {
+			c.ws.CloseNow()
+			c.cancel()
+			return
+		}
 	}
 	if c.ctx.Err() == nil {
-		c.watchdog.Reset(c.s.PingInterval)
+		c.watchdog.Reset(c.s.checkEvery())
 	}
+}
+
+// checkEvery is how often the watchdog looks: often enough to catch a write
+// stuck for WriteTimeout within half as long again, and to ping on time.
+func (s *Server) checkEvery() time.Duration {
+	return min(s.PingInterval, s.WriteTimeout/2)
+}
+
+// SendBuffer is the kernel send buffer of each connection. Kept small, a
+// member who stops reading blocks Hearth's writes within a few messages, so
+// their queue fills and they are dropped in seconds rather than after
+// megabytes; it also bounds the memory a stalled member costs the server.
+const SendBuffer = 32 << 10
+
+// ConnContext sets each accepted connection's send buffer to SendBuffer. Give
+// it to the http.Server that serves Hearth.
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(SendBuffer)
+	}
+	return ctx
 }
 
 // readLoop reads the member's frames until the connection ends. Frames that
@@ -244,6 +273,9 @@ func (c *conn) readLoop() {
 			continue
 		}
 		if !lim.Allow() {
+			// Strikes build up while the client stays over the limit and
+			// wear off one per frame within it, so a burst is forgiven and
+			// a flood is not.
 			over++
 			if over > maxOverLimit {
 				c.s.metrics.floods.Inc()
@@ -253,8 +285,8 @@ func (c *conn) readLoop() {
 			if err := lim.Wait(c.ctx); err != nil {
 				return
 			}
-		} else {
-			over = 0
+		} else if over > 0 {
+			over--
 		}
 		if typ != websocket.MessageText {
 			data = nil // answered as a bad message
@@ -269,6 +301,13 @@ func (c *conn) readLoop() {
 			c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
 		}
 	}
+}
+
+// cut drops the connection at once: the room found the member too slow, and
+// a writer blocked on a peer that stopped reading would never notice.
+func (c *conn) cut() {
+	c.ws.CloseNow()
+	c.cancel()
 }
 
 // member returns the member's subscription, waiting for the join that is

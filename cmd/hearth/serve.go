@@ -135,7 +135,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.http = &http.Server{
 		Handler:           m.Web,
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          nil,
+		ConnContext:       web.ConnContext,
 	}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(m.listener) }()
