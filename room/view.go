@@ -68,6 +68,7 @@ type groundingView struct {
 	Paused     bool    `json:"paused"`
 	Remaining  int64   `json:"remaining"`
 	CycleStart int64   `json:"cycleStart"`
+	PausedAt   int64   `json:"pausedAt"`
 }
 
 type wordView struct {
@@ -75,7 +76,10 @@ type wordView struct {
 	Name     string  `json:"name,omitempty"`
 	Word     string  `json:"word"`
 	State    Arousal `json:"state,omitempty"`
-	At       int64   `json:"at"`
+	// Arrival is how the member arrived (their latest check-in state this
+	// session), for facilitators to compare with how they leave.
+	Arrival Arousal `json:"arrival,omitempty"`
+	At      int64   `json:"at"`
 }
 
 type checkOutView struct {
@@ -186,7 +190,7 @@ func viewGrounding(a *Activity) *groundingView {
 	return &groundingView{
 		ID: g.ID, Kind: string(KindGrounding), ItemID: a.ItemID, Seconds: g.Seconds, Breath: g.Breath,
 		StartedAt: millis(g.StartedAt), EndsAt: millis(g.EndsAt), Paused: g.Paused,
-		Remaining: g.Remaining.Milliseconds(), CycleStart: millis(g.CycleStart),
+		Remaining: g.Remaining.Milliseconds(), CycleStart: millis(g.CycleStart), PausedAt: millis(g.PausedAt),
 	}
 }
 
@@ -197,11 +201,12 @@ func viewCheckOut(s *State, role Role) *checkOutView {
 		ClosingCheck: co.ClosingCheck, Revealed: co.Revealed,
 		AnsweredCount: len(co.Words), Expected: s.Expected(),
 	}
-	if role == Facilitator {
+	if role == Facilitator || co.Revealed {
 		v.Words = make([]wordView, 0, len(co.Words))
 		for _, w := range co.Words {
 			m, _ := s.Member(w.MemberID)
-			v.Words = append(v.Words, wordView{MemberID: w.MemberID, Name: m.Name, Word: w.Word, State: w.State, At: millis(w.At)})
+			v.Words = append(v.Words, wordView{MemberID: w.MemberID, Name: m.Name, Word: w.Word, State: w.State,
+				Arrival: arrival(s, w.MemberID), At: millis(w.At)})
 		}
 		sort.Slice(v.Words, func(i, j int) bool {
 			if v.Words[i].At != v.Words[j].At {
@@ -215,6 +220,19 @@ func viewCheckOut(s *State, role Role) *checkOutView {
 		v.Cloud = co.Cloud()
 	}
 	return v
+}
+
+// arrival returns the member's state in the session's latest check-in they
+// answered, or "".
+func arrival(s *State, memberID string) Arousal {
+	for i := len(s.History) - 1; i >= 0; i-- {
+		if ci := s.History[i].CheckIn; ci != nil {
+			if a, ok := ci.Answers[memberID]; ok {
+				return a.State
+			}
+		}
+	}
+	return ""
 }
 
 func viewCheckIn(s *State, role Role) *activityView {
