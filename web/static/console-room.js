@@ -7,16 +7,13 @@ import { api, enc } from './api.js';
 import { connect } from './live.js';
 import {
   $, h, setText, announce, safeUrl, formatTime, STATES, stateBadge, presenceLabel,
-  aggregateView, fill, formError, field, busy,
+  aggregateView, fill, formError, field, busy, storage, keepFocus, append,
 } from './dom.js';
-
-const DEFAULT_PROMPT = 'How are you arriving today?';
-
-const VISIBILITY = {
-  group: 'Shared with the group (names and answers)',
-  facilitators: 'Facilitators only',
-  anonymous: 'The group sees an anonymous summary',
-};
+import {
+  VISIBILITY, DEFAULT_CHECKIN_PROMPT as DEFAULT_PROMPT, itemTitle, itemSummary, kindLabel,
+  statusBadge, settingsFields, kindSelect, valuesOf, blankValues, groundingDisplay, wordCloud,
+  breathLabel, formatDuration, MAX_ITEMS,
+} from './agenda.js';
 
 /**
  * roomView builds the live room of one session. It returns the nodes to
@@ -34,15 +31,19 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
   const activityBox = h('div', { id: 'activity' });
   let activityView = null;
   let ended = false;
+  const arrivals = arrivalMemory(sessionId);
+  const agenda = agendaPanel({ sessionId, send: (type, data) => live.send(type, data) });
 
   const nodes = [
     h('p', null, h('a', { href: backHref }, `← ${backLabel}`)),
     h('div', { class: 'row-head' }, h('div', null, title, subtitle, video)),
     roomError,
-    h('div', { class: 'grid-2' },
-      h('section', { class: 'panel', 'aria-labelledby': 'members-heading' },
-        h('h2', { id: 'members-heading' }, 'Who is here'), summary, members),
-      h('div', null,
+    h('div', { class: 'grid-2 room-grid' },
+      h('div', { class: 'room-side' },
+        agenda.root,
+        h('section', { class: 'panel', 'aria-labelledby': 'members-heading' },
+          h('h2', { id: 'members-heading' }, 'Who is here'), summary, members)),
+      h('div', { class: 'room-main' },
         h('section', { class: 'panel', 'aria-labelledby': 'activity-heading' }, activityBox),
         h('div', { class: 'actions' }, closeSession))),
   ];
@@ -98,7 +99,9 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       showEnded('The session is closed', 'Thank you for holding this space. The room is closed for everyone.');
       return;
     }
+    arrivals.take(room.activity);
     renderMembers(room, state.you);
+    agenda.update(state);
     renderActivity(state);
   }
 
@@ -118,7 +121,9 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     if (ended) return;
     ended = true;
     closeSession.hidden = true;
+    if (activityView && activityView.destroy) activityView.destroy();
     activityView = null;
+    agenda.end();
     fill(activityBox,
       h('h2', { id: 'activity-heading' }, heading),
       h('p', null, text),
@@ -129,18 +134,25 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
   function renderMembers(room, you) {
     const activity = room.activity;
     const answers = new Map();
+    const words = new Map();
     if (activity && activity.kind === 'checkin' && Array.isArray(activity.answers)) {
       for (const a of activity.answers) answers.set(a.memberId, a);
+    }
+    if (activity && activity.kind === 'checkout' && Array.isArray(activity.words)) {
+      for (const w of activity.words) words.set(w.memberId, w);
     }
     const sorted = [...(room.members || [])].sort((a, b) => (a.role === 'facilitator' ? 0 : 1) - (b.role === 'facilitator' ? 0 : 1));
     fill(members, ...sorted.map((m) => {
       const answer = answers.get(m.id);
+      const word = words.get(m.id);
       return h('li', { dataset: { memberId: m.id, presence: m.presence || '', role: m.role || '' } },
         h('span', { class: 'name' }, m.name || ''),
         m.role === 'facilitator' ? h('span', { class: 'role' }, you && m.id === you.id ? 'facilitator (you)' : 'facilitator') : null,
         h('span', { class: 'end' },
           answer ? h('span', { class: 'muted small' }, `${answer.scale}/10`) : null,
           answer ? stateBadge(answer.state) : null,
+          word ? h('span', { class: 'feeling small' }, word.word) : null,
+          word && word.state ? stateBadge(word.state) : null,
           presenceLabel(m.presence)));
     }));
     const counts = { present: 0, reconnecting: 0, left: 0, absent: 0 };
@@ -158,8 +170,12 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     const activity = state.room.activity;
     const key = activity ? `${activity.kind}:${activity.id}` : 'gathering';
     if (!activityView || activityView.key !== key) {
-      activityView = !activity ? gatheringView(live)
-        : activity.kind === 'checkin' ? checkinView(live) : otherView(live, activity);
+      if (activityView && activityView.destroy) activityView.destroy();
+      if (!activity) activityView = gatheringView(live);
+      else if (activity.kind === 'checkin') activityView = checkinView(live);
+      else if (activity.kind === 'grounding') activityView = groundingView(live);
+      else if (activity.kind === 'checkout') activityView = checkoutView(live, arrivals);
+      else activityView = otherView(live, activity);
       activityView.key = key;
       fill(activityBox, activityView.root);
     }
@@ -178,6 +194,8 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       live.subscribe(render);
     },
     close() {
+      if (activityView && activityView.destroy) activityView.destroy();
+      activityView = null;
       if (live) live.close();
     },
   };
@@ -208,21 +226,38 @@ function gatheringView(live) {
       setText(error, err.message);
     }));
   });
+  const lead = h('p', { class: 'muted' }, 'Everyone is arriving. When you are ready, start the arrival check-in.');
+  const formHeading = h('h3', { id: 'checkin-form-heading' }, 'Arrival check-in');
+  form.setAttribute('aria-labelledby', 'checkin-form-heading');
   return {
     root: h('div', null,
       h('h2', { id: 'activity-heading' }, 'Gathering'),
-      h('p', { class: 'muted' }, 'Everyone is arriving. When you are ready, start the arrival check-in.'),
+      lead,
+      formHeading,
       form),
-    update() {},
+    update(state) {
+      const items = Array.isArray(state.room.agenda) ? state.room.agenda : [];
+      const next = items.find((x) => x.status === 'pending');
+      if (next) {
+        setText(lead, `Everyone is arriving. When you are ready, begin with ${itemTitle(next)} (“Start” in the agenda), or start any activity of the agenda.`);
+        setText(formHeading, 'Or start an arrival check-in now');
+      } else if (items.length) {
+        setText(lead, 'Everything on the agenda has happened. You can start an activity again, add one, or close the session.');
+        setText(formHeading, 'Start an arrival check-in now');
+      } else {
+        setText(lead, 'Everyone is arriving. When you are ready, start the arrival check-in.');
+        setText(formHeading, 'Arrival check-in');
+      }
+    },
   };
 }
 
 function otherView(live, activity) {
-  const end = h('button', { type: 'button', id: 'end-activity' }, 'Back to gathering');
+  const end = h('button', { type: 'button', id: 'end-activity' }, 'End activity');
   const error = formError('activity-error');
   end.addEventListener('click', () => busy(end, () => live.send('activity.end', {}).catch((err) => setText(error, err.message))));
   return {
-    root: h('div', null, h('h2', { id: 'activity-heading' }, activity.kind || 'Activity'), error, h('div', { class: 'actions' }, end)),
+    root: h('div', null, h('h2', { id: 'activity-heading' }, kindLabel(activity.kind)), error, h('div', { class: 'actions' }, end)),
     update() {},
   };
 }
@@ -254,8 +289,9 @@ function checkinView(live) {
     busy(endBtn, () => live.send('activity.end', {}).catch((err) => setText(error, err.message)));
   });
 
+  const heading = h('h2', { id: 'activity-heading' }, 'Arrival check-in');
   const root = h('div', null,
-    h('div', { class: 'row-head' }, h('h2', { id: 'activity-heading' }, 'Arrival check-in'), openBadge),
+    h('div', { class: 'row-head' }, heading, openBadge),
     prompt, visibility, progress, attention,
     h('h3', null, 'Answers'), noAnswers, answers,
     notAnsweredHeading, notAnswered, allAnswered,
@@ -280,6 +316,8 @@ function checkinView(live) {
     const a = room.activity;
     const list = Array.isArray(a.answers) ? a.answers : [];
     const answeredIds = new Set(Array.isArray(a.answered) ? a.answered : list.map((x) => x.memberId));
+    const item = a.itemId ? (room.agenda || []).find((x) => x.id === a.itemId) : null;
+    setText(heading, item ? itemTitle(item) : 'Arrival check-in');
 
     setText(openBadge, a.open ? 'Open' : 'Closed');
     openBadge.className = a.open ? 'badge live' : 'badge';
@@ -317,6 +355,537 @@ function checkinView(live) {
       const before = seen.get(x.memberId);
       if (!first && before !== x.at && (x.state === 'hyper' || x.state === 'hypo')) {
         announce(`${x.name}: ${STATES[x.state].label}, ${x.scale} of 10.`);
+      }
+      seen.set(x.memberId, x.at);
+    }
+    first = false;
+  }
+
+  return { root, update };
+}
+
+// --- arrival states, for the check-out -------------------------------------------
+
+/**
+ * arrivalMemory keeps each participant's latest check-in answer seen in this
+ * room, so the check-out can show how each person arrived beside how they
+ * leave. It lives in sessionStorage: it survives a reload of this tab and
+ * is gone when the tab closes.
+ */
+function arrivalMemory(sessionId) {
+  const key = `hearth.arrivals.${sessionId}`;
+  let map = {};
+  try {
+    map = JSON.parse(window.sessionStorage.getItem(key) || '{}') || {};
+  } catch {
+    map = {};
+  }
+  return {
+    take(activity) {
+      if (!activity || activity.kind !== 'checkin' || !Array.isArray(activity.answers)) return;
+      let changed = false;
+      for (const a of activity.answers) {
+        const before = map[a.memberId];
+        if (!before || before.at !== a.at) {
+          map[a.memberId] = { scale: a.scale, state: a.state, at: a.at };
+          changed = true;
+        }
+      }
+      if (!changed) return;
+      try {
+        window.sessionStorage.setItem(key, JSON.stringify(map));
+      } catch {
+        // storage unavailable: kept in memory only
+      }
+    },
+    get(memberId) {
+      return map[memberId] || null;
+    },
+  };
+}
+
+// --- the agenda, live ------------------------------------------------------------
+
+/**
+ * agendaPanel is the room's agenda beside the current activity: each item
+ * with its status and, for pending ones, start / skip / move / edit /
+ * remove; "Next" to go on; "Add activity".
+ *
+ * Hooks: #agenda (ol) > li[data-item-id][data-status][data-kind] with
+ * button[data-action="start"|"skip"|"up"|"down"|"edit"|"remove"];
+ * #agenda-next; #agenda-add-toggle, #agenda-add-form, #agenda-add-kind,
+ * #agenda-add-place.
+ */
+function agendaPanel({ sessionId, send }) {
+  const draftKey = `hearth.liveAdd.${sessionId}`;
+  const now = h('p', { id: 'agenda-now', class: 'agenda-now' });
+  const next = h('button', { type: 'button', id: 'agenda-next', class: 'primary big' }, 'Next');
+  const nextHint = h('p', { class: 'hint', id: 'agenda-next-hint' });
+  next.setAttribute('aria-describedby', 'agenda-next-hint');
+  const list = h('ol', { id: 'agenda', class: 'plain agenda-list live' });
+  const empty = h('p', { class: 'muted' }, 'This session has no agenda. Add an activity below, or start an arrival check-in.');
+  const error = formError('agenda-error');
+  const msg = h('p', { class: 'form-ok', role: 'status' });
+
+  // Add activity: a persistent form, kept as a draft.
+  const draft = storage.get(draftKey) || {};
+  const addToggle = h('button', { type: 'button', id: 'agenda-add-toggle', 'aria-expanded': 'false', 'aria-controls': 'agenda-add-form' },
+    h('span', { 'aria-hidden': 'true' }, '+'), ' Add activity');
+  const addKind = kindSelect('agenda-add-kind', draft.kind || 'checkin');
+  const addFields = settingsFields('agenda-add', { kind: addKind.value, values: draft.values, onInput: saveDraft });
+  const place = h('select', { id: 'agenda-add-place' },
+    h('option', { value: 'end' }, 'At the end of the agenda'),
+    h('option', { value: 'next' }, 'Right after the current activity'));
+  const addError = formError('agenda-add-error');
+  const addSubmit = h('button', { type: 'submit', class: 'primary' }, 'Add to agenda');
+  const addCancel = h('button', { type: 'button' }, 'Close');
+  const addForm = h('form', { id: 'agenda-add-form', class: 'agenda-add', novalidate: true, hidden: true },
+    h('label', { for: 'agenda-add-kind' }, 'Kind of activity'), addKind,
+    addFields.root,
+    h('label', { for: 'agenda-add-place' }, 'Where'), place,
+    addError,
+    h('div', { class: 'actions' }, addSubmit, addCancel));
+
+  const root = h('section', { class: 'panel agenda-panel', 'aria-labelledby': 'agenda-heading' },
+    h('h2', { id: 'agenda-heading' }, 'Agenda'),
+    now, next, nextHint, error, msg,
+    empty, list,
+    h('div', { class: 'actions' }, addToggle),
+    addForm);
+
+  let state = null;
+  let items = [];
+  let running = null;
+  let lastKey = '';
+  let editing = null; // {id, root}
+  let ended = false;
+  let lastPress = null; // {id, action, index, at}: the item button last pressed
+
+  // Remember which item button was pressed, to give the focus back after
+  // the list is rebuilt.
+  list.addEventListener('click', (ev) => {
+    const button = ev.target.closest('button[data-action]');
+    const li = button && button.closest('li[data-item-id]');
+    if (!li) return;
+    lastPress = { id: li.dataset.itemId, action: button.dataset.action, index: [...list.children].indexOf(li), at: Date.now() };
+  });
+
+  function saveDraft() {
+    const values = addFields.values();
+    const blank = addKind.value === 'checkin' && JSON.stringify(values) === JSON.stringify(blankValues());
+    if (blank && addForm.hidden) storage.remove(draftKey);
+    else storage.set(draftKey, { kind: addKind.value, values, open: !addForm.hidden, savedAt: Date.now() });
+  }
+
+  function setAddOpen(open, focus) {
+    addForm.hidden = !open;
+    addToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
+    saveDraft();
+    if (focus) (open ? addKind : addToggle).focus();
+  }
+  if (draft.open) setAddOpen(true, false);
+
+  addToggle.addEventListener('click', () => setAddOpen(addForm.hidden, true));
+  addCancel.addEventListener('click', () => setAddOpen(false, true));
+  addForm.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') setAddOpen(false, true);
+  });
+  addKind.addEventListener('change', () => {
+    addFields.setKind(addKind.value);
+    setText(addError, '');
+    saveDraft();
+  });
+  addForm.addEventListener('input', () => setText(addError, ''));
+  addForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setText(addError, '');
+    if (addFields.kind !== addKind.value) addFields.setKind(addKind.value);
+    if (items.length >= MAX_ITEMS) {
+      setText(addError, `An agenda holds at most ${MAX_ITEMS} activities.`);
+      return;
+    }
+    const result = addFields.read();
+    if (result.error) {
+      setText(addError, result.error);
+      addFields.focus(result.field);
+      return;
+    }
+    const after = place.value === 'next' && running ? running.id : '';
+    const title = itemTitle(result.item);
+    busy(addSubmit, () => send('agenda.add', { item: result.item, after }).then(() => {
+      addFields.setValues(blankValues());
+      saveDraft();
+      setText(msg, `${title} is added to the agenda.`);
+      announce(`${title} is added to the agenda.`);
+    }, (err) => setText(addError, err.message)));
+  });
+
+  next.addEventListener('click', () => {
+    setText(error, '');
+    setText(msg, '');
+    busy(next, () => send('agenda.next', {}).catch((err) => setText(error, err.message)));
+  });
+
+  function act(item, action, data, doneText) {
+    setText(error, '');
+    setText(msg, '');
+    return send(action, data).then(() => {
+      if (doneText) announce(doneText);
+    }, (err) => setText(error, err.message));
+  }
+
+  function movable(index) {
+    const item = items[index];
+    return item && (item.status === 'pending' || item.status === 'skipped' || !item.status);
+  }
+
+  function row(item, index) {
+    const status = item.status || 'pending';
+    const title = itemTitle(item);
+    const li = h('li', { dataset: { itemId: item.id, status, kind: item.kind || '' } });
+    if (editing && editing.id === item.id) {
+      li.append(editing.root);
+      return li;
+    }
+    const gathering = !running;
+    const pending = status === 'pending';
+    const buttons = [];
+    const labelled = (action, text, label, cls) => h('button', { type: 'button', class: cls || null, dataset: { action } },
+      text, h('span', { class: 'visually-hidden' }, ` ${label || title}`));
+    if (gathering && (pending || status === 'skipped' || status === 'done')) {
+      const start = labelled('start', status === 'done' ? 'Run again' : 'Start', title);
+      start.addEventListener('click', () => busy(start, () => act(item, 'agenda.start', { itemId: item.id })));
+      buttons.push(start);
+    }
+    // Pending and skipped items have not run: they can still change.
+    if (pending || status === 'skipped') {
+      if (pending) {
+        const skip = labelled('skip', 'Skip');
+        skip.addEventListener('click', () => busy(skip, () => act(item, 'agenda.skip', { itemId: item.id }, `${title} skipped.`)));
+        buttons.push(skip);
+      }
+      const up = h('button', { type: 'button', class: 'icon-button', dataset: { action: 'up' }, title: 'Move up', disabled: !movable(index - 1) },
+        h('span', { 'aria-hidden': 'true' }, '↑'), h('span', { class: 'visually-hidden' }, `Move up: ${title}`));
+      const down = h('button', { type: 'button', class: 'icon-button', dataset: { action: 'down' }, title: 'Move down', disabled: !movable(index + 1) },
+        h('span', { 'aria-hidden': 'true' }, '↓'), h('span', { class: 'visually-hidden' }, `Move down: ${title}`));
+      up.addEventListener('click', () => act(item, 'agenda.move', { itemId: item.id, to: index - 1 }, `${title} moved up.`));
+      down.addEventListener('click', () => act(item, 'agenda.move', { itemId: item.id, to: index + 1 }, `${title} moved down.`));
+      const edit = labelled('edit', 'Edit');
+      edit.addEventListener('click', () => startEdit(item));
+      const remove = labelled('remove', 'Remove', title, 'danger');
+      remove.addEventListener('click', () => busy(remove, () => act(item, 'agenda.remove', { itemId: item.id }, `${title} removed from the agenda.`)));
+      buttons.push(up, down, edit, remove);
+    }
+    append(li, [
+      h('span', { class: 'item-num', 'aria-hidden': 'true' }, status === 'done' ? '✓' : String(index + 1)),
+      h('div', { class: 'item-main' },
+        h('div', { class: 'row-head' },
+          h('span', { class: 'name' }, title),
+          statusBadge(status)),
+        h('p', { class: 'muted small item-summary' }, `${kindLabel(item.kind)} · ${itemSummary(item)}`)),
+      buttons.length ? h('div', { class: 'item-actions' }, buttons) : null]);
+    return li;
+  }
+
+  function startEdit(item) {
+    const fields = settingsFields('agenda-edit', { kind: item.kind, values: valuesOf(item) });
+    const editError = formError('agenda-edit-error');
+    const save = h('button', { type: 'submit', class: 'primary' }, 'Save changes');
+    const cancel = h('button', { type: 'button' }, 'Cancel');
+    const form = h('form', { id: 'agenda-edit-form', class: 'agenda-edit', novalidate: true },
+      h('h3', { class: 'edit-heading' }, `Edit: ${itemTitle(item)}`),
+      fields.root, editError,
+      h('div', { class: 'actions' }, save, cancel));
+    const stop = () => {
+      editing = null;
+      lastKey = '';
+      paint();
+      focusButton(item.id, 'edit');
+    };
+    cancel.addEventListener('click', stop);
+    form.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') stop();
+    });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      setText(editError, '');
+      const result = fields.read();
+      if (result.error) {
+        setText(editError, result.error);
+        fields.focus(result.field);
+        return;
+      }
+      busy(save, () => send('agenda.edit', { item: { ...result.item, id: item.id } }).then(() => {
+        announce(`${itemTitle(result.item)} changed.`);
+        stop();
+      }, (err) => setText(editError, err.message)));
+    });
+    editing = { id: item.id, root: form };
+    lastKey = '';
+    paint();
+    const first = form.querySelector('input, select');
+    if (first) first.focus();
+  }
+
+  // focusButton puts the focus back on an item's button after the list was
+  // rebuilt: the same action if it is still there, else a harmless one of
+  // the same item (never "Start": a second Enter must not start anything).
+  // An item that is gone hands the focus to the one now in its place.
+  function focusButton(id, action, index = -1) {
+    const rows = [...list.querySelectorAll('li[data-item-id]')];
+    let li = rows.find((x) => x.dataset.itemId === id);
+    if (!li && index >= 0 && rows.length) li = rows[Math.min(index, rows.length - 1)];
+    const order = [action, action === 'up' ? 'down' : action === 'down' ? 'up' : '', 'edit', 'skip', 'remove', 'up', 'down'];
+    let target = null;
+    for (const a of order) {
+      if (!a || !li) continue;
+      target = li.querySelector(`button[data-action="${a}"]:not(:disabled)`);
+      if (target) break;
+    }
+    if (!target) {
+      target = $('#agenda-heading');
+      target.tabIndex = -1;
+    }
+    target.focus();
+  }
+
+  function paint() {
+    if (!state) return;
+    const key = JSON.stringify([items, running ? running.id : '', editing ? editing.id : '']);
+    if (key === lastKey) return;
+    lastKey = key;
+
+    // Give the focus back to the same button of the same item after the
+    // list is rebuilt (a moved item keeps it, so the keyboard can go on).
+    const active = document.activeElement;
+    const activeLi = active && list.contains(active) ? active.closest('li[data-item-id]') : null;
+    let focusAgain = activeLi && active.dataset && active.dataset.action
+      ? { id: activeLi.dataset.itemId, action: active.dataset.action, index: [...list.children].indexOf(activeLi) } : null;
+    // A button pressed a moment ago may have lost the focus while it was
+    // busy (disabled): the focus goes back to its item when the change lands.
+    if (!focusAgain && lastPress && Date.now() - lastPress.at < 10000
+      && (!active || active === document.body)) focusAgain = lastPress;
+    lastPress = null;
+
+    if (editing) {
+      const item = items.find((x) => x.id === editing.id);
+      if (!item || (item.status !== 'pending' && item.status !== 'skipped')) {
+        editing = null;
+        setText(msg, item ? `${itemTitle(item)} has started, so it can no longer be edited.` : 'The activity you were editing was removed.');
+      }
+    }
+    keepFocus(() => fill(list, ...items.map(row)));
+    empty.hidden = items.length > 0;
+    if (focusAgain && !list.contains(document.activeElement)) focusButton(focusAgain.id, focusAgain.action, focusAgain.index);
+
+    const pendingNext = items.find((x) => x.status === 'pending');
+    setText(now, running ? `Now: ${itemTitle(running)}` : 'Now: gathering');
+    now.dataset.running = running ? 'true' : 'false';
+    if (pendingNext) {
+      next.disabled = false;
+      setText(next, running ? `Next: ${itemTitle(pendingNext)}` : `Start: ${itemTitle(pendingNext)}`);
+      setText(nextHint, running
+        ? `Ends ${itemTitle(running)} and starts ${itemTitle(pendingNext)} for everyone.`
+        : `Starts ${itemTitle(pendingNext)} for everyone.`);
+    } else if (running) {
+      next.disabled = false;
+      setText(next, `Finish: ${itemTitle(running)}`);
+      setText(nextHint, 'This is the last activity on the agenda: this ends it and returns everyone to gathering.');
+    } else {
+      next.disabled = true;
+      setText(next, 'Next');
+      setText(nextHint, items.length
+        ? 'Nothing more is planned. Add an activity, or start one again.'
+        : 'Nothing is planned yet.');
+    }
+    place.options[1].disabled = !running;
+    if (!running && place.value === 'next') place.value = 'end';
+  }
+
+  return {
+    root,
+    update(next_) {
+      if (ended) return;
+      state = next_;
+      items = Array.isArray(state.room.agenda) ? state.room.agenda : [];
+      const activity = state.room.activity;
+      running = items.find((x) => x.status === 'running')
+        || (activity && activity.itemId ? items.find((x) => x.id === activity.itemId) : null)
+        || null;
+      if (!running && activity) running = { id: activity.itemId || activity.id, kind: activity.kind, title: '', status: 'running' };
+      paint();
+    },
+    end() {
+      ended = true;
+      root.hidden = true;
+    },
+  };
+}
+
+// --- the grounding pause ---------------------------------------------------------
+
+function groundingView(live) {
+  const heading = h('h2', { id: 'activity-heading' }, 'Grounding pause');
+  const settings = h('p', { class: 'muted small' });
+  const display = groundingDisplay({
+    now: () => live.serverNow(),
+    size: 'small',
+    onState(s) {
+      if (s === 'complete') {
+        end.classList.add('primary');
+        announce('The grounding pause is complete.');
+      } else {
+        end.classList.remove('primary');
+      }
+    },
+  });
+  const pause = h('button', { type: 'button', id: 'grounding-pause' }, 'Pause');
+  const resume = h('button', { type: 'button', id: 'grounding-resume', class: 'primary', hidden: true }, 'Resume');
+  const extend = h('button', { type: 'button', id: 'grounding-extend' }, '+1 min', h('span', { class: 'visually-hidden' }, ' (extend the pause by one minute)'));
+  const end = h('button', { type: 'button', id: 'end-activity' }, 'End grounding');
+  const error = formError('grounding-error');
+
+  const run = (button, type, data, text) => {
+    setText(error, '');
+    busy(button, () => live.send(type, data).then(() => {
+      if (text) announce(text);
+    }, (err) => setText(error, err.message)));
+  };
+  pause.addEventListener('click', () => run(pause, 'grounding.pause', {}, 'Paused for everyone.'));
+  resume.addEventListener('click', () => run(resume, 'grounding.resume', {}, 'Resumed for everyone.'));
+  extend.addEventListener('click', () => run(extend, 'grounding.extend', { seconds: 60 }, 'One more minute for everyone.'));
+  end.addEventListener('click', () => run(end, 'activity.end', {}));
+
+  const root = h('div', { id: 'grounding', class: 'grounding-console' },
+    heading, settings,
+    display.root,
+    error,
+    h('div', { class: 'actions' }, pause, resume, extend, end));
+
+  return {
+    root,
+    update(state) {
+      const a = state.room.activity;
+      const item = (state.room.agenda || []).find((x) => x.id === a.itemId);
+      setText(heading, item ? itemTitle(item) : 'Grounding pause');
+      setText(settings, [formatDuration(a.seconds) && `Planned: ${formatDuration(a.seconds)}`, breathLabel(a.breath)].filter(Boolean).join(' · '));
+      const hadFocus = document.activeElement;
+      pause.hidden = Boolean(a.paused);
+      resume.hidden = !a.paused;
+      root.dataset.paused = a.paused ? 'true' : 'false';
+      if (hadFocus === pause && a.paused) resume.focus();
+      if (hadFocus === resume && !a.paused) pause.focus();
+      display.update(a);
+    },
+    destroy() {
+      display.destroy();
+    },
+  };
+}
+
+// --- the check-out ---------------------------------------------------------------
+
+function checkoutView(live, arrivals) {
+  const heading = h('h2', { id: 'activity-heading' }, 'Check-out');
+  const badge = h('span', { class: 'badge' });
+  const prompt = h('p', { class: 'prompt' });
+  const closingNote = h('p', { class: 'muted small' });
+  const progress = h('p', { class: 'progress-line' });
+  const attention = h('div', { class: 'attention', role: 'region', 'aria-labelledby': 'closing-attention-heading', hidden: true });
+  const words = h('ul', { id: 'checkout-words', class: 'plain answers' });
+  const noWords = h('p', { class: 'muted' }, 'No words yet.');
+  const notShared = h('ul', { id: 'checkout-not-shared', class: 'plain members' });
+  const allShared = h('p', { class: 'muted' });
+  const cloudNote = h('p', { class: 'hint' });
+  const cloudBox = h('div', { class: 'cloud-box' });
+  const reveal = h('button', { type: 'button', id: 'checkout-reveal', class: 'primary' }, 'Reveal the words');
+  const end = h('button', { type: 'button', id: 'end-activity' }, 'End check-out');
+  const error = formError('checkout-error');
+  const seen = new Map();
+  let first = true;
+
+  reveal.addEventListener('click', () => {
+    setText(error, '');
+    busy(reveal, () => live.send('checkout.reveal', {}).then(() => announce('The words are shown to everyone.'),
+      (err) => setText(error, err.message)));
+  });
+  end.addEventListener('click', () => {
+    setText(error, '');
+    busy(end, () => live.send('activity.end', {}).catch((err) => setText(error, err.message)));
+  });
+
+  const root = h('div', { id: 'checkout', class: 'checkout-console' },
+    h('div', { class: 'row-head' }, heading, badge),
+    prompt, closingNote, progress, attention,
+    h('h3', null, 'Words'), noWords, words,
+    h('h3', { id: 'checkout-not-shared-heading' }, 'Not shared yet'), notShared, allShared,
+    h('h3', null, 'Word cloud'), cloudNote, cloudBox,
+    error,
+    h('div', { class: 'actions' }, reveal, end));
+
+  function wordRow(w) {
+    const flagged = w.state === 'hyper' || w.state === 'hypo';
+    const arrived = arrivals.get(w.memberId);
+    return h('li', { dataset: { wordMember: w.memberId, state: w.state || '' } },
+      h('div', { class: 'row-head' },
+        h('span', { class: 'name' }, w.name || ''),
+        h('span', { class: 'word' }, w.word || ''),
+        w.state ? stateBadge(w.state, flagged ? 'strong' : '') : null,
+        w.at ? h('span', { class: 'at' }, formatTime(w.at)) : null),
+      arrived && STATES[arrived.state]
+        ? h('p', { class: 'arrived small' }, 'Arrived: ',
+          h('span', { class: 'icon', 'aria-hidden': 'true' }, STATES[arrived.state].icon), ' ',
+          STATES[arrived.state].label, typeof arrived.scale === 'number' ? ` · ${arrived.scale}/10` : '')
+        : null);
+  }
+
+  function update(state) {
+    const room = state.room;
+    const a = room.activity;
+    const list = Array.isArray(a.words) ? a.words : [];
+    const item = (room.agenda || []).find((x) => x.id === a.itemId);
+    setText(heading, item ? itemTitle(item) : 'Check-out');
+    setText(badge, a.revealed ? 'Revealed' : 'Not revealed yet');
+    badge.className = a.revealed ? 'badge live' : 'badge wait';
+    setText(prompt, a.prompt || '');
+    setText(closingNote, a.closingCheck
+      ? 'Each person also says where they are in their window of tolerance. Only facilitators see it.'
+      : 'Words only.');
+    const count = typeof a.answeredCount === 'number' ? a.answeredCount : list.length;
+    const expected = typeof a.expected === 'number' ? a.expected : 0;
+    setText(progress, `${count} of ${expected} have shared`);
+
+    const flagged = list.filter((x) => x.state === 'hyper' || x.state === 'hypo');
+    attention.hidden = flagged.length === 0;
+    fill(attention,
+      h('h3', { id: 'closing-attention-heading' }, h('span', { 'aria-hidden': 'true' }, '◆ '),
+        flagged.length === 1 ? '1 person is leaving outside their window' : `${flagged.length} people are leaving outside their window`),
+      h('ul', null, flagged.map((x) => h('li', null,
+        h('strong', null, x.name || ''), ` — ${STATES[x.state].label} (${STATES[x.state].plain}), “${x.word || ''}”`))));
+
+    fill(words, ...list.map(wordRow));
+    noWords.hidden = list.length > 0;
+
+    const shared = new Set(list.map((x) => x.memberId));
+    const waitingFor = (room.members || []).filter((m) => m.role !== 'facilitator'
+      && (m.presence === 'present' || m.presence === 'reconnecting') && !shared.has(m.id));
+    fill(notShared, ...waitingFor.map((m) => h('li', { dataset: { memberId: m.id, presence: m.presence } },
+      h('span', { class: 'name' }, m.name || ''), h('span', { class: 'end' }, presenceLabel(m.presence)))));
+    setText(allShared, waitingFor.length === 0 ? 'Everyone present has shared a word.' : '');
+
+    setText(cloudNote, a.revealed
+      ? 'Everyone sees this cloud now, without names. Words that come in still join it.'
+      : 'Only facilitators see this until you reveal the words. The group will see the words without names.');
+    const cloud = Array.isArray(a.cloud) ? a.cloud : [];
+    fill(cloudBox, cloud.length ? wordCloud(cloud, 'checkout-cloud') : h('p', { id: 'checkout-cloud', class: 'muted' }, 'The cloud grows as words come in.'));
+
+    reveal.hidden = Boolean(a.revealed);
+    if (a.revealed && document.activeElement === document.body) end.focus();
+
+    for (const x of list) {
+      const before = seen.get(x.memberId);
+      if (!first && before !== x.at && (x.state === 'hyper' || x.state === 'hypo')) {
+        announce(`${x.name} is leaving ${STATES[x.state].label}: “${x.word}”.`);
       }
       seen.set(x.memberId, x.at);
     }

@@ -7,7 +7,10 @@
 import { api, enc } from './api.js';
 import { roomView } from './console-room.js';
 import {
-  $, h, setText, announce, formatDateTime, storage, fill, formError, field, busy,
+  agendaEditor, agendaLine, templateStore, pruneAgendaDrafts, hasAgendaDraft,
+} from './console-agenda.js';
+import {
+  $, h, setText, announce, formatDateTime, storage, fill, formError, field, busy, keepFocus,
 } from './dom.js';
 
 const DEFAULT_AGREEMENTS = [
@@ -418,6 +421,9 @@ async function showCohort(id, serial) {
 
   // --- sessions
   function sessionsPanel() {
+    const templates = templateStore(call);
+    const editors = new Map(); // session id → its agenda editor, kept across renders
+    let openAgenda = null; // the session whose agenda editor is open ('' for none)
     const list = h('ul', { id: 'sessions', class: 'plain rows' });
     const empty = h('p', { class: 'muted' }, 'No sessions planned yet.');
     const listError = formError('sessions-error');
@@ -452,6 +458,8 @@ async function showCohort(id, serial) {
           cohort.sessions = [...(cohort.sessions || []), session];
           titleInput.value = '';
           starts.value = '';
+          openAgenda = session.id;
+          storage.set(`hearth.openAgenda.${cohort.id}`, openAgenda);
           sessions.render();
           announce(`Session “${session.title}” planned.`);
         } catch (err) {
@@ -464,6 +472,31 @@ async function showCohort(id, serial) {
       rememberSessionCohort(session.id, cohort.id);
       const status = session.status;
       let action = null;
+      let agendaToggle = null;
+      let editor = null;
+      if (status === 'planned') {
+        const open = openAgenda === session.id;
+        agendaToggle = h('button', {
+          type: 'button', dataset: { action: 'agenda' }, 'aria-expanded': open ? 'true' : 'false',
+          'aria-controls': open ? 'agenda-editor' : null,
+        }, open ? 'Hide the agenda' : 'Plan the agenda', h('span', { class: 'visually-hidden' }, ` for ${session.title}`));
+        agendaToggle.addEventListener('click', () => {
+          openAgenda = open ? '' : session.id;
+          storage.set(`hearth.openAgenda.${cohort.id}`, openAgenda);
+          render();
+          const again = list.querySelector(`li[data-session-id="${CSS.escape(session.id)}"]`);
+          if (!open && editors.get(session.id)) editors.get(session.id).focus();
+          else if (again) again.querySelector('button[data-action="agenda"]').focus();
+        });
+        if (open) {
+          editor = editors.get(session.id);
+          if (editor) editor.refresh(session);
+          else {
+            editor = agendaEditor({ session, call, templates, onSaved: agendaSaved });
+            editors.set(session.id, editor);
+          }
+        }
+      }
       if (status === 'planned') {
         action = h('button', { type: 'button', dataset: { action: 'open' } }, 'Open room',
           h('span', { class: 'visually-hidden' }, ` for ${session.title}`));
@@ -491,7 +524,15 @@ async function showCohort(id, serial) {
           h('h3', { class: 'name' }, session.title), badge),
         h('p', { class: 'muted small' }, formatDateTime(session.startsAt),
           status === 'closed' && session.closedAt ? ` · closed ${formatDateTime(session.closedAt)}` : ''),
-        action ? h('div', { class: 'actions tight' }, action) : null);
+        h('p', { class: 'small agenda-line', dataset: { agendaLine: '' } }, agendaLine(session.agenda),
+          status === 'planned' && openAgenda !== session.id && hasAgendaDraft(session.id) ? h('span', { class: 'badge wait draft-badge' }, 'Unsaved changes') : null),
+        action || agendaToggle ? h('div', { class: 'actions tight' }, action, agendaToggle) : null,
+        editor ? editor.root : null);
+    }
+
+    function agendaSaved(fresh) {
+      cohort.sessions = (cohort.sessions || []).map((x) => (x.id === fresh.id ? { ...x, ...fresh } : x));
+      render();
     }
 
     function order(a, b) {
@@ -503,15 +544,32 @@ async function showCohort(id, serial) {
       return a.status === 'closed' ? tb - ta : ta - tb;
     }
 
+    function render() {
+      const all = [...(cohort.sessions || [])].sort(order);
+      empty.hidden = all.length > 0;
+      // The soonest planned session's agenda is open until the facilitator
+      // chooses another (or closes it).
+      const planned = all.filter((x) => x.status === 'planned');
+      if (openAgenda == null) {
+        // The agenda open before a reload, else one with unsaved changes.
+        const remembered = storage.get(`hearth.openAgenda.${cohort.id}`);
+        if (remembered === '' || planned.some((x) => x.id === remembered)) openAgenda = remembered;
+        else {
+          const drafted = planned.find((x) => hasAgendaDraft(x.id));
+          if (drafted) openAgenda = drafted.id;
+        }
+      }
+      if (openAgenda == null || (openAgenda && !planned.some((x) => x.id === openAgenda))) {
+        openAgenda = planned.length ? planned[0].id : null;
+      }
+      keepFocus(() => fill(list, ...all.map(row)));
+    }
+
     return {
       root: h('section', { class: 'panel', 'aria-labelledby': 'sessions-heading' },
         h('h2', { id: 'sessions-heading' }, 'Sessions'), empty, list, listError,
         h('h3', null, 'Plan a session'), form),
-      render() {
-        const all = [...(cohort.sessions || [])].sort(order);
-        empty.hidden = all.length > 0;
-        fill(list, ...all.map(row));
-      },
+      render,
     };
   }
 
@@ -842,4 +900,5 @@ function showRoom(sessionId) {
 }
 
 $('#logout').addEventListener('click', logout);
+pruneAgendaDrafts();
 boot();

@@ -215,3 +215,30 @@ if (typeof HTMLFormElement !== 'undefined' && HTMLFormElement.prototype.requestS
     this.requestSubmit();
   };
 }
+
+/**
+ * keepFocus runs fn (which may rebuild part of the page) and gives the focus
+ * back to the element that had it, with its caret, if that element is still
+ * in the page: moving a node in the DOM would otherwise drop the focus.
+ */
+export function keepFocus(fn) {
+  const active = document.activeElement;
+  let start = null;
+  let end = null;
+  try {
+    start = active && 'selectionStart' in active ? active.selectionStart : null;
+    end = active && 'selectionEnd' in active ? active.selectionEnd : null;
+  } catch {
+    // inputs like number or checkbox have no selection
+  }
+  const result = fn();
+  if (active && active !== document.body && active.isConnected && document.activeElement !== active) {
+    active.focus({ preventScroll: true });
+    try {
+      if (start != null && end != null) active.setSelectionRange(start, end);
+    } catch {
+      // not a text field
+    }
+  }
+  return result;
+}

@@ -11,6 +11,7 @@ import {
   $, h, setText, announce, safeUrl, formatDateTime, STATES, presenceLabel,
   aggregateView, storage, fill,
 } from './dom.js';
+import { itemTitle, kindLabel, groundingDisplay, wordCloud, reducedMotion } from './agenda.js';
 
 const LINK_INVALID = 'This link is no longer valid. Please ask your facilitator for a new one.';
 const SESSION_ENDED = 'The session has ended. Thank you for being here.';
@@ -104,6 +105,7 @@ async function acceptAgreements() {
 
 function startLive() {
   if (live) live.close();
+  if (activityView && activityView.destroy) activityView.destroy();
   activityView = null;
   setText($('#loading-text'), 'Opening the room…');
   show('loading');
@@ -176,6 +178,7 @@ function renderRoom(state, note) {
   setText($('#room-heading'), room.title || 'Your group');
   renderVideo(safeUrl(room.videoUrl || (info && info.cohort.videoUrl) || ''));
   renderMembers(room.members, state.you);
+  renderAgenda(room);
   renderActivity(state, note);
   if (shown !== 'room') {
     const wasWaiting = shown === 'waiting';
@@ -209,19 +212,75 @@ function roleOrder(member) {
   return member.role === 'facilitator' ? 0 : 1;
 }
 
+// --- where the group is in the agenda ---------------------------------------------
+
+// renderAgenda shows a small "Step 2 of 5 · Grounding pause" line and, folded
+// away, the titles of the day's plan. Skipped steps are not counted.
+function renderAgenda(room) {
+  const items = Array.isArray(room.agenda) ? room.agenda : [];
+  const progress = $('#agenda-progress');
+  const plan = $('#agenda-plan');
+  const steps = items.filter((x) => x.status !== 'skipped');
+  if (steps.length === 0) {
+    progress.hidden = true;
+    plan.hidden = true;
+    return;
+  }
+  const running = room.activity && room.activity.itemId
+    ? items.find((x) => x.id === room.activity.itemId) : items.find((x) => x.status === 'running');
+  const done = steps.filter((x) => x.status === 'done').length;
+  let text;
+  if (running) {
+    const at = steps.indexOf(running);
+    text = at >= 0 ? `Step ${at + 1} of ${steps.length} · ${itemTitle(running)}` : itemTitle(running);
+  } else if (done === 0) {
+    text = steps.length === 1 ? 'Today: 1 step' : `Today: ${steps.length} steps`;
+  } else {
+    text = `${done} of ${steps.length} steps done`;
+  }
+  setText(progress, text);
+  progress.hidden = false;
+  progress.dataset.running = running ? 'true' : 'false';
+
+  const key = JSON.stringify(items.map((x) => [x.id, x.status, itemTitle(x)]));
+  if (plan.dataset.key !== key) {
+    plan.dataset.key = key;
+    fill($('#agenda-plan-list'), ...items.map((x) => {
+      const status = x.status || 'pending';
+      const mark = { done: '✓', running: '●', skipped: '–', pending: '○' }[status] || '○';
+      const words = { done: 'done', running: 'now', skipped: 'skipped', pending: '' }[status] || '';
+      return h('li', { dataset: { itemId: x.id, status }, 'aria-current': status === 'running' ? 'step' : null },
+        h('span', { class: 'mark', 'aria-hidden': 'true' }, mark), ' ',
+        h('span', { class: 'title' }, itemTitle(x)),
+        words ? h('span', { class: 'muted small' }, ` (${words})`) : null);
+    }));
+  }
+  plan.hidden = false;
+}
+
 function renderActivity(state, note) {
   const activity = state.room.activity;
   const key = activity ? `${activity.kind}:${activity.id}` : 'gathering';
   if (!activityView || activityView.key !== key) {
     const first = activityView == null;
-    activityView = activity && activity.kind === 'checkin'
-      ? checkinView(activity, state)
-      : activity ? otherView(activity) : gatheringView();
+    if (activityView && activityView.destroy) activityView.destroy();
+    if (!activity) activityView = gatheringView();
+    else if (activity.kind === 'checkin') activityView = checkinView(activity, state);
+    else if (activity.kind === 'grounding') activityView = groundingView(activity);
+    else if (activity.kind === 'checkout') activityView = checkoutView(activity, state);
+    else activityView = otherView(activity);
     activityView.key = key;
     fill($('#activity'), activityView.root);
+    // A new step starts at its top, also for someone who had scrolled down
+    // to the end of the last one (a phone, after sharing a check-in).
+    if (!first && shown === 'room' && $('#activity').getBoundingClientRect().top < 0) {
+      $('#room .agenda-where').scrollIntoView({ block: 'start' });
+    }
     if (!first) {
       if (!activity) announce('Back to gathering.');
       else if (activity.kind === 'checkin') announce(`The check-in has started: ${activity.prompt || ''}`);
+      else if (activity.kind === 'grounding') announce('A grounding pause has begun. Take your time.');
+      else if (activity.kind === 'checkout') announce(`The check-out has started: ${activity.prompt || ''}`);
     }
   }
   activityView.update(state, note);
@@ -240,7 +299,7 @@ function otherView(activity) {
   return {
     root: h('section', { class: 'panel' },
       h('h2', null, 'Your facilitator is guiding the group'),
-      h('p', { class: 'muted' }, `Current step: ${activity.kind || 'activity'}`)),
+      h('p', { class: 'muted' }, `Current step: ${kindLabel(activity.kind)}`)),
     update() {},
   };
 }
@@ -524,6 +583,239 @@ function renderResults(el, activity, you) {
   }
 }
 
+// --- the grounding pause --------------------------------------------------------
+
+function groundingView(activity) {
+  const heading = h('h2', { id: 'grounding-heading' }, 'A pause together');
+  const lead = h('p', { class: 'muted grounding-lead' });
+  let announced = '';
+  const display = groundingDisplay({
+    now: () => (live ? live.serverNow() : Date.now()),
+    size: 'large',
+    onState(s) {
+      // The first state is what the participant finds; only changes are said.
+      if (announced && s !== announced) {
+        if (s === 'paused') announce('The pause is paused.');
+        else if (s === 'complete') announce('The pause is complete.');
+        else announce('The pause goes on.');
+      }
+      announced = s;
+    },
+  });
+  const root = h('section', { id: 'grounding', class: 'panel grounding', 'aria-labelledby': 'grounding-heading' },
+    heading, lead, display.root);
+  let current = activity;
+  function paintLead(a) {
+    current = a;
+    if (!a.breath) setText(lead, 'Let yourself arrive here. Everyone shares this quiet time.');
+    else if (reducedMotion.matches) setText(lead, 'Breathe with the words below, if you like. Everyone is breathing in the same rhythm.');
+    else setText(lead, 'Breathe with the circle, if you like. Everyone is breathing in the same rhythm.');
+  }
+  const onMotion = () => paintLead(current);
+  reducedMotion.addEventListener('change', onMotion);
+
+  return {
+    root,
+    update(state) {
+      const a = state.room.activity;
+      const item = (state.room.agenda || []).find((x) => x.id === a.itemId);
+      setText(heading, item && item.title ? item.title : 'A pause together');
+      paintLead(a);
+      display.update(a);
+    },
+    destroy() {
+      display.destroy();
+      reducedMotion.removeEventListener('change', onMotion);
+    },
+  };
+}
+
+// --- the check-out ------------------------------------------------------------------
+
+function checkoutView(activity, initialState) {
+  const draftKey = `${DRAFT_PREFIX}${token}.${activity.id}`;
+  const heading = h('h2', { id: 'checkout-heading' }, 'Check-out');
+  const prompt = h('p', { class: 'prompt' });
+  const formSlot = h('div');
+  const progress = h('p', { id: 'checkout-progress', class: 'progress-line' });
+  const results = h('section', { class: 'results', 'aria-labelledby': 'checkout-results-heading', hidden: true });
+  const root = h('section', { id: 'checkout', class: 'panel', 'aria-labelledby': 'checkout-heading' },
+    heading, prompt, formSlot, progress, results);
+
+  let form = null;
+  let errorText = '';
+  let revealedBefore = null;
+
+  function update(state) {
+    const a = state.room.activity;
+    const mine = state.room.mine && state.room.mine.word ? state.room.mine.word : null;
+    const item = (state.room.agenda || []).find((x) => x.id === a.itemId);
+    setText(heading, item && item.title ? item.title : 'Check-out');
+    setText(prompt, a.prompt || '');
+    if (!form) {
+      form = wordForm(draftKey, mine, Boolean(a.closingCheck), {
+        onSubmit: submit,
+        onInput: () => {
+          errorText = '';
+          if (live) paintForm(live.state);
+        },
+      });
+      fill(formSlot, form.root);
+    }
+    paintForm(state);
+
+    const count = typeof a.answeredCount === 'number' ? a.answeredCount : 0;
+    const expected = typeof a.expected === 'number' ? a.expected : 0;
+    setText(progress, `${count} of ${expected} have shared`);
+    progress.hidden = Boolean(a.revealed);
+
+    results.hidden = !a.revealed;
+    if (a.revealed) {
+      const cloud = Array.isArray(a.cloud) ? a.cloud : [];
+      fill(results,
+        h('h3', { id: 'checkout-results-heading' }, 'The group’s words'),
+        cloud.length ? wordCloud(cloud, 'checkout-cloud') : h('p', { class: 'muted' }, 'No words were shared.'),
+        h('p', { class: 'hint' }, `${count} of ${expected} have shared. Words that come in now join the cloud.`));
+      if (revealedBefore === false) announce('The group’s words are shown.');
+    }
+    revealedBefore = Boolean(a.revealed);
+  }
+
+  function paintForm(state) {
+    if (!form) return;
+    const mine = state.room && state.room.mine && state.room.mine.word ? state.room.mine.word : null;
+    form.update({ mine, errorText, pending: live.pending('checkout.word').length > 0, connection: state.connection });
+  }
+
+  function submit(values) {
+    errorText = '';
+    const data = { word: values.word.trim() };
+    if (values.state) data.state = values.state;
+    const sending = live.send('checkout.word', data);
+    update(live.state);
+    sending.then(() => {
+      if (form && sameWord(form.values(), values)) storage.remove(draftKey);
+      refresh();
+    }, (err) => {
+      errorText = err.code === 'closed'
+        ? 'The check-out ended before your word could be shared.'
+        : (err.message || 'Your word could not be shared. Please try again.');
+      refresh();
+    });
+  }
+
+  function refresh() {
+    const current = live && live.state.room && live.state.room.activity;
+    if (current && current.id === activity.id) update(live.state);
+  }
+
+  return { root, update: (state) => update(state || initialState) };
+}
+
+function wordForm(draftKey, mine, closingCheck, { onSubmit, onInput }) {
+  const saved = storage.get(draftKey);
+  const initial = saved && saved.values ? saved.values
+    : mine ? { word: mine.word || '', state: mine.state || '' } : { word: '', state: '' };
+
+  const word = h('input', {
+    type: 'text', id: 'checkout-word', name: 'word', maxlength: 40, autocomplete: 'off',
+    autocapitalize: 'none', 'aria-describedby': 'checkout-word-hint', value: initial.word || '',
+  });
+  const stateSet = closingCheck ? h('fieldset', null,
+    h('legend', null, 'And how are you leaving?'),
+    h('p', { class: 'hint', id: 'closing-state-hint' }, 'Where are you in your window of tolerance? Only your facilitators see this.'),
+    h('div', { class: 'state-choices' }, [
+      ['hypo', 'Hypo-aroused', 'numb, flat, far away'],
+      ['within', 'Within my window', 'present, able to feel and think'],
+      ['hyper', 'Hyper-aroused', 'anxious, racing, overwhelmed'],
+    ].map(([value, title, desc]) => h('label', { class: 'choice' },
+      h('input', {
+        type: 'radio', name: 'closing-state', value, id: `closing-state-${value}`,
+        'aria-describedby': 'closing-state-hint', checked: initial.state === value,
+      }),
+      h('span', { class: 'face' },
+        h('span', { class: 'title' }, title),
+        h('span', { class: 'visually-hidden' }, ' — '),
+        h('span', { class: 'desc' }, desc)))))) : null;
+  const submitButton = h('button', { type: 'submit', id: 'checkout-submit', class: 'primary big' }, 'Share my word');
+  const status = h('p', { id: 'checkout-status', class: 'answer-status', role: 'status', 'aria-live': 'polite' });
+  const dirtyNote = h('p', { class: 'hint', hidden: true }, 'You have changes that are not shared yet.');
+
+  const root = h('form', { id: 'checkout-form', novalidate: true },
+    h('label', { for: 'checkout-word' }, 'Your word'),
+    h('p', { class: 'hint', id: 'checkout-word-hint' }, 'One word, or a few, up to 40 characters. The group sees the words together, without names.'),
+    word,
+    stateSet,
+    h('div', { class: 'actions' }, submitButton),
+    status, dirtyNote);
+
+  function values() {
+    const data = new FormData(root);
+    return { word: word.value, state: closingCheck ? String(data.get('closing-state') ?? '') : '' };
+  }
+
+  let last = { mine, errorText: '', pending: false, connection: 'open' };
+
+  function saveDraft() {
+    storage.set(draftKey, { values: values(), savedAt: Date.now() });
+    onInput();
+  }
+  root.addEventListener('input', saveDraft);
+  root.addEventListener('change', saveDraft);
+
+  root.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const v = values();
+    if (!v.word.trim()) {
+      paint({ ...last, errorText: 'Please write a word first.' });
+      word.focus();
+      return;
+    }
+    if (closingCheck && !v.state) {
+      paint({ ...last, errorText: 'Please choose where you are in your window.' });
+      root.querySelector('input[name="closing-state"]').focus();
+      return;
+    }
+    onSubmit(v);
+  });
+
+  function paint(s) {
+    let text = '';
+    let kind = '';
+    if (s.errorText) {
+      text = s.errorText;
+      kind = 'error';
+    } else if (s.pending) {
+      text = s.connection === 'open'
+        ? 'Sharing your word…'
+        : 'Your word is kept on this device and will be shared when the connection is back.';
+      kind = 'pending';
+    } else if (s.mine) {
+      text = 'Your word is shared';
+      kind = 'shared';
+    }
+    setText(status, text);
+    status.dataset.kind = kind;
+    setText(submitButton, s.mine ? 'Change my word' : 'Share my word');
+    dirtyNote.hidden = !(s.mine && !s.pending && !s.errorText && !sameWord(values(), s.mine));
+  }
+
+  return {
+    root,
+    values,
+    update(s) {
+      last = s;
+      paint(s);
+    },
+  };
+}
+
+function sameWord(values, mine) {
+  if (!values || !mine) return false;
+  return (values.word || '').trim() === (mine.word || '').trim()
+    && (values.state || '') === (mine.state || '');
+}
+
 // --- the end ----------------------------------------------------------------
 
 function showFinal(title, text) {
@@ -531,6 +823,8 @@ function showFinal(title, text) {
     live.close();
     live = null;
   }
+  if (activityView && activityView.destroy) activityView.destroy();
+  activityView = null;
   const status = $('#connection-status');
   status.textContent = '';
   status.dataset.state = 'stopped';
