@@ -229,6 +229,9 @@ func agendaEdit(s State, actor Member, data json.RawMessage) (State, Change, err
 	if !changeable(s.Agenda[i]) {
 		return s, Change{}, errorf(CodeClosed, "This activity has run already; it cannot be changed.")
 	}
+	if in.Item.Kind != s.Agenda[i].Kind {
+		return s, Change{}, errorf(CodeInvalid, "An activity's kind cannot change; add a new one instead.")
+	}
 	it, err := in.Item.Normalize()
 	if err != nil {
 		return s, Change{}, err

@@ -89,6 +89,7 @@ type checkOutView struct {
 	Prompt        string      `json:"prompt"`
 	ClosingCheck  bool        `json:"closingCheck"`
 	Revealed      bool        `json:"revealed"`
+	StartedAt     int64       `json:"startedAt"`
 	AnsweredCount int         `json:"answeredCount"`
 	Expected      int         `json:"expected"`
 	Words         []wordView  `json:"words,omitempty"`
@@ -198,10 +199,10 @@ func viewCheckOut(s *State, role Role) *checkOutView {
 	co := s.Current.CheckOut
 	v := &checkOutView{
 		ID: co.ID, Kind: string(KindCheckOut), ItemID: s.Current.ItemID, Prompt: co.Prompt,
-		ClosingCheck: co.ClosingCheck, Revealed: co.Revealed,
+		ClosingCheck: co.ClosingCheck, Revealed: co.Revealed, StartedAt: millis(co.StartedAt),
 		AnsweredCount: len(co.Words), Expected: s.Expected(),
 	}
-	if role == Facilitator || co.Revealed {
+	if role == Facilitator {
 		v.Words = make([]wordView, 0, len(co.Words))
 		for _, w := range co.Words {
 			m, _ := s.Member(w.MemberID)
