@@ -17,13 +17,15 @@ import (
 	"hearth/room"
 )
 
-// Flood control per connection: a member may send a burst of 40 frames, then
-// 20 a second. Past that the reader slows down (the client feels it as
-// backpressure); a client that keeps pushing is disconnected.
+// Flood control per connection: a member may send a burst of 20 frames, then
+// 5 a second, far above what a person does by hand. Past that the reader
+// slows down (the client feels it as backpressure), and a client that keeps
+// pushing is disconnected. The rate must stay below what a slow disk commits
+// (tens a second), or a flood would hide behind the disk's own pace.
 const (
-	frameRate      = 20
-	frameBurst     = 40
-	maxOverLimit   = 50 // strikes (frames over the limit, less those within it) before disconnecting
+	frameRate      = 5
+	frameBurst     = 20
+	maxOverLimit   = 30 // strikes (frames over the limit, less those within it) before disconnecting
 	closeFloodText = "too many messages"
 )
 
