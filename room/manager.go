@@ -12,8 +12,9 @@ import (
 type Manager struct {
 	cfg Config
 
-	mu    sync.Mutex
-	rooms map[string]*Room // by session ID
+	mu      sync.Mutex
+	rooms   map[string]*Room // by session ID
+	stopped bool
 }
 
 // NewManager returns a Manager with no rooms; call Restore to bring back the
@@ -100,6 +101,9 @@ var ErrAlreadyOpen = errors.New("a room of this cohort is already open")
 func (m *Manager) Open(ctx context.Context, s State) (*Room, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.stopped {
+		return nil, ErrStopped
+	}
 	for _, r := range m.rooms {
 		if r.cohortID == s.CohortID && !r.closed.Load() {
 			return nil, ErrAlreadyOpen
@@ -155,6 +159,7 @@ func (m *Manager) Len() int {
 // store and come back with Restore.
 func (m *Manager) Stop() {
 	m.mu.Lock()
+	m.stopped = true
 	rooms := make([]*Room, 0, len(m.rooms))
 	for _, r := range m.rooms {
 		rooms = append(rooms, r)

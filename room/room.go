@@ -174,6 +174,10 @@ func (r *Room) JoinWatched(ctx context.Context, memberID string, onSlow func()) 
 	}
 	if next, ch, changed := setPresence(r.state, r.cfg.Now(), memberID, Present); changed {
 		if err := r.commitLocked(ctx, next, ch); err != nil {
+			// Still away: keep counting towards "left".
+			if m.Presence == Reconnecting && r.conns[memberID] == 0 {
+				r.startGraceLocked(memberID)
+			}
 			return nil, err
 		}
 		m, _ = r.state.Member(memberID)

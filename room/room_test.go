@@ -160,6 +160,14 @@ func TestJoin(t *testing.T) {
 		}
 	})
 
+	t.Run("no room opens after stop", func(t *testing.T) {
+		m, _ := newTestManager(t, Config{})
+		m.Stop()
+		if _, err := m.Open(context.Background(), State{SessionID: "s9", CohortID: "c9"}); !errors.Is(err, ErrStopped) {
+			t.Errorf("got %v, want ErrStopped", err)
+		}
+	})
+
 	t.Run("join after stop is refused", func(t *testing.T) {
 		m, store := newTestManager(t, Config{Grace: time.Hour})
 		r := openTestRoom(t, m)
