@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net"
 	"net/http"
 	"sync"
@@ -154,7 +155,9 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func
 	defer cancel()
 	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws, joined: make(chan struct{}), lobby: make(chan struct{})}
 	c.lastPing = time.Now()
-	c.watchdog = time.AfterFunc(s.checkEvery(), c.check)
+	// Store the timer before it can fire: check re-arms it through c.watchdog.
+	c.watchdog = time.AfterFunc(time.Duration(math.MaxInt64), c.check)
+	c.watchdog.Reset(s.checkEvery())
 	defer c.watchdog.Stop()
 	writerDone := make(chan struct{})
 	go func() {
