@@ -175,21 +175,26 @@ func (m *Main) Wait(ctx context.Context) error {
 // Close stops serving within a few seconds. Every acknowledged action is
 // already on disk; rooms stay open in the database and come back on start.
 func (m *Main) Close() error {
+	start := time.Now()
 	m.Web.SetReady(false)
-	// End the live connections first: the HTTP server does not track
-	// hijacked WebSockets, and their clients should start reconnecting now.
-	m.Rooms.Stop()
-	m.operator.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	err := m.http.Shutdown(ctx)
+	// Stop accepting first (Shutdown closes the listener at once), so the
+	// clients told to go away below do not reconnect to this server.
+	shut := make(chan error, 1)
+	go func() { shut <- m.http.Shutdown(ctx) }()
+	m.operator.Close()
+	// End the live connections: the HTTP server does not track hijacked
+	// WebSockets. Their clients reconnect, with backoff, to the next server.
+	m.Rooms.Stop()
+	err := <-shut
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = m.http.Close()
 	}
 	if cerr := m.DB.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
-	m.Log.Info().Msg("stopped")
+	m.Log.Info().Dur("took", time.Since(start)).Msg("stopped")
 	return err
 }
 
