@@ -18,6 +18,7 @@ type serverStats struct {
 	At            time.Time `json:"at"`
 	RSSBytes      float64   `json:"rssBytes"`
 	HeapInuse     float64   `json:"heapInuseBytes"`
+	StackInuse    float64   `json:"stackInuseBytes"`
 	CPUSeconds    float64   `json:"cpuSeconds"`
 	Connected     float64   `json:"connectedMembers"`
 	Goroutines    float64   `json:"goroutines"`
@@ -25,12 +26,14 @@ type serverStats struct {
 	CommitSeconds float64   `json:"commitSeconds"`
 	CommitSaves   float64   `json:"commitSaves"`
 	SlowDropped   float64   `json:"slowDropped"`
+	StartTime     float64   `json:"processStartTime"`
 }
 
 // metricNames maps the Prometheus series the tool reads to where they go.
 var metricNames = map[string]func(*serverStats, float64){
 	"process_resident_memory_bytes":     func(s *serverStats, v float64) { s.RSSBytes += v },
 	"go_memstats_heap_inuse_bytes":      func(s *serverStats, v float64) { s.HeapInuse += v },
+	"go_memstats_stack_inuse_bytes":     func(s *serverStats, v float64) { s.StackInuse += v },
 	"process_cpu_seconds_total":         func(s *serverStats, v float64) { s.CPUSeconds += v },
 	"hearth_connected_members":          func(s *serverStats, v float64) { s.Connected += v },
 	"go_goroutines":                     func(s *serverStats, v float64) { s.Goroutines += v },
@@ -38,6 +41,7 @@ var metricNames = map[string]func(*serverStats, float64){
 	"hearth_commit_seconds_sum":         func(s *serverStats, v float64) { s.CommitSeconds += v },
 	"hearth_commit_batch_size_sum":      func(s *serverStats, v float64) { s.CommitSaves += v },
 	"hearth_slow_members_dropped_total": func(s *serverStats, v float64) { s.SlowDropped += v },
+	"process_start_time_seconds":        func(s *serverStats, v float64) { s.StartTime = v },
 }
 
 // parseMetrics reads the series the tool knows from Prometheus text format;

@@ -101,7 +101,9 @@ type phaseReport struct {
 // which makes absolute times move from run to run.
 func (p *phaseReport) machineCPU(busy float64) {
 	p.MachineCores = round2(busy)
-	p.OtherCores = round2(max(busy-p.Server.CPUCores-p.ToolCPUCores, 0))
+	if !p.Server.Restarted {
+		p.OtherCores = round2(max(busy-p.Server.CPUCores-p.ToolCPUCores, 0))
+	}
 }
 
 // restartReport is what the members saw of a server restart.
@@ -120,11 +122,15 @@ type serverSummary struct {
 	End               serverStats `json:"end"`
 	RSSPerMemberKiB   float64     `json:"rssPerMemberKiB"`
 	HeapPerMemberKiB  float64     `json:"heapPerMemberKiB"`
+	StackPerMemberKiB float64     `json:"stackPerMemberKiB"`
 	RSSPerMemberEnd   float64     `json:"rssPerMemberEndKiB"`
 	CPUCores          float64     `json:"cpuCores"` // during the actions
 	CommitMeanMs      float64     `json:"commitMeanMs"`
 	SavesPerCommit    float64     `json:"savesPerCommit"`
 	GoroutinesPerConn float64     `json:"goroutinesPerMember"`
+	// Restarted is set when the server's counters went back: it restarted
+	// during the phase, so CPU and commit figures cover no one process.
+	Restarted bool `json:"restarted,omitempty"`
 }
 
 func serverReport(before, connected, end serverStats) serverSummary {
@@ -133,8 +139,13 @@ func serverReport(before, connected, end serverStats) serverSummary {
 	if n > 0 {
 		s.RSSPerMemberKiB = round2((connected.RSSBytes - before.RSSBytes) / n / 1024)
 		s.HeapPerMemberKiB = round2((connected.HeapInuse - before.HeapInuse) / n / 1024)
+		s.StackPerMemberKiB = round2((connected.StackInuse - before.StackInuse) / n / 1024)
 		s.RSSPerMemberEnd = round2((end.RSSBytes - before.RSSBytes) / n / 1024)
 		s.GoroutinesPerConn = round2((connected.Goroutines - before.Goroutines) / n)
+	}
+	if end.StartTime != connected.StartTime || end.CPUSeconds < connected.CPUSeconds {
+		s.Restarted = true
+		return s
 	}
 	if secs := end.At.Sub(connected.At).Seconds(); secs > 0 && !end.At.IsZero() {
 		s.CPUCores = round2((end.CPUSeconds - connected.CPUSeconds) / secs)
@@ -251,9 +262,13 @@ func printReport(w io.Writer, r *report) {
 	row("ticks skipped", fmt.Sprint(h.Skipped), "", "")
 	row("event size mean (bytes)", num(h.EventBytesMean), num(f.EventBytesMean), "")
 	row("server RSS / member (KiB)", num(h.Server.RSSPerMemberKiB), num(f.Server.RSSPerMemberKiB), "≤ 40")
-	row("server heap / member (KiB)", num(h.Server.HeapPerMemberKiB), "", "")
+	row("server heap / stack per member (KiB)", num(h.Server.HeapPerMemberKiB)+" / "+num(h.Server.StackPerMemberKiB), "", "")
 	row("server goroutines / member", num(h.Server.GoroutinesPerConn), "", "")
-	row("server CPU (cores)", num(h.Server.CPUCores), num(f.Server.CPUCores), "")
+	serverCPU := num(h.Server.CPUCores)
+	if h.Server.Restarted {
+		serverCPU = "- (restarted)"
+	}
+	row("server CPU (cores)", serverCPU, num(f.Server.CPUCores), "")
 	row("tool CPU (cores)", num(h.ToolCPUCores), num(f.ToolCPUCores), "")
 	row("machine busy / other processes (cores)", num(h.MachineCores)+" / "+num(h.OtherCores), num(f.MachineCores)+" / "+num(f.OtherCores), "")
 	row("commit mean (ms) / saves per commit", num(h.Server.CommitMeanMs)+" / "+num(h.Server.SavesPerCommit), "", "")

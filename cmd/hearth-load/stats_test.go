@@ -130,6 +130,7 @@ func TestParseMetrics(t *testing.T) {
 # TYPE hearth_connected_members gauge
 hearth_connected_members 11000
 go_memstats_heap_inuse_bytes 1.2345e+08
+go_memstats_stack_inuse_bytes 6.5536e+07
 process_resident_memory_bytes 4.5e+08
 process_cpu_seconds_total 12.5
 go_goroutines 44012
@@ -139,13 +140,14 @@ hearth_commit_seconds_count 1000
 hearth_commit_batch_size_sum 4000
 hearth_actions_total{type="checkin.answer"} 50
 hearth_slow_members_dropped_total 2
+process_start_time_seconds 1.76412e+09
 `
 	s, err := parseMetrics(strings.NewReader(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := serverStats{RSSBytes: 4.5e8, HeapInuse: 1.2345e8, CPUSeconds: 12.5, Connected: 11000, Goroutines: 44012,
-		CommitCount: 1000, CommitSeconds: 1.5, CommitSaves: 4000, SlowDropped: 2}
+	want := serverStats{RSSBytes: 4.5e8, HeapInuse: 1.2345e8, StackInuse: 65536e3, CPUSeconds: 12.5, Connected: 11000, Goroutines: 44012,
+		CommitCount: 1000, CommitSeconds: 1.5, CommitSaves: 4000, SlowDropped: 2, StartTime: 1.76412e9}
 	if s != want {
 		t.Errorf("parseMetrics = %+v, want %+v", s, want)
 	}
@@ -170,6 +172,13 @@ func TestServerReportPerMember(t *testing.T) {
 	}
 	if s.CommitMeanMs != 2 || s.SavesPerCommit != 4 {
 		t.Errorf("commits: mean %v ms, %v saves each; want 2 and 4", s.CommitMeanMs, s.SavesPerCommit)
+	}
+	// A server that restarted during the phase is another process, with
+	// counters of its own.
+	restarted := end
+	restarted.StartTime = 1.7e9
+	if s := serverReport(before, conn, restarted); !s.Restarted || s.CPUCores != 0 {
+		t.Errorf("after a restart: restarted %v, CPU %v; want true and 0", s.Restarted, s.CPUCores)
 	}
 }
 
