@@ -308,6 +308,9 @@ func (f *floorPhase) connectAll(ctx context.Context, deadline time.Time) int {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 		}
+		if ctx.Err() != nil {
+			break // no slot was taken
+		}
 		go func() {
 			defer func() { <-sem }()
 			if err := m.connect(ctx); err != nil {

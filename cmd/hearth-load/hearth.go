@@ -23,7 +23,6 @@ import (
 // actions at the configured rate.
 type hearthPhase struct {
 	cfg    config
-	api    *api
 	wsBase string // ws://host:port
 	wsHTTP *http.Client
 	rooms  []*liveRoom
@@ -40,16 +39,16 @@ type hearthPhase struct {
 	stopping   atomic.Bool  // no reconnects, no new actions
 	firstJoins atomic.Int64 // members that have had their first snapshot
 
-	sent, acked, dupAcked, resent, skipped          atomic.Int64
-	violations, duplicates, gaps                    atomic.Int64
-	deliberateDrops, unexpectedDrops, reconnectTrys atomic.Int64
-	resendAcked, resendDup                          atomic.Int64
+	sent, acked, dupAcked, resent, skipped atomic.Int64
+	violations, duplicates, gaps           atomic.Int64
+	deliberateDrops, reconnectTrys         atomic.Int64
+	resendAcked, resendDup                 atomic.Int64
 
 	outMu      sync.Mutex
 	firstDrop  time.Time // first drop the server caused
 	lastResync time.Time // last member back after one
-	dropped    int       // members that had such a drop
-	resynced   int
+	dropped    int       // connections the server ended
+	resynced   int       // rejoins after one
 }
 
 // liveRoom is one live room and its driver's view of it.
@@ -88,11 +87,9 @@ type action struct {
 	fl      *flight
 	sends   int
 	newAcks int
-	dupAcks int
 	// state is 0 while unanswered, then stateAcked or stateRefused; read by
 	// the driver without the lock.
 	state atomic.Int32
-	code  string
 }
 
 const (
@@ -126,11 +123,10 @@ type member struct {
 	bye           string
 	// Facilitator only: what its view shows, for the driver and the
 	// exactly-once check.
-	seen     phase
-	seenN    int
-	checkin  string           // current check-in's ID
-	noteAt   map[string]int64 // note → the "at" of its answer in this check-in
-	noteRefs []noteRef
+	seen    phase
+	seenN   int
+	checkin string           // current check-in's ID
+	noteAt  map[string]int64 // note → the "at" of its answer in this check-in
 }
 
 func (h *hearthPhase) setup(seeded []seededRoom, cookie string) {
@@ -178,6 +174,9 @@ func (h *hearthPhase) connectAll(ctx context.Context, deadline time.Time) (joine
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break // no slot was taken
 		}
 		go func() {
 			defer func() { <-sem }()
@@ -429,7 +428,6 @@ func (m *member) ended(ctx context.Context, conn *websocket.Conn, err error) {
 		m.mu.Unlock()
 	} else {
 		cause := closeCause(err)
-		h.unexpectedDrops.Add(1)
 		h.drops.add(cause, 1)
 		if cause != "going away (server restarting)" {
 			h.errs.add("dropped: "+cause, 1)
@@ -562,9 +560,7 @@ func (m *member) acked(hd header) {
 		h.errs.add("ack for an unknown action", 1)
 		return
 	}
-	if hd.Duplicate {
-		a.dupAcks++
-	} else {
+	if !hd.Duplicate {
 		a.newAcks++
 	}
 	newAcks, sends, fl := a.newAcks, a.sends, a.fl
@@ -604,7 +600,6 @@ func (m *member) refused(hd header) {
 		m.mu.Unlock()
 		return
 	}
-	a.code = hd.Code
 	a.state.Store(stateRefused)
 	m.removePendingLocked(a)
 	fl := a.fl

@@ -52,20 +52,20 @@ func main() {
 
 // config is the run's settings, from the flags.
 type config struct {
-	URL            string        `json:"url"`
-	Email          string        `json:"email"`
-	password       string        // never reported
-	Rooms          int           `json:"rooms"`
-	Members        int           `json:"members"`
-	Duration       time.Duration `json:"duration"`
-	Rate           float64       `json:"ratePerRoom"`
-	ReconnectEvery time.Duration `json:"reconnectEvery"`
+	URL            string
+	Email          string
+	password       string // never reported
+	Rooms          int
+	Members        int
+	Duration       time.Duration
+	Rate           float64
+	ReconnectEvery time.Duration
 	connectRate    float64
-	Grace          time.Duration `json:"grace"`
-	Floor          bool          `json:"floor"`
+	Grace          time.Duration
+	Floor          bool
 	jsonPath       string
 	seedWorkers    int
-	KeepOpen       bool `json:"keepOpen"`
+	KeepOpen       bool
 	maxTime        time.Duration
 	cpuProfile     string
 	// settle is the pause after connecting, before memory is read, so the
@@ -222,7 +222,7 @@ func loadRun(ctx context.Context, cfg config, logf func(string, ...any)) (*repor
 		DialContext:       (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
 		DisableKeepAlives: true,
 	}}
-	h := &hearthPhase{cfg: cfg, api: a, wsBase: "ws" + cfg.URL[len("http"):], wsHTTP: wsHTTP}
+	h := &hearthPhase{cfg: cfg, wsBase: "ws" + cfg.URL[len("http"):], wsHTTP: wsHTTP}
 	h.setup(seeded, a.cookie)
 	connectBudget := time.Duration(float64(len(seeded)*(cfg.Members+1))/cfg.connectRate*float64(time.Second)) + 60*time.Second
 	h.herd = newRetryWindows(time.Now(), connectBudget+cfg.Duration+cfg.Grace+time.Minute)

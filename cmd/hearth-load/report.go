@@ -108,8 +108,8 @@ func (p *phaseReport) machineCPU(busy float64) {
 
 // restartReport is what the members saw of a server restart.
 type restartReport struct {
-	MembersDropped     int     `json:"membersDropped"`
-	MembersResynced    int     `json:"membersResynced"`
+	Drops              int     `json:"connectionsEnded"`
+	Resyncs            int     `json:"rejoinedWithSnapshot"`
 	FirstDropToAllBack float64 `json:"firstDropToAllResyncedSeconds"`
 	BusiestRetry100ms  int     `json:"busiestRetries100ms"`
 	BusiestFraction    float64 `json:"busiestFractionOfMembers"`
@@ -209,8 +209,8 @@ func (h *hearthPhase) report(members, connected int, connSecs, loadSecs float64,
 	if h.dropped > 0 {
 		busiest, _ := h.herd.busiest(100 * time.Millisecond)
 		rr := &restartReport{
-			MembersDropped:    h.dropped,
-			MembersResynced:   h.resynced,
+			Drops:             h.dropped,
+			Resyncs:           h.resynced,
 			BusiestRetry100ms: busiest,
 			BusiestFraction:   round2(float64(busiest) / float64(members)),
 		}
@@ -312,8 +312,8 @@ func printReport(w io.Writer, r *report) {
 		fmt.Fprintf(w, "/readyz failing from %s for %s\n", o.DownAt.Format("15:04:05.000"), o.UpAt.Sub(o.DownAt).Round(time.Millisecond))
 	}
 	if rr := h.Restart; rr != nil {
-		fmt.Fprintf(w, "members dropped by the server: %d, back with a snapshot: %d, first drop → all back: %ss\n",
-			rr.MembersDropped, rr.MembersResynced, num(rr.FirstDropToAllBack))
+		fmt.Fprintf(w, "connections the server ended: %d, rejoined with a snapshot: %d, first drop → last rejoin: %ss\n",
+			rr.Drops, rr.Resyncs, num(rr.FirstDropToAllBack))
 		if h.Resync != nil {
 			fmt.Fprintf(w, "drop → snapshot p50 %s ms, p99 %s ms, max %s ms\n", num(h.Resync.P50), num(h.Resync.P99), num(h.Resync.Max))
 		}
