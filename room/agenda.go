@@ -162,14 +162,10 @@ type itemRef struct {
 	ItemID string `json:"itemId"`
 }
 
-// findChangeable decodes an item reference and returns the index of an item
-// that has not run.
-func findChangeable(s State, data json.RawMessage) (int, error) {
-	var in itemRef
-	if err := decode(data, &in); err != nil {
-		return 0, err
-	}
-	i := s.itemIndex(in.ItemID)
+// changeableIndex returns the index of the item with the ID, which must not
+// have run yet.
+func changeableIndex(s State, id string) (int, error) {
+	i := s.itemIndex(id)
 	if i < 0 {
 		return 0, errorf(CodeInvalid, "No such activity on the agenda.")
 	}
@@ -177,6 +173,16 @@ func findChangeable(s State, data json.RawMessage) (int, error) {
 		return 0, errorf(CodeClosed, "This activity has run already; it cannot be changed.")
 	}
 	return i, nil
+}
+
+// findChangeable decodes an item reference and returns the index of an item
+// that has not run.
+func findChangeable(s State, data json.RawMessage) (int, error) {
+	var in itemRef
+	if err := decode(data, &in); err != nil {
+		return 0, err
+	}
+	return changeableIndex(s, in.ItemID)
 }
 
 func agendaAdd(s State, actor Member, data json.RawMessage) (State, Change, error) {
@@ -222,12 +228,9 @@ func agendaEdit(s State, actor Member, data json.RawMessage) (State, Change, err
 	if err := decode(data, &in); err != nil {
 		return s, Change{}, err
 	}
-	i := s.itemIndex(in.Item.ID)
-	if i < 0 {
-		return s, Change{}, errorf(CodeInvalid, "No such activity on the agenda.")
-	}
-	if !changeable(s.Agenda[i]) {
-		return s, Change{}, errorf(CodeClosed, "This activity has run already; it cannot be changed.")
+	i, err := changeableIndex(s, in.Item.ID)
+	if err != nil {
+		return s, Change{}, err
 	}
 	if in.Item.Kind != s.Agenda[i].Kind {
 		return s, Change{}, errorf(CodeInvalid, "An activity's kind cannot change; add a new one instead.")
@@ -282,8 +285,7 @@ func agendaMove(s State, actor Member, data json.RawMessage) (State, Change, err
 	if err := decode(data, &in); err != nil {
 		return s, Change{}, err
 	}
-	ref, _ := json.Marshal(itemRef{in.ItemID})
-	i, err := findChangeable(s, ref)
+	i, err := changeableIndex(s, in.ItemID)
 	if err != nil {
 		return s, Change{}, err
 	}

@@ -150,17 +150,10 @@ func checkInStart(s State, now time.Time, actor Member, data json.RawMessage) (S
 	if err := decode(data, &in); err != nil {
 		return s, Change{}, err
 	}
-	in.Prompt = strings.TrimSpace(in.Prompt)
-	if in.Prompt == "" {
-		return s, Change{}, errorf(CodeInvalid, "The check-in needs a prompt.")
-	}
-	if utf8.RuneCountInString(in.Prompt) > MaxPrompt {
-		return s, Change{}, errorf(CodeInvalid, "The prompt is longer than %d characters.", MaxPrompt)
-	}
-	switch in.Visibility {
-	case VisibleToGroup, VisibleToFacilitators, Anonymous:
-	default:
-		return s, Change{}, errorf(CodeInvalid, "Visibility must be group, facilitators or anonymous.")
+	// The same rules as a planned check-in.
+	it, err := Item{Kind: KindCheckIn, Prompt: in.Prompt, Visibility: in.Visibility}.Normalize()
+	if err != nil {
+		return s, Change{}, err
 	}
 	if s.Current != nil {
 		return s, Change{}, errorf(CodeClosed, "Another activity is running; end it first.")
@@ -171,10 +164,8 @@ func checkInStart(s State, now time.Time, actor Member, data json.RawMessage) (S
 	// An ad-hoc check-in joins the agenda, so the agenda stays the whole
 	// story of the session.
 	next := s.clone()
-	next.Agenda = append(next.Agenda, Item{
-		ID: uuid.Must(uuid.NewV7()).String(), Kind: KindCheckIn, Status: Pending,
-		Prompt: in.Prompt, Visibility: in.Visibility,
-	})
+	it.ID, it.Status = uuid.Must(uuid.NewV7()).String(), Pending
+	next.Agenda = append(next.Agenda, it)
 	startItem(&next, len(next.Agenda)-1, now)
 	return next, Change{Activity: true, Agenda: true}, nil
 }

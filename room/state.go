@@ -8,6 +8,7 @@
 package room
 
 import (
+	"maps"
 	"time"
 )
 
@@ -149,10 +150,7 @@ func (s State) clone() State {
 	}
 	c.History = append([]Activity(nil), s.History...) // finished activities are never changed
 	if s.Applied != nil {
-		c.Applied = make(map[string][]string, len(s.Applied))
-		for k, v := range s.Applied {
-			c.Applied[k] = v // slices are replaced, never appended to in place
-		}
+		c.Applied = maps.Clone(s.Applied) // slices are replaced, never appended to in place
 	}
 	return c
 }
@@ -165,18 +163,12 @@ func (a Activity) clone() Activity {
 	}
 	if a.CheckOut != nil {
 		co := *a.CheckOut
-		co.Words = make(map[string]Word, len(a.CheckOut.Words))
-		for k, v := range a.CheckOut.Words {
-			co.Words[k] = v
-		}
+		co.Words = cloneMap(a.CheckOut.Words)
 		c.CheckOut = &co
 	}
 	if a.CheckIn != nil {
 		ci := *a.CheckIn
-		ci.Answers = make(map[string]Answer, len(a.CheckIn.Answers))
-		for k, v := range a.CheckIn.Answers {
-			ci.Answers[k] = v
-		}
+		ci.Answers = cloneMap(a.CheckIn.Answers)
 		c.CheckIn = &ci
 	}
 	return c
@@ -218,4 +210,12 @@ func (s *State) Expected() int {
 		}
 	}
 	return n
+}
+
+// cloneMap copies m, never returning nil: transitions write into the copy.
+func cloneMap[V any](m map[string]V) map[string]V {
+	if m == nil {
+		return map[string]V{}
+	}
+	return maps.Clone(m)
 }
