@@ -60,6 +60,16 @@ func (s *memStore) SaveRoom(_ context.Context, st *State) error {
 	return nil
 }
 
+func (s *memStore) Room(_ context.Context, id string) (State, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.rooms[id]
+	if !ok {
+		return State{}, ErrNotStored
+	}
+	return st, nil
+}
+
 func (s *memStore) OpenRooms(context.Context) ([]State, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -152,6 +152,16 @@ func (m *Manager) Get(sessionID string) (*Room, bool) {
 	return r, ok
 }
 
+// Stored returns a session's room as last committed: live or closed. A live
+// room's state is taken from memory, so it is never older than what its
+// members saw.
+func (m *Manager) Stored(ctx context.Context, sessionID string) (State, error) {
+	if r, ok := m.Get(sessionID); ok {
+		return r.State(), nil
+	}
+	return m.cfg.Store.Room(ctx, sessionID)
+}
+
 // ForCohort returns the cohort's live room, if it has one.
 func (m *Manager) ForCohort(cohortID string) (*Room, bool) {
 	m.mu.Lock()

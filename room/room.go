@@ -15,7 +15,13 @@ type Store interface {
 	SaveRoom(ctx context.Context, s *State) error
 	// OpenRooms returns every room whose Status is Open.
 	OpenRooms(ctx context.Context) ([]State, error)
+	// Room returns the last committed state of a session's room, open or
+	// closed, or an error wrapping ErrNotStored when it never opened.
+	Room(ctx context.Context, sessionID string) (State, error)
 }
+
+// ErrNotStored is returned for a session whose room never opened.
+var ErrNotStored = errors.New("the session's room was never opened")
 
 // Reasons a subscription ends, as told to the client in a "bye" (or, for
 // ReasonSlow and ReasonStopped, only in the close frame: the client

@@ -284,6 +284,10 @@ func (db *DB) Room(ctx context.Context, sessionID string) (room.State, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return getJSON(tx.Bucket(bucketRooms), sessionID, &s)
 	})
+	if errors.Is(err, facilitator.ErrNotFound) {
+		// Both sentinels hold: the room's and the back office's.
+		return s, fmt.Errorf("room %s: %w (%w)", sessionID, room.ErrNotStored, err)
+	}
 	return s, err
 }
 
