@@ -17,6 +17,7 @@ const (
 	KindCheckIn   Kind = "checkin"
 	KindGrounding Kind = "grounding"
 	KindCheckOut  Kind = "checkout"
+	KindCircle    Kind = "circle"
 )
 
 // ItemStatus is where an agenda item is in the session.
@@ -57,6 +58,10 @@ type Item struct {
 	Breath  *Breath `json:"breath,omitempty"`
 	// checkout
 	ClosingCheck bool `json:"closingCheck,omitempty"`
+	// circle
+	Mode         CircleMode    `json:"mode,omitempty"`
+	Order        SpeakingOrder `json:"order,omitempty"`
+	ShareSeconds int           `json:"shareSeconds,omitempty"` // 0: no time per share
 }
 
 // Limits of an agenda.
@@ -68,6 +73,8 @@ const (
 	MaxBreathPhase   = 20
 	MaxExtendSeconds = 600
 	MaxWord          = 40
+	MinShareSeconds  = 30
+	MaxShareSeconds  = 1800
 )
 
 // Normalize checks an item's settings and returns it cleaned (text trimmed,
@@ -120,6 +127,27 @@ func (it Item) Normalize() (Item, error) {
 			return Item{}, err
 		}
 		out.ClosingCheck = it.ClosingCheck
+	case KindCircle:
+		if err := prompt(); err != nil {
+			return Item{}, err
+		}
+		switch it.Mode {
+		case RoundMode:
+			switch it.Order {
+			case RosterOrder, RandomOrder, ArrangedOrder:
+				out.Order = it.Order
+			default:
+				return Item{}, errorf(CodeInvalid, "The speaking order must be roster, random or arranged.")
+			}
+		case OpenFloor:
+		default:
+			return Item{}, errorf(CodeInvalid, "A circle goes round in order or is an open floor.")
+		}
+		out.Mode = it.Mode
+		if it.ShareSeconds != 0 && (it.ShareSeconds < MinShareSeconds || it.ShareSeconds > MaxShareSeconds) {
+			return Item{}, errorf(CodeInvalid, "A time per share is from %d seconds to %d minutes, or none.", MinShareSeconds, MaxShareSeconds/60)
+		}
+		out.ShareSeconds = it.ShareSeconds
 	default:
 		return Item{}, errorf(CodeInvalid, "Unknown activity kind %q.", it.Kind)
 	}
@@ -358,6 +386,8 @@ func startItem(s *State, i int, now time.Time) {
 			EndsAt: now.Add(time.Duration(it.Seconds) * time.Second), CycleStart: now}
 	case KindCheckOut:
 		a.CheckOut = &CheckOut{ID: id, Prompt: it.Prompt, ClosingCheck: it.ClosingCheck, StartedAt: now, Words: map[string]Word{}}
+	case KindCircle:
+		a.Circle = newCircle(s, it, id, now)
 	}
 	s.Current = &a
 }

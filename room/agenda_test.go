@@ -129,6 +129,9 @@ func fullCopy(s State) State {
 			co.Words = maps.Clone(a.CheckOut.Words)
 			out.CheckOut = &co
 		}
+		if a.Circle != nil {
+			out.Circle = copyCircle(a.Circle)
+		}
 		return out
 	}
 	if s.Current != nil {
@@ -173,6 +176,9 @@ func scribbleAll(s *State) {
 		g.CycleStart = g.CycleStart.Add(time.Hour)
 		g.Remaining += time.Hour
 		g.Seconds++
+	}
+	if c := s.Current.Circle; c != nil {
+		scribbleCircle(c)
 	}
 	if co := s.Current.CheckOut; co != nil {
 		co.Revealed = !co.Revealed

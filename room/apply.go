@@ -40,6 +40,18 @@ const (
 
 	TypeCheckOutWord   = "checkout.word"
 	TypeCheckOutReveal = "checkout.reveal"
+
+	TypeCircleDone   = "circle.done"
+	TypeCirclePass   = "circle.pass"
+	TypeCircleNext   = "circle.next"
+	TypeCircleGive   = "circle.give"
+	TypeCircleSkip   = "circle.skip"
+	TypeCircleOrder  = "circle.order"
+	TypeCircleExtend = "circle.extend"
+	TypeCircleEnd    = "circle.end"
+	TypeCircleReact  = "circle.react"
+	TypeCircleRaise  = "circle.raise"
+	TypeCircleLower  = "circle.lower"
 )
 
 // Limits on what members may write, in characters.
@@ -111,6 +123,28 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 		next, ch, err = checkOutWord(s, now, actor, cmd.Data)
 	case TypeCheckOutReveal:
 		next, ch, err = checkOutReveal(s, actor)
+	case TypeCircleDone:
+		next, ch, err = circleDone(s, now, actor)
+	case TypeCirclePass:
+		next, ch, err = circlePass(s, now, actor)
+	case TypeCircleNext:
+		next, ch, err = circleNext(s, now, actor)
+	case TypeCircleGive:
+		next, ch, err = circleGive(s, now, actor, cmd.Data)
+	case TypeCircleSkip:
+		next, ch, err = circleSkip(s, now, actor, cmd.Data)
+	case TypeCircleOrder:
+		next, ch, err = circleOrder(s, actor, cmd.Data)
+	case TypeCircleExtend:
+		next, ch, err = circleExtend(s, now, actor, cmd.Data)
+	case TypeCircleEnd:
+		next, ch, err = circleEnd(s, now, actor)
+	case TypeCircleReact:
+		next, ch, err = circleReact(s, actor, cmd.Data)
+	case TypeCircleRaise:
+		next, ch, err = circleHand(s, actor, true)
+	case TypeCircleLower:
+		next, ch, err = circleHand(s, actor, false)
 	default:
 		return s, Change{}, errorf(CodeUnknownType, "Unknown message type %q.", cmd.Type)
 	}
@@ -256,6 +290,9 @@ func finish(a Activity, now time.Time) Activity {
 	if co := c.CheckOut; co != nil && co.EndedAt.IsZero() {
 		co.EndedAt = now
 	}
+	if cc := c.Circle; cc != nil && cc.EndedAt.IsZero() {
+		finishCircle(cc, now)
+	}
 	return c
 }
 
@@ -291,6 +328,7 @@ func setPresence(s State, now time.Time, memberID string, p Presence) (State, Ch
 		// The number of people a check-in waits for follows presence.
 		if next.Current != nil && m.Role == Participant {
 			ch.Activity = true
+			ch.Mine = circlePresence(&next, m, p, now)
 		}
 		return next, ch, true
 	}

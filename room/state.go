@@ -97,6 +97,7 @@ type Activity struct {
 	CheckIn   *CheckIn   `json:"checkin,omitempty"`
 	Grounding *Grounding `json:"grounding,omitempty"`
 	CheckOut  *CheckOut  `json:"checkout,omitempty"`
+	Circle    *Circle    `json:"circle,omitempty"`
 }
 
 // State is everything a room is, as committed to the store. It is treated as
@@ -165,6 +166,10 @@ func (a Activity) clone() Activity {
 		co := *a.CheckOut
 		co.Words = cloneMap(a.CheckOut.Words)
 		c.CheckOut = &co
+	}
+	if a.Circle != nil {
+		cc := a.Circle.clone()
+		c.Circle = &cc
 	}
 	if a.CheckIn != nil {
 		ci := *a.CheckIn

@@ -53,8 +53,9 @@ type activityView struct {
 }
 
 type mineView struct {
-	Answer *answerView `json:"answer,omitempty"`
-	Word   *wordView   `json:"word,omitempty"`
+	Answer *answerView     `json:"answer,omitempty"`
+	Word   *wordView       `json:"word,omitempty"`
+	Circle *circleMineView `json:"circle,omitempty"`
 }
 
 type groundingView struct {
@@ -182,6 +183,8 @@ func viewActivity(s *State, role Role) any {
 		return viewCheckOut(s, role)
 	case s.Current.CheckIn != nil:
 		return viewCheckIn(s, role)
+	case s.Current.Circle != nil:
+		return viewCircle(s)
 	}
 	return nil
 }
@@ -298,6 +301,8 @@ func viewMine(s *State, memberID string) mineView {
 		if w, ok := s.Current.CheckOut.Words[memberID]; ok {
 			return mineView{Word: &wordView{Word: w.Word, State: w.State, At: millis(w.At)}}
 		}
+	case s.Current.Circle != nil:
+		return mineView{Circle: viewCircleMine(s.Current.Circle, memberID)}
 	}
 	return mineView{}
 }

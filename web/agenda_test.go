@@ -3,6 +3,8 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -52,8 +54,10 @@ func TestTemplatesAndPlannedAgenda(t *testing.T) {
 		}
 	}
 	fb.must(200, "GET", "/api/cohorts/"+g.cohort, nil, &c)
-	if got := len(c.Sessions[0].Agenda); got != 3 {
-		t.Fatalf("planned agenda has %d items, want 3", got)
+	var builtin []itemJSON
+	json.Unmarshal(list.Templates[0].Items, &builtin)
+	if got := len(c.Sessions[0].Agenda); got != len(builtin) || got < 4 {
+		t.Fatalf("planned agenda has %d items, want the template's %d", got, len(builtin))
 	}
 	for _, it := range c.Sessions[0].Agenda {
 		if it.ID == "" {
@@ -94,6 +98,27 @@ type groundingView struct {
 	Remaining  int64  `json:"remaining"`
 }
 
+type circleView struct {
+	Kind   string `json:"kind"`
+	Holder *struct {
+		N        int    `json:"n"`
+		MemberID string `json:"memberId"`
+		EndsAt   int64  `json:"endsAt"`
+		Passes   int    `json:"passes"`
+	} `json:"holder"`
+	Next  string `json:"next"`
+	Queue []struct {
+		MemberID string `json:"memberId"`
+		Passed   bool   `json:"passed"`
+		Away     bool   `json:"away"`
+	} `json:"queue"`
+	Turns []struct {
+		MemberID string `json:"memberId"`
+		Outcome  string `json:"outcome"`
+	} `json:"turns"`
+	RoundOver bool `json:"roundOver"`
+}
+
 type checkOutView struct {
 	Kind          string `json:"kind"`
 	Revealed      bool   `json:"revealed"`
@@ -108,8 +133,10 @@ type checkOutView struct {
 }
 
 // TestIntegrationCircleAgenda runs the built-in agenda with a facilitator and
-// eight participants, with a server restart in the middle of the grounding:
-// the pause comes back with the same end and the same breath.
+// eight participants, with a server restart in the middle of the grounding
+// (the pause comes back with the same end and the same breath) and another in
+// the middle of the sharing circle (the same holder, the same remaining time,
+// the same order).
 func TestIntegrationCircleAgenda(t *testing.T) {
 	const n = 8
 	e := newEnv(t)
@@ -122,9 +149,16 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 
 	fac := e.joinFacilitator(t, fb, g)
 	people := make([]*client, n)
-	for i := range people {
-		people[i] = e.joinParticipant(t, g, i)
+	// every participant socket of the run, across restarts, for the privacy
+	// checks at the end
+	var sockets [n][]*client
+	rejoin := func() {
+		for i := range people {
+			people[i] = e.joinParticipant(t, g, i)
+			sockets[i] = append(sockets[i], people[i])
+		}
 	}
+	rejoin()
 	snap := func(c *client) msg {
 		t.Helper()
 		c.send("sync", struct{}{})
@@ -146,9 +180,7 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 	}
 	e.restart()
 	fac = e.joinFacilitator(t, fb, g)
-	for i := range people {
-		people[i] = e.joinParticipant(t, g, i)
-	}
+	rejoin()
 	for _, c := range append([]*client{fac}, people...) {
 		var after groundingView
 		json.Unmarshal(snap(c).Room.Activity, &after)
@@ -168,7 +200,86 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 		t.Error("a participant paused the grounding")
 	}
 
-	// 3. The check-out: words stay with the facilitators until the reveal,
+	// 3. The sharing circle, in roster order with five minutes a share.
+	fac.act("agenda.next", struct{}{})
+	circle := func(c *client) circleView {
+		t.Helper()
+		var v circleView
+		json.Unmarshal(snap(c).Room.Activity, &v)
+		if v.Kind != "circle" {
+			t.Fatalf("%s sees activity %q, want the circle", c.name, v.Kind)
+		}
+		return v
+	}
+	if v := circle(people[3]); v.Holder != nil || len(v.Queue) != n || v.Queue[0].MemberID != g.ids[0] || v.Next != g.ids[0] {
+		t.Fatalf("circle at its start %+v, want all %d in roster order and nobody holding", v, n)
+	}
+	fac.act("circle.next", struct{}{})
+	people[1].act("circle.react", map[string]any{"kind": "heard", "turn": 1})
+	people[2].act("circle.react", map[string]any{"kind": "heard", "turn": 1})
+	people[3].act("circle.react", map[string]any{"kind": "resonates", "turn": 1})
+	if id := people[1].send("circle.react", map[string]any{"kind": "heard", "turn": 1}); people[1].reply(id, "error").Code != "invalid" {
+		t.Error("a second identical reaction was not refused")
+	}
+	if id := people[1].send("circle.done", struct{}{}); people[1].reply(id, "error").Code != "not_allowed" {
+		t.Error("a listener ended the holder's turn")
+	}
+	people[0].act("circle.done", struct{}{})
+	people[1].act("circle.pass", struct{}{}) // for now: asked once more at the end
+	// P2 holds the piece; the facilitator moves P7 up while P2 speaks.
+	order := append([]string{g.ids[7]}, g.ids[3:7]...)
+	order = append(order, g.ids[1])
+	fac.act("circle.order", map[string]any{"order": order})
+	mid := circle(fac)
+	if mid.Holder == nil || mid.Holder.MemberID != g.ids[2] || mid.Next != g.ids[7] || mid.Holder.EndsAt == 0 {
+		t.Fatalf("circle %+v, want P2 holding with time, P7 next", mid)
+	}
+	e.restart()
+	fac = e.joinFacilitator(t, fb, g)
+	rejoin()
+	for _, c := range append([]*client{fac}, people...) {
+		if after := circle(c); !reflect.DeepEqual(after, mid) {
+			t.Errorf("%s after the restart sees %+v, want %+v", c.name, after, mid)
+		}
+	}
+	people[2].act("circle.done", struct{}{})
+	fac.act("circle.skip", map[string]string{"memberId": g.ids[3]})
+	if v := circle(people[0]); v.Holder == nil || v.Holder.MemberID != g.ids[7] || v.Next != g.ids[4] {
+		t.Errorf("after P2 and a skip: %+v, want P7 holding, P4 next", v)
+	}
+	fac.act("circle.end", struct{}{})
+	end := circle(people[5])
+	var story []string
+	for _, tu := range end.Turns {
+		story = append(story, g.names[slices.Index(g.ids, tu.MemberID)]+":"+tu.Outcome)
+	}
+	want := []string{g.names[0] + ":spoke", g.names[1] + ":passed", g.names[2] + ":spoke", g.names[3] + ":skipped", g.names[7] + ":spoke"}
+	if !end.RoundOver || !slices.Equal(story, want) {
+		t.Errorf("the circle's story %v (over %v), want %v", story, end.RoundOver, want)
+	}
+	// The speaker, and only the speaker, learns the counts, after the share;
+	// nobody ever learns who sent them.
+	if s := snap(people[0]); !strings.Contains(string(s.Room.Mine), `"reactions":{"heard":2,"resonates":1}`) {
+		t.Errorf("P0's own view %s, want the reaction counts of their share", s.Room.Mine)
+	}
+	for i := range n {
+		for _, c := range sockets[i] {
+			if i != 0 && c.received(`"resonates":1`) {
+				t.Errorf("P%d received P0's reaction counts", i)
+			}
+			if (i == 0 || i > 3) && c.received(`"reacted"`) {
+				t.Errorf("P%d, who sent no reaction, received someone's reactions", i)
+			}
+			if (i == 1 || i == 2) && c.received(`"reacted":["resonates"]`) {
+				t.Errorf("P%d received P3's reaction", i)
+			}
+			if i == 3 && c.received(`"reacted":["heard"]`) {
+				t.Errorf("P3 received P1's or P2's reaction")
+			}
+		}
+	}
+
+	// 4. The check-out: words stay with the facilitators until the reveal,
 	// and the group sees them only as a nameless cloud.
 	fac.act("agenda.next", struct{}{})
 	word := func(i int) string { return fmt.Sprintf("word-of-P%d", i) }
@@ -226,8 +337,8 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 			t.Errorf("item %s is %s, want done", it.Kind, it.Status)
 		}
 	}
-	if len(st.History) != 3 || st.History[1].Grounding == nil || st.History[2].CheckOut == nil {
-		t.Errorf("history %+v, want check-in, grounding, check-out", st.History)
+	if len(st.History) != 4 || st.History[1].Grounding == nil || st.History[2].Circle == nil || st.History[3].CheckOut == nil {
+		t.Errorf("history %+v, want check-in, grounding, circle, check-out", st.History)
 	}
 	if id := fac.send("agenda.next", struct{}{}); fac.reply(id, "error").Code != "closed" {
 		t.Error("agenda.next with nothing left was not refused")

@@ -1,0 +1,623 @@
+package room
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// CircleMode is how the talking piece moves in a sharing circle.
+type CircleMode string
+
+const (
+	// RoundMode: everyone in turn, in a speaking order.
+	RoundMode CircleMode = "round"
+	// OpenFloor: no fixed order; participants raise a hand and the
+	// facilitator gives the floor.
+	OpenFloor CircleMode = "open"
+)
+
+// SpeakingOrder is how a round's order is set when the circle starts.
+type SpeakingOrder string
+
+const (
+	RosterOrder SpeakingOrder = "roster"
+	RandomOrder SpeakingOrder = "random"
+	// ArrangedOrder starts in roster order for the facilitator to arrange
+	// before (and during) the round.
+	ArrangedOrder SpeakingOrder = "arranged"
+)
+
+// Outcome is how a turn with the talking piece ended.
+type Outcome string
+
+const (
+	Spoke Outcome = "spoke"
+	// PassedOnce: "pass for now"; they go to the end of the round and are
+	// asked once more.
+	PassedOnce Outcome = "passed"
+	// PassedFinal: a second pass (or a pass on the open floor); not asked
+	// again this round.
+	PassedFinal Outcome = "passed-final"
+	SkippedTurn Outcome = "skipped" // the facilitator skipped them
+	LeftRoom    Outcome = "left"    // they left the room while holding the piece
+)
+
+// Reactions a listener can send the speaker, silently.
+var reactionKinds = []string{"heard", "resonates", "thanks"}
+
+// Turn is one hold of the talking piece.
+type Turn struct {
+	// N counts the circle's turns from 1 (0: skipped while waiting, never
+	// held); a listener's reactions name it, so a reaction sent as one turn
+	// ends cannot land on the next.
+	N         int       `json:"n"`
+	MemberID  string    `json:"memberId"`
+	StartedAt time.Time `json:"startedAt"`
+	// EndsAt is when the share's time is up; zero without a time per share.
+	// It is a signal, never a cut-off.
+	EndsAt  time.Time `json:"endsAt,omitzero"`
+	EndedAt time.Time `json:"endedAt,omitzero"`
+	Outcome Outcome   `json:"outcome,omitempty"`
+	// Reactions counts the listeners' reactions by kind. Who sent them is
+	// not kept past the turn.
+	Reactions map[string]int `json:"reactions,omitempty"`
+}
+
+// Circle is a sharing circle: one person holds the talking piece at a time.
+type Circle struct {
+	ID           string        `json:"id"`
+	Prompt       string        `json:"prompt"`
+	Mode         CircleMode    `json:"mode"`
+	Order        SpeakingOrder `json:"order,omitempty"`
+	ShareSeconds int           `json:"shareSeconds,omitempty"`
+	StartedAt    time.Time     `json:"startedAt"`
+	EndedAt      time.Time     `json:"endedAt,omitzero"`
+	// Queue is, in a round, who is still to speak, in order; on the open
+	// floor, the raised hands, in the order they went up. People who are
+	// away keep their place and are passed over until they are back.
+	Queue []string `json:"queue"`
+	// Passes counts each member's passes this round.
+	Passes map[string]int `json:"passes,omitempty"`
+	// Turn is the current hold of the piece; nil when nobody holds it.
+	Turn *Turn `json:"turn,omitempty"`
+	// Reacted holds, for the current turn only, the kinds each listener has
+	// sent, so each is sent once. It is dropped when the turn ends and never
+	// leaves the server.
+	Reacted map[string][]string `json:"reacted,omitempty"`
+	// Turns are the finished turns, in order: the circle's story.
+	Turns []Turn `json:"turns"`
+	// RoundOver is set when the facilitator ends the round.
+	RoundOver bool `json:"roundOver,omitempty"`
+	// Held counts the turns started, to number them.
+	Held int `json:"held,omitempty"`
+}
+
+func (c Circle) clone() Circle {
+	out := c
+	out.Queue = slices.Clone(c.Queue)
+	out.Passes = cloneMap(c.Passes)
+	out.Reacted = cloneMap(c.Reacted) // slices are replaced, never appended to in place
+	out.Turns = slices.Clone(c.Turns) // finished turns are never changed
+	if c.Turn != nil {
+		t := *c.Turn
+		out.Turn = &t
+	}
+	return out
+}
+
+// newCircle starts a circle from its agenda item. A round's order is the
+// participants who are with the room now; those who come later join the end.
+func newCircle(s *State, it Item, id string, now time.Time) *Circle {
+	c := &Circle{ID: id, Prompt: it.Prompt, Mode: it.Mode, Order: it.Order, ShareSeconds: it.ShareSeconds,
+		StartedAt: now, Queue: []string{}, Passes: map[string]int{}, Turns: []Turn{}}
+	if it.Mode != RoundMode {
+		return c
+	}
+	for _, m := range s.Members {
+		if m.Role == Participant && (m.Presence == Present || m.Presence == Reconnecting) {
+			c.Queue = append(c.Queue, m.ID)
+		}
+	}
+	if it.Order == RandomOrder {
+		rand.Shuffle(len(c.Queue), func(i, j int) { c.Queue[i], c.Queue[j] = c.Queue[j], c.Queue[i] })
+	}
+	return c
+}
+
+// canHold reports whether the member can be handed the piece now: a
+// participant who is here. Someone reconnecting may be back in a moment, but
+// the piece does not wait for them.
+func canHold(s *State, id string) bool {
+	m, ok := s.Member(id)
+	return ok && m.Role == Participant && m.Presence == Present
+}
+
+// waiting returns the first member of the queue who can take the piece, or "".
+func (c *Circle) waiting(s *State) string {
+	for _, id := range c.Queue {
+		if canHold(s, id) {
+			return id
+		}
+	}
+	return ""
+}
+
+// finishedRound reports whether the member is done with this round: they
+// spoke, passed twice or were skipped. Someone who passed once, or left
+// while holding the piece, is still to be asked.
+func (c *Circle) finishedRound(id string) bool {
+	for _, t := range c.Turns {
+		if t.MemberID == id && (t.Outcome == Spoke || t.Outcome == PassedFinal || t.Outcome == SkippedTurn) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Circle) startTurn(id string, now time.Time) {
+	c.Queue = slices.DeleteFunc(slices.Clone(c.Queue), func(q string) bool { return q == id })
+	c.Held++
+	t := &Turn{N: c.Held, MemberID: id, StartedAt: now}
+	if c.ShareSeconds > 0 {
+		t.EndsAt = now.Add(time.Duration(c.ShareSeconds) * time.Second)
+	}
+	c.Turn = t
+	c.Reacted = map[string][]string{}
+}
+
+// endTurn closes the current turn with outcome and returns who held the
+// piece. Only the counts of the reactions are kept.
+func (c *Circle) endTurn(now time.Time, outcome Outcome) string {
+	t := *c.Turn
+	t.EndedAt, t.Outcome = now, outcome
+	counts := map[string]int{}
+	for _, kinds := range c.Reacted {
+		for _, k := range kinds {
+			counts[k]++
+		}
+	}
+	if len(counts) > 0 {
+		t.Reactions = counts
+	}
+	c.Turns = append(c.Turns, t)
+	c.Turn, c.Reacted = nil, nil
+	return t.MemberID
+}
+
+// handOn gives the piece to the next person waiting in a round. On the open
+// floor the facilitator gives it.
+func (c *Circle) handOn(s *State, now time.Time) {
+	if c.Mode != RoundMode || c.RoundOver {
+		return
+	}
+	if id := c.waiting(s); id != "" {
+		c.startTurn(id, now)
+	}
+}
+
+// circleFor returns a copy of s to change and its running circle, or an
+// error when no circle runs.
+func circleFor(s State) (State, *Circle, error) {
+	if s.Current == nil || s.Current.Circle == nil {
+		return s, nil, errorf(CodeClosed, "There is no sharing circle now.")
+	}
+	next := s.clone()
+	return next, next.Current.Circle, nil
+}
+
+type memberRef struct {
+	MemberID string `json:"memberId"`
+}
+
+// circleDone ends the holder's share ("I'm done"); a facilitator can end it
+// for them. In a round the piece moves on to the next person.
+func circleDone(s State, now time.Time, actor Member) (State, Change, error) {
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if c.Turn == nil {
+		return s, Change{}, errorf(CodeClosed, "Nobody holds the talking piece.")
+	}
+	if actor.Role != Facilitator && c.Turn.MemberID != actor.ID {
+		return s, Change{}, errorf(CodeNotAllowed, "Only the person holding the talking piece can end their turn.")
+	}
+	was := c.endTurn(now, Spoke)
+	c.handOn(&next, now)
+	return next, Change{Activity: true, Mine: was}, nil
+}
+
+// circlePass is the holder's pass. The first pass in a round moves them to
+// its end, to be asked once more; the second is final.
+func circlePass(s State, now time.Time, actor Member) (State, Change, error) {
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if c.Turn == nil || c.Turn.MemberID != actor.ID {
+		return s, Change{}, errorf(CodeNotAllowed, "Only the person holding the talking piece can pass.")
+	}
+	c.Passes[actor.ID]++
+	if c.Mode == RoundMode && c.Passes[actor.ID] == 1 {
+		c.endTurn(now, PassedOnce)
+		c.Queue = append(c.Queue, actor.ID)
+	} else {
+		c.endTurn(now, PassedFinal)
+	}
+	c.handOn(&next, now)
+	return next, Change{Activity: true, Mine: actor.ID}, nil
+}
+
+// circleNext hands the piece to the first person waiting: the next in the
+// round, or the first raised hand on the open floor.
+func circleNext(s State, now time.Time, actor Member) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if c.RoundOver {
+		return s, Change{}, errorf(CodeClosed, "The round has ended.")
+	}
+	if c.Turn != nil {
+		return s, Change{}, errorf(CodeClosed, "Someone holds the talking piece; end or skip their turn first.")
+	}
+	id := c.waiting(&next)
+	if id == "" {
+		return s, Change{}, errorf(CodeClosed, "Nobody here is waiting for the talking piece.")
+	}
+	c.startTurn(id, now)
+	return next, Change{Activity: true}, nil
+}
+
+// circleGive hands the piece to a participant of the facilitator's choosing.
+// A share in progress ends.
+func circleGive(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	var in memberRef
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if c.RoundOver {
+		return s, Change{}, errorf(CodeClosed, "The round has ended.")
+	}
+	if !canHold(&next, in.MemberID) {
+		return s, Change{}, errorf(CodeInvalid, "The talking piece goes to a participant who is here.")
+	}
+	if c.Turn != nil && c.Turn.MemberID == in.MemberID {
+		return s, Change{}, errorf(CodeClosed, "They hold the talking piece already.")
+	}
+	ch := Change{Activity: true}
+	if c.Turn != nil {
+		ch.Mine = c.endTurn(now, Spoke)
+	}
+	c.startTurn(in.MemberID, now)
+	return next, ch, nil
+}
+
+// circleSkip skips the holder (who has not shared) or someone still waiting.
+func circleSkip(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	var in memberRef
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if in.MemberID == "" || (c.Turn != nil && c.Turn.MemberID == in.MemberID) {
+		if c.Turn == nil {
+			return s, Change{}, errorf(CodeClosed, "Nobody holds the talking piece.")
+		}
+		was := c.endTurn(now, SkippedTurn)
+		c.handOn(&next, now)
+		return next, Change{Activity: true, Mine: was}, nil
+	}
+	if !slices.Contains(c.Queue, in.MemberID) {
+		return s, Change{}, errorf(CodeInvalid, "They are not waiting for the talking piece.")
+	}
+	c.Queue = slices.DeleteFunc(c.Queue, func(q string) bool { return q == in.MemberID })
+	// A record without a number: they never held the piece.
+	c.Turns = append(c.Turns, Turn{MemberID: in.MemberID, StartedAt: now, EndedAt: now, Outcome: SkippedTurn})
+	return next, Change{Activity: true}, nil
+}
+
+// circleOrder rearranges the people still waiting. The holder is not in the
+// queue, so a reorder never touches the share in progress.
+func circleOrder(s State, actor Member, data json.RawMessage) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	var in struct {
+		Order []string `json:"order"`
+	}
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if c.Mode != RoundMode {
+		return s, Change{}, errorf(CodeInvalid, "The open floor follows the raised hands; it has no order to arrange.")
+	}
+	want, got := slices.Clone(c.Queue), slices.Clone(in.Order)
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(want, got) {
+		return s, Change{}, errorf(CodeInvalid, "The new order must list exactly the people still waiting, once each.")
+	}
+	c.Queue = slices.Clone(in.Order)
+	return next, Change{Activity: true}, nil
+}
+
+// circleExtend gives the current share more time.
+func circleExtend(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	var in struct {
+		Seconds int `json:"seconds"`
+	}
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
+	if in.Seconds < 1 || in.Seconds > MaxExtendSeconds {
+		return s, Change{}, errorf(CodeInvalid, "Extend by 1 to %d seconds.", MaxExtendSeconds)
+	}
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if c.Turn == nil {
+		return s, Change{}, errorf(CodeClosed, "Nobody holds the talking piece.")
+	}
+	if c.Turn.EndsAt.IsZero() {
+		return s, Change{}, errorf(CodeInvalid, "This circle has no time per share to extend.")
+	}
+	// A share whose time is up counts again from now.
+	c.Turn.EndsAt = later(c.Turn.EndsAt, now).Add(time.Duration(in.Seconds) * time.Second)
+	return next, Change{Activity: true}, nil
+}
+
+// circleEnd ends the round. Whoever holds the piece finishes; the people not
+// reached stay listed, so the summary shows them.
+func circleEnd(s State, now time.Time, actor Member) (State, Change, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, Change{}, err
+	}
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if c.RoundOver {
+		return s, Change{}, errorf(CodeClosed, "The round has ended already.")
+	}
+	ch := Change{Activity: true}
+	if c.Turn != nil {
+		ch.Mine = c.endTurn(now, Spoke)
+	}
+	c.RoundOver = true
+	return next, ch, nil
+}
+
+// circleReact is a listener's silent reaction to the share in progress. Only
+// the sender's own record changes, so nobody else is sent anything that
+// could interrupt the share.
+func circleReact(s State, actor Member, data json.RawMessage) (State, Change, error) {
+	if actor.Role != Participant {
+		return s, Change{}, errorf(CodeNotAllowed, "Only participants send reactions.")
+	}
+	var in struct {
+		Kind string `json:"kind"`
+		Turn int    `json:"turn"`
+	}
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
+	if !slices.Contains(reactionKinds, in.Kind) {
+		return s, Change{}, errorf(CodeInvalid, "A reaction is one of: heard, resonates, thanks.")
+	}
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if c.Turn == nil || c.Turn.N != in.Turn {
+		return s, Change{}, errorf(CodeClosed, "That share has ended.")
+	}
+	if c.Turn.MemberID == actor.ID {
+		return s, Change{}, errorf(CodeNotAllowed, "Reactions are for the person sharing.")
+	}
+	sent := c.Reacted[actor.ID]
+	if slices.Contains(sent, in.Kind) {
+		return s, Change{}, errorf(CodeInvalid, "You sent this one already.")
+	}
+	c.Reacted[actor.ID] = append(slices.Clone(sent), in.Kind)
+	return next, Change{Mine: actor.ID}, nil
+}
+
+// circleHand raises or lowers a participant's hand on the open floor.
+func circleHand(s State, actor Member, raise bool) (State, Change, error) {
+	if actor.Role != Participant {
+		return s, Change{}, errorf(CodeNotAllowed, "Only participants raise a hand.")
+	}
+	next, c, err := circleFor(s)
+	if err != nil {
+		return s, Change{}, err
+	}
+	if c.Mode != OpenFloor {
+		return s, Change{}, errorf(CodeInvalid, "This circle goes round in order; there are no hands to raise.")
+	}
+	up := slices.Contains(c.Queue, actor.ID)
+	switch {
+	case raise && c.RoundOver:
+		return s, Change{}, errorf(CodeClosed, "The round has ended.")
+	case raise && c.Turn != nil && c.Turn.MemberID == actor.ID:
+		return s, Change{}, errorf(CodeInvalid, "You have the floor.")
+	case raise && up:
+		return s, Change{}, errorf(CodeInvalid, "Your hand is up already.")
+	case !raise && !up:
+		return s, Change{}, errorf(CodeInvalid, "Your hand is not up.")
+	}
+	if raise {
+		c.Queue = append(c.Queue, actor.ID)
+	} else {
+		c.Queue = slices.DeleteFunc(c.Queue, func(q string) bool { return q == actor.ID })
+	}
+	return next, Change{Activity: true, Mine: actor.ID}, nil
+}
+
+// circlePresence keeps a running circle in step with a member's presence; s
+// is a clone. A late arrival joins the end of the round; a holder who has
+// left (past the grace period) loses the piece, which moves on. It returns
+// the member whose turn ended, if any.
+func circlePresence(s *State, m Member, p Presence, now time.Time) string {
+	if s.Current == nil || s.Current.Circle == nil || m.Role != Participant {
+		return ""
+	}
+	c := s.Current.Circle
+	switch p {
+	case Present:
+		if c.Mode == RoundMode && !c.RoundOver && !slices.Contains(c.Queue, m.ID) &&
+			(c.Turn == nil || c.Turn.MemberID != m.ID) && !c.finishedRound(m.ID) {
+			c.Queue = append(slices.Clone(c.Queue), m.ID)
+		}
+	case Left:
+		if c.Turn != nil && c.Turn.MemberID == m.ID {
+			was := c.endTurn(now, LeftRoom)
+			c.handOn(s, now)
+			return was
+		}
+	}
+	return ""
+}
+
+// finishCircle closes a circle as it goes into the history.
+func finishCircle(c *Circle, now time.Time) {
+	if c.Turn != nil {
+		c.endTurn(now, Spoke)
+	}
+	c.EndedAt = now
+}
+
+// What members see of a circle. Everyone sees the same: who holds the piece,
+// who is next, the order and who has spoken or passed, as they would sitting
+// in a circle together. Reactions are the exception: only their counts, only
+// to the speaker, only after the share (viewCircleMine).
+
+type holderView struct {
+	N         int    `json:"n"`
+	MemberID  string `json:"memberId"`
+	Name      string `json:"name"`
+	StartedAt int64  `json:"startedAt"`
+	EndsAt    int64  `json:"endsAt"` // 0: no time per share
+	Passes    int    `json:"passes"` // 1: this is the once-more ask
+}
+
+type waitingView struct {
+	MemberID string `json:"memberId"`
+	Name     string `json:"name"`
+	Passed   bool   `json:"passed"` // passed once; asked once more
+	Away     bool   `json:"away"`   // not here now; passed over until back
+}
+
+type turnView struct {
+	N        int     `json:"n"`
+	MemberID string  `json:"memberId"`
+	Name     string  `json:"name"`
+	Outcome  Outcome `json:"outcome"`
+}
+
+type circleView struct {
+	ID           string        `json:"id"`
+	Kind         string        `json:"kind"`
+	ItemID       string        `json:"itemId"`
+	Prompt       string        `json:"prompt"`
+	Mode         CircleMode    `json:"mode"`
+	Order        SpeakingOrder `json:"order,omitempty"`
+	ShareSeconds int           `json:"shareSeconds"`
+	StartedAt    int64         `json:"startedAt"`
+	Holder       *holderView   `json:"holder"`
+	// Next is who the piece goes to when the holder is done ("" for none).
+	Next      string        `json:"next"`
+	Queue     []waitingView `json:"queue"`
+	Turns     []turnView    `json:"turns"`
+	RoundOver bool          `json:"roundOver"`
+	// Complete: nobody holds the piece and nobody here is waiting for it.
+	Complete bool `json:"complete"`
+}
+
+func viewCircle(s *State) *circleView {
+	c := s.Current.Circle
+	name := func(id string) string { m, _ := s.Member(id); return m.Name }
+	v := &circleView{
+		ID: c.ID, Kind: string(KindCircle), ItemID: s.Current.ItemID, Prompt: c.Prompt, Mode: c.Mode,
+		Order: c.Order, ShareSeconds: c.ShareSeconds, StartedAt: millis(c.StartedAt),
+		Next: c.waiting(s), Queue: make([]waitingView, len(c.Queue)), Turns: make([]turnView, len(c.Turns)),
+		RoundOver: c.RoundOver,
+	}
+	if t := c.Turn; t != nil {
+		v.Holder = &holderView{N: t.N, MemberID: t.MemberID, Name: name(t.MemberID), StartedAt: millis(t.StartedAt),
+			EndsAt: millis(t.EndsAt), Passes: c.Passes[t.MemberID]}
+	}
+	if c.RoundOver {
+		v.Next = ""
+	}
+	v.Complete = v.Holder == nil && v.Next == ""
+	for i, id := range c.Queue {
+		v.Queue[i] = waitingView{MemberID: id, Name: name(id), Passed: c.Passes[id] > 0, Away: !canHold(s, id)}
+	}
+	for i, t := range c.Turns {
+		v.Turns[i] = turnView{N: t.N, MemberID: t.MemberID, Name: name(t.MemberID), Outcome: t.Outcome}
+	}
+	return v
+}
+
+type circleMineView struct {
+	// Turn and Reacted: the share in progress and the reactions this member
+	// sent to it, so a reload shows them as sent.
+	Turn    int      `json:"turn,omitempty"`
+	Reacted []string `json:"reacted,omitempty"`
+	// HandUp: on the open floor, this member's hand is raised.
+	HandUp bool `json:"handUp,omitempty"`
+	// Received: after this member's latest share, the reactions it got, as
+	// counts by kind. Never who sent them; never during the share.
+	Received *receivedView `json:"received,omitempty"`
+}
+
+type receivedView struct {
+	N         int            `json:"n"`
+	Reactions map[string]int `json:"reactions"`
+}
+
+func viewCircleMine(c *Circle, memberID string) *circleMineView {
+	v := &circleMineView{HandUp: c.Mode == OpenFloor && slices.Contains(c.Queue, memberID)}
+	if c.Turn != nil {
+		v.Turn = c.Turn.N
+		v.Reacted = c.Reacted[memberID]
+	}
+	for i := len(c.Turns) - 1; i >= 0; i-- {
+		if t := c.Turns[i]; t.MemberID == memberID && t.N > 0 {
+			r := t.Reactions
+			if r == nil {
+				r = map[string]int{}
+			}
+			v.Received = &receivedView{N: t.N, Reactions: r}
+			break
+		}
+	}
+	return v
+}
