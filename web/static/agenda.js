@@ -15,12 +15,25 @@ export const KINDS = {
   checkin: { label: 'Check-in', title: 'Arrival check-in' },
   grounding: { label: 'Grounding', title: 'Grounding pause' },
   checkout: { label: 'Check-out', title: 'Check-out' },
+  circle: { label: 'Sharing circle', title: 'Sharing circle' },
 };
 
 export const MAX_ITEMS = 30;
 
 export const DEFAULT_CHECKIN_PROMPT = 'How are you arriving today?';
 export const DEFAULT_CHECKOUT_PROMPT = 'One word for how you leave.';
+export const DEFAULT_CIRCLE_PROMPT = 'What has been alive for you since we last met?';
+
+/** CIRCLE_MODES and SPEAKING_ORDERS name a circle's settings. */
+export const CIRCLE_MODES = {
+  round: 'A round: everyone in turn',
+  open: 'Open floor: raise a hand',
+};
+export const SPEAKING_ORDERS = {
+  roster: 'Roster order',
+  random: 'Random order',
+  arranged: 'Arranged by you, when it starts',
+};
 
 export const VISIBILITY = {
   group: 'Shared with the group (names and answers)',
@@ -63,6 +76,12 @@ export function itemSummary(item) {
       return [formatDuration(item.seconds), breathLabel(item.breath)].filter(Boolean).join(' · ');
     case 'checkout':
       return [item.prompt ? `“${item.prompt}”` : '', item.closingCheck ? 'also asks how they leave' : ''].filter(Boolean).join(' · ');
+    case 'circle':
+      return [
+        item.prompt ? `“${item.prompt}”` : '',
+        item.mode === 'open' ? 'open floor' : (SPEAKING_ORDERS[item.order] || '').toLowerCase(),
+        item.shareSeconds ? `${formatDuration(item.shareSeconds)} a share` : 'no time limit',
+      ].filter(Boolean).join(' · ');
     default:
       return '';
   }
@@ -339,6 +358,10 @@ export function blankValues() {
     bIn: '4', bHold: '4', bOut: '4', bRest: '4',
     checkoutPrompt: DEFAULT_CHECKOUT_PROMPT,
     closingCheck: true,
+    circlePrompt: DEFAULT_CIRCLE_PROMPT,
+    circleMode: 'round',
+    circleOrder: 'roster',
+    shareMinutes: '5',
   };
 }
 
@@ -364,6 +387,11 @@ export function valuesOf(item) {
   } else if (item.kind === 'checkout') {
     v.checkoutPrompt = item.prompt || '';
     v.closingCheck = Boolean(item.closingCheck);
+  } else if (item.kind === 'circle') {
+    v.circlePrompt = item.prompt || '';
+    if (CIRCLE_MODES[item.mode]) v.circleMode = item.mode;
+    if (SPEAKING_ORDERS[item.order]) v.circleOrder = item.order;
+    v.shareMinutes = String(Math.round((Number(item.shareSeconds) || 0) / 60));
   }
   return v;
 }
@@ -415,6 +443,16 @@ export function itemFrom(kind, v) {
     if (prompt.length > 300) return { error: 'The prompt can be at most 300 characters.', field: 'checkoutPrompt' };
     item.prompt = prompt;
     item.closingCheck = Boolean(v.closingCheck);
+  } else if (kind === 'circle') {
+    const prompt = (v.circlePrompt || '').trim();
+    if (!prompt) return { error: 'Please write what the circle is invited to share.', field: 'circlePrompt' };
+    if (prompt.length > 300) return { error: 'The prompt can be at most 300 characters.', field: 'circlePrompt' };
+    item.prompt = prompt;
+    item.mode = CIRCLE_MODES[v.circleMode] ? v.circleMode : 'round';
+    if (item.mode === 'round') item.order = SPEAKING_ORDERS[v.circleOrder] ? v.circleOrder : 'roster';
+    const minutes = wholeNumber(v.shareMinutes);
+    if (Number.isNaN(minutes) || minutes > 30) return { error: 'The time per share is a whole number of minutes from 0 (none) to 30.', field: 'shareMinutes' };
+    if (minutes > 0) item.shareSeconds = minutes * 60;
   } else {
     return { error: 'Please choose a kind of activity.', field: 'kind' };
   }
@@ -483,18 +521,43 @@ export function settingsFields(prefix, { kind = 'checkin', values, onInput } = {
     h('label', { class: 'checkbox', for: closing.id }, closing, 'Also ask how they leave (window of tolerance)'),
     h('p', { class: 'hint' }, 'Only facilitators see where each person is in their window. The group sees the words.'));
 
+  // circle
+  const circlePrompt = h('input', { type: 'text', id: id('circle-prompt'), maxlength: 300, autocomplete: 'off', value: v.circlePrompt });
+  const circleMode = h('select', { id: id('circle-mode') },
+    Object.entries(CIRCLE_MODES).map(([value, label]) => h('option', { value }, label)));
+  circleMode.value = v.circleMode;
+  const circleOrder = h('select', { id: id('circle-order') },
+    Object.entries(SPEAKING_ORDERS).map(([value, label]) => h('option', { value }, label)));
+  circleOrder.value = v.circleOrder;
+  const orderField = h('div', { class: 'order-field' },
+    h('label', { for: circleOrder.id }, 'Speaking order'),
+    h('p', { class: 'hint', id: id('circle-order-hint') }, 'Late arrivals join the end; you can reorder who has not spoken.'),
+    circleOrder);
+  circleOrder.setAttribute('aria-describedby', id('circle-order-hint'));
+  const shareMinutes = h('input', { type: 'number', id: id('share-minutes'), min: 0, max: 30, step: 1, inputmode: 'numeric', class: 'short',
+    value: v.shareMinutes, 'aria-describedby': id('share-hint') });
+  const circleSet = h('div', { class: 'kind-fields', dataset: { kind: 'circle' } },
+    h('label', { for: circlePrompt.id }, 'Invitation to share'), circlePrompt,
+    h('label', { for: circleMode.id }, 'How the talking piece moves'), circleMode,
+    orderField,
+    h('label', { for: shareMinutes.id }, 'Minutes per share'),
+    h('p', { class: 'hint', id: id('share-hint') }, '0 for no time. When the time is up everyone sees a gentle signal; nobody is cut off.'),
+    shareMinutes);
+
   const titleField = h('div', { class: 'title-field' },
     h('label', { for: title.id }, 'Title (optional)'), title);
 
-  const root = h('div', { class: 'settings-fields' }, checkinSet, groundingSet, checkoutSet, titleField);
+  const root = h('div', { class: 'settings-fields' }, checkinSet, groundingSet, checkoutSet, circleSet, titleField);
   let current = KINDS[kind] ? kind : 'checkin';
 
   const inputs = {
     title, checkinPrompt, visibility, minutes, seconds, breath, bIn, bHold, bOut, bRest, checkoutPrompt, closingCheck: closing,
+    circlePrompt, circleMode, circleOrder, shareMinutes,
   };
 
   function show() {
-    for (const set of [checkinSet, groundingSet, checkoutSet]) set.hidden = set.dataset.kind !== current;
+    for (const set of [checkinSet, groundingSet, checkoutSet, circleSet]) set.hidden = set.dataset.kind !== current;
+    orderField.hidden = circleMode.value !== 'round';
     custom.hidden = breath.value !== 'custom';
     title.placeholder = KINDS[current] ? KINDS[current].title : '';
   }
@@ -514,6 +577,10 @@ export function settingsFields(prefix, { kind = 'checkin', values, onInput } = {
       bIn: bIn.value, bHold: bHold.value, bOut: bOut.value, bRest: bRest.value,
       checkoutPrompt: checkoutPrompt.value,
       closingCheck: closing.checked,
+      circlePrompt: circlePrompt.value,
+      circleMode: circleMode.value,
+      circleOrder: circleOrder.value,
+      shareMinutes: shareMinutes.value,
     };
   }
 

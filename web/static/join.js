@@ -12,6 +12,7 @@ import {
   aggregateView, storage, fill,
 } from './dom.js';
 import { itemTitle, kindLabel, groundingDisplay, wordCloud, reducedMotion } from './agenda.js';
+import { participantCircleView } from './circle.js';
 
 const LINK_INVALID = 'This link is no longer valid. Please ask your facilitator for a new one.';
 const SESSION_ENDED = 'The session has ended. Thank you for being here.';
@@ -268,6 +269,7 @@ function renderActivity(state, note) {
     else if (activity.kind === 'checkin') activityView = checkinView(activity, state);
     else if (activity.kind === 'grounding') activityView = groundingView(activity);
     else if (activity.kind === 'checkout') activityView = checkoutView(activity, state);
+    else if (activity.kind === 'circle') activityView = participantCircleView(live);
     else activityView = otherView(activity);
     activityView.key = key;
     fill($('#activity'), activityView.root);
@@ -281,6 +283,7 @@ function renderActivity(state, note) {
       else if (activity.kind === 'checkin') announce(`The check-in has started: ${activity.prompt || ''}`);
       else if (activity.kind === 'grounding') announce('A grounding pause has begun. Take your time.');
       else if (activity.kind === 'checkout') announce(`The check-out has started: ${activity.prompt || ''}`);
+      else if (activity.kind === 'circle') announce(`The sharing circle has begun: ${activity.prompt || ''}`);
     }
   }
   activityView.update(state, note);

@@ -1,0 +1,480 @@
+// circle.js — the sharing circle: the participant's view and the console's.
+//
+// The server decides everything: who holds the talking piece, who is next,
+// when a share's time is up (an absolute end on the server's clock, so every
+// screen counts to the same moment). These views only draw it and send the
+// member's own moves. A share is never cut off: when the time is up every
+// screen shows a gentle signal and the speaker may hear a soft sound.
+
+import { h, setText, announce, fill, formError, busy, storage } from './dom.js';
+import { formatClock, clockWords, itemTitle, reducedMotion } from './agenda.js';
+
+export const REACTIONS = {
+  heard: { label: 'Heard you', icon: '◡' },
+  resonates: { label: 'Resonates', icon: '≈' },
+  thanks: { label: 'Thank you', icon: '✿' },
+};
+
+export const OUTCOMES = {
+  spoke: 'shared',
+  passed: 'passed for now',
+  'passed-final': 'passed',
+  skipped: 'skipped',
+  left: 'left during their share',
+};
+
+const MUTE_KEY = 'hearth.circle.muted';
+
+function ordinal(n) {
+  const words = ['', 'first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+  return words[n] || `number ${n}`;
+}
+
+function titleOf(state, a, fallback) {
+  const item = (state.room.agenda || []).find((x) => x.id === a.itemId);
+  return item ? itemTitle(item) : fallback;
+}
+
+/**
+ * shareClock shows the time left in the share in progress, ticking from the
+ * server's clock. onTimeUp(n) is called once per turn when its time is up
+ * (also for someone who arrives after it was up: they see the signal too).
+ */
+function shareClock({ now, id, onTimeUp }) {
+  const clock = h('span', { class: 'share-clock-time', 'aria-hidden': 'true' });
+  const words = h('span', { class: 'visually-hidden' });
+  const note = h('span', { class: 'share-clock-note' });
+  const root = h('p', { id, class: 'share-clock', hidden: true }, clock, words, note);
+  let holder = null;
+  let signalled = 0;
+  let lastSaid = '';
+  function tick() {
+    if (!holder || !holder.endsAt) {
+      root.hidden = true;
+      root.classList.remove('time-up');
+      return;
+    }
+    root.hidden = false;
+    const left = holder.endsAt - now();
+    const up = left <= 0;
+    setText(clock, up ? '0:00' : formatClock(left));
+    setText(note, up ? ' Time is up — take a moment to come to a close, no rush.' : ' left in this share');
+    root.classList.toggle('time-up', up);
+    // Screen readers hear the time in whole minutes, not every second.
+    const said = up ? 'Time is up for this share.' : clockWords(Math.ceil(left / 60000) * 60000);
+    if (said !== lastSaid) {
+      setText(words, said);
+      lastSaid = said;
+    }
+    if (up && signalled !== holder.n) {
+      signalled = holder.n;
+      onTimeUp(holder);
+    }
+  }
+  const timer = window.setInterval(tick, 250);
+  return {
+    root,
+    update(next) {
+      holder = next;
+      tick();
+    },
+    destroy() { window.clearInterval(timer); },
+  };
+}
+
+/** softChime plays a quiet, slow tone: a signal, not an alarm. */
+function softChime(ctxHolder) {
+  const Ctx = window.AudioContext || window.webkitAudioContext;
+  if (!Ctx) return;
+  try {
+    ctxHolder.ctx = ctxHolder.ctx || new Ctx();
+    const ctx = ctxHolder.ctx;
+    if (ctx.state === 'suspended') ctx.resume();
+    const t = ctx.currentTime;
+    for (const [freq, delay] of [[528, 0], [660, 0.35]]) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = 'sine';
+      osc.frequency.value = freq;
+      gain.gain.setValueAtTime(0.0001, t + delay);
+      gain.gain.exponentialRampToValueAtTime(0.06, t + delay + 0.3);
+      gain.gain.exponentialRampToValueAtTime(0.0001, t + delay + 2.2);
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(t + delay);
+      osc.stop(t + delay + 2.3);
+    }
+  } catch {
+    // No sound is fine: the visual signal is always there.
+  }
+}
+
+/** orderList is the people still waiting, in order. */
+function orderList(id, queue, { you, controls } = {}) {
+  if (!queue.length) return h('p', { id, class: 'muted' }, 'Nobody is waiting for the talking piece.');
+  return h('ol', { id, class: 'plain circle-order' }, queue.map((q, i) => h('li', {
+    dataset: { memberId: q.memberId, away: q.away ? 'true' : 'false' },
+  },
+  h('span', { class: 'position', 'aria-hidden': 'true' }, `${i + 1}`),
+  h('span', { class: 'name' }, q.memberId === you ? `${q.name} (you)` : q.name),
+  q.passed ? h('span', { class: 'badge wait' }, 'passed once') : null,
+  q.away ? h('span', { class: 'badge wait' }, 'away') : null,
+  controls ? controls(q, i) : null)));
+}
+
+/** turnList is the circle's story so far: who shared, who passed. */
+function turnList(id, turns, you) {
+  if (!turns.length) return h('p', { id, class: 'muted' }, 'Nobody has had the talking piece yet.');
+  return h('ul', { id, class: 'plain circle-turns' }, turns.map((t) => h('li', { dataset: { memberId: t.memberId, outcome: t.outcome } },
+    h('span', { class: 'name' }, t.memberId === you ? `${t.name} (you)` : t.name),
+    h('span', { class: 'muted' }, ` — ${OUTCOMES[t.outcome] || t.outcome}`))));
+}
+
+function receivedText(received) {
+  const parts = Object.entries(REACTIONS)
+    .map(([kind, r]) => [r.label.toLowerCase(), (received.reactions || {})[kind] || 0])
+    .filter(([, n]) => n > 0)
+    .map(([label, n]) => `${n} × “${label}”`);
+  return parts.length
+    ? `While you shared, the group sent: ${parts.join(', ')}.`
+    : 'Thank you for sharing.';
+}
+
+/**
+ * participantCircleView is the circle on a participant's phone. live is the
+ * room connection.
+ */
+export function participantCircleView(live) {
+  const heading = h('h2', { id: 'circle-heading' }, 'Sharing circle');
+  const prompt = h('p', { class: 'prompt' });
+  const piece = h('p', { id: 'circle-piece', class: 'circle-piece' });
+  const audio = {};
+  const clock = shareClock({
+    now: () => live.serverNow(),
+    id: 'circle-clock',
+    onTimeUp(holder) {
+      const mine = holder.memberId === you;
+      if (mine && !muted.checked) softChime(audio);
+      announce(mine ? 'Your time is up. Take a moment to come to a close; there is no rush.' : 'The share’s time is up.');
+    },
+  });
+  const hint = h('p', { id: 'circle-hint', class: 'hint' });
+  const error = formError('circle-error');
+
+  const done = h('button', { type: 'button', id: 'circle-done', class: 'primary big' }, 'I’m done');
+  const pass = h('button', { type: 'button', id: 'circle-pass', class: 'big' }, 'Pass for now');
+  const holderActions = h('div', { class: 'actions', hidden: true }, done, pass);
+
+  const reactionButtons = Object.entries(REACTIONS).map(([kind, r]) => h('button', {
+    type: 'button', class: 'reaction', dataset: { reaction: kind }, 'aria-pressed': 'false',
+  }, h('span', { class: 'icon', 'aria-hidden': 'true' }, r.icon), ' ', r.label));
+  const reactionHint = h('p', { class: 'hint', id: 'circle-reactions-hint' });
+  const reactions = h('div', { id: 'circle-reactions', class: 'reactions', role: 'group', 'aria-describedby': 'circle-reactions-hint', hidden: true },
+    reactionButtons, reactionHint);
+
+  const hand = h('button', { type: 'button', id: 'circle-hand', class: 'big', hidden: true }, 'Raise my hand');
+  const received = h('p', { id: 'circle-received', class: 'circle-received', role: 'status', hidden: true });
+
+  const orderHeading = h('h3', { id: 'circle-order-heading' }, 'Still to share');
+  const orderBox = h('div');
+  const turnsBox = h('div');
+  const muted = h('input', { type: 'checkbox', id: 'circle-mute', checked: Boolean(storage.get(MUTE_KEY)) });
+  muted.addEventListener('change', () => {
+    storage.set(MUTE_KEY, muted.checked);
+    if (!muted.checked) audio.unlocked = true;
+  });
+
+  const root = h('section', { id: 'circle', class: 'panel circle', 'aria-labelledby': 'circle-heading' },
+    heading, prompt, piece, clock.root, hint, holderActions, reactions, hand, received, error,
+    orderHeading, orderBox,
+    h('h3', null, 'Has had the talking piece'), turnsBox,
+    h('label', { class: 'checkbox small', for: muted.id }, muted, 'No sound when my time is up'));
+
+  let you = '';
+  let lastHolder;
+  let lastNext;
+  let lastReceived = 0;
+
+  // A browser plays sound only after the person has touched the page; any
+  // press in the circle readies it, so the chime can sound later.
+  root.addEventListener('click', () => {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx || muted.checked) return;
+    try {
+      audio.ctx = audio.ctx || new Ctx();
+      if (audio.ctx.state === 'suspended') audio.ctx.resume();
+    } catch {
+      // no sound; the visual signal remains
+    }
+  });
+
+  const act = (button, type, data, okText) => {
+    setText(error, '');
+    busy(button, () => live.send(type, data).then(() => {
+      if (okText) announce(okText);
+    }, (err) => setText(error, err.message || 'That did not go through. Please try again.')));
+  };
+  done.addEventListener('click', () => act(done, 'circle.done', {}, 'Thank you. The talking piece moves on.'));
+  pass.addEventListener('click', () => act(pass, 'circle.pass', {}, 'You passed. That is always fine.'));
+  // Reactions sent from this page, by turn: shown as sent at once, before
+  // the server's record of them comes back.
+  const sentHere = new Set();
+  for (const b of reactionButtons) {
+    b.addEventListener('click', () => {
+      const a = live.state.room.activity;
+      if (!a || !a.holder) return;
+      const kind = b.dataset.reaction;
+      const key = `${a.holder.n}:${kind}`;
+      sentHere.add(key);
+      b.disabled = true;
+      b.setAttribute('aria-pressed', 'true');
+      setText(error, '');
+      live.send('circle.react', { kind, turn: a.holder.n }).then(() => {
+        announce(`Sent quietly: ${REACTIONS[kind].label}.`);
+      }, (err) => {
+        sentHere.delete(key);
+        if (err.code !== 'closed') setText(error, err.message || 'That did not go through.');
+        if (live.state.room) update(live.state);
+      });
+    });
+  }
+  hand.addEventListener('click', () => {
+    const up = hand.dataset.up === 'true';
+    act(hand, up ? 'circle.lower' : 'circle.raise', {}, up ? 'Your hand is down.' : 'Your hand is up.');
+  });
+
+  function update(state) {
+    const a = state.room.activity;
+    you = state.you ? state.you.id : '';
+    const mine = (state.room.mine && state.room.mine.circle) || {};
+    const holder = a.holder;
+    const mineHolding = holder && holder.memberId === you;
+    const queue = Array.isArray(a.queue) ? a.queue : [];
+    const turns = Array.isArray(a.turns) ? a.turns : [];
+    const nextPerson = queue.find((q) => q.memberId === a.next);
+    const open = a.mode === 'open';
+
+    setText(heading, titleOf(state, a, 'Sharing circle'));
+    setText(prompt, a.prompt || '');
+    root.dataset.holding = mineHolding ? 'true' : 'false';
+
+    if (mineHolding) setText(piece, 'You hold the talking piece.');
+    else if (holder) setText(piece, `${holder.name} holds the talking piece.`);
+    else if (a.roundOver) setText(piece, open ? 'The open floor has closed.' : 'The round has ended.');
+    else if (a.complete) setText(piece, open ? 'The floor is open. Raise your hand if you would like to share.' : 'Everyone has had the talking piece.');
+    else if (nextPerson) setText(piece, nextPerson.memberId === you ? 'The talking piece will come to you first.' : `The talking piece will go to ${nextPerson.name} first.`);
+    else setText(piece, 'The talking piece is resting.');
+
+    let hintText = '';
+    if (mineHolding) {
+      hintText = holder.passes > 0
+        ? 'You passed once, so you are asked once more. Passing again is fine.'
+        : 'Take your time. The group is listening. Passing is always fine.';
+    } else if (holder && nextPerson) {
+      hintText = nextPerson.memberId === you ? 'You are next.' : `Next: ${nextPerson.name}.`;
+    } else if (!holder && open && !a.roundOver) {
+      hintText = 'The facilitator gives the floor to raised hands, in turn.';
+    }
+    setText(hint, hintText);
+    clock.update(holder ? { ...holder } : null);
+
+    holderActions.hidden = !mineHolding;
+    setText(pass, open || (holder && holder.passes > 0) ? 'Pass' : 'Pass for now');
+
+    // Reactions: only while someone else shares, each kind once.
+    const canReact = Boolean(holder) && !mineHolding && state.you && state.you.role === 'participant';
+    reactions.hidden = !canReact;
+    if (canReact) {
+      const sent = mine.turn === holder.n && Array.isArray(mine.reacted) ? mine.reacted : [];
+      for (const b of reactionButtons) {
+        const kind = b.dataset.reaction;
+        const was = sent.includes(kind) || sentHere.has(`${holder.n}:${kind}`);
+        b.setAttribute('aria-pressed', was ? 'true' : 'false');
+        b.disabled = was;
+      }
+      setText(reactionHint, `Silent. ${holder.name} sees only how many, after their share — never from whom.`);
+    }
+
+    const handUp = Boolean(mine.handUp);
+    hand.hidden = !open || a.roundOver || mineHolding;
+    hand.dataset.up = handUp ? 'true' : 'false';
+    hand.setAttribute('aria-pressed', handUp ? 'true' : 'false');
+    const place = queue.findIndex((q) => q.memberId === you);
+    setText(hand, handUp ? `Lower my hand (you are ${ordinal(place + 1)} in line)` : 'Raise my hand');
+
+    const r = mine.received;
+    received.hidden = !r || mineHolding;
+    if (r) {
+      setText(received, receivedText(r));
+      if (r.n !== lastReceived && lastReceived !== 0) announce(receivedText(r));
+      lastReceived = r.n;
+    } else {
+      lastReceived = -1;
+    }
+
+    setText(orderHeading, open ? 'Raised hands' : 'Still to share');
+    fill(orderBox, orderList('circle-order', queue, { you }));
+    fill(turnsBox, turnList('circle-turns', turns, you));
+
+    const holderId = holder ? holder.memberId : '';
+    if (lastHolder !== undefined && holderId !== lastHolder) {
+      if (mineHolding) announce('You hold the talking piece. Take your time.');
+      else if (holder) announce(`${holder.name} holds the talking piece.`);
+    } else if (lastNext !== undefined && a.next !== lastNext && a.next === you && holder) {
+      announce('You are next.');
+    }
+    lastHolder = holderId;
+    lastNext = a.next;
+    if (mineHolding && document.activeElement && reactionButtons.includes(document.activeElement)) done.focus();
+  }
+
+  const onMotion = () => root.classList.toggle('still', reducedMotion.matches);
+  onMotion();
+  reducedMotion.addEventListener('change', onMotion);
+
+  return {
+    root,
+    update,
+    destroy() {
+      clock.destroy();
+      reducedMotion.removeEventListener('change', onMotion);
+      if (audio.ctx) audio.ctx.close().catch(() => {});
+    },
+  };
+}
+
+/**
+ * consoleCircleView is the circle in the facilitator's console: who holds
+ * the piece and for how long, the order with its controls, and the story.
+ */
+export function consoleCircleView(live) {
+  const heading = h('h2', { id: 'activity-heading' }, 'Sharing circle');
+  const badge = h('span', { class: 'badge' });
+  const prompt = h('p', { class: 'prompt' });
+  const piece = h('p', { id: 'circle-piece', class: 'circle-piece' });
+  const clock = shareClock({
+    now: () => live.serverNow(),
+    id: 'circle-clock',
+    onTimeUp(holder) { announce(`${holder.name}’s time is up. They will come to a close.`); },
+  });
+  const error = formError('circle-error');
+  const next = h('button', { type: 'button', id: 'circle-next', class: 'primary' }, 'Hand the piece on');
+  const done = h('button', { type: 'button', id: 'circle-done' }, 'End this share');
+  const skip = h('button', { type: 'button', id: 'circle-skip' }, 'Skip');
+  const extend = h('button', { type: 'button', id: 'circle-extend' }, '+1 min', h('span', { class: 'visually-hidden' }, ' (give this share one more minute)'));
+  const endRound = h('button', { type: 'button', id: 'circle-end' }, 'End the round');
+  const end = h('button', { type: 'button', id: 'end-activity' }, 'End circle');
+  const giveTo = h('select', { id: 'circle-give-to' });
+  const give = h('button', { type: 'button', id: 'circle-give' }, 'Give the piece');
+  const giveRow = h('div', { class: 'actions tight' },
+    h('label', { for: giveTo.id }, 'Give the talking piece to'), giveTo, give);
+  const orderHeading = h('h3', { id: 'circle-order-heading' }, 'Still to share');
+  const orderHint = h('p', { class: 'hint' });
+  const orderBox = h('div');
+  const turnsBox = h('div');
+
+  const act = (button, type, data, okText) => {
+    setText(error, '');
+    return busy(button, () => live.send(type, data).then(() => {
+      if (okText) announce(okText);
+    }, (err) => setText(error, err.message)));
+  };
+  next.addEventListener('click', () => act(next, 'circle.next', {}));
+  done.addEventListener('click', () => act(done, 'circle.done', {}));
+  skip.addEventListener('click', () => act(skip, 'circle.skip', {}));
+  extend.addEventListener('click', () => act(extend, 'circle.extend', { seconds: 60 }, 'One more minute for this share.'));
+  endRound.addEventListener('click', () => act(endRound, 'circle.end', {}, 'The round has ended.'));
+  end.addEventListener('click', () => act(end, 'activity.end', {}));
+  give.addEventListener('click', () => {
+    if (giveTo.value) act(give, 'circle.give', { memberId: giveTo.value });
+  });
+
+  const root = h('div', { id: 'circle', class: 'circle-console' },
+    h('div', { class: 'row-head' }, heading, badge),
+    prompt, piece, clock.root, error,
+    h('div', { class: 'actions' }, next, done, skip, extend, endRound, end),
+    giveRow,
+    orderHeading, orderHint, orderBox,
+    h('h3', null, 'Has had the talking piece'), turnsBox);
+
+  let queueIds = [];
+
+  function move(from, to) {
+    const order = queueIds.slice();
+    const [id] = order.splice(from, 1);
+    order.splice(to, 0, id);
+    const button = document.activeElement;
+    return live.send('circle.order', { order }).then(() => {
+      announce('The order has changed.');
+      // Keep the focus on the moved person's button, now in its new row.
+      const dir = button && button.dataset ? button.dataset.move : '';
+      const target = root.querySelector(`[data-member-id="${CSS.escape(id)}"] [data-move="${dir}"]`)
+        || root.querySelector(`[data-member-id="${CSS.escape(id)}"] button`);
+      if (target && !target.disabled) target.focus();
+    }, (err) => setText(error, err.message));
+  }
+
+  function update(state) {
+    const a = state.room.activity;
+    const holder = a.holder;
+    const queue = Array.isArray(a.queue) ? a.queue : [];
+    const turns = Array.isArray(a.turns) ? a.turns : [];
+    const open = a.mode === 'open';
+    queueIds = queue.map((q) => q.memberId);
+    const nextPerson = queue.find((q) => q.memberId === a.next);
+
+    setText(heading, titleOf(state, a, 'Sharing circle'));
+    setText(badge, open ? 'Open floor' : { roster: 'Roster order', random: 'Random order', arranged: 'Arranged order' }[a.order] || 'Round');
+    badge.className = 'badge kind';
+    setText(prompt, a.prompt || '');
+    if (holder) {
+      setText(piece, `${holder.name} holds the talking piece${holder.passes ? ' (asked once more)' : ''}.${nextPerson ? ` Next: ${nextPerson.name}.` : ''}`);
+    } else if (a.roundOver) setText(piece, 'The round has ended. End the circle when you are ready.');
+    else if (a.complete) setText(piece, open ? 'Nobody has a hand up.' : 'Everyone here has had the talking piece.');
+    else setText(piece, `The piece is resting. ${nextPerson ? `Next: ${nextPerson.name}.` : ''}`);
+    clock.update(holder ? { ...holder } : null);
+
+    const canStart = !holder && !a.roundOver && Boolean(a.next);
+    next.hidden = !canStart;
+    setText(next, turns.length === 0 ? (open ? 'Give the floor to the first hand' : 'Begin the round') : (open ? 'Give the floor to the next hand' : 'Hand the piece on'));
+    done.hidden = !holder;
+    skip.hidden = !holder;
+    if (holder) setText(skip, `Skip ${holder.name}`);
+    extend.hidden = !holder || !holder.endsAt;
+    endRound.hidden = Boolean(a.roundOver);
+    end.classList.toggle('primary', Boolean(a.roundOver || a.complete));
+
+    const here = (state.room.members || []).filter((m) => m.role === 'participant' && m.presence === 'present'
+      && (!holder || m.id !== holder.memberId));
+    const chosen = giveTo.value;
+    fill(giveTo, here.map((m) => h('option', { value: m.id }, m.name)));
+    if (here.some((m) => m.id === chosen)) giveTo.value = chosen;
+    giveRow.hidden = a.roundOver || here.length === 0;
+
+    setText(orderHeading, open ? 'Raised hands, in order' : 'Still to share');
+    setText(orderHint, open ? 'Participants raise and lower their own hands.' : 'People away keep their place and are passed over until they are back.');
+    fill(orderBox, orderList('circle-order', queue, {
+      controls: (q, i) => h('span', { class: 'end row-actions' },
+        open ? null : h('button', {
+          type: 'button', class: 'small', dataset: { move: 'up' }, disabled: i === 0,
+          'aria-label': `Move ${q.name} earlier`, onclick: () => move(i, i - 1),
+        }, '↑'),
+        open ? null : h('button', {
+          type: 'button', class: 'small', dataset: { move: 'down' }, disabled: i === queue.length - 1,
+          'aria-label': `Move ${q.name} later`, onclick: () => move(i, i + 1),
+        }, '↓'),
+        h('button', {
+          type: 'button', class: 'small', dataset: { give: q.memberId }, disabled: q.away || a.roundOver,
+          'aria-label': `Give the talking piece to ${q.name}`,
+          onclick: (ev) => act(ev.currentTarget, 'circle.give', { memberId: q.memberId }),
+        }, 'Give'),
+        h('button', {
+          type: 'button', class: 'small', dataset: { skip: q.memberId },
+          'aria-label': `Skip ${q.name} this round`,
+          onclick: (ev) => act(ev.currentTarget, 'circle.skip', { memberId: q.memberId }),
+        }, 'Skip')),
+    }));
+    fill(turnsBox, turnList('circle-turns', turns, ''));
+  }
+
+  return { root, update, destroy() { clock.destroy(); } };
+}
