@@ -66,7 +66,7 @@ func TestBrowserAgenda(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#template-select"), "builtin-integration"),
 		chromedp.Click(chromedp.CSS("#template-apply")),
 	)
-	ana.until("three items in the editor", `document.querySelectorAll("#agenda-editor li[data-item-id]").length === 3`)
+	ana.until("four items in the editor", `document.querySelectorAll("#agenda-editor li[data-item-id]").length === 4`)
 	ana.do("save", chromedp.Click(chromedp.CSS("#agenda-save")))
 	ana.until("saved", `(document.querySelector("#agenda-save-status")?.textContent || "").toLowerCase().includes("saved")`)
 	sessions, err := m.DB.Sessions(ctx, cohort.ID)
@@ -115,7 +115,12 @@ func TestBrowserAgenda(t *testing.T) {
 	people[1].until("running again", `!(document.querySelector("#grounding-state")?.textContent || "").includes("Paused")`)
 	ana.screenshot(shots, "facilitator-grounding")
 
-	// 3. The check-out: words to the facilitator, then a nameless cloud.
+	// 3. The sharing circle (TestBrowserCircle runs one through); the
+	// facilitator moves on before it starts.
+	ana.do("next: the circle", chromedp.Click(chromedp.CSS("#agenda-next")), chromedp.WaitVisible(chromedp.CSS("#circle-next")))
+	people[0].do("see the circle", chromedp.WaitVisible(chromedp.CSS("#circle")))
+
+	// 4. The check-out: words to the facilitator, then a nameless cloud.
 	ana.do("next: the check-out", chromedp.Click(chromedp.CSS("#agenda-next")))
 	words := []string{"lighter", "Lighter"}
 	for i, p := range people {
