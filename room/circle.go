@@ -600,6 +600,7 @@ type circleMineView struct {
 
 type receivedView struct {
 	N         int            `json:"n"`
+	Outcome   Outcome        `json:"outcome"`
 	Reactions map[string]int `json:"reactions"`
 }
 
@@ -615,7 +616,7 @@ func viewCircleMine(c *Circle, memberID string) *circleMineView {
 			if r == nil {
 				r = map[string]int{}
 			}
-			v.Received = &receivedView{N: t.N, Reactions: r}
+			v.Received = &receivedView{N: t.N, Outcome: t.Outcome, Reactions: r}
 			break
 		}
 	}

@@ -561,7 +561,7 @@ func TestCircleViewPrivacy(t *testing.T) {
 			t.Errorf("%s: a sender shows: %s", m.ID, msg)
 		}
 	}
-	if snap := string(snapshot(&after, after.Members[1], now)); !strings.Contains(snap, `"received":{"n":1,"reactions":{"resonates":1}}`) {
+	if snap := string(snapshot(&after, after.Members[1], now)); !strings.Contains(snap, `"received":{"n":1,"outcome":"spoke","reactions":{"resonates":1}}`) {
 		t.Errorf("the speaker's snapshot lacks their counts: %s", snap)
 	}
 	for _, m := range []Member{after.Members[0], after.Members[2], after.Members[3]} {

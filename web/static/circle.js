@@ -129,14 +129,21 @@ function turnList(id, turns, you) {
     h('span', { class: 'muted' }, ` — ${OUTCOMES[t.outcome] || t.outcome}`))));
 }
 
+/**
+ * receivedText is what the speaker is told after their turn: the counts of
+ * the group's reactions, or a thank-you after a share without any. After a
+ * pass without reactions there is nothing to say ("").
+ */
 function receivedText(received) {
   const parts = Object.entries(REACTIONS)
     .map(([kind, r]) => [r.label.toLowerCase(), (received.reactions || {})[kind] || 0])
     .filter(([, n]) => n > 0)
     .map(([label, n]) => `${n} × “${label}”`);
-  return parts.length
-    ? `While you shared, the group sent: ${parts.join(', ')}.`
-    : 'Thank you for sharing.';
+  if (parts.length) {
+    const when = received.outcome === 'spoke' ? 'While you shared' : 'While you held the talking piece';
+    return `${when}, the group sent: ${parts.join(', ')}.`;
+  }
+  return received.outcome === 'spoke' ? 'Thank you for sharing.' : '';
 }
 
 /**
@@ -302,10 +309,11 @@ export function participantCircleView(live) {
     setText(hand, handUp ? `Lower my hand (you are ${ordinal(place + 1)} in line)` : 'Raise my hand');
 
     const r = mine.received;
-    received.hidden = !r || mineHolding;
+    const said = r ? receivedText(r) : '';
+    received.hidden = !said || mineHolding;
     if (r) {
-      setText(received, receivedText(r));
-      if (r.n !== lastReceived && lastReceived !== 0) announce(receivedText(r));
+      setText(received, said);
+      if (said && r.n !== lastReceived && lastReceived !== 0) announce(said);
       lastReceived = r.n;
     } else {
       lastReceived = -1;
