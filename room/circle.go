@@ -207,6 +207,21 @@ func circleFor(s State) (State, *Circle, error) {
 	return next, next.Current.Circle, nil
 }
 
+// facilitatorCircle is the start of every facilitator's circle command: the
+// role, the command's data decoded into in (when not nil), and a copy of the
+// room to change with its running circle.
+func facilitatorCircle(s State, actor Member, data json.RawMessage, in any) (State, *Circle, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return s, nil, err
+	}
+	if in != nil {
+		if err := decode(data, in); err != nil {
+			return s, nil, err
+		}
+	}
+	return circleFor(s)
+}
+
 type memberRef struct {
 	MemberID string `json:"memberId"`
 }
@@ -253,10 +268,7 @@ func circlePass(s State, now time.Time, actor Member) (State, Change, error) {
 // circleNext hands the piece to the first person waiting: the next in the
 // round, or the first raised hand on the open floor.
 func circleNext(s State, now time.Time, actor Member) (State, Change, error) {
-	if err := requireFacilitator(actor); err != nil {
-		return s, Change{}, err
-	}
-	next, c, err := circleFor(s)
+	next, c, err := facilitatorCircle(s, actor, nil, nil)
 	if err != nil {
 		return s, Change{}, err
 	}
@@ -277,14 +289,8 @@ func circleNext(s State, now time.Time, actor Member) (State, Change, error) {
 // circleGive hands the piece to a participant of the facilitator's choosing.
 // A share in progress ends.
 func circleGive(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
-	if err := requireFacilitator(actor); err != nil {
-		return s, Change{}, err
-	}
 	var in memberRef
-	if err := decode(data, &in); err != nil {
-		return s, Change{}, err
-	}
-	next, c, err := circleFor(s)
+	next, c, err := facilitatorCircle(s, actor, data, &in)
 	if err != nil {
 		return s, Change{}, err
 	}
@@ -307,14 +313,8 @@ func circleGive(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 
 // circleSkip skips the holder (who has not shared) or someone still waiting.
 func circleSkip(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
-	if err := requireFacilitator(actor); err != nil {
-		return s, Change{}, err
-	}
 	var in memberRef
-	if err := decode(data, &in); err != nil {
-		return s, Change{}, err
-	}
-	next, c, err := circleFor(s)
+	next, c, err := facilitatorCircle(s, actor, data, &in)
 	if err != nil {
 		return s, Change{}, err
 	}
@@ -338,16 +338,10 @@ func circleSkip(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 // circleOrder rearranges the people still waiting. The holder is not in the
 // queue, so a reorder never touches the share in progress.
 func circleOrder(s State, actor Member, data json.RawMessage) (State, Change, error) {
-	if err := requireFacilitator(actor); err != nil {
-		return s, Change{}, err
-	}
 	var in struct {
 		Order []string `json:"order"`
 	}
-	if err := decode(data, &in); err != nil {
-		return s, Change{}, err
-	}
-	next, c, err := circleFor(s)
+	next, c, err := facilitatorCircle(s, actor, data, &in)
 	if err != nil {
 		return s, Change{}, err
 	}
@@ -369,14 +363,9 @@ func circleExtend(s State, now time.Time, actor Member, data json.RawMessage) (S
 	if err := requireFacilitator(actor); err != nil {
 		return s, Change{}, err
 	}
-	var in struct {
-		Seconds int `json:"seconds"`
-	}
-	if err := decode(data, &in); err != nil {
+	add, err := extension(data)
+	if err != nil {
 		return s, Change{}, err
-	}
-	if in.Seconds < 1 || in.Seconds > MaxExtendSeconds {
-		return s, Change{}, errorf(CodeInvalid, "Extend by 1 to %d seconds.", MaxExtendSeconds)
 	}
 	next, c, err := circleFor(s)
 	if err != nil {
@@ -389,17 +378,14 @@ func circleExtend(s State, now time.Time, actor Member, data json.RawMessage) (S
 		return s, Change{}, errorf(CodeInvalid, "This circle has no time per share to extend.")
 	}
 	// A share whose time is up counts again from now.
-	c.Turn.EndsAt = later(c.Turn.EndsAt, now).Add(time.Duration(in.Seconds) * time.Second)
+	c.Turn.EndsAt = later(c.Turn.EndsAt, now).Add(add)
 	return next, Change{Activity: true}, nil
 }
 
 // circleEnd ends the round. Whoever holds the piece finishes; the people not
 // reached stay listed, so the summary shows them.
 func circleEnd(s State, now time.Time, actor Member) (State, Change, error) {
-	if err := requireFacilitator(actor); err != nil {
-		return s, Change{}, err
-	}
-	next, c, err := circleFor(s)
+	next, c, err := facilitatorCircle(s, actor, nil, nil)
 	if err != nil {
 		return s, Change{}, err
 	}

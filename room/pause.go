@@ -77,26 +77,34 @@ func groundingExtend(s State, now time.Time, actor Member, data json.RawMessage)
 	if _, err := currentGrounding(s, actor); err != nil {
 		return s, Change{}, err
 	}
-	var in struct {
-		Seconds int `json:"seconds"`
-	}
-	if err := decode(data, &in); err != nil {
+	add, err := extension(data)
+	if err != nil {
 		return s, Change{}, err
-	}
-	if in.Seconds < 1 || in.Seconds > MaxExtendSeconds {
-		return s, Change{}, errorf(CodeInvalid, "Extend by 1 to %d seconds.", MaxExtendSeconds)
 	}
 	next := s.clone()
 	ng := next.Current.Grounding
-	add := time.Duration(in.Seconds) * time.Second
 	if ng.Paused {
 		ng.Remaining += add
 	} else {
 		// A pause that has finished starts counting again from now.
 		ng.EndsAt = later(ng.EndsAt, now).Add(add)
 	}
-	ng.Seconds += in.Seconds
+	ng.Seconds += int(add / time.Second)
 	return next, Change{Activity: true}, nil
+}
+
+// extension decodes an extend command's {"seconds": n}.
+func extension(data json.RawMessage) (time.Duration, error) {
+	var in struct {
+		Seconds int `json:"seconds"`
+	}
+	if err := decode(data, &in); err != nil {
+		return 0, err
+	}
+	if in.Seconds < 1 || in.Seconds > MaxExtendSeconds {
+		return 0, errorf(CodeInvalid, "Extend by 1 to %d seconds.", MaxExtendSeconds)
+	}
+	return time.Duration(in.Seconds) * time.Second, nil
 }
 
 func later(a, b time.Time) time.Time {
