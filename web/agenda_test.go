@@ -52,8 +52,8 @@ func TestTemplatesAndPlannedAgenda(t *testing.T) {
 		}
 	}
 	fb.must(200, "GET", "/api/cohorts/"+g.cohort, nil, &c)
-	if got := len(c.Sessions[0].Agenda); got != 3 {
-		t.Fatalf("planned agenda has %d items, want 3", got)
+	if got := len(c.Sessions[0].Agenda); got != 4 {
+		t.Fatalf("planned agenda has %d items, want 4", got)
 	}
 	for _, it := range c.Sessions[0].Agenda {
 		if it.ID == "" {
@@ -168,7 +168,14 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 		t.Error("a participant paused the grounding")
 	}
 
-	// 3. The check-out: words stay with the facilitators until the reveal,
+	// 3. Intentions, written privately and revealed without names.
+	fac.act("agenda.next", struct{}{})
+	for i, p := range people {
+		p.act("intention.write", map[string]string{"text": fmt.Sprintf("intention-of-P%d", i)})
+	}
+	fac.act("intention.reveal", struct{}{})
+
+	// 4. The check-out: words stay with the facilitators until the reveal,
 	// and the group sees them only as a nameless cloud.
 	fac.act("agenda.next", struct{}{})
 	word := func(i int) string { return fmt.Sprintf("word-of-P%d", i) }
@@ -226,8 +233,8 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 			t.Errorf("item %s is %s, want done", it.Kind, it.Status)
 		}
 	}
-	if len(st.History) != 3 || st.History[1].Grounding == nil || st.History[2].CheckOut == nil {
-		t.Errorf("history %+v, want check-in, grounding, check-out", st.History)
+	if len(st.History) != 4 || st.History[1].Grounding == nil || st.History[2].Intentions == nil || st.History[3].CheckOut == nil {
+		t.Errorf("history %+v, want check-in, grounding, intentions, check-out", st.History)
 	}
 	if id := fac.send("agenda.next", struct{}{}); fac.reply(id, "error").Code != "closed" {
 		t.Error("agenda.next with nothing left was not refused")
