@@ -12,6 +12,7 @@ import {
   aggregateView, storage, fill,
 } from './dom.js';
 import { itemTitle, kindLabel, groundingDisplay, wordCloud, reducedMotion } from './agenda.js';
+import { participantView as intentionsView } from './intentions.js';
 
 const LINK_INVALID = 'This link is no longer valid. Please ask your facilitator for a new one.';
 const SESSION_ENDED = 'The session has ended. Thank you for being here.';
@@ -268,7 +269,9 @@ function renderActivity(state, note) {
     else if (activity.kind === 'checkin') activityView = checkinView(activity, state);
     else if (activity.kind === 'grounding') activityView = groundingView(activity);
     else if (activity.kind === 'checkout') activityView = checkoutView(activity, state);
-    else activityView = otherView(activity);
+    else if (activity.kind === 'intentions') {
+      activityView = intentionsView(activity, state, { getLive: () => live, draftPrefix: DRAFT_PREFIX, token });
+    } else activityView = otherView(activity);
     activityView.key = key;
     fill($('#activity'), activityView.root);
     // A new step starts at its top, also for someone who had scrolled down
@@ -281,6 +284,7 @@ function renderActivity(state, note) {
       else if (activity.kind === 'checkin') announce(`The check-in has started: ${activity.prompt || ''}`);
       else if (activity.kind === 'grounding') announce('A grounding pause has begun. Take your time.');
       else if (activity.kind === 'checkout') announce(`The check-out has started: ${activity.prompt || ''}`);
+      else if (activity.kind === 'intentions') announce(`Intentions have begun: ${activity.prompt || ''}`);
     }
   }
   activityView.update(state, note);
