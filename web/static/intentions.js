@@ -448,7 +448,7 @@ export function consoleView(live) {
     h('h3', null, 'Not written yet'), notWritten, allWritten,
     revealNote, error,
     h('div', { class: 'actions' }, reveal, end),
-    h('h3', { id: 'journeys-heading' }, 'Journeys'),
+    h('h3', { id: 'journeys-heading', class: 'journeys-heading' }, 'Journeys'),
     h('p', { class: 'hint' }, 'Each person’s intentions over the sessions, with what they said of them and their steps. Only facilitators see this, and each person their own.'),
     journeys);
 
@@ -458,9 +458,9 @@ export function consoleView(live) {
       h('p', { class: 'past-text preserve' }, p.text),
       h('p', { class: 'muted small' }, p.sessionTitle ? `Set in ${p.sessionTitle}` : 'Set earlier'),
       h('ul', { class: 'past-notes small' },
+        (p.commitments || []).map((c) => h('li', null, `Step${c.sessionTitle ? ` (${c.sessionTitle})` : ''}: `, h('span', { class: 'preserve' }, c.step))),
         (p.reflections || []).map((r) => h('li', null, `${r.sessionTitle || 'Earlier'}: ${(OUTCOMES[r.outcome] || { label: r.outcome }).label}`)),
-        p.reflection ? h('li', { class: 'today' }, `Today: ${(OUTCOMES[p.reflection] || { label: p.reflection }).label}`) : null,
-        (p.commitments || []).map((c) => h('li', null, `Step${c.sessionTitle ? ` (${c.sessionTitle})` : ''}: `, h('span', { class: 'preserve' }, c.step))))));
+        p.reflection ? h('li', { class: 'today' }, `Today: ${(OUTCOMES[p.reflection] || { label: p.reflection }).label}`) : null)));
     const hasSomething = past.length || j.current || j.commitment;
     return h('li', { dataset: { memberId: j.memberId } },
       h('details', { open: Boolean(hasSomething) },
