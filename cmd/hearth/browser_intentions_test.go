@@ -21,7 +21,8 @@ import (
 // reflects ("lived it"), writes a new intention and turns the old one into a
 // new step; Kim is still typing when the facilitator reveals and shares
 // after it; the facilitator follows both journeys. When the facilitator
-// moves on, what Kim was still writing stays on Kim's phone.
+// moves on, what Kim was still writing stays on Kim's phone, and comes back
+// when intentions are written again.
 func TestBrowserIntentions(t *testing.T) {
 	browser := newBrowser(t)
 	shots := screenshotDir(t)
@@ -222,5 +223,10 @@ func TestBrowserIntentions(t *testing.T) {
 	if !strings.Contains(draft, "To ask for help, and to accept it") {
 		t.Errorf("Kim's draft after moving on: %q, want what Kim was writing", draft)
 	}
+	// Run again, the intentions bring Kim's unsent words back, marked as
+	// not shared.
+	ana.do("run the intentions again", chromedp.Click(chromedp.CSS(`#agenda li[data-item-id] button[data-action="start"]`)))
+	kim.until("the words kept", `document.querySelector("#intention-text")?.value === "To ask for help, and to accept it" && !document.querySelector("#intention-kept").hidden`)
+	kim.screenshot(shots, "participant-intentions-draft-kept")
 	t.Logf("screenshots in %s", shots)
 }
