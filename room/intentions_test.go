@@ -813,3 +813,52 @@ func TestIntentionsOverTheHub(t *testing.T) {
 		t.Errorf("stored journeys %+v, want them as opened", saved.Journeys)
 	}
 }
+
+// FuzzIntentions feeds arbitrary intentions commands to a running
+// intentions activity with journeys: Apply never panics, a refusal carries a
+// code and changes nothing, and whatever is accepted can be shown to every
+// member without leaking another participant's words before the reveal.
+func FuzzIntentions(f *testing.F) {
+	for _, seed := range []struct{ typ, data string }{
+		{TypeIntentionWrite, `{"text":"To rest"}`},
+		{TypeIntentionWrite, `{"text":["a"]}`},
+		{TypeIntentionReflect, `{"intentionId":"int-sam-0","outcome":"lived"}`},
+		{TypeIntentionReflect, `{"intentionId":"int-kim-0","outcome":"still"}`},
+		{TypeIntentionCommit, `{"intentionId":"int-sam-0","step":"Walk"}`},
+		{TypeIntentionCommit, `{"intentionId":"","step":""}`},
+		{TypeIntentionReveal, `{}`},
+	} {
+		f.Add(seed.typ, []byte(seed.data), false, false)
+	}
+	f.Fuzz(func(t *testing.T, typ string, data []byte, asFacilitator, isRevealed bool) {
+		s := withWritten(withIntentions(RevealAnonymous, true), "p2", "int-kim", nowOfKim)
+		if isRevealed {
+			s = revealed(s)
+		}
+		before := intentionsCopy(s)
+		actor := "p1"
+		if asFacilitator {
+			actor = "f1"
+		}
+		next, _, err := Apply(s, now, actor, Command{Type: typ, ID: "x", Data: data})
+		if !reflect.DeepEqual(s, before) {
+			t.Fatal("Apply changed its input state")
+		}
+		if err != nil {
+			if ErrorCode(err) == CodeInternal {
+				t.Fatalf("a refusal without a code: %v", err)
+			}
+			return
+		}
+		for _, id := range []string{"f1", "p1", "p3"} {
+			m, _ := next.Member(id)
+			b := snapshot(&next, m, now)
+			if m.Role == Participant && !next.Current.Intentions.Revealed && bytes.Contains(b, []byte(nowOfKim)) {
+				t.Fatalf("%s received Kim's intention before the reveal: %s", id, b)
+			}
+			if m.ID == "p3" && bytes.Contains(b, []byte(pastOfSam)) {
+				t.Fatalf("Lee received Sam's past: %s", b)
+			}
+		}
+	})
+}

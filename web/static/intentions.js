@@ -84,7 +84,7 @@ export function participantView(activity, initialState, { getLive, draftPrefix, 
     status);
 
   const root = h('section', { id: 'intentions', class: 'panel intentions', 'aria-labelledby': 'intentions-heading' },
-    title, lastSteps, pastBox, prompt, form, progress, revealedNote, stepBox, shownBox);
+    title, lastSteps, pastBox, prompt, form, progress, revealedNote, shownBox, stepBox);
 
   let errorText = '';
   let revealedBefore = null;
