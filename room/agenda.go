@@ -49,7 +49,7 @@ type Item struct {
 	Kind   Kind       `json:"kind"`
 	Title  string     `json:"title,omitempty"`
 	Status ItemStatus `json:"status,omitempty"`
-	// checkin and checkout
+	// checkin, checkout and intentions
 	Prompt string `json:"prompt,omitempty"`
 	// checkin
 	Visibility Visibility `json:"visibility,omitempty"`
@@ -58,6 +58,9 @@ type Item struct {
 	Breath  *Breath `json:"breath,omitempty"`
 	// checkout
 	ClosingCheck bool `json:"closingCheck,omitempty"`
+	// intentions
+	Reveal     RevealMode `json:"reveal,omitempty"`
+	Commitment bool       `json:"commitment,omitempty"` // ask each participant for one step
 	// circle
 	Mode         CircleMode    `json:"mode,omitempty"`
 	Order        SpeakingOrder `json:"order,omitempty"`
@@ -127,6 +130,13 @@ func (it Item) Normalize() (Item, error) {
 			return Item{}, err
 		}
 		out.ClosingCheck = it.ClosingCheck
+	case KindIntentions:
+		if err := prompt(); err != nil {
+			return Item{}, err
+		}
+		if err := intentionSettings(it, &out); err != nil {
+			return Item{}, err
+		}
 	case KindCircle:
 		if err := prompt(); err != nil {
 			return Item{}, err
@@ -386,6 +396,8 @@ func startItem(s *State, i int, now time.Time) {
 			EndsAt: now.Add(time.Duration(it.Seconds) * time.Second), CycleStart: now}
 	case KindCheckOut:
 		a.CheckOut = &CheckOut{ID: id, Prompt: it.Prompt, ClosingCheck: it.ClosingCheck, StartedAt: now, Words: map[string]Word{}}
+	case KindIntentions:
+		a.Intentions = newIntentions(id, it, now)
 	case KindCircle:
 		a.Circle = newCircle(s, it, id, now)
 	}

@@ -123,6 +123,14 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 		next, ch, err = checkOutWord(s, now, actor, cmd.Data)
 	case TypeCheckOutReveal:
 		next, ch, err = checkOutReveal(s, actor)
+	case TypeIntentionWrite:
+		next, ch, err = intentionWrite(s, now, actor, cmd.Data)
+	case TypeIntentionReflect:
+		next, ch, err = intentionReflect(s, now, actor, cmd.Data)
+	case TypeIntentionCommit:
+		next, ch, err = intentionCommit(s, now, actor, cmd.Data)
+	case TypeIntentionReveal:
+		next, ch, err = intentionReveal(s, now, actor)
 	case TypeCircleDone:
 		next, ch, err = circleDone(s, now, actor)
 	case TypeCirclePass:
@@ -289,6 +297,9 @@ func finish(a Activity, now time.Time) Activity {
 	}
 	if co := c.CheckOut; co != nil && co.EndedAt.IsZero() {
 		co.EndedAt = now
+	}
+	if in := c.Intentions; in != nil && in.EndedAt.IsZero() {
+		in.EndedAt = now
 	}
 	if cc := c.Circle; cc != nil && cc.EndedAt.IsZero() {
 		finishCircle(cc, now)

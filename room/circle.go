@@ -29,19 +29,19 @@ const (
 	ArrangedOrder SpeakingOrder = "arranged"
 )
 
-// Outcome is how a turn with the talking piece ended.
-type Outcome string
+// TurnOutcome is how a turn with the talking piece ended.
+type TurnOutcome string
 
 const (
-	Spoke Outcome = "spoke"
+	Spoke TurnOutcome = "spoke"
 	// PassedOnce: "pass for now"; they go to the end of the round and are
 	// asked once more.
-	PassedOnce Outcome = "passed"
+	PassedOnce TurnOutcome = "passed"
 	// PassedFinal: a second pass (or a pass on the open floor); not asked
 	// again this round.
-	PassedFinal Outcome = "passed-final"
-	SkippedTurn Outcome = "skipped" // the facilitator skipped them
-	LeftRoom    Outcome = "left"    // they left the room while holding the piece
+	PassedFinal TurnOutcome = "passed-final"
+	SkippedTurn TurnOutcome = "skipped" // the facilitator skipped them
+	LeftRoom    TurnOutcome = "left"    // they left the room while holding the piece
 )
 
 // Reactions a listener can send the speaker, silently.
@@ -57,9 +57,9 @@ type Turn struct {
 	StartedAt time.Time `json:"startedAt"`
 	// EndsAt is when the share's time is up; zero without a time per share.
 	// It is a signal, never a cut-off.
-	EndsAt  time.Time `json:"endsAt,omitzero"`
-	EndedAt time.Time `json:"endedAt,omitzero"`
-	Outcome Outcome   `json:"outcome,omitempty"`
+	EndsAt  time.Time   `json:"endsAt,omitzero"`
+	EndedAt time.Time   `json:"endedAt,omitzero"`
+	Outcome TurnOutcome `json:"outcome,omitempty"`
 	// Reactions counts the listeners' reactions by kind. Who sent them is
 	// not kept past the turn.
 	Reactions map[string]int `json:"reactions,omitempty"`
@@ -169,7 +169,7 @@ func (c *Circle) startTurn(id string, now time.Time) {
 
 // endTurn closes the current turn with outcome and returns who held the
 // piece. Only the counts of the reactions are kept.
-func (c *Circle) endTurn(now time.Time, outcome Outcome) string {
+func (c *Circle) endTurn(now time.Time, outcome TurnOutcome) string {
 	t := *c.Turn
 	t.EndedAt, t.Outcome = now, outcome
 	counts := map[string]int{}
@@ -521,10 +521,10 @@ type waitingView struct {
 }
 
 type turnView struct {
-	N        int     `json:"n"`
-	MemberID string  `json:"memberId"`
-	Name     string  `json:"name"`
-	Outcome  Outcome `json:"outcome"`
+	N        int         `json:"n"`
+	MemberID string      `json:"memberId"`
+	Name     string      `json:"name"`
+	Outcome  TurnOutcome `json:"outcome"`
 }
 
 type circleView struct {
@@ -586,7 +586,7 @@ type circleMineView struct {
 
 type receivedView struct {
 	N         int            `json:"n"`
-	Outcome   Outcome        `json:"outcome"`
+	Outcome   TurnOutcome    `json:"outcome"`
 	Reactions map[string]int `json:"reactions"`
 }
 

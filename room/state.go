@@ -97,7 +97,9 @@ type Activity struct {
 	CheckIn   *CheckIn   `json:"checkin,omitempty"`
 	Grounding *Grounding `json:"grounding,omitempty"`
 	CheckOut  *CheckOut  `json:"checkout,omitempty"`
-	Circle    *Circle    `json:"circle,omitempty"`
+	// Intentions is the shared intentions activity (intentions.go).
+	Intentions *Intentions `json:"intentions,omitempty"`
+	Circle     *Circle     `json:"circle,omitempty"`
 }
 
 // State is everything a room is, as committed to the store. It is treated as
@@ -124,6 +126,11 @@ type State struct {
 	// retried after a reconnect is applied once. It is committed with the
 	// change it belongs to, so the promise survives a restart.
 	Applied map[string][]string `json:"applied,omitempty"`
+	// Journeys holds, by participant ID, the intentions each set in the
+	// cohort's earlier sessions, with what became of them (BuildJourneys).
+	// It is filled when the room opens and never changed after, so clones
+	// share it.
+	Journeys map[string][]PastIntention `json:"journeys,omitempty"`
 }
 
 // appliedMemory is how many action IDs are remembered per member. A client
@@ -175,6 +182,9 @@ func (a Activity) clone() Activity {
 		ci := *a.CheckIn
 		ci.Answers = cloneMap(a.CheckIn.Answers)
 		c.CheckIn = &ci
+	}
+	if a.Intentions != nil {
+		c.Intentions = a.Intentions.clone()
 	}
 	return c
 }

@@ -19,6 +19,7 @@ func BuiltinTemplates() []Template {
 			Items: []Item{
 				{Kind: KindCheckIn, Title: "Arrival check-in", Prompt: "How are you arriving today?", Visibility: VisibleToGroup},
 				{Kind: KindGrounding, Title: "Grounding", Seconds: 180, Breath: box},
+				{Kind: KindIntentions, Title: "Intentions", Prompt: "What would you like to carry into the coming week?", Reveal: RevealAnonymous, Commitment: true},
 				{Kind: KindCircle, Title: "Sharing circle", Prompt: "What has been alive for you since we last met?",
 					Mode: RoundMode, Order: RosterOrder, ShareSeconds: 300},
 				{Kind: KindCheckOut, Title: "Check-out", Prompt: "One word for how you leave.", ClosingCheck: true},
@@ -29,6 +30,7 @@ func BuiltinTemplates() []Template {
 			Items: []Item{
 				{Kind: KindCheckIn, Title: "Arrival check-in", Prompt: "What are you bringing with you today?", Visibility: VisibleToFacilitators},
 				{Kind: KindGrounding, Title: "Settling in", Seconds: 300, Breath: &Breath{In: 4, Hold: 7, Out: 8}},
+				{Kind: KindIntentions, Title: "Setting intentions", Prompt: "What intention would you like to set for the journey ahead?", Reveal: RevealNamed},
 				{Kind: KindCircle, Title: "Open floor", Prompt: "What would you like the group to know as you prepare?",
 					Mode: OpenFloor},
 				{Kind: KindCheckOut, Title: "Check-out", Prompt: "One word to take with you.", ClosingCheck: true},

@@ -53,9 +53,11 @@ type activityView struct {
 }
 
 type mineView struct {
-	Answer *answerView     `json:"answer,omitempty"`
-	Word   *wordView       `json:"word,omitempty"`
-	Circle *circleMineView `json:"circle,omitempty"`
+	Answer *answerView `json:"answer,omitempty"`
+	Word   *wordView   `json:"word,omitempty"`
+	// Intentions is a participant's own part of an intentions activity.
+	Intentions *myIntentionsView `json:"intentions,omitempty"`
+	Circle     *circleMineView   `json:"circle,omitempty"`
 }
 
 type groundingView struct {
@@ -183,6 +185,8 @@ func viewActivity(s *State, role Role) any {
 		return viewCheckOut(s, role)
 	case s.Current.CheckIn != nil:
 		return viewCheckIn(s, role)
+	case s.Current.Intentions != nil:
+		return viewIntentions(s, role)
 	case s.Current.Circle != nil:
 		return viewCircle(s)
 	}
@@ -301,6 +305,8 @@ func viewMine(s *State, memberID string) mineView {
 		if w, ok := s.Current.CheckOut.Words[memberID]; ok {
 			return mineView{Word: &wordView{Word: w.Word, State: w.State, At: millis(w.At)}}
 		}
+	case s.Current.Intentions != nil:
+		return mineView{Intentions: viewMyIntentions(s, memberID)}
 	case s.Current.Circle != nil:
 		return mineView{Circle: viewCircleMine(s.Current.Circle, memberID)}
 	}
@@ -342,11 +348,17 @@ type fanout struct {
 	participants []byte
 	mineFor      string // this member gets mine instead of its audience's message
 	mine         []byte
+	// mines holds the messages of members whose own part came with the
+	// change itself (an activity that starts with something of theirs).
+	mines map[string][]byte
 }
 
 func (f *fanout) messageFor(m Member) []byte {
 	if m.ID == f.mineFor && f.mine != nil {
 		return f.mine
+	}
+	if b, ok := f.mines[m.ID]; ok {
+		return b
 	}
 	if m.Role == Facilitator {
 		return f.facilitators
@@ -388,6 +400,19 @@ func encodeChange(s *State, ch Change, now time.Time) fanout {
 		if m, ok := s.Member(ch.Mine); ok {
 			f.mineFor = m.ID
 			f.mine = build(m.Role, m.ID)
+		}
+	}
+	// An intentions activity starts (its item runs: the agenda changes with
+	// it) with each participant's own past, which no shared message may
+	// carry: those who have one get a message of their own.
+	if ch.Activity && ch.Agenda && s.Current != nil && s.Current.Intentions != nil {
+		for _, m := range s.Members {
+			if m.Role == Participant && m.ID != f.mineFor && viewMine(s, m.ID).Intentions != nil {
+				if f.mines == nil {
+					f.mines = make(map[string][]byte)
+				}
+				f.mines[m.ID] = build(Participant, m.ID)
+			}
 		}
 	}
 	return f

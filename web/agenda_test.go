@@ -200,7 +200,14 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 		t.Error("a participant paused the grounding")
 	}
 
-	// 3. The sharing circle, in roster order with five minutes a share.
+	// 3. Intentions, written privately and revealed without names.
+	fac.act("agenda.next", struct{}{})
+	for i, p := range people {
+		p.act("intention.write", map[string]string{"text": fmt.Sprintf("intention-of-P%d", i)})
+	}
+	fac.act("intention.reveal", struct{}{})
+
+	// 4. The sharing circle, in roster order with five minutes a share.
 	fac.act("agenda.next", struct{}{})
 	circle := func(c *client) circleView {
 		t.Helper()
@@ -279,7 +286,7 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 		}
 	}
 
-	// 4. The check-out: words stay with the facilitators until the reveal,
+	// 5. The check-out: words stay with the facilitators until the reveal,
 	// and the group sees them only as a nameless cloud.
 	fac.act("agenda.next", struct{}{})
 	word := func(i int) string { return fmt.Sprintf("word-of-P%d", i) }
@@ -337,8 +344,9 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 			t.Errorf("item %s is %s, want done", it.Kind, it.Status)
 		}
 	}
-	if len(st.History) != 4 || st.History[1].Grounding == nil || st.History[2].Circle == nil || st.History[3].CheckOut == nil {
-		t.Errorf("history %+v, want check-in, grounding, circle, check-out", st.History)
+	if len(st.History) != 5 || st.History[1].Grounding == nil || st.History[2].Intentions == nil ||
+		st.History[3].Circle == nil || st.History[4].CheckOut == nil {
+		t.Errorf("history %+v, want check-in, grounding, intentions, circle, check-out", st.History)
 	}
 	if id := fac.send("agenda.next", struct{}{}); fac.reply(id, "error").Code != "closed" {
 		t.Error("agenda.next with nothing left was not refused")

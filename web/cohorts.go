@@ -362,9 +362,14 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	journeys, err := s.journeys(ctx, c.ID, ss.ID, members)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	_, err = s.rooms.Open(ctx, room.State{
 		SessionID: ss.ID, CohortID: c.ID, Title: ss.Title, Cohort: c.Name, VideoURL: c.VideoURL, Members: members,
-		Agenda: roomAgenda(ss),
+		Agenda: roomAgenda(ss), Journeys: journeys,
 	})
 	if errors.Is(err, room.ErrAlreadyOpen) {
 		s.writeError(w, r, &httpError{http.StatusConflict, "conflict", "Another session of this cohort is live. Close it first."})

@@ -16,9 +16,9 @@ import (
 
 // TestBrowserAgenda plans an agenda from the "Integration circle" template in
 // the console, opens the room and runs it with two participants on phones:
-// the check-in, the grounding (paused and resumed), and the check-out with
-// its reveal. Screenshots of each participant view go to the screenshot
-// folder, light and dark.
+// the check-in, the grounding (paused and resumed), the intentions, the circle
+// and the check-out with its reveal. Screenshots of each participant view go to the
+// screenshot folder, light and dark.
 func TestBrowserAgenda(t *testing.T) {
 	browser := newBrowser(t)
 	shots := screenshotDir(t)
@@ -66,7 +66,7 @@ func TestBrowserAgenda(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#template-select"), "builtin-integration"),
 		chromedp.Click(chromedp.CSS("#template-apply")),
 	)
-	ana.until("four items in the editor", `document.querySelectorAll("#agenda-editor li[data-item-id]").length === 4`)
+	ana.until("five items in the editor", `document.querySelectorAll("#agenda-editor li[data-item-id]").length === 5`)
 	ana.do("save", chromedp.Click(chromedp.CSS("#agenda-save")))
 	ana.until("saved", `(document.querySelector("#agenda-save-status")?.textContent || "").toLowerCase().includes("saved")`)
 	sessions, err := m.DB.Sessions(ctx, cohort.ID)
@@ -115,12 +115,18 @@ func TestBrowserAgenda(t *testing.T) {
 	people[1].until("running again", `!(document.querySelector("#grounding-state")?.textContent || "").includes("Paused")`)
 	ana.screenshot(shots, "facilitator-grounding")
 
-	// 3. The sharing circle (TestBrowserCircle runs one through); the
+	// 3. The intentions (TestBrowserIntentions follows them through).
+	ana.do("next: the intentions", chromedp.Click(chromedp.CSS("#agenda-next")), chromedp.WaitVisible(chromedp.CSS("#intentions-reveal")))
+	for _, p := range people {
+		p.do("see the intentions", chromedp.WaitVisible(chromedp.CSS("#intention-form")))
+	}
+
+	// 4. The sharing circle (TestBrowserCircle runs one through); the
 	// facilitator moves on before it starts.
 	ana.do("next: the circle", chromedp.Click(chromedp.CSS("#agenda-next")), chromedp.WaitVisible(chromedp.CSS("#circle-next")))
 	people[0].do("see the circle", chromedp.WaitVisible(chromedp.CSS("#circle")))
 
-	// 4. The check-out: words to the facilitator, then a nameless cloud.
+	// 5. The check-out: words to the facilitator, then a nameless cloud.
 	ana.do("next: the check-out", chromedp.Click(chromedp.CSS("#agenda-next")))
 	words := []string{"lighter", "Lighter"}
 	for i, p := range people {

@@ -1,6 +1,6 @@
 // agenda.js — what the console and the participant view share about agendas
 // (docs/protocol.md, "Agendas", "The grounding activity", "The check-out
-// activity"): the words for each kind of activity, the settings form, the
+// activity", "The intentions activity"): the words for each kind of activity, the settings form, the
 // grounding clock and breathing pacer, and the check-out word cloud.
 //
 // The clock and the pacer never keep time of their own: every tick
@@ -15,6 +15,7 @@ export const KINDS = {
   checkin: { label: 'Check-in', title: 'Arrival check-in' },
   grounding: { label: 'Grounding', title: 'Grounding pause' },
   checkout: { label: 'Check-out', title: 'Check-out' },
+  intentions: { label: 'Intentions', title: 'Intentions' },
   circle: { label: 'Sharing circle', title: 'Sharing circle' },
 };
 
@@ -22,6 +23,14 @@ export const MAX_ITEMS = 30;
 
 export const DEFAULT_CHECKIN_PROMPT = 'How are you arriving today?';
 export const DEFAULT_CHECKOUT_PROMPT = 'One word for how you leave.';
+export const DEFAULT_INTENTIONS_PROMPT = 'What would you like to carry into the coming week?';
+
+/** REVEAL says how intentions are shown once the facilitator reveals them. */
+export const REVEAL = {
+  anonymous: 'Without names',
+  named: 'With names',
+};
+
 export const DEFAULT_CIRCLE_PROMPT = 'What has been alive for you since we last met?';
 
 /** CIRCLE_MODES and SPEAKING_ORDERS name a circle's settings. */
@@ -76,6 +85,9 @@ export function itemSummary(item) {
       return [formatDuration(item.seconds), breathLabel(item.breath)].filter(Boolean).join(' · ');
     case 'checkout':
       return [item.prompt ? `“${item.prompt}”` : '', item.closingCheck ? 'also asks how they leave' : ''].filter(Boolean).join(' · ');
+    case 'intentions':
+      return [item.prompt ? `“${item.prompt}”` : '', item.reveal === 'named' ? 'revealed with names' : 'revealed without names',
+        item.commitment ? 'asks for one step' : ''].filter(Boolean).join(' · ');
     case 'circle':
       return [
         item.prompt ? `“${item.prompt}”` : '',
@@ -358,6 +370,9 @@ export function blankValues() {
     bIn: '4', bHold: '4', bOut: '4', bRest: '4',
     checkoutPrompt: DEFAULT_CHECKOUT_PROMPT,
     closingCheck: true,
+    intentionsPrompt: DEFAULT_INTENTIONS_PROMPT,
+    reveal: 'anonymous',
+    commitment: true,
     circlePrompt: DEFAULT_CIRCLE_PROMPT,
     circleMode: 'round',
     circleOrder: 'roster',
@@ -387,6 +402,10 @@ export function valuesOf(item) {
   } else if (item.kind === 'checkout') {
     v.checkoutPrompt = item.prompt || '';
     v.closingCheck = Boolean(item.closingCheck);
+  } else if (item.kind === 'intentions') {
+    v.intentionsPrompt = item.prompt || '';
+    if (REVEAL[item.reveal]) v.reveal = item.reveal;
+    v.commitment = Boolean(item.commitment);
   } else if (item.kind === 'circle') {
     v.circlePrompt = item.prompt || '';
     if (CIRCLE_MODES[item.mode]) v.circleMode = item.mode;
@@ -443,6 +462,13 @@ export function itemFrom(kind, v) {
     if (prompt.length > 300) return { error: 'The prompt can be at most 300 characters.', field: 'checkoutPrompt' };
     item.prompt = prompt;
     item.closingCheck = Boolean(v.closingCheck);
+  } else if (kind === 'intentions') {
+    const prompt = (v.intentionsPrompt || '').trim();
+    if (!prompt) return { error: 'Please write the prompt for the intentions.', field: 'intentionsPrompt' };
+    if (prompt.length > 300) return { error: 'The prompt can be at most 300 characters.', field: 'intentionsPrompt' };
+    item.prompt = prompt;
+    item.reveal = REVEAL[v.reveal] ? v.reveal : 'anonymous';
+    item.commitment = Boolean(v.commitment);
   } else if (kind === 'circle') {
     const prompt = (v.circlePrompt || '').trim();
     if (!prompt) return { error: 'Please write what the circle is invited to share.', field: 'circlePrompt' };
@@ -521,6 +547,19 @@ export function settingsFields(prefix, { kind = 'checkin', values, onInput } = {
     h('label', { class: 'checkbox', for: closing.id }, closing, 'Also ask how they leave (window of tolerance)'),
     h('p', { class: 'hint' }, 'Only facilitators see where each person is in their window. The group sees the words.'));
 
+  // intentions
+  const intentionsPrompt = h('input', { type: 'text', id: id('intentions-prompt'), maxlength: 300, autocomplete: 'off', value: v.intentionsPrompt });
+  const reveal = h('select', { id: id('reveal'), 'aria-describedby': id('reveal-hint') },
+    Object.entries(REVEAL).map(([value, label]) => h('option', { value }, label)));
+  reveal.value = v.reveal;
+  const commitment = h('input', { type: 'checkbox', id: id('commitment'), checked: Boolean(v.commitment) });
+  const intentionsSet = h('div', { class: 'kind-fields', dataset: { kind: 'intentions' } },
+    h('label', { for: intentionsPrompt.id }, 'Prompt'), intentionsPrompt,
+    h('label', { for: reveal.id }, 'When revealed, the group sees the intentions'),
+    h('p', { class: 'hint', id: id('reveal-hint') }, 'Each person writes privately; you reveal them all together. Facilitators always see names.'),
+    reveal,
+    h('label', { class: 'checkbox', for: commitment.id }, commitment, 'Ask each person for one step they will take this week'),
+    h('p', { class: 'hint' }, 'Steps and reflections on earlier intentions are seen only by each person and the facilitators.'));
   // circle
   const circlePrompt = h('input', { type: 'text', id: id('circle-prompt'), maxlength: 300, autocomplete: 'off', value: v.circlePrompt });
   const circleMode = h('select', { id: id('circle-mode') },
@@ -547,16 +586,17 @@ export function settingsFields(prefix, { kind = 'checkin', values, onInput } = {
   const titleField = h('div', { class: 'title-field' },
     h('label', { for: title.id }, 'Title (optional)'), title);
 
-  const root = h('div', { class: 'settings-fields' }, checkinSet, groundingSet, checkoutSet, circleSet, titleField);
+  const root = h('div', { class: 'settings-fields' }, checkinSet, groundingSet, checkoutSet, intentionsSet, circleSet, titleField);
   let current = KINDS[kind] ? kind : 'checkin';
 
   const inputs = {
     title, checkinPrompt, visibility, minutes, seconds, breath, bIn, bHold, bOut, bRest, checkoutPrompt, closingCheck: closing,
+    intentionsPrompt, reveal, commitment,
     circlePrompt, circleMode, circleOrder, shareMinutes,
   };
 
   function show() {
-    for (const set of [checkinSet, groundingSet, checkoutSet, circleSet]) set.hidden = set.dataset.kind !== current;
+    for (const set of [checkinSet, groundingSet, checkoutSet, intentionsSet, circleSet]) set.hidden = set.dataset.kind !== current;
     orderField.hidden = circleMode.value !== 'round';
     custom.hidden = breath.value !== 'custom';
     title.placeholder = KINDS[current] ? KINDS[current].title : '';
@@ -577,6 +617,9 @@ export function settingsFields(prefix, { kind = 'checkin', values, onInput } = {
       bIn: bIn.value, bHold: bHold.value, bOut: bOut.value, bRest: bRest.value,
       checkoutPrompt: checkoutPrompt.value,
       closingCheck: closing.checked,
+      intentionsPrompt: intentionsPrompt.value,
+      reveal: reveal.value,
+      commitment: commitment.checked,
       circlePrompt: circlePrompt.value,
       circleMode: circleMode.value,
       circleOrder: circleOrder.value,
@@ -640,6 +683,10 @@ export function stripItem(item, { keepId = true } = {}) {
   } else if (item.kind === 'checkout') {
     out.prompt = item.prompt;
     out.closingCheck = Boolean(item.closingCheck);
+  } else if (item.kind === 'intentions') {
+    out.prompt = item.prompt;
+    out.reveal = item.reveal;
+    out.commitment = Boolean(item.commitment);
   } else {
     // A kind this page does not know: send back what it had, untouched.
     for (const [key, value] of Object.entries(item)) {

@@ -14,6 +14,7 @@ import {
   statusBadge, settingsFields, kindSelect, valuesOf, blankValues, groundingDisplay, wordCloud,
   breathLabel, formatDuration, MAX_ITEMS,
 } from './agenda.js';
+import { consoleView as intentionsView } from './intentions.js';
 import { consoleCircleView } from './circle.js';
 
 /**
@@ -176,6 +177,7 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       else if (activity.kind === 'checkin') activityView = checkinView(live);
       else if (activity.kind === 'grounding') activityView = groundingView(live);
       else if (activity.kind === 'checkout') activityView = checkoutView(live, arrivals);
+      else if (activity.kind === 'intentions') activityView = intentionsView(live);
       else if (activity.kind === 'circle') activityView = consoleCircleView(live);
       else activityView = otherView(live, activity);
       activityView.key = key;

@@ -12,6 +12,7 @@ import {
   aggregateView, storage, fill,
 } from './dom.js';
 import { itemTitle, kindLabel, groundingDisplay, wordCloud, reducedMotion } from './agenda.js';
+import { participantView as intentionsView } from './intentions.js';
 import { participantCircleView } from './circle.js';
 
 const LINK_INVALID = 'This link is no longer valid. Please ask your facilitator for a new one.';
@@ -269,7 +270,9 @@ function renderActivity(state, note) {
     else if (activity.kind === 'checkin') activityView = checkinView(activity, state);
     else if (activity.kind === 'grounding') activityView = groundingView(activity);
     else if (activity.kind === 'checkout') activityView = checkoutView(activity, state);
-    else if (activity.kind === 'circle') activityView = participantCircleView(live);
+    else if (activity.kind === 'intentions') {
+      activityView = intentionsView(activity, state, { getLive: () => live, draftPrefix: DRAFT_PREFIX, token });
+    } else if (activity.kind === 'circle') activityView = participantCircleView(live);
     else activityView = otherView(activity);
     activityView.key = key;
     fill($('#activity'), activityView.root);
@@ -283,6 +286,7 @@ function renderActivity(state, note) {
       else if (activity.kind === 'checkin') announce(`The check-in has started: ${activity.prompt || ''}`);
       else if (activity.kind === 'grounding') announce('A grounding pause has begun. Take your time.');
       else if (activity.kind === 'checkout') announce(`The check-out has started: ${activity.prompt || ''}`);
+      else if (activity.kind === 'intentions') announce(`Intentions have begun: ${activity.prompt || ''}`);
       else if (activity.kind === 'circle') announce(`The sharing circle has begun: ${activity.prompt || ''}`);
     }
   }
