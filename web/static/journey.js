@@ -9,11 +9,12 @@ import { itemTitle, formatDuration, wordCloud } from './agenda.js';
 const ONLY_FACILITATORS = 'Your answer went to the facilitators only.';
 
 function answerLine(a, who) {
-  return h('li', { dataset: { state: a.state } },
+  // On the participant's side states are words, never alarms: no colours.
+  return h('li', null,
     h('div', { class: 'row-head' },
       who ? h('span', { class: 'name' }, who) : null,
       h('span', { class: 'scale' }, `${a.scale}/10`),
-      stateBadge(a.state),
+      stateBadge(a.state, 'quiet-state'),
       a.feeling ? h('span', { class: 'feeling' }, a.feeling) : null),
     a.note ? h('p', { class: 'note preserve' }, a.note) : null);
 }
@@ -25,7 +26,7 @@ function momentView(m, n, sessionIndex) {
     const ci = m.checkin;
     li.append(h('p', { class: 'prompt-line' }, `“${ci.prompt}”`));
     if (ci.mine) {
-      li.append(h('p', { class: 'small label-line' }, 'You'), h('ul', { class: 'plain answers mine' }, answerLine(ci.mine, null)));
+      li.append(h('p', { class: 'small label-line' }, 'You'), h('ul', { class: 'plain answers' }, answerLine(ci.mine, null)));
       if (ci.visibility === 'facilitators') li.append(h('p', { class: 'muted small' }, ONLY_FACILITATORS));
     } else {
       li.append(h('p', { class: 'muted small' }, 'You did not answer this one.'));
@@ -46,7 +47,7 @@ function momentView(m, n, sessionIndex) {
     const co = m.checkout;
     li.append(h('p', { class: 'prompt-line' }, `“${co.prompt}”`));
     li.append(co.mine
-      ? h('p', null, 'Your word: ', h('strong', { class: 'my-word' }, co.mine.word), co.mine.state ? [' · you left ', stateBadge(co.mine.state)] : null)
+      ? h('p', null, 'Your word: ', h('strong', { class: 'my-word' }, co.mine.word), co.mine.state ? [' · you left ', stateBadge(co.mine.state, 'quiet-state')] : null)
       : h('p', { class: 'muted small' }, 'You did not give a word this time.'));
     if (co.cloud && co.cloud.length) {
       li.append(h('p', { class: 'small label-line' }, 'The group’s words'), wordCloud(co.cloud, `journey-cloud-${sessionIndex}-${n}`));

@@ -9,7 +9,7 @@
 
 import { enc } from './api.js';
 import {
-  h, setText, announce, fill, formError, busy, formatDateTime, formatTime, stateBadge, STATES,
+  h, append, setText, announce, fill, formError, busy, formatDateTime, formatTime, stateBadge, STATES,
 } from './dom.js';
 import { itemTitle, formatDuration, breathLabel, wordCloud } from './agenda.js';
 
@@ -212,13 +212,13 @@ function sectionView(sec, n) {
   const li = h('li', { class: 'summary-section', dataset: { kind: sec.kind } }, head);
   if (sec.checkin) {
     const ci = sec.checkin;
-    li.append(
+    append(li, [
       h('p', { class: 'prompt-line' }, `“${ci.prompt}”`, h('span', { class: 'muted small' }, ` · ${VISIBILITY_WORDS[ci.visibility] || ''}`)),
       ci.answers.length
         ? h('p', { class: 'small' }, `${plural(ci.answers.length, '1 answer', 'answers')} · average ${ci.scaleAverage.toFixed(1)} out of 10`)
         : h('p', { class: 'muted' }, 'No answers.'),
       h('ul', { class: 'plain answers' }, ci.answers.map(answerItem)),
-      missingLine(ci.unanswered, 'No answer from'));
+      missingLine(ci.unanswered, 'No answer from')]);
   } else if (sec.grounding) {
     const g = sec.grounding;
     const ran = Math.round((g.ran || 0) / 1e9);
@@ -233,7 +233,7 @@ function sectionView(sec, n) {
       h('td', null, w.word),
       co.closingCheck ? h('td', null, w.arrival ? stateBadge(w.arrival) : h('span', { class: 'muted' }, '–')) : null,
       co.closingCheck ? h('td', null, w.state ? stateBadge(w.state) : h('span', { class: 'muted' }, '–')) : null));
-    li.append(
+    append(li, [
       h('p', { class: 'prompt-line' }, `“${co.prompt}”`),
       co.words.length
         ? h('table', { class: 'memory-table' },
@@ -247,7 +247,7 @@ function sectionView(sec, n) {
       missingLine(co.unanswered, 'No word from'),
       co.revealed
         ? h('div', null, h('p', { class: 'small' }, 'Revealed to the group as a cloud without names:'), wordCloud(co.cloud, `cloud-${n}`))
-        : h('p', { class: 'muted small' }, 'Not revealed to the group.'));
+        : h('p', { class: 'muted small' }, 'Not revealed to the group.')]);
   }
   return li;
 }
@@ -425,8 +425,10 @@ function trendTable(person, sessions) {
 function trendSentence(person, sessions) {
   const points = sessions.map(({ index }) => person.sessions[index] || {}).filter((c) => c.arrival);
   if (points.length === 0) return `${person.name}: no check-ins yet.`;
-  const states = points.map((c) => stateWords(c.arrival.state).toLowerCase());
-  return `${person.name} arrived ${states.join(', then ')}; scales ${points.map((c) => c.arrival.scale).join(', ')}.`;
+  const arrivals = points.map((c) => `${stateWords(c.arrival.state).toLowerCase()} (${c.arrival.scale}/10)`);
+  const departures = points.filter((c) => c.departure && c.departure.state).map((c) => stateWords(c.departure.state).toLowerCase());
+  return `${person.name} arrived ${arrivals.join(', then ')}`
+    + (departures.length ? `, and left ${departures.join(', then ')}.` : '.');
 }
 
 /**
