@@ -197,7 +197,9 @@ func attendance(m Member) Attendance {
 func section(s *State, before []Activity, a Activity) Section {
 	sec := Section{ItemID: a.ItemID}
 	if i := s.itemIndex(a.ItemID); i >= 0 && a.ItemID != "" {
-		sec.Title = s.Agenda[i].Title
+		// The item's kind stands until a case below sets it, so a kind
+		// without its function yet still shows where it ran.
+		sec.Title, sec.Kind = s.Agenda[i].Title, s.Agenda[i].Kind
 	}
 	switch {
 	case a.CheckIn != nil:

@@ -259,3 +259,16 @@ func TestJourneyShowsOnlyWhatTheParticipantMaySee(t *testing.T) {
 		}
 	})
 }
+
+// An activity of a kind the summary has no function for yet still shows
+// where it ran, under its agenda item's kind and title.
+func TestSummaryOfAKindWithoutItsSection(t *testing.T) {
+	s := pastSession()
+	s.Agenda = append(s.Agenda, Item{ID: "i7", Kind: "future", Title: "Something new", Status: Done})
+	s.History = append(s.History, Activity{ItemID: "i7"})
+	sum := Summarize(s)
+	last := sum.Sections[len(sum.Sections)-1]
+	if last.Kind != "future" || last.Title != "Something new" || last.CheckIn != nil || last.Grounding != nil || last.CheckOut != nil {
+		t.Errorf("last section %+v, want the item's kind and title and no details", last)
+	}
+}

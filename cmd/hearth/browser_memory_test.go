@@ -165,6 +165,14 @@ func TestBrowserMemory(t *testing.T) {
 	ana.screenshot(shots, "facilitator-overview-dark")
 	ana.darkMode(false)
 
+	ana.do("the cohort page leads to the overview and the summary",
+		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
+		chromedp.WaitVisible(chromedp.CSS("#overview-link")),
+		chromedp.Click(chromedp.CSS(`[data-session-id="`+week1.ID+`"] a[data-action="summary"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#summary-sections")),
+		chromedp.Click(chromedp.CSS("#summary-overview-link")),
+		chromedp.WaitVisible(chromedp.CSS("#export-md")),
+	)
 	for _, ext := range []string{"md", "json"} {
 		got := ana.evalAwait(fmt.Sprintf(`fetch(document.querySelector("#export-%s").href).then(async r => r.headers.get("Content-Disposition") + "\n" + await r.text())`, ext))
 		if !strings.HasPrefix(got, "attachment; filename=hearth-tuesday-circle-") || !strings.Contains(got, "Sam arrived low") || !strings.Contains(got, "Shared by Kim") {
