@@ -358,6 +358,12 @@ func writeSection(b *strings.Builder, n int, sec room.Section) {
 			b.WriteString("\nNot revealed to the group.\n")
 		}
 		b.WriteString("\n")
+	default:
+		// A kind without its case yet: at least where it ran.
+		if title == "" {
+			title = string(sec.Kind)
+		}
+		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
 	}
 }
 
