@@ -311,6 +311,7 @@ func TestParticipantHistory(t *testing.T) {
 	}
 
 	j, raw := history(0)
+	before := raw
 	if j.Name != "P0" || len(j.Sessions) != 1 || !j.Sessions[0].Came || len(j.Sessions[0].Moments) != 3 {
 		t.Fatalf("P0's history %s, want one session with three moments", raw)
 	}
@@ -332,6 +333,17 @@ func TestParticipantHistory(t *testing.T) {
 		if strings.Contains(raw, never) {
 			t.Errorf("P0's history carries %s: %s", never, raw)
 		}
+	}
+
+	// A restart changes nothing of it: the rooms and notes are on disk.
+	e.restart()
+	if _, again := history(0); again != before {
+		t.Errorf("P0's history after a restart:\n%s\nwant\n%s", again, before)
+	}
+	var notes struct{ Notes []noteView }
+	fb.must(200, "GET", "/api/cohorts/"+g.cohort+"/notes", nil, &notes)
+	if len(notes.Notes) != 1 || notes.Notes[0].Text != "note-on-P0" {
+		t.Errorf("notes after a restart %+v, want the one written", notes.Notes)
 	}
 
 	j, raw = history(2)
