@@ -203,10 +203,17 @@ func TestBrowserMemory(t *testing.T) {
 
 	// A link straight to the journey opens it, too.
 	kim := people[1]
-	kim.do("open the journey by its link", chromedp.Navigate(links[1]+"#journey"), chromedp.WaitVisible(chromedp.CSS("#journey-list")))
+	// On the thank-you page the link only changes the hash; a fresh load of
+	// it is what someone opening it from a message gets.
+	kim.do("open the journey by its link", chromedp.Navigate(links[1]+"#journey"), chromedp.WaitVisible(chromedp.CSS("#journey-list")),
+		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#journey-list")))
 	if text := kim.eval(`document.querySelector("#journey").innerText`); !strings.Contains(text, "Shared by Sam") || strings.Contains(text, "arrived low") {
 		t.Errorf("Kim's journey by link: %q", text)
 	}
+	kim.do("back: no room is live, so the waiting page, with the way back in",
+		chromedp.Click(chromedp.CSS("#journey-back")), chromedp.WaitVisible(chromedp.CSS("#waiting-journey")))
+	kim.screenshot(shots, "participant-waiting-with-journey")
+	kim.do("and in again", chromedp.Click(chromedp.CSS("#waiting-journey")), chromedp.WaitVisible(chromedp.CSS("#journey-list")))
 	t.Logf("screenshots in %s", shots)
 }
 

@@ -279,8 +279,7 @@ export async function summaryPage({ sessionId, call }) {
       h('div', { class: 'row-head' }, h('span', { class: 'name' }, a.name), ...attendanceLine(a)));
     if (onRoster.has(a.memberId)) {
       const details = h('details', { class: 'person-notes' },
-        h('summary', null, 'Notes about ', a.name, ' in this session',
-          h('span', { class: 'note-count', dataset: { count: '' } })));
+        h('summary', null, 'Notes about ', a.name, ' in this session'));
       const block = notesBlock({
         cohortId: data.cohortId, call, notes, idPrefix: `pnote-${a.memberId}`,
         about: { sessionId, participantId: a.memberId },
