@@ -223,12 +223,21 @@ func (m *memory) markdown(now time.Time) string {
 
 	b.WriteString("## Notes about participants\n\n")
 	some := false
+	known := map[string]bool{}
 	for _, p := range ov.Participants {
+		known[p.ID] = true
 		has := func(n noteJSON) bool { return n.ParticipantID == p.ID && n.SessionID == "" }
 		if m.hasNotes(has) {
 			some = true
 			m.writeNotes(&b, has, "### "+md(p.Name), false)
 		}
+	}
+	// Someone removed before they came to any session is in no list above,
+	// but what was written about them is still the facilitators' record.
+	former := func(n noteJSON) bool { return n.ParticipantID != "" && n.SessionID == "" && !known[n.ParticipantID] }
+	if m.hasNotes(former) {
+		some = true
+		m.writeNotes(&b, former, "### Former participants", false)
 	}
 	if !some {
 		b.WriteString("None (notes about a participant in one session are with that session).\n\n")

@@ -384,6 +384,11 @@ func TestOverviewAndExport(t *testing.T) {
 	fb.must(201, "POST", "/api/cohorts/"+g.cohort+"/sessions", map[string]string{"title": "Week 2", "startsAt": "2026-12-08T18:00:00Z"}, &later)
 	fb.must(201, "POST", "/api/cohorts/"+g.cohort+"/notes", map[string]string{"sessionId": g.session, "text": "A *calm* first | session."}, nil)
 	fb.must(201, "POST", "/api/cohorts/"+g.cohort+"/notes", map[string]string{"participantId": g.ids[1], "text": "P1 note, private"}, nil)
+	// Someone who left the cohort before any session: the note stays in the record.
+	var gone struct{ ID string }
+	fb.must(201, "POST", "/api/cohorts/"+g.cohort+"/participants", map[string]string{"name": "Ren"}, &gone)
+	fb.must(201, "POST", "/api/cohorts/"+g.cohort+"/notes", map[string]string{"participantId": gone.ID, "text": "Ren chose another group."}, nil)
+	fb.must(204, "DELETE", "/api/cohorts/"+g.cohort+"/participants/"+gone.ID, nil, nil)
 
 	var ov struct {
 		Sessions []struct {
@@ -418,7 +423,7 @@ func TestOverviewAndExport(t *testing.T) {
 	if p0.Arrival == nil || p0.Arrival.Scale != 3 || p0.Arrival.State != "hypo" || p0.Departure == nil || p0.Departure.State != "within" {
 		t.Errorf("P0's trend point %+v, want arriving 3 hypo (the first check-in), leaving within", p0)
 	}
-	if len(ov.Notes) != 2 || ov.Intentions == nil || len(ov.Intentions) != 0 {
+	if len(ov.Notes) != 3 || ov.Intentions == nil || len(ov.Intentions) != 0 {
 		t.Errorf("overview notes %d, intentions %v; want 2 and an empty list", len(ov.Notes), ov.Intentions)
 	}
 
@@ -442,6 +447,7 @@ func TestOverviewAndExport(t *testing.T) {
 		"# Tuesday circle", "private notes", "| P1 | came (dropped, came back) | not held |",
 		"P0: 3/10, hypo-aroused, “heavy”: private-of-P0", "“word-of-P1”, leaving hyper-aroused (arrived within the window)",
 		`A \*calm\* first \| session.`, "### P1", "P1 note, private", "P2: did not come.",
+		"### Former participants", "Ren chose another group.",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("export.md lacks %q:\n%s", want, body)
@@ -467,8 +473,8 @@ func TestOverviewAndExport(t *testing.T) {
 		t.Fatalf("export.json does not decode: %v", err)
 	}
 	if ex.Format == "" || len(ex.Participants) != 3 || len(ex.Sessions) != 2 || ex.Sessions[0].Summary == nil ||
-		len(ex.Sessions[0].Summary.Sections) != 3 || ex.Sessions[1].Summary != nil || len(ex.Notes) != 2 {
-		t.Errorf("export.json %+v, want 3 participants, 2 sessions (one summarised), 2 notes", ex)
+		len(ex.Sessions[0].Summary.Sections) != 3 || ex.Sessions[1].Summary != nil || len(ex.Notes) != 3 {
+		t.Errorf("export.json %+v, want 3 participants, 2 sessions (one summarised), 3 notes", ex)
 	}
 	if strings.Contains(body, g.tokens[0]) || strings.Contains(body, "inviteNonce") || strings.Contains(body, "tokenHash") {
 		t.Error("export.json carries invite secrets")

@@ -168,6 +168,9 @@ func TestBrowserMemory(t *testing.T) {
 	ana.do("the cohort page leads to the overview and the summary",
 		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
 		chromedp.WaitVisible(chromedp.CSS("#overview-link")),
+	)
+	ana.screenshot(shots, "facilitator-cohort-with-memory")
+	ana.do("from the cohort page to the summary and on",
 		chromedp.Click(chromedp.CSS(`[data-session-id="`+week1.ID+`"] a[data-action="summary"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#summary-sections")),
 		chromedp.Click(chromedp.CSS("#summary-overview-link")),
