@@ -153,6 +153,8 @@ type Store interface {
 	Templates(ctx context.Context, accountID string) ([]Template, error)
 	DeleteTemplate(ctx context.Context, id string) error
 	Template(ctx context.Context, id string) (Template, error)
+
+	NoteStore
 }
 
 // Sentinel errors a Store returns.

@@ -334,6 +334,10 @@ func setPresence(s State, now time.Time, memberID string, p Presence) (State, Ch
 		if p == Present && m.FirstJoined.IsZero() {
 			next.Members[i].FirstJoined = now
 		}
+		if m.Presence == Present {
+			next.Members[i].Drops++
+			next.Members[i].LastLeft = now
+		}
 		next.Version = s.Version + 1
 		ch := Change{Members: []string{memberID}}
 		// The number of people a check-in waits for follows presence.

@@ -66,6 +66,12 @@ type Member struct {
 	Since    time.Time `json:"since"` // when Presence last changed
 	// FirstJoined is zero until the member first connects; kept for attendance.
 	FirstJoined time.Time `json:"firstJoined,omitzero"`
+	// Drops counts the times the member's connection was lost while they
+	// were present, and LastLeft is when it last was: attendance tells a
+	// dropped-and-back from a left-early. A server restart is not counted:
+	// it is not something the member did.
+	Drops    int       `json:"drops,omitempty"`
+	LastLeft time.Time `json:"lastLeft,omitzero"`
 }
 
 // Answer is one participant's check-in answer.

@@ -51,6 +51,7 @@ var (
 		bucketMeta, bucketAccounts, bucketEmails, bucketLogins, bucketCohorts,
 		bucketParticipants, bucketCohortPeople, bucketTokens, bucketSessions,
 		bucketCohortSession, bucketRooms, bucketOpenRooms, bucketTemplates, bucketAccountTmpl,
+		bucketNotes, bucketCohortNotes,
 	}
 )
 

@@ -60,6 +60,8 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case facilitator.CodeConflict:
 		return http.StatusConflict
+	case facilitator.CodeForbidden:
+		return http.StatusForbidden
 	}
 	return http.StatusInternalServerError
 }

@@ -151,9 +151,20 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/templates", s.facilitatorOnly(s.saveTemplate))
 	mux.HandleFunc("DELETE /api/templates/{id}", s.facilitatorOnly(s.deleteTemplate))
 
+	// The cohort's memory: summaries, private notes, the overview, exports.
+	mux.HandleFunc("GET /api/sessions/{id}/summary", s.facilitatorOnly(s.getSummary))
+	mux.HandleFunc("GET /api/cohorts/{id}/notes", s.facilitatorOnly(s.listNotes))
+	mux.HandleFunc("POST /api/cohorts/{id}/notes", s.facilitatorOnly(s.addNote))
+	mux.HandleFunc("PATCH /api/notes/{id}", s.facilitatorOnly(s.editNote))
+	mux.HandleFunc("DELETE /api/notes/{id}", s.facilitatorOnly(s.deleteNote))
+	mux.HandleFunc("GET /api/cohorts/{id}/overview", s.facilitatorOnly(s.getOverview))
+	mux.HandleFunc("GET /api/cohorts/{id}/export.md", s.facilitatorOnly(s.exportMarkdown))
+	mux.HandleFunc("GET /api/cohorts/{id}/export.json", s.facilitatorOnly(s.exportJSON))
+
 	// Participants.
 	mux.HandleFunc("GET /api/p/{token}", s.getInvitee)
 	mux.HandleFunc("POST /api/p/{token}/accept", s.acceptAgreements)
+	mux.HandleFunc("GET /api/p/{token}/history", s.getHistory)
 
 	// Live rooms.
 	mux.HandleFunc("GET /ws/sessions/{id}", s.facilitatorOnly(s.facilitatorSocket))

@@ -129,7 +129,9 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     fill(activityBox,
       h('h2', { id: 'activity-heading' }, heading),
       h('p', null, text),
-      h('p', null, h('a', { href: backHref }, backLabel)));
+      h('p', { class: 'actions' },
+        h('a', { class: 'button primary', id: 'room-summary-link', href: `#/summary/${enc(sessionId)}` }, 'Read the session’s summary'),
+        h('a', { href: backHref }, backLabel)));
     announce(heading);
   }
 

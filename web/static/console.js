@@ -6,6 +6,7 @@
 
 import { api, enc } from './api.js';
 import { roomView } from './console-room.js';
+import { summaryPage, overviewPage } from './memory.js';
 import {
   agendaEditor, agendaLine, templateStore, pruneAgendaDrafts, hasAgendaDraft,
 } from './console-agenda.js';
@@ -286,6 +287,16 @@ function route() {
     showRoom(decodeURIComponent(m[1]));
     return;
   }
+  m = hash.match(/^#\/summary\/([^/]+)$/);
+  if (m) {
+    showMemory(() => summaryPage({ sessionId: decodeURIComponent(m[1]), call }), serial);
+    return;
+  }
+  m = hash.match(/^#\/overview\/([^/]+)$/);
+  if (m) {
+    showMemory(() => overviewPage({ cohortId: decodeURIComponent(m[1]), call }), serial);
+    return;
+  }
   showCohorts(serial);
 }
 
@@ -413,6 +424,8 @@ async function showCohort(id, serial) {
     h('p', null, h('a', { href: '#/' }, '← All cohorts')),
     h('div', { class: 'row-head' }, title, archivedBadge),
     description,
+    h('p', { class: 'actions tight' }, h('a', { class: 'button', id: 'overview-link', href: `#/overview/${enc(id)}` },
+      'Overview, notes and export')),
     h('div', { class: 'columns' },
       h('div', null, sessions.root, facilitators.root),
       h('div', null, participants.root, details.root)));
@@ -516,6 +529,9 @@ async function showCohort(id, serial) {
           h('span', { class: 'visually-hidden' }, ` for ${session.title}`));
         action.addEventListener('click', () => { location.hash = `#/room/${enc(session.id)}`; });
       }
+      const summaryLink = status === 'planned' ? null
+        : h('a', { class: 'button', href: `#/summary/${enc(session.id)}`, dataset: { action: 'summary' } }, 'Summary',
+          h('span', { class: 'visually-hidden' }, ` of ${session.title}`));
       const badge = status === 'live'
         ? h('span', { class: 'badge live' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '●'), ' Live now')
         : status === 'closed' ? h('span', { class: 'badge' }, 'Closed') : h('span', { class: 'badge wait' }, 'Planned');
@@ -526,7 +542,7 @@ async function showCohort(id, serial) {
           status === 'closed' && session.closedAt ? ` · closed ${formatDateTime(session.closedAt)}` : ''),
         h('p', { class: 'small agenda-line', dataset: { agendaLine: '' } }, agendaLine(session.agenda),
           status === 'planned' && openAgenda !== session.id && hasAgendaDraft(session.id) ? h('span', { class: 'badge wait draft-badge' }, 'Unsaved changes') : null),
-        action || agendaToggle ? h('div', { class: 'actions tight' }, action, agendaToggle) : null,
+        action || agendaToggle || summaryLink ? h('div', { class: 'actions tight' }, action, summaryLink, agendaToggle) : null,
         editor ? editor.root : null);
     }
 
@@ -882,6 +898,27 @@ async function showCohort(id, serial) {
       fill: fillForm,
     };
   }
+}
+
+// --- the cohort's memory: summaries, the overview (memory.js) ----------------------
+
+async function showMemory(load, serial) {
+  mountLoading();
+  let page;
+  try {
+    page = await load();
+  } catch (err) {
+    if (serial !== viewSerial) return;
+    if (err.code === 'not_opened') {
+      mountMessage('No summary yet', err.message, h('p', null, h('a', { href: '#/' }, 'Back to your cohorts')));
+      return;
+    }
+    mountLoadError(err);
+    return;
+  }
+  if (serial !== viewSerial) return;
+  document.title = `${page.title} · Hearth`;
+  mount(...page.nodes);
 }
 
 // --- the live room ----------------------------------------------------------------

@@ -14,6 +14,7 @@ import {
 import { itemTitle, kindLabel, groundingDisplay, wordCloud, reducedMotion } from './agenda.js';
 import { participantView as intentionsView } from './intentions.js';
 import { participantCircleView } from './circle.js';
+import { journeyList } from './journey.js';
 
 const LINK_INVALID = 'This link is no longer valid. Please ask your facilitator for a new one.';
 const SESSION_ENDED = 'The session has ended. Thank you for being here.';
@@ -27,10 +28,13 @@ let info = null; // GET /api/p/{token}
 let live = null;
 let shown = 'loading';
 let activityView = null; // {key, root, update}
+let journeyOpen = false; // "Your journey" is shown over whatever section is current
 
 function show(id) {
-  for (const s of SECTIONS) $(`#${s}`).hidden = s !== id;
   shown = id;
+  for (const s of SECTIONS) $(`#${s}`).hidden = journeyOpen || s !== id;
+  $('#journey').hidden = !journeyOpen;
+  $('#journey-room').hidden = !(journeyOpen && id === 'room');
 }
 
 function sleep(ms) {
@@ -106,6 +110,7 @@ async function acceptAgreements() {
 // --- the live room ------------------------------------------------------------
 
 function startLive() {
+  if (location.hash === '#journey') window.setTimeout(openJourney, 0);
   if (live) live.close();
   if (activityView && activityView.destroy) activityView.destroy();
   activityView = null;
@@ -145,8 +150,8 @@ function render(state, note) {
   }
   if (state.bye) {
     if (state.bye.reason === 'revoked') showFinal('This link has ended', LINK_INVALID);
-    else if (state.bye.reason === 'closed') showFinal('Thank you', SESSION_ENDED);
-    else showFinal('Thank you', state.bye.message || SESSION_ENDED);
+    else if (state.bye.reason === 'closed') showFinal('Thank you', SESSION_ENDED, true);
+    else showFinal('Thank you', state.bye.message || SESSION_ENDED, true);
     return;
   }
   if (state.waiting) {
@@ -173,7 +178,7 @@ function renderWaiting(waiting) {
 function renderRoom(state, note) {
   const room = state.room;
   if (room.status === 'closed') {
-    showFinal('Thank you', SESSION_ENDED);
+    showFinal('Thank you', SESSION_ENDED, true);
     return;
   }
   setText($('#room-cohort'), room.cohort || (info && info.cohort.name) || '');
@@ -823,9 +828,58 @@ function sameWord(values, mine) {
     && (values.state || '') === (mine.state || '');
 }
 
+// --- your journey -------------------------------------------------------------
+
+// The journey is a view over the page, not a place in it: the live room
+// keeps running beneath, and "Back" returns to whatever is current.
+async function openJourney() {
+  if (!info || !info.agreementsAccepted) return;
+  const wasOpen = journeyOpen;
+  journeyOpen = true;
+  show(shown);
+  setText($('#journey-cohort'), (info.cohort && info.cohort.name) || '');
+  if (!wasOpen) $('#journey-heading').focus();
+  const content = $('#journey-content');
+  fill(content, h('p', { class: 'muted', role: 'status' }, 'Gathering your sessions…'));
+  try {
+    const history = await api('GET', `/api/p/${enc(token)}/history`);
+    if (!journeyOpen) return;
+    fill(content, journeyList(history));
+  } catch (err) {
+    if (err.status === 409) {
+      closeJourney();
+      showAgreements('The group agreements have changed. Please read them again.');
+      return;
+    }
+    if (err.status === 401) {
+      closeJourney();
+      showFinal('This link has ended', LINK_INVALID);
+      return;
+    }
+    fill(content, h('p', { class: 'form-error', role: 'alert' }, err.message),
+      h('button', { type: 'button', onclick: openJourney }, 'Try again'));
+  }
+}
+
+function closeJourney() {
+  if (!journeyOpen) return;
+  journeyOpen = false;
+  if (location.hash === '#journey') history.replaceState(null, '', location.pathname + location.search);
+  show(shown);
+  const heading = $(`#${shown} h1`);
+  if (heading) heading.focus();
+}
+
+window.addEventListener('hashchange', () => {
+  if (location.hash === '#journey') openJourney();
+  else closeJourney();
+});
+$('#journey-back').addEventListener('click', closeJourney);
+$('#journey-to-room').addEventListener('click', closeJourney);
+
 // --- the end ----------------------------------------------------------------
 
-function showFinal(title, text) {
+function showFinal(title, text, withJourney = false) {
   if (live) {
     live.close();
     live = null;
@@ -837,6 +891,7 @@ function showFinal(title, text) {
   status.dataset.state = 'stopped';
   setText($('#final-heading'), title);
   setText($('#final-text'), text);
+  $('#final-journey-line').hidden = !(withJourney && info && info.agreementsAccepted);
   const was = shown;
   show('final-message');
   if (was !== 'final-message') announce(text);

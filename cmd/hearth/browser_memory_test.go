@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"hearth/facilitator"
+	"hearth/room"
+)
+
+// TestBrowserMemory runs a short session with two of three participants on
+// phones (one drops and comes back), closes it, and reads its memory in the
+// console: the summary, a note on the session and one on a participant, the
+// cohort overview with its trend charts, and both exports. Then a
+// participant opens their own journey from the thank-you page. Screenshots
+// go to the screenshot folder, light and dark.
+func TestBrowserMemory(t *testing.T) {
+	browser := newBrowser(t)
+	shots := screenshotDir(t)
+	m := startMain(t, t.TempDir())
+
+	ctx := context.Background()
+	fac := &facilitator.Service{Store: m.DB, InviteKey: m.inviteKeyForTests(t)}
+	acct, err := fac.CreateAccount(ctx, "ana@example.org", "Ana", "a long passphrase")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, agreements := "Tuesday circle", "What is shared here stays here."
+	cohort, err := fac.CreateCohort(ctx, acct, facilitator.CohortInput{Name: &name, Agreements: &agreements})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"Sam", "Kim", "Lee"} // Lee never comes
+	var links, ids []string
+	for _, n := range names {
+		p, err := fac.AddParticipant(ctx, acct, cohort.ID, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := fac.InviteToken(p)
+		if _, _, err := fac.AcceptAgreements(ctx, token, cohort.AgreementsVersion); err != nil {
+			t.Fatal(err)
+		}
+		links, ids = append(links, m.URL+"/j/"+token), append(ids, p.ID)
+	}
+	week1, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 1", time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := room.PlanAgenda([]room.Item{
+		{Kind: room.KindCheckIn, Title: "Arrival", Prompt: "How are you arriving?", Visibility: room.VisibleToGroup},
+		{Kind: room.KindCheckOut, Prompt: "One word for how you leave", ClosingCheck: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agenda, _ := json.Marshal(items)
+	if _, err := fac.SetAgenda(ctx, acct, week1.ID, agenda); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 2", time.Now().Add(7*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	ana := newPerson(t, browser, "facilitator", 1280, 900)
+	ana.do("log in and open the room",
+		chromedp.Navigate(m.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		ana.fill("#login-email", "ana@example.org"),
+		ana.fill("#login-password", "a long passphrase"),
+		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#new-cohort-form")),
+		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
+		chromedp.WaitVisible(chromedp.CSS(`[data-session-id] button[data-action="open"]`)),
+		chromedp.Click(chromedp.CSS(`[data-session-id] button[data-action="open"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#agenda")),
+	)
+	people := make([]*person, 2)
+	for i := range people {
+		people[i] = newPerson(t, browser, names[i], 390, 844)
+		people[i].do("join", chromedp.Navigate(links[i]), chromedp.WaitVisible(chromedp.CSS("#room")))
+	}
+	ana.until("both present", `document.querySelectorAll('#members li[data-presence="present"]').length >= 3`)
+	// Kim's phone drops (a reload) and comes back.
+	people[1].do("drop and come back", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#room")))
+
+	ana.do("next: the check-in", chromedp.Click(chromedp.CSS("#agenda-next")))
+	for i, p := range people {
+		p.do("see the check-in", chromedp.WaitVisible(chromedp.CSS("#answer-form")))
+		p.eval(fmt.Sprintf(`document.querySelector('input[name="scale"][value="%d"]').click(); document.querySelector('input[name="state"][value="%s"]').click(); ""`, 3+3*i, []string{"hypo", "within"}[i]))
+		p.do("write and share", p.fill("#answer-feeling", []string{"tender", "curious"}[i]),
+			p.fill("#answer-note", "Shared by "+names[i]), chromedp.Click(chromedp.CSS("#answer-submit")))
+		p.until("shared", `(document.querySelector("#answer-status")?.textContent || "").includes("shared")`)
+	}
+	ana.do("next: the check-out", chromedp.Click(chromedp.CSS("#agenda-next")))
+	for i, p := range people {
+		p.do("write a word", chromedp.WaitVisible(chromedp.CSS("#checkout-form")), p.fill("#checkout-word", []string{"lighter", "held"}[i]))
+		p.eval(`document.querySelector('input[name="closing-state"][value="within"]').click(); ""`)
+		p.do("share", chromedp.Click(chromedp.CSS("#checkout-submit")))
+		p.until("shared", `(document.querySelector("#checkout-status")?.textContent || "").includes("shared")`)
+	}
+	ana.until("both words", `document.querySelectorAll("#checkout-words li[data-word-member]").length === 2`)
+	ana.do("reveal", chromedp.Click(chromedp.CSS("#checkout-reveal")))
+	people[0].until("the cloud", `document.querySelectorAll('#checkout-cloud li[data-word]').length === 2`)
+
+	// Close, and go from the closed room to its summary.
+	ana.eval(`window.confirm = () => true; ""`)
+	ana.do("close the session", chromedp.Click(chromedp.CSS("#close-session")), chromedp.WaitVisible(chromedp.CSS("#room-summary-link")))
+	ana.do("open the summary", chromedp.Click(chromedp.CSS("#room-summary-link")), chromedp.WaitVisible(chromedp.CSS("#summary-sections")))
+	if got := ana.eval(`[...document.querySelectorAll("#summary-sections > li")].map(li => li.dataset.kind).join(",")`); got != "checkin,checkout" {
+		t.Errorf("summary sections %q, want checkin,checkout", got)
+	}
+	if got := ana.eval(`[...document.querySelectorAll("#attendance > li")].map(li => li.dataset.came).join(",")`); got != "yes,yes,no" {
+		t.Errorf("attendance came %q, want yes,yes,no (Lee never came)", got)
+	}
+	if text := ana.eval(`document.querySelector("#attendance").textContent`); !strings.Contains(text, "came back once") {
+		t.Errorf("attendance does not say Kim came back: %q", text)
+	}
+	if text := ana.eval(`document.querySelector("#summary-sections").innerText`); !strings.Contains(text, "Shared by Kim") || !strings.Contains(text, "held") || strings.Contains(text, "null") || strings.Contains(text, "undefined") {
+		t.Errorf("the summary lacks Kim's answer or word, or shows a blank as text: %q", text)
+	}
+
+	ana.do("add a note on the session",
+		ana.fill("#session-note-text", "A gentle first circle; Kim's connection dropped once."),
+		chromedp.Click(chromedp.CSS(`#session-note-form button[type="submit"]`)))
+	ana.until("the session note", `document.querySelectorAll('#session-notes li[data-note-id]').length === 1`)
+	samNote := "#pnote-" + ids[0]
+	ana.do("add a note on Sam",
+		chromedp.Click(chromedp.CSS(`#attendance li[data-member-id="`+ids[0]+`"] details.person-notes > summary`)),
+		ana.fill(samNote+"-text", "Sam arrived low and left within the window."),
+		chromedp.Click(chromedp.CSS(samNote+`-form button[type="submit"]`)))
+	ana.until("Sam's note", `document.querySelectorAll('#attendance li[data-member-id="`+ids[0]+`"] li[data-note-id]').length === 1`)
+	ana.do("edit the session note",
+		chromedp.Click(chromedp.CSS(`#session-notes li[data-note-id] button[data-action="edit"]`)),
+		ana.fill(`#session-notes li[data-note-id] textarea`, "A gentle first circle."),
+		chromedp.Click(chromedp.CSS(`#session-notes li[data-note-id] button[type="submit"]`)))
+	ana.until("the edit", `(document.querySelector('#session-notes li[data-note-id] .note-text')?.textContent || "") === "A gentle first circle."`)
+	ana.screenshot(shots, "facilitator-summary")
+	ana.darkMode(true)
+	ana.screenshot(shots, "facilitator-summary-dark")
+	ana.darkMode(false)
+
+	ana.do("open the overview", chromedp.Click(chromedp.CSS("#summary-overview-link")), chromedp.WaitVisible(chromedp.CSS("#attendance-grid")))
+	marks := ana.eval(`[...document.querySelectorAll("#attendance-grid td[data-mark]")].map(td => td.dataset.person + ":" + td.dataset.mark).join(",")`)
+	if want := "Sam:stayed,Sam:not-held,Kim:returned,Kim:not-held,Lee:absent,Lee:not-held"; marks != want {
+		t.Errorf("attendance grid %q, want %q", marks, want)
+	}
+	if got := ana.eval(`String(document.querySelectorAll("#trends svg.trend circle.arrival").length)`); got != "2" {
+		t.Errorf("%s arrival points in the charts, want 2 (Sam and Kim)", got)
+	}
+	if text := ana.eval(`document.querySelector("#trends").textContent`); !strings.Contains(text, "3/10, Hypo-aroused") || !strings.Contains(text, "Sam arrived hypo-aroused (3/10), and left within window.") || !strings.Contains(text, "Sam arrived low") {
+		t.Errorf("the trends lack Sam's arrival in words or his note: %q", text)
+	}
+	if text := ana.eval(`document.querySelector("#intentions").textContent`); !strings.Contains(text, "No intentions yet") {
+		t.Errorf("intentions panel %q, want the honest empty state", text)
+	}
+	ana.screenshot(shots, "facilitator-overview")
+	ana.darkMode(true)
+	ana.screenshot(shots, "facilitator-overview-dark")
+	ana.darkMode(false)
+
+	ana.do("the cohort page leads to the overview and the summary",
+		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
+		chromedp.WaitVisible(chromedp.CSS("#overview-link")),
+	)
+	ana.screenshot(shots, "facilitator-cohort-with-memory")
+	ana.do("from the cohort page to the summary and on",
+		chromedp.Click(chromedp.CSS(`[data-session-id="`+week1.ID+`"] a[data-action="summary"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#summary-sections")),
+		chromedp.Click(chromedp.CSS("#summary-overview-link")),
+		chromedp.WaitVisible(chromedp.CSS("#export-md")),
+	)
+	for _, ext := range []string{"md", "json"} {
+		got := ana.evalAwait(fmt.Sprintf(`fetch(document.querySelector("#export-%s").href).then(async r => r.headers.get("Content-Disposition") + "\n" + await r.text())`, ext))
+		if !strings.HasPrefix(got, "attachment; filename=hearth-tuesday-circle-") || !strings.Contains(got, "Sam arrived low") || !strings.Contains(got, "Shared by Kim") {
+			t.Errorf("export.%s: %.300q, want an attachment with the notes and answers", ext, got)
+		}
+	}
+
+	// Sam's page said thank you when the session closed; from there, his journey.
+	sam := people[0]
+	sam.do("open the journey", chromedp.WaitVisible(chromedp.CSS("#final-journey")), chromedp.Click(chromedp.CSS("#final-journey")),
+		chromedp.WaitVisible(chromedp.CSS("#journey-list")))
+	text := sam.eval(`document.querySelector("#journey").innerText`)
+	for _, want := range []string{"Shared by Sam", "Shared by Kim", "lighter", "held"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("Sam's journey lacks %q: %q", want, text)
+		}
+	}
+	for _, never := range []string{"Sam arrived low", "gentle first circle", "Lee"} {
+		if strings.Contains(text, never) {
+			t.Errorf("Sam's journey shows %q: %q", never, text)
+		}
+	}
+	sam.screenshot(shots, "participant-journey")
+	sam.darkMode(true)
+	sam.screenshot(shots, "participant-journey-dark")
+	sam.darkMode(false)
+	sam.do("back to the thank-you page", chromedp.Click(chromedp.CSS("#journey-back")), chromedp.WaitVisible(chromedp.CSS("#final-message")))
+
+	// A link straight to the journey opens it, too.
+	kim := people[1]
+	// On the thank-you page the link only changes the hash; a fresh load of
+	// it is what someone opening it from a message gets.
+	kim.do("open the journey by its link", chromedp.Navigate(links[1]+"#journey"), chromedp.WaitVisible(chromedp.CSS("#journey-list")),
+		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#journey-list")))
+	if text := kim.eval(`document.querySelector("#journey").innerText`); !strings.Contains(text, "Shared by Sam") || strings.Contains(text, "arrived low") {
+		t.Errorf("Kim's journey by link: %q", text)
+	}
+	kim.do("back: no room is live, so the waiting page, with the way back in",
+		chromedp.Click(chromedp.CSS("#journey-back")), chromedp.WaitVisible(chromedp.CSS("#waiting-journey")))
+	kim.screenshot(shots, "participant-waiting-with-journey")
+	kim.do("and in again", chromedp.Click(chromedp.CSS("#waiting-journey")), chromedp.WaitVisible(chromedp.CSS("#journey-list")))
+	t.Logf("screenshots in %s", shots)
+}
+
+// evalAwait evaluates JavaScript that returns a promise and waits for it.
+func (p *person) evalAwait(js string) string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.t.Fatalf("%s: eval %s: %v", p.name, js, err)
+	}
+	return v
+}

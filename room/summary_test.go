@@ -1,0 +1,274 @@
+package room
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSetPresenceKeepsAttendance(t *testing.T) {
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	tests := []struct {
+		name      string
+		steps     []Presence // applied at minutes 1, 2, 3, …
+		drops     int
+		lastLeft  time.Time
+		firstJoin time.Time
+	}{
+		{"never came", nil, 0, time.Time{}, time.Time{}},
+		{"came and stayed", []Presence{Present}, 0, time.Time{}, at(1)},
+		{"dropped and came back", []Presence{Present, Reconnecting, Present}, 1, at(2), at(1)},
+		{"dropped twice, then gone", []Presence{Present, Reconnecting, Present, Reconnecting, Left}, 2, at(4), at(1)},
+		{"gone after the grace is not another drop", []Presence{Present, Reconnecting, Left}, 1, at(2), at(1)},
+		// A restart makes everyone reconnecting without setPresence; coming
+		// back from it is no drop of theirs.
+		{"back after a restart", []Presence{Reconnecting, Present}, 0, time.Time{}, at(2)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := gathering()
+			s.Members[1].Presence, s.Members[1].FirstJoined = Absent, time.Time{}
+			for i, p := range tt.steps {
+				s, _, _ = setPresence(s, at(i+1), "p1", p)
+			}
+			m, _ := s.Member("p1")
+			if m.Drops != tt.drops || !m.LastLeft.Equal(tt.lastLeft) || !m.FirstJoined.Equal(tt.firstJoin) {
+				t.Errorf("drops %d, last left %v, first joined %v; want %d, %v, %v",
+					m.Drops, m.LastLeft, m.FirstJoined, tt.drops, tt.lastLeft, tt.firstJoin)
+			}
+		})
+	}
+}
+
+func TestSummaryAttendance(t *testing.T) {
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	tests := []struct {
+		name string
+		m    Member
+		want Attendance
+	}{
+		{"never came",
+			Member{ID: "p", Name: "Lee", Role: Participant, Presence: Absent, Since: at(0)},
+			Attendance{MemberID: "p", Name: "Lee", Role: Participant, Presence: Absent}},
+		{"stayed to the end",
+			Member{ID: "p", Name: "Sam", Role: Participant, Presence: Present, Since: at(1), FirstJoined: at(1)},
+			Attendance{MemberID: "p", Name: "Sam", Role: Participant, Presence: Present, Came: true, FirstJoined: at(1)}},
+		{"dropped twice and came back twice",
+			Member{ID: "p", Name: "Sam", Role: Participant, Presence: Present, Since: at(9), FirstJoined: at(1), Drops: 2, LastLeft: at(8)},
+			Attendance{MemberID: "p", Name: "Sam", Role: Participant, Presence: Present, Came: true, FirstJoined: at(1), Drops: 2, Returns: 2}},
+		{"dropped, came back, then left early",
+			Member{ID: "p", Name: "Kim", Role: Participant, Presence: Left, Since: at(20), FirstJoined: at(1), Drops: 2, LastLeft: at(19)},
+			Attendance{MemberID: "p", Name: "Kim", Role: Participant, Presence: Left, Came: true, FirstJoined: at(1), Drops: 2, Returns: 1, LeftEarly: true, LeftAt: at(19)}},
+		{"reconnecting at the close is not gone",
+			Member{ID: "p", Name: "Kim", Role: Participant, Presence: Reconnecting, Since: at(30), FirstJoined: at(1), Drops: 1, LastLeft: at(30)},
+			Attendance{MemberID: "p", Name: "Kim", Role: Participant, Presence: Reconnecting, Came: true, FirstJoined: at(1), Drops: 1}},
+		{"gone after a restart, with no drop of their own",
+			Member{ID: "p", Name: "Kim", Role: Participant, Presence: Left, Since: at(12), FirstJoined: at(1)},
+			Attendance{MemberID: "p", Name: "Kim", Role: Participant, Presence: Left, Came: true, FirstJoined: at(1), LeftEarly: true, LeftAt: at(12)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := State{Status: Closed, Members: []Member{tt.m}}
+			got := Summarize(s).Attendance
+			if len(got) != 1 || !reflect.DeepEqual(got[0], tt.want) {
+				t.Errorf("attendance\n got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+// pastSession is a closed room with a check-in, a grounding ended early, a
+// second check-in and a check-out, one item skipped and one never run. Sam
+// and Kim came, Lee did not.
+func pastSession() State {
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	s := gathering()
+	s.Status, s.ClosedAt = Closed, at(60)
+	s.Members[3].Presence, s.Members[3].FirstJoined = Absent, time.Time{} // Lee never came
+	s.Agenda = []Item{
+		{ID: "i1", Kind: KindCheckIn, Title: "Arrival", Prompt: "How are you?", Visibility: VisibleToFacilitators, Status: Done},
+		{ID: "i2", Kind: KindGrounding, Seconds: 300, Status: Done},
+		{ID: "i3", Kind: KindCheckIn, Prompt: "And now?", Visibility: VisibleToGroup, Status: Done},
+		{ID: "i4", Kind: KindCheckOut, Prompt: "One word", ClosingCheck: true, Status: Done},
+		{ID: "i5", Kind: KindGrounding, Seconds: 60, Status: Skipped},
+		{ID: "i6", Kind: KindCheckOut, Prompt: "Another word", Status: Pending},
+	}
+	s.History = []Activity{
+		{ItemID: "i1", CheckIn: &CheckIn{ID: "c1", Prompt: "How are you?", Visibility: VisibleToFacilitators,
+			StartedAt: at(1), ClosedAt: at(5), Answers: map[string]Answer{
+				"p1": {MemberID: "p1", Scale: 3, State: Hypo, Feeling: "heavy", Note: "secret-of-sam", At: at(3)},
+				"p2": {MemberID: "p2", Scale: 8, State: Hyper, Note: "secret-of-kim", At: at(2)},
+			}}},
+		{ItemID: "i2", Grounding: &Grounding{ID: "g1", Seconds: 360, StartedAt: at(6), EndsAt: at(12), EndedAt: at(9)}},
+		{ItemID: "i3", CheckIn: &CheckIn{ID: "c2", Prompt: "And now?", Visibility: VisibleToGroup,
+			StartedAt: at(13), ClosedAt: at(15), Answers: map[string]Answer{
+				"p2": {MemberID: "p2", Scale: 6, State: Within, Note: "open-of-kim", At: at(14)},
+			}}},
+		{ItemID: "i4", CheckOut: &CheckOut{ID: "o1", Prompt: "One word", ClosingCheck: true, StartedAt: at(50), EndedAt: at(55),
+			Words: map[string]Word{
+				"p1": {MemberID: "p1", Word: "lighter", State: Within, At: at(51)},
+				"p2": {MemberID: "p2", Word: "Lighter", State: Within, At: at(52)},
+			}}},
+	}
+	return s
+}
+
+func TestSummarySections(t *testing.T) {
+	sum := Summarize(pastSession())
+	var kinds []Kind
+	for _, sec := range sum.Sections {
+		kinds = append(kinds, sec.Kind)
+	}
+	if want := []Kind{KindCheckIn, KindGrounding, KindCheckIn, KindCheckOut}; !reflect.DeepEqual(kinds, want) {
+		t.Fatalf("sections %v, want %v (history order)", kinds, want)
+	}
+
+	ci := sum.Sections[0]
+	if ci.Title != "Arrival" || ci.CheckIn.Visibility != VisibleToFacilitators {
+		t.Errorf("first section %+v, want the titled facilitators-only check-in", ci)
+	}
+	// Facilitators read every answer, with names, in the order given.
+	if got := ci.CheckIn.Answers; len(got) != 2 || got[0].Name != "Kim" || got[1].Name != "Sam" || got[1].Note != "secret-of-sam" {
+		t.Errorf("check-in answers %+v, want Kim then Sam with their notes", got)
+	}
+	if ci.CheckIn.ScaleAverage != 5.5 || ci.CheckIn.States[Hypo] != 1 || ci.CheckIn.States[Hyper] != 1 {
+		t.Errorf("check-in average %v states %v, want 5.5 and one hypo, one hyper", ci.CheckIn.ScaleAverage, ci.CheckIn.States)
+	}
+	// Lee never came: attendance says so, not every activity.
+	if got := sum.Sections[2].CheckIn.Unanswered; !reflect.DeepEqual(got, []string{"Sam"}) {
+		t.Errorf("second check-in unanswered %v, want [Sam]", got)
+	}
+
+	g := sum.Sections[1].Grounding
+	if g.Seconds != 360 || g.Ran != 3*time.Minute || !g.EndedEarly {
+		t.Errorf("grounding %+v, want 360 s planned, ran 3 min, ended early", g)
+	}
+
+	co := sum.Sections[3].CheckOut
+	if len(co.Words) != 2 || co.Words[0].Name != "Sam" || co.Words[0].State != Within {
+		t.Fatalf("check-out words %+v, want Sam's first with his closing state", co.Words)
+	}
+	// The arrival is the latest check-in each answered before the check-out:
+	// Sam's first (hypo), Kim's second (within).
+	if co.Words[0].Arrival != Hypo || co.Words[1].Arrival != Within {
+		t.Errorf("arrivals %s, %s; want hypo, within", co.Words[0].Arrival, co.Words[1].Arrival)
+	}
+	if len(co.Cloud) != 1 || co.Cloud[0].Count != 2 {
+		t.Errorf("cloud %+v, want one word twice", co.Cloud)
+	}
+	if len(sum.Skipped) != 1 || sum.Skipped[0].ID != "i5" || len(sum.Pending) != 1 || sum.Pending[0].ID != "i6" {
+		t.Errorf("skipped %+v pending %+v, want i5 and i6", sum.Skipped, sum.Pending)
+	}
+}
+
+func TestSummaryOfALiveRoom(t *testing.T) {
+	s := pastSession()
+	s.Status, s.ClosedAt = Open, time.Time{}
+	s.Current = &Activity{ItemID: "i5", Grounding: &Grounding{ID: "g2", Seconds: 60, StartedAt: t0.Add(56 * time.Minute), EndsAt: t0.Add(57 * time.Minute)}}
+	sum := Summarize(s)
+	last := sum.Sections[len(sum.Sections)-1]
+	if len(sum.Sections) != 5 || !last.Running || last.Kind != KindGrounding || last.Grounding.Ran != 0 {
+		t.Errorf("sections %d, last %+v; want 5 with the running grounding last", len(sum.Sections), last)
+	}
+	for _, sec := range sum.Sections[:4] {
+		if sec.Running {
+			t.Errorf("finished section %s marked running", sec.Kind)
+		}
+	}
+}
+
+func TestSummarizeDoesNotChangeTheState(t *testing.T) {
+	s := pastSession()
+	before, _ := json.Marshal(s)
+	Summarize(s)
+	after, _ := json.Marshal(s)
+	if string(before) != string(after) {
+		t.Error("Summarize changed the state it was given")
+	}
+}
+
+func TestJourneyShowsOnlyWhatTheParticipantMaySee(t *testing.T) {
+	s := pastSession()
+	tests := []struct {
+		name     string
+		member   string
+		ok, came bool
+		has      []string // must be in the journey
+		hasNot   []string // must never be
+	}{
+		{name: "Sam", member: "p1", ok: true, came: true,
+			has: []string{"secret-of-sam", "heavy", "open-of-kim", `"Kim"`, `"lighter"`, `"within"`},
+			// Kim's facilitators-only note; names or states on the cloud.
+			hasNot: []string{"secret-of-kim", `"Sam"`, `"hyper"`}},
+		{name: "Kim", member: "p2", ok: true, came: true,
+			has:    []string{"secret-of-kim", "open-of-kim", `"Lighter"`},
+			hasNot: []string{"secret-of-sam", "heavy", `"Sam"`, `"Kim"`}},
+		{name: "Lee never came", member: "p3", ok: true, came: false,
+			hasNot: []string{"secret", "open-of-kim", "ighter", `"Kim"`, `"Sam"`}},
+		{name: "a facilitator has no journey", member: "f1", ok: false},
+		{name: "a stranger has none", member: "nobody", ok: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, ok := JourneyOf(s, tt.member)
+			if ok != tt.ok || j.Came != tt.came {
+				t.Fatalf("ok %v came %v, want %v %v", ok, j.Came, tt.ok, tt.came)
+			}
+			data, _ := json.Marshal(j)
+			for _, want := range tt.has {
+				if !strings.Contains(string(data), want) {
+					t.Errorf("journey lacks %s: %s", want, data)
+				}
+			}
+			for _, bad := range tt.hasNot {
+				if strings.Contains(string(data), bad) {
+					t.Errorf("journey carries %s: %s", bad, data)
+				}
+			}
+		})
+	}
+
+	t.Run("an unrevealed check-out shows only one's own word", func(t *testing.T) {
+		s := pastSession()
+		s.History[3].CheckOut.Revealed = false
+		j, _ := JourneyOf(s, "p1")
+		co := j.Moments[3].CheckOut
+		if len(co.Cloud) != 0 || co.Mine == nil || co.Mine.Word != "lighter" {
+			t.Errorf("check-out %+v, want Sam's own word and no cloud", co)
+		}
+	})
+	t.Run("an anonymous check-in shows the aggregate from three answers on", func(t *testing.T) {
+		for n, want := range map[int]bool{2: false, 3: true} {
+			s := pastSession()
+			s.Members[3].FirstJoined = t0
+			ci := s.History[0].CheckIn
+			ci.Visibility = Anonymous
+			if n == 3 {
+				ci.Answers["p3"] = Answer{MemberID: "p3", Scale: 1, State: Hypo, Note: "secret-of-lee", At: t0}
+			}
+			j, _ := JourneyOf(s, "p1")
+			got := j.Moments[0].CheckIn
+			if (got.Aggregate != nil) != want || len(got.Group) != 0 {
+				t.Errorf("%d answers: aggregate %+v group %+v, want aggregate %v and no answers", n, got.Aggregate, got.Group, want)
+			}
+			if data, _ := json.Marshal(j); strings.Contains(string(data), "secret-of-kim") || strings.Contains(string(data), "secret-of-lee") {
+				t.Errorf("%d answers: another's note leaks: %s", n, data)
+			}
+		}
+	})
+}
+
+// An activity of a kind the summary has no function for yet still shows
+// where it ran, under its agenda item's kind and title.
+func TestSummaryOfAKindWithoutItsSection(t *testing.T) {
+	s := pastSession()
+	s.Agenda = append(s.Agenda, Item{ID: "i7", Kind: "future", Title: "Something new", Status: Done})
+	s.History = append(s.History, Activity{ItemID: "i7"})
+	sum := Summarize(s)
+	last := sum.Sections[len(sum.Sections)-1]
+	if last.Kind != "future" || last.Title != "Something new" || last.CheckIn != nil || last.Grounding != nil || last.CheckOut != nil {
+		t.Errorf("last section %+v, want the item's kind and title and no details", last)
+	}
+}

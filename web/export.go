@@ -1,0 +1,427 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"hearth/facilitator"
+	"hearth/room"
+)
+
+// A cohort's export is the facilitators' own record: everything the cohort
+// remembers, private notes included. JSON is complete, for keeping or moving;
+// Markdown is for reading.
+
+type exportParticipantJSON struct {
+	ID          string                   `json:"id"`
+	Name        string                   `json:"name"`
+	CreatedAt   time.Time                `json:"createdAt"`
+	Acceptances []facilitator.Acceptance `json:"acceptances"`
+}
+
+type exportSessionJSON struct {
+	ID       string                    `json:"id"`
+	Title    string                    `json:"title"`
+	StartsAt time.Time                 `json:"startsAt"`
+	Status   facilitator.SessionStatus `json:"status"`
+	OpenedAt *time.Time                `json:"openedAt"`
+	ClosedAt *time.Time                `json:"closedAt"`
+	Agenda   []room.Item               `json:"agenda"`
+	// Summary is null for a session whose room never opened.
+	Summary *room.Summary `json:"summary"`
+}
+
+type exportJSON struct {
+	Format     string    `json:"format"`
+	ExportedAt time.Time `json:"exportedAt"`
+	Privacy    string    `json:"privacy"`
+	Cohort     struct {
+		ID                string    `json:"id"`
+		Name              string    `json:"name"`
+		Description       string    `json:"description"`
+		Agreements        string    `json:"agreements"`
+		AgreementsVersion int       `json:"agreementsVersion"`
+		VideoURL          string    `json:"videoUrl"`
+		Archived          bool      `json:"archived"`
+		CreatedAt         time.Time `json:"createdAt"`
+	} `json:"cohort"`
+	Facilitators []accountJSON           `json:"facilitators"`
+	Participants []exportParticipantJSON `json:"participants"`
+	// Sessions are in the order they were planned to start.
+	Sessions []exportSessionJSON `json:"sessions"`
+	Notes    []noteJSON          `json:"notes"`
+	Overview overviewJSON        `json:"overview"`
+}
+
+const privacyNote = "This export holds the facilitators' private notes and everything participants shared, with their names. Keep it as safe as any clinical record."
+
+func (m *memory) export(now time.Time) exportJSON {
+	var v exportJSON
+	v.Format = "hearth-cohort/1"
+	v.ExportedAt = now.UTC()
+	v.Privacy = privacyNote
+	c := m.cohort
+	v.Cohort.ID, v.Cohort.Name, v.Cohort.Description = c.ID, c.Name, c.Description
+	v.Cohort.Agreements, v.Cohort.AgreementsVersion, v.Cohort.VideoURL = c.Agreements, c.AgreementsVersion, c.VideoURL
+	v.Cohort.Archived, v.Cohort.CreatedAt = c.Archived, c.CreatedAt
+	v.Facilitators = make([]accountJSON, 0, len(m.facilitators))
+	for _, a := range m.facilitators {
+		v.Facilitators = append(v.Facilitators, viewAccount(a))
+	}
+	v.Participants = make([]exportParticipantJSON, 0, len(m.participants))
+	for _, p := range m.participants {
+		acc := p.Acceptances
+		if acc == nil {
+			acc = []facilitator.Acceptance{}
+		}
+		v.Participants = append(v.Participants, exportParticipantJSON{ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt, Acceptances: acc})
+	}
+	v.Sessions = make([]exportSessionJSON, 0, len(m.sessions))
+	for _, ss := range m.sessions {
+		es := exportSessionJSON{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: ss.Status,
+			OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: decodeAgenda(ss.Agenda)}
+		if sum, ok := m.summaries[ss.ID]; ok {
+			es.Summary = &sum
+		}
+		v.Sessions = append(v.Sessions, es)
+	}
+	v.Notes = m.notes
+	v.Overview = m.overview()
+	return v
+}
+
+// --- Markdown ------------------------------------------------------------------
+
+// md escapes text for one line of Markdown: what participants and
+// facilitators wrote is shown as written, never read as formatting.
+func md(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '!', '~':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// quote writes multi-line text as a Markdown block quote.
+func quote(b *strings.Builder, text string) {
+	for _, line := range strings.Split(strings.TrimSpace(text), "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			b.WriteString(">\n")
+			continue
+		}
+		b.WriteString("> " + md(line) + "\n")
+	}
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("Mon 2 Jan 2006, 15:04 UTC")
+}
+
+func clock(t time.Time) string { return t.UTC().Format("15:04") }
+
+var stateWords = map[room.Arousal]string{
+	room.Hypo: "hypo-aroused", room.Within: "within the window", room.Hyper: "hyper-aroused",
+}
+
+var visibilityWords = map[room.Visibility]string{
+	room.VisibleToGroup: "shared with the group", room.VisibleToFacilitators: "facilitators only",
+	room.Anonymous: "anonymous to the group",
+}
+
+var markWords = map[string]string{
+	markStayed: "came", markReturned: "came (dropped, came back)", markLeft: "left early",
+	markAbsent: "did not come", markNone: "–",
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+func (m *memory) markdown(now time.Time) string {
+	var b strings.Builder
+	c := m.cohort
+	fmt.Fprintf(&b, "# %s\n\n", md(c.Name))
+	fmt.Fprintf(&b, "Exported from Hearth on %s.\n\n", when(now))
+	fmt.Fprintf(&b, "**%s**\n\n", privacyNote)
+	if c.Description != "" {
+		quote(&b, c.Description)
+		b.WriteString("\n")
+	}
+	names := make([]string, 0, len(m.facilitators))
+	for _, a := range m.facilitators {
+		names = append(names, md(a.Name))
+	}
+	fmt.Fprintf(&b, "Facilitators: %s.\n\n", strings.Join(names, ", "))
+	fmt.Fprintf(&b, "## Group agreements (version %d)\n\n", c.AgreementsVersion)
+	quote(&b, c.Agreements)
+	b.WriteString("\n")
+
+	ov := m.overview()
+	b.WriteString("## Attendance\n\n")
+	if len(ov.Sessions) == 0 || len(ov.Participants) == 0 {
+		b.WriteString("No sessions or no participants yet.\n\n")
+	} else {
+		b.WriteString("| Participant |")
+		for _, ss := range ov.Sessions {
+			b.WriteString(" " + md(ss.Title) + " |")
+		}
+		b.WriteString("\n|---|")
+		b.WriteString(strings.Repeat("---|", len(ov.Sessions)))
+		b.WriteString("\n")
+		for _, p := range ov.Participants {
+			name := md(p.Name)
+			if p.Removed {
+				name += " (removed)"
+			}
+			b.WriteString("| " + name + " |")
+			for j, cl := range p.Sessions {
+				mark := markWords[cl.Attendance]
+				if !ov.Sessions[j].Opened {
+					mark = "not held"
+				}
+				b.WriteString(" " + mark + " |")
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("## Sessions\n\n")
+	if len(m.sessions) == 0 {
+		b.WriteString("No sessions yet.\n\n")
+	}
+	for _, ss := range m.sessions {
+		fmt.Fprintf(&b, "### %s\n\n", md(ss.Title))
+		fmt.Fprintf(&b, "Planned for %s.", when(ss.StartsAt))
+		sum, ok := m.summaries[ss.ID]
+		if !ok {
+			b.WriteString(" The room was not opened.\n\n")
+		} else {
+			fmt.Fprintf(&b, " Opened %s", when(sum.OpenedAt))
+			if !sum.ClosedAt.IsZero() {
+				fmt.Fprintf(&b, ", closed %s", when(sum.ClosedAt))
+			} else {
+				b.WriteString(", still live at the export")
+			}
+			b.WriteString(".\n\n")
+			writeSummary(&b, sum)
+		}
+		m.writeNotes(&b, func(n noteJSON) bool { return n.SessionID == ss.ID }, "#### Notes on this session", true)
+	}
+
+	b.WriteString("## Notes about participants\n\n")
+	some := false
+	known := map[string]bool{}
+	for _, p := range ov.Participants {
+		known[p.ID] = true
+		has := func(n noteJSON) bool { return n.ParticipantID == p.ID && n.SessionID == "" }
+		if m.hasNotes(has) {
+			some = true
+			m.writeNotes(&b, has, "### "+md(p.Name), false)
+		}
+	}
+	// Someone removed before they came to any session is in no list above,
+	// but what was written about them is still the facilitators' record.
+	former := func(n noteJSON) bool { return n.ParticipantID != "" && n.SessionID == "" && !known[n.ParticipantID] }
+	if m.hasNotes(former) {
+		some = true
+		m.writeNotes(&b, former, "### Former participants", false)
+	}
+	if !some {
+		b.WriteString("None (notes about a participant in one session are with that session).\n\n")
+	}
+	return b.String()
+}
+
+func writeSummary(b *strings.Builder, sum room.Summary) {
+	b.WriteString("#### Attendance\n\n")
+	for _, a := range sum.Attendance {
+		if a.Role != room.Participant {
+			continue
+		}
+		fmt.Fprintf(b, "- %s: ", md(a.Name))
+		if !a.Came {
+			b.WriteString("did not come.\n")
+			continue
+		}
+		fmt.Fprintf(b, "came at %s", clock(a.FirstJoined))
+		if a.Drops > 0 {
+			fmt.Fprintf(b, "; the connection dropped %s", times(a.Drops))
+			if a.Returns > 0 {
+				fmt.Fprintf(b, ", came back %s", times(a.Returns))
+			}
+		}
+		if a.LeftEarly {
+			fmt.Fprintf(b, "; left early, at %s", clock(a.LeftAt))
+		}
+		b.WriteString(".\n")
+	}
+	b.WriteString("\n")
+	for i, sec := range sum.Sections {
+		writeSection(b, i+1, sec)
+	}
+	if len(sum.Skipped) > 0 {
+		b.WriteString("Skipped:")
+		for _, it := range sum.Skipped {
+			b.WriteString(" " + md(itemName(it)) + ";")
+		}
+		b.WriteString("\n\n")
+	}
+}
+
+func itemName(it room.Item) string {
+	if it.Title != "" {
+		return it.Title
+	}
+	if it.Prompt != "" {
+		return string(it.Kind) + ": " + it.Prompt
+	}
+	return string(it.Kind)
+}
+
+// writeSection writes one activity. A new activity kind adds a case here
+// and in the console's summary view (memory.js).
+func writeSection(b *strings.Builder, n int, sec room.Section) {
+	title := sec.Title
+	running := ""
+	if sec.Running {
+		running = " (running at the export)"
+	}
+	switch {
+	case sec.CheckIn != nil:
+		ci := sec.CheckIn
+		if title == "" {
+			title = "Check-in"
+		}
+		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
+		fmt.Fprintf(b, "“%s” (%s)\n\n", md(ci.Prompt), visibilityWords[ci.Visibility])
+		for _, a := range ci.Answers {
+			fmt.Fprintf(b, "- %s: %d/10, %s", md(a.Name), a.Scale, stateWords[a.State])
+			if a.Feeling != "" {
+				fmt.Fprintf(b, ", “%s”", md(a.Feeling))
+			}
+			if a.Note != "" {
+				fmt.Fprintf(b, ": %s", md(a.Note))
+			}
+			b.WriteString("\n")
+		}
+		if len(ci.Answers) == 0 {
+			b.WriteString("No answers.\n")
+		}
+		if len(ci.Unanswered) > 0 {
+			fmt.Fprintf(b, "\nNo answer from: %s.\n", md(strings.Join(ci.Unanswered, ", ")))
+		}
+		b.WriteString("\n")
+	case sec.Grounding != nil:
+		g := sec.Grounding
+		if title == "" {
+			title = "Grounding"
+		}
+		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
+		fmt.Fprintf(b, "A pause of %s", duration(time.Duration(g.Seconds)*time.Second))
+		if g.Breath != nil {
+			fmt.Fprintf(b, " with a breathing pacer (%d-%d-%d-%d)", g.Breath.In, g.Breath.Hold, g.Breath.Out, g.Breath.Rest)
+		}
+		if g.EndedEarly {
+			fmt.Fprintf(b, "; ended early, after %s", duration(g.Ran))
+		}
+		b.WriteString(".\n\n")
+	case sec.CheckOut != nil:
+		co := sec.CheckOut
+		if title == "" {
+			title = "Check-out"
+		}
+		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
+		fmt.Fprintf(b, "“%s”\n\n", md(co.Prompt))
+		for _, wd := range co.Words {
+			fmt.Fprintf(b, "- %s: “%s”", md(wd.Name), md(wd.Word))
+			if wd.State != "" {
+				fmt.Fprintf(b, ", leaving %s", stateWords[wd.State])
+				if wd.Arrival != "" {
+					fmt.Fprintf(b, " (arrived %s)", stateWords[wd.Arrival])
+				}
+			}
+			b.WriteString("\n")
+		}
+		if len(co.Words) == 0 {
+			b.WriteString("No words.\n")
+		}
+		if len(co.Unanswered) > 0 {
+			fmt.Fprintf(b, "\nNo word from: %s.\n", md(strings.Join(co.Unanswered, ", ")))
+		}
+		if co.Revealed {
+			b.WriteString("\nRevealed to the group as a cloud without names.\n")
+		} else {
+			b.WriteString("\nNot revealed to the group.\n")
+		}
+		b.WriteString("\n")
+	default:
+		// A kind without its case yet: at least where it ran.
+		if title == "" {
+			title = string(sec.Kind)
+		}
+		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
+	}
+}
+
+func duration(d time.Duration) string {
+	d = d.Round(time.Second)
+	m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%d s", s)
+	case s == 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d min %d s", m, s)
+}
+
+func (m *memory) hasNotes(keep func(noteJSON) bool) bool {
+	for _, n := range m.notes {
+		if keep(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// writeNotes writes the notes keep selects under heading, if there are any.
+// withPerson names the participant a note is about.
+func (m *memory) writeNotes(b *strings.Builder, keep func(noteJSON) bool, heading string, withPerson bool) {
+	if !m.hasNotes(keep) {
+		return
+	}
+	b.WriteString(heading + "\n\n")
+	people := map[string]string{}
+	for _, p := range m.participants {
+		people[p.ID] = p.Name
+	}
+	for _, n := range m.notes {
+		if !keep(n) {
+			continue
+		}
+		about := ""
+		if withPerson && n.ParticipantID != "" {
+			name := people[n.ParticipantID]
+			if name == "" {
+				name = "a former participant"
+			}
+			about = ", about " + md(name)
+		}
+		fmt.Fprintf(b, "%s%s, %s:\n\n", md(n.AuthorName), about, when(n.CreatedAt))
+		quote(b, n.Text)
+		b.WriteString("\n")
+	}
+}

@@ -1,0 +1,76 @@
+// journey.js — "Your journey" on the participant's page: their own check-ins
+// and check-outs across the cohort's sessions, and what the group shared in
+// the open while they were there. The server decides what is in it
+// (room/journey.go); this only lays it out, phone first, as text.
+
+import { h, formatDateTime, stateBadge } from './dom.js';
+import { itemTitle, formatDuration, wordCloud } from './agenda.js';
+
+const ONLY_FACILITATORS = 'Your answer went to the facilitators only.';
+
+function answerLine(a, who) {
+  // On the participant's side states are words, never alarms: no colours.
+  return h('li', null,
+    h('div', { class: 'row-head' },
+      who ? h('span', { class: 'name' }, who) : null,
+      h('span', { class: 'scale' }, `${a.scale}/10`),
+      stateBadge(a.state, 'quiet-state'),
+      a.feeling ? h('span', { class: 'feeling' }, a.feeling) : null),
+    a.note ? h('p', { class: 'note preserve' }, a.note) : null);
+}
+
+function momentView(m, n, sessionIndex) {
+  const li = h('li', { class: 'moment', dataset: { kind: m.kind } },
+    h('h3', null, itemTitle({ kind: m.kind, title: m.title })));
+  if (m.checkin) {
+    const ci = m.checkin;
+    li.append(h('p', { class: 'prompt-line' }, `“${ci.prompt}”`));
+    if (ci.mine) {
+      li.append(h('p', { class: 'small label-line' }, 'You'), h('ul', { class: 'plain answers' }, answerLine(ci.mine, null)));
+      if (ci.visibility === 'facilitators') li.append(h('p', { class: 'muted small' }, ONLY_FACILITATORS));
+    } else {
+      li.append(h('p', { class: 'muted small' }, 'You did not answer this one.'));
+    }
+    if (ci.group && ci.group.length) {
+      li.append(h('p', { class: 'small label-line' }, 'Shared with the group'),
+        h('ul', { class: 'plain answers' }, ci.group.map((a) => answerLine(a, a.name))));
+    }
+    if (ci.aggregate) {
+      const s = ci.aggregate.states || {};
+      li.append(h('p', { class: 'small' },
+        `The group, without names: ${ci.aggregate.count} answers, average ${Number(ci.aggregate.scaleAverage).toFixed(1)} out of 10; `,
+        `${s.within || 0} within the window, ${s.hyper || 0} hyper-aroused, ${s.hypo || 0} hypo-aroused.`));
+    }
+  } else if (m.grounding) {
+    li.append(h('p', null, `A grounding pause of ${formatDuration(m.grounding.seconds)}, together.`));
+  } else if (m.checkout) {
+    const co = m.checkout;
+    li.append(h('p', { class: 'prompt-line' }, `“${co.prompt}”`));
+    li.append(co.mine
+      ? h('p', null, 'Your word: ', h('strong', { class: 'my-word' }, co.mine.word), co.mine.state ? [' · you left ', stateBadge(co.mine.state, 'quiet-state')] : null)
+      : h('p', { class: 'muted small' }, 'You did not give a word this time.'));
+    if (co.cloud && co.cloud.length) {
+      li.append(h('p', { class: 'small label-line' }, 'The group’s words'), wordCloud(co.cloud, `journey-cloud-${sessionIndex}-${n}`));
+    }
+  }
+  return li;
+}
+
+/**
+ * journeyList lays out GET /api/p/{token}/history.
+ * Hooks: #journey-list > li[data-session-id] > ol > li.moment[data-kind].
+ */
+export function journeyList(history) {
+  const sessions = (history && history.sessions) || [];
+  if (sessions.length === 0) {
+    return h('p', { class: 'muted', id: 'journey-empty' }, 'Nothing here yet. After your first session, what you shared will be here for you to look back on.');
+  }
+  return h('ol', { id: 'journey-list', class: 'plain journey-list' }, sessions.map((s, i) => h('li', { dataset: { sessionId: s.sessionId } },
+    h('h2', null, s.title),
+    h('p', { class: 'muted small' }, formatDateTime(s.openedAt), s.status === 'open' ? ' · happening now' : ''),
+    !s.came
+      ? h('p', { class: 'muted' }, 'You were not there this time.')
+      : (s.moments.length
+        ? h('ol', { class: 'plain moments' }, s.moments.map((m, n) => momentView(m, n, i)))
+        : h('p', { class: 'muted' }, 'Nothing was shared in this session.')))));
+}
