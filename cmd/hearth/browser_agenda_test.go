@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"hearth/facilitator"
 )
 
 // TestBrowserAgenda plans an agenda from the "Integration circle" template in
@@ -25,43 +23,13 @@ func TestBrowserAgenda(t *testing.T) {
 	m := startMain(t, t.TempDir())
 
 	// The back office is seeded directly; the console is what is tested.
-	ctx := context.Background()
-	fac := &facilitator.Service{Store: m.DB, InviteKey: m.inviteKeyForTests(t)}
-	acct, err := fac.CreateAccount(ctx, "ana@example.org", "Ana", "a long passphrase")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, agreements := "Tuesday circle", "What is shared here stays here."
-	cohort, err := fac.CreateCohort(ctx, acct, facilitator.CohortInput{Name: &name, Agreements: &agreements})
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := []string{"Sam", "Kim"}
-	var links []string
-	for _, n := range names {
-		p, err := fac.AddParticipant(ctx, acct, cohort.ID, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		token := fac.InviteToken(p)
-		if _, _, err := fac.AcceptAgreements(ctx, token, cohort.AgreementsVersion); err != nil {
-			t.Fatal(err)
-		}
-		links = append(links, m.URL+"/j/"+token)
-	}
-	if _, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 2", time.Now().Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+	seed := seedCohort(t, m, "Tuesday circle", names...)
+	week2 := seed.plan("Week 2", time.Now().Add(time.Hour))
 
 	ana := newPerson(t, browser, "facilitator", 1280, 900)
-	ana.do("log in and plan the agenda from a template",
-		chromedp.Navigate(m.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		ana.fill("#login-email", "ana@example.org"),
-		ana.fill("#login-password", "a long passphrase"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#new-cohort-form")),
-		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
+	seed.logIn(ana)
+	ana.do("plan the agenda from a template",
 		chromedp.WaitVisible(chromedp.CSS("#agenda-editor")),
 		chromedp.SetValue(chromedp.CSS("#template-select"), "builtin-integration"),
 		chromedp.Click(chromedp.CSS("#template-apply")),
@@ -69,21 +37,14 @@ func TestBrowserAgenda(t *testing.T) {
 	ana.until("five items in the editor", `document.querySelectorAll("#agenda-editor li[data-item-id]").length === 5`)
 	ana.do("save", chromedp.Click(chromedp.CSS("#agenda-save")))
 	ana.until("saved", `(document.querySelector("#agenda-save-status")?.textContent || "").toLowerCase().includes("saved")`)
-	sessions, err := m.DB.Sessions(ctx, cohort.ID)
+	sessions, err := m.DB.Sessions(context.Background(), seed.cohort.ID)
 	if err != nil || len(sessions) != 1 || len(sessions[0].Agenda) < 10 {
 		t.Fatalf("stored session %+v (%v), want the saved agenda", sessions, err)
 	}
 	ana.screenshot(shots, "facilitator-agenda-editor")
 
-	ana.do("open the room",
-		chromedp.Click(chromedp.CSS(`[data-session-id] button[data-action="open"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#agenda")),
-	)
-	people := make([]*person, len(names))
-	for i, n := range names {
-		people[i] = newPerson(t, browser, n, 390, 844)
-		people[i].do("join", chromedp.Navigate(links[i]), chromedp.WaitVisible(chromedp.CSS("#room")))
-	}
+	seed.open(ana, week2)
+	people := seed.phones(browser, names...)
 	ana.until("both present", `document.querySelectorAll('#members li[data-presence="present"]').length >= 3`)
 
 	// 1. The arrival check-in, from the agenda.

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"hearth/facilitator"
 	"hearth/room"
 )
 
@@ -24,65 +22,17 @@ func TestBrowserCircle(t *testing.T) {
 	shots := screenshotDir(t)
 	m := startMain(t, t.TempDir())
 
-	ctx := context.Background()
-	fac := &facilitator.Service{Store: m.DB, InviteKey: m.inviteKeyForTests(t)}
-	acct, err := fac.CreateAccount(ctx, "ana@example.org", "Ana", "a long passphrase")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, agreements := "Thursday circle", "What is shared here stays here."
-	cohort, err := fac.CreateCohort(ctx, acct, facilitator.CohortInput{Name: &name, Agreements: &agreements})
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := []string{"Sam", "Kim", "Lee"}
-	var links []string
-	for _, n := range names {
-		p, err := fac.AddParticipant(ctx, acct, cohort.ID, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		token := fac.InviteToken(p)
-		if _, _, err := fac.AcceptAgreements(ctx, token, cohort.AgreementsVersion); err != nil {
-			t.Fatal(err)
-		}
-		links = append(links, m.URL+"/j/"+token)
-	}
-	ss, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 3", time.Now().Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := room.PlanAgenda([]room.Item{
-		{Kind: room.KindCircle, Title: "Sharing circle", Prompt: "What has stayed with you this week?",
+	seed := seedCohort(t, m, "Thursday circle", names...)
+	week3 := seed.plan("Week 3", time.Now().Add(time.Hour),
+		room.Item{Kind: room.KindCircle, Title: "Sharing circle", Prompt: "What has stayed with you this week?",
 			Mode: room.RoundMode, Order: room.RosterOrder, ShareSeconds: room.MinShareSeconds},
-		{Kind: room.KindCheckOut, Prompt: "One word for how you leave."},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, _ := json.Marshal(items)
-	if _, err := fac.SetAgenda(ctx, acct, ss.ID, plan); err != nil {
-		t.Fatal(err)
-	}
+		room.Item{Kind: room.KindCheckOut, Prompt: "One word for how you leave."})
 
 	ana := newPerson(t, browser, "facilitator", 1280, 900)
-	ana.do("log in and open the room",
-		chromedp.Navigate(m.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		ana.fill("#login-email", "ana@example.org"),
-		ana.fill("#login-password", "a long passphrase"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#new-cohort-form")),
-		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
-		chromedp.WaitVisible(chromedp.CSS(`[data-session-id] button[data-action="open"]`)),
-		chromedp.Click(chromedp.CSS(`[data-session-id] button[data-action="open"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#agenda")),
-	)
-	people := make([]*person, len(names))
-	for i, n := range names {
-		people[i] = newPerson(t, browser, n, 390, 844)
-		people[i].do("join", chromedp.Navigate(links[i]), chromedp.WaitVisible(chromedp.CSS("#room")))
-	}
+	seed.logIn(ana)
+	seed.open(ana, week3)
+	people := seed.phones(browser, names...)
 	sam, kim, lee := people[0], people[1], people[2]
 	ana.until("all three present", `document.querySelectorAll('#members li[data-presence="present"]').length >= 4`)
 
@@ -131,7 +81,7 @@ func TestBrowserCircle(t *testing.T) {
 	// Lee's share runs past its time: a gentle signal, no cut-off.
 	// (p.do's deadline is shorter than a share, so this wait has its own.)
 	wait, cancel := context.WithTimeout(lee.ctx, time.Duration(room.MinShareSeconds+20)*time.Second)
-	_, err = chromedp.Run(wait, chromedp.PollFunction[bool](`() => document.querySelector("#circle-clock.time-up") !== null || null`,
+	_, err := chromedp.Run(wait, chromedp.PollFunction[bool](`() => document.querySelector("#circle-clock.time-up") !== null || null`,
 		chromedp.WithPollingTimeout(time.Duration(room.MinShareSeconds+15)*time.Second)))
 	cancel()
 	if err != nil {

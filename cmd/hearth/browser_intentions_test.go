@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"hearth/facilitator"
 	"hearth/room"
 )
 
@@ -28,62 +26,16 @@ func TestBrowserIntentions(t *testing.T) {
 	shots := screenshotDir(t)
 	m := startMain(t, t.TempDir())
 
-	ctx := context.Background()
-	fac := &facilitator.Service{Store: m.DB, InviteKey: m.inviteKeyForTests(t)}
-	acct, err := fac.CreateAccount(ctx, "ana@example.org", "Ana", "a long passphrase")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, agreements := "Tuesday circle", "What is shared here stays here."
-	cohort, err := fac.CreateCohort(ctx, acct, facilitator.CohortInput{Name: &name, Agreements: &agreements})
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := []string{"Sam", "Kim"}
-	var links, tokens []string
-	for _, n := range names {
-		p, err := fac.AddParticipant(ctx, acct, cohort.ID, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		token := fac.InviteToken(p)
-		if _, _, err := fac.AcceptAgreements(ctx, token, cohort.AgreementsVersion); err != nil {
-			t.Fatal(err)
-		}
-		links = append(links, m.URL+"/j/"+token)
-		tokens = append(tokens, token)
-	}
-	week1, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 1", time.Now().Add(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := room.PlanAgenda([]room.Item{{Kind: room.KindIntentions, Prompt: "What would you like to carry into the coming week?", Reveal: room.RevealAnonymous, Commitment: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := json.Marshal(plan)
-	if _, err := fac.SetAgenda(ctx, acct, week1.ID, raw); err != nil {
-		t.Fatal(err)
-	}
+	seed := seedCohort(t, m, "Tuesday circle", names...)
+	links, tokens := seed.links, seed.tokens
+	week1 := seed.plan("Week 1", time.Now().Add(time.Hour),
+		room.Item{Kind: room.KindIntentions, Prompt: "What would you like to carry into the coming week?", Reveal: room.RevealAnonymous, Commitment: true})
 
 	ana := newPerson(t, browser, "facilitator", 1280, 900)
-	ana.do("log in and open Week 1",
-		chromedp.Navigate(m.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		ana.fill("#login-email", "ana@example.org"),
-		ana.fill("#login-password", "a long passphrase"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#new-cohort-form")),
-		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-session-id=%q] button[data-action="open"]`, week1.ID))),
-		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-session-id=%q] button[data-action="open"]`, week1.ID))),
-		chromedp.WaitVisible(chromedp.CSS("#agenda")),
-	)
-	people := make([]*person, len(names))
-	for i, n := range names {
-		people[i] = newPerson(t, browser, n, 390, 844)
-		people[i].do("join", chromedp.Navigate(links[i]), chromedp.WaitVisible(chromedp.CSS("#room")))
-	}
+	seed.logIn(ana)
+	seed.open(ana, week1)
+	people := seed.phones(browser, names...)
 	sam, kim := people[0], people[1]
 	ana.until("both present", `document.querySelectorAll('#members li[data-presence="present"]').length >= 3`)
 
@@ -115,12 +67,9 @@ func TestBrowserIntentions(t *testing.T) {
 	}
 
 	// Week 2, planned in the console: an intentions item with names.
-	week2, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 2", time.Now().Add(2*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	week2 := seed.plan("Week 2", time.Now().Add(2*time.Hour))
 	ana.do("plan Week 2",
-		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
+		chromedp.Navigate(m.URL+"/#/cohort/"+seed.cohort.ID),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-session-id=%q]`, week2.ID))),
 	)
 	ana.eval(fmt.Sprintf(`(() => {
@@ -145,7 +94,7 @@ func TestBrowserIntentions(t *testing.T) {
 	ana.screenshot(shots, "facilitator-intentions-planned")
 	ana.do("save", chromedp.Click(chromedp.CSS("#agenda-save")))
 	ana.until("saved", `(document.querySelector("#agenda-save-status")?.textContent || "").toLowerCase().includes("saved")`)
-	stored, err := m.DB.Session(ctx, week2.ID)
+	stored, err := m.DB.Session(context.Background(), week2.ID)
 	if err != nil || !strings.Contains(string(stored.Agenda), `"reveal":"named"`) || !strings.Contains(string(stored.Agenda), `"commitment":true`) {
 		t.Fatalf("stored agenda %s (%v), want intentions revealed with names, with a step", stored.Agenda, err)
 	}
