@@ -27,14 +27,15 @@ type hearthPhase struct {
 	wsHTTP *http.Client
 	rooms  []*liveRoom
 
-	lat    *samples // action → last member
-	join   *samples // dial → snapshot, first join
-	rejoin *samples // drop → snapshot again, deliberate drops
-	resync *samples // drop → snapshot again, drops the server caused
-	errs   counts   // errors by kind
-	drops  counts   // connection ends the tool did not ask for, by cause
-	sizes  *sizeSampler
-	herd   *retryWindows
+	lat        *samples // action → last member
+	join       *samples // dial → snapshot, first join
+	rejoin     *samples // drop → snapshot again, deliberate drops
+	resync     *samples // drop → snapshot again, drops the server caused
+	errs       counts   // errors by kind
+	ackedTypes counts   // acknowledged actions by type
+	drops      counts   // connection ends the tool did not ask for, by cause
+	sizes      *sizeSampler
+	herd       *retryWindows
 
 	stopping   atomic.Bool  // no reconnects, no new actions
 	firstJoins atomic.Int64 // members that have had their first snapshot
@@ -60,13 +61,19 @@ type liveRoom struct {
 	tr        *tracker
 	joined    atomic.Uint64 // bit i: member i has its snapshot on a live connection
 
+	// mix is the activities the driver runs; items the IDs of the agenda's
+	// intentions and circle items (integration mix).
+	mix   string
+	items [2]string
+
 	// The driver's own state, touched only by the driver goroutine.
-	phase    phase
-	answers  int
-	cycle    int
-	seq      int
-	next     int // round-robin over participants
-	inflight *action
+	reactedTurn int // the circle share the driver has sent a reaction to
+	phase       phase
+	answers     int
+	cycle       int
+	seq         int
+	next        int // round-robin over participants
+	inflight    *action
 }
 
 type phase int
@@ -75,6 +82,10 @@ const (
 	gathering phase = iota
 	checkinOpen
 	checkinClosed
+	intentionsWriting
+	intentionsRevealed
+	circleRunning
+	otherActivity // one the driver does not run; it ends it
 )
 
 // action is one client action and what became of it.
@@ -83,6 +94,8 @@ type action struct {
 	typ    string
 	frame  []byte
 	sender *member
+	starts phase // agenda.start: the phase it begins
+	turn   int   // circle.react: the share it is for
 	// The fields below are guarded by sender.mu.
 	fl      *flight
 	sends   int
@@ -125,8 +138,11 @@ type member struct {
 	// exactly-once check.
 	seen    phase
 	seenN   int
-	checkin string           // current check-in's ID
-	noteAt  map[string]int64 // note → the "at" of its answer in this check-in
+	checkin string           // current activity's ID
+	noteAt  map[string]int64 // note or intention → the "at" of it in this activity
+	circle  circleSeen
+	// self is the member's own ID, from its first snapshot.
+	self string
 }
 
 func (h *hearthPhase) setup(seeded []seededRoom, cookie string) {
@@ -136,7 +152,7 @@ func (h *hearthPhase) setup(seeded []seededRoom, cookie string) {
 	h.resync = newSamples(100000)
 	h.sizes = newSizeSampler(20000)
 	for i, s := range seeded {
-		r := &liveRoom{h: h, idx: i, sessionID: s.sessionID, tr: newTracker(h.lat)}
+		r := &liveRoom{h: h, idx: i, sessionID: s.sessionID, tr: newTracker(h.lat), mix: h.cfg.Mix, items: s.items}
 		fac := &member{r: r, idx: 0, url: h.wsBase + "/ws/sessions/" + s.sessionID,
 			header: http.Header{"Cookie": {cookie}}}
 		r.members = append(r.members, fac)
@@ -332,6 +348,11 @@ func (m *member) handle(conn *websocket.Conn, msg []byte, at time.Time) {
 			m.facilitatorView(msg)
 		}
 	case "snapshot":
+		m.mu.Lock()
+		if m.self == "" {
+			m.self = selfID(msg)
+		}
+		m.mu.Unlock()
 		m.joinedAt(conn, hd.Version, at)
 		if !m.participant {
 			m.facilitatorView(msg)
@@ -577,6 +598,7 @@ func (m *member) acked(hd header) {
 		return
 	}
 	h.acked.Add(1)
+	h.ackedTypes.add(a.typ, 1)
 	if hd.Duplicate {
 		h.dupAcked.Add(1)
 	}
@@ -620,6 +642,9 @@ func (m *member) removePendingLocked(a *action) {
 
 // checkNotes counts the notes in msg that this member may not see.
 func (m *member) checkNotes(msg []byte) {
+	if n := leakedIntentions(msg, m.r.idx, m.idx, m.participant); n > 0 {
+		m.r.h.violations.Add(int64(n))
+	}
 	if !bytes.Contains(msg, []byte(notePrefix)) && !bytes.Contains(msg, []byte(`"visibility"`)) {
 		return
 	}
@@ -655,36 +680,31 @@ func (m *member) facilitatorView(msg []byte) {
 	if raw == nil {
 		return // this change did not touch the activity
 	}
-	var a *struct {
-		ID      string `json:"id"`
-		Open    bool   `json:"open"`
-		Answers []struct {
-			Note string `json:"note"`
-			At   int64  `json:"at"`
-		} `json:"answers"`
-	}
+	var a *activityView
 	if err := json.Unmarshal(raw, &a); err != nil {
 		return
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if a == nil {
-		m.seen, m.seenN, m.checkin, m.noteAt = gathering, 0, "", nil
+		m.seen, m.seenN, m.checkin, m.noteAt, m.circle = gathering, 0, "", nil, circleSeen{}
 		return
 	}
-	m.seen = checkinClosed
-	if a.Open {
-		m.seen = checkinOpen
+	seen, at := a.seenPhase()
+	m.seen, m.seenN = seen, len(at)
+	m.circle = circleSeen{complete: a.Complete || a.RoundOver}
+	if a.Holder != nil {
+		m.circle.holder, m.circle.turn = a.Holder.MemberID, a.Holder.N
 	}
-	m.seenN = len(a.Answers)
 	if a.ID != m.checkin {
 		m.checkin, m.noteAt = a.ID, make(map[string]int64)
 	}
-	for _, ans := range a.Answers {
-		if at, ok := m.noteAt[ans.Note]; ok && at != ans.At {
+	// An answer or intention applied twice has a new "at" for the same text.
+	for text, t := range at {
+		if old, ok := m.noteAt[text]; ok && old != t {
 			m.r.h.duplicates.Add(1)
 		}
-		m.noteAt[ans.Note] = ans.At
+		m.noteAt[text] = t
 	}
 }
 
@@ -734,6 +754,14 @@ func (r *liveRoom) advance(a *action) {
 		r.phase = checkinClosed
 	case "activity.end":
 		r.phase = gathering
+	case "agenda.start":
+		r.phase, r.answers = a.starts, 0
+	case "intention.write":
+		r.answers++
+	case "intention.reveal":
+		r.phase = intentionsRevealed
+	case "circle.react":
+		r.reactedTurn = a.turn
 	}
 }
 
@@ -755,8 +783,14 @@ func (r *liveRoom) nextAction() *action {
 	id := newID("a", r.idx, 0, r.seq)
 	switch r.phase {
 	case gathering:
-		vis := visibilities[(r.idx+r.cycle)%len(visibilities)]
+		step := r.cycle
 		r.cycle++
+		if r.mix == mixIntegration && step%3 > 0 {
+			a := newAction(fac, id, "agenda.start", map[string]string{"itemId": r.items[step%3-1]})
+			a.starts = [...]phase{intentionsWriting, circleRunning}[step%3-1]
+			return a
+		}
+		vis := visibilities[(r.idx+step)%len(visibilities)]
 		return newAction(fac, id, "checkin.start", map[string]any{"prompt": "How are you arriving today?", "visibility": vis})
 	case checkinOpen:
 		if r.answers >= len(r.members)-1 {
@@ -777,8 +811,10 @@ func (r *liveRoom) nextAction() *action {
 			})
 		}
 		return nil
-	default:
+	case checkinClosed:
 		return newAction(fac, id, "activity.end", struct{}{})
+	default:
+		return r.nextMixAction(id, joined)
 	}
 }
 

@@ -13,14 +13,19 @@
 // one open session each), connects every participant and one facilitator
 // per room over a WebSocket, and runs check-ins: the facilitator starts one
 // (visibility varies by room), every participant answers, the facilitator
-// closes and ends it, again, at --rate actions per room per second. It
+// closes and ends it, again, at --rate actions per room per second. With
+// --mix integration the rooms also take turns at intentions (every
+// participant writes one, the facilitator reveals them without names) and
+// sharing circles (the talking piece goes round; a listener reacts to each
+// share and the facilitator ends it), planned as agenda items. It
 // reports join times, action-to-everyone latency, errors, lost actions,
 // visibility violations and the server's memory and CPU (from /metrics),
 // then runs the floor and prints Hearth's p99 as a multiple of the floor's.
 //
 // It drives loopback addresses only, and every phase is bounded in time.
 // The exit code is 1 when an action was lost, applied twice, or a member
-// received something it may not see; 2 when the run could not be made.
+// received something it may not see (another's check-in note outside a
+// group check-in, another's intention before the reveal); 2 when the run could not be made.
 package main
 
 import (
@@ -59,6 +64,7 @@ type config struct {
 	Members        int
 	Duration       time.Duration
 	Rate           float64
+	Mix            string
 	ReconnectEvery time.Duration
 	connectRate    float64
 	Grace          time.Duration
@@ -90,6 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.Members, "members", 10, "participants per room (each room also has one facilitator socket)")
 	fs.DurationVar(&c.Duration, "duration", 30*time.Second, "how long to run actions, per phase")
 	fs.Float64Var(&c.Rate, "rate", 1, "actions per room per second")
+	fs.StringVar(&c.Mix, "mix", mixCheckIn, `what the rooms run: "checkin" (check-ins only) or "integration" (check-ins, intentions written and revealed, sharing circles with reactions, in turn)`)
 	fs.DurationVar(&c.ReconnectEvery, "reconnect-every", 0, "mean time between deliberate drops per member (0: none)")
 	fs.Float64Var(&c.connectRate, "connect-rate", 1000, "new connections per second while connecting (jittered)")
 	fs.DurationVar(&c.Grace, "grace", 5*time.Second, "how long to wait for outstanding acks after the last action")
@@ -117,6 +124,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--members must be 1 to 63 (with the facilitator, 64 sockets per room)")
 	case c.Duration < time.Second || c.Duration > 2*time.Hour:
 		return c, errors.New("--duration must be 1s to 2h")
+	case c.Mix != mixCheckIn && c.Mix != mixIntegration:
+		return c, errors.New(`--mix must be "checkin" or "integration"`)
 	case c.Rate <= 0 || c.Rate > 100:
 		return c, errors.New("--rate must be above 0 and at most 100 actions per room per second")
 	case c.connectRate < 1 || c.connectRate > 100000:
@@ -211,7 +220,7 @@ func loadRun(ctx context.Context, cfg config, logf func(string, ...any)) (*repor
 	runID := strconv.FormatInt(time.Now().Unix()%100000, 10) + "-" + strconv.Itoa(rand.IntN(1000))
 	logf("seeding %d rooms of %d participants", cfg.Rooms, cfg.Members)
 	seedStart := time.Now()
-	seeded, err := a.seed(ctx, runID, cfg.Rooms, cfg.Members, cfg.seedWorkers)
+	seeded, err := a.seed(ctx, runID, cfg.Rooms, cfg.Members, cfg.seedWorkers, cfg.Mix)
 	if err != nil {
 		return nil, err
 	}

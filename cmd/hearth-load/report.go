@@ -82,6 +82,7 @@ type phaseReport struct {
 	AppliedTwice     int64           `json:"appliedTwice"`
 	VersionGaps      int64           `json:"versionGaps"`
 	Errors           map[string]int  `json:"errors"`
+	AckedByType      map[string]int  `json:"ackedByType"`
 	Drops            map[string]int  `json:"unexpectedDrops,omitempty"`
 	DeliberateDrops  int64           `json:"deliberateDrops"`
 	ReconnectTries   int64           `json:"reconnectAttempts"`
@@ -181,6 +182,7 @@ func (h *hearthPhase) report(members, connected int, connSecs, loadSecs float64,
 		AppliedTwice:    h.duplicates.Load(),
 		VersionGaps:     h.gaps.Load(),
 		Errors:          h.errs.snapshot(),
+		AckedByType:     h.ackedTypes.snapshot(),
 		Drops:           h.drops.snapshot(),
 		DeliberateDrops: h.deliberateDrops.Load(),
 		ReconnectTries:  h.reconnectTrys.Load(),

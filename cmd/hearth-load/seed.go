@@ -117,12 +117,13 @@ func (a *api) login(ctx context.Context, email, password string) error {
 type seededRoom struct {
 	cohortID  string
 	sessionID string
-	tokens    []string // participants' invite tokens, in order
+	tokens    []string  // participants' invite tokens, in order
+	items     [2]string // the integration mix's intentions and circle items
 }
 
 // seedRoom creates a cohort of m participants who all accept the
 // agreements, plans a session and opens its room.
-func (a *api) seedRoom(ctx context.Context, run string, i, m int) (seededRoom, error) {
+func (a *api) seedRoom(ctx context.Context, run string, i, m int, mix string) (seededRoom, error) {
 	var c struct {
 		ID                string `json:"id"`
 		AgreementsVersion int    `json:"agreementsVersion"`
@@ -166,6 +167,23 @@ func (a *api) seedRoom(ctx context.Context, run string, i, m int) (seededRoom, e
 		return sr, err
 	}
 	sr.sessionID = s.ID
+	if mix == mixIntegration {
+		var planned struct {
+			Agenda []struct {
+				ID string `json:"id"`
+			} `json:"agenda"`
+		}
+		err := a.do(ctx, "PUT", "/api/sessions/"+s.ID+"/agenda", http.StatusOK, map[string]any{"items": agendaItems}, &planned)
+		if err != nil {
+			return sr, err
+		}
+		if len(planned.Agenda) != len(sr.items) {
+			return sr, fmt.Errorf("planned agenda has %d items, want %d", len(planned.Agenda), len(sr.items))
+		}
+		for k, it := range planned.Agenda {
+			sr.items[k] = it.ID
+		}
+	}
 	if err := a.do(ctx, "POST", "/api/sessions/"+s.ID+"/open", http.StatusOK, nil, nil); err != nil {
 		return sr, err
 	}
@@ -174,7 +192,7 @@ func (a *api) seedRoom(ctx context.Context, run string, i, m int) (seededRoom, e
 
 // seed makes n rooms with a few workers in parallel. It stops at the first
 // error.
-func (a *api) seed(ctx context.Context, run string, n, m, workers int) ([]seededRoom, error) {
+func (a *api) seed(ctx context.Context, run string, n, m, workers int, mix string) ([]seededRoom, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	out := make([]seededRoom, n)
@@ -187,7 +205,7 @@ func (a *api) seed(ctx context.Context, run string, n, m, workers int) ([]seeded
 	for w := 0; w < workers; w++ {
 		wg.Go(func() {
 			for i := range next {
-				sr, err := a.seedRoom(ctx, run, i, m)
+				sr, err := a.seedRoom(ctx, run, i, m, mix)
 				if err != nil {
 					once.Do(func() { firstErr = fmt.Errorf("seed room %d: %w", i, err); cancel() })
 					continue
