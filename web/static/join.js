@@ -494,26 +494,16 @@ function answerForm(draftKey, mine, { onSubmit, onInput }) {
     onSubmit(v);
   });
 
-  function paint(s) {
-    let text = '';
-    let kind = '';
-    if (s.errorText) {
-      text = s.errorText;
-      kind = 'error';
-    } else if (s.pending) {
-      text = s.connection === 'open'
-        ? 'Sharing your check-in…'
-        : 'Your check-in is kept on this device and will be shared when the connection is back.';
-      kind = 'pending';
-    } else if (s.mine) {
-      text = 'Your check-in is shared';
-      kind = 'shared';
-    }
-    setText(status, text);
-    status.dataset.kind = kind;
-    setText(submitButton, s.mine ? 'Update my check-in' : 'Share my check-in');
-    dirtyNote.hidden = !(s.mine && !s.pending && !s.errorText && !sameAnswer(values(), s.mine));
-  }
+  const paint = formStatus({
+    status, submitButton, dirtyNote, values, same: sameAnswer,
+    text: {
+      sending: 'Sharing your check-in…',
+      kept: 'Your check-in is kept on this device and will be shared when the connection is back.',
+      shared: 'Your check-in is shared',
+      share: 'Share my check-in',
+      change: 'Update my check-in',
+    },
+  });
 
   return {
     root,
@@ -522,6 +512,32 @@ function answerForm(draftKey, mine, { onSubmit, onInput }) {
       last = s;
       paint(s);
     },
+  };
+}
+
+/**
+ * formStatus returns the painter of a form's status line, its submit button
+ * and its "changed, not shared yet" note, for the send state s:
+ * {errorText, pending, connection, mine}. text holds the form's own words.
+ */
+function formStatus({ status, submitButton, dirtyNote, values, same, text }) {
+  return (s) => {
+    let line = '';
+    let kind = '';
+    if (s.errorText) {
+      line = s.errorText;
+      kind = 'error';
+    } else if (s.pending) {
+      line = s.connection === 'open' ? text.sending : text.kept;
+      kind = 'pending';
+    } else if (s.mine) {
+      line = text.shared;
+      kind = 'shared';
+    }
+    setText(status, line);
+    status.dataset.kind = kind;
+    setText(submitButton, s.mine ? text.change : text.share);
+    dirtyNote.hidden = !(s.mine && !s.pending && !s.errorText && !same(values(), s.mine));
   };
 }
 
@@ -791,26 +807,16 @@ function wordForm(draftKey, mine, closingCheck, { onSubmit, onInput }) {
     onSubmit(v);
   });
 
-  function paint(s) {
-    let text = '';
-    let kind = '';
-    if (s.errorText) {
-      text = s.errorText;
-      kind = 'error';
-    } else if (s.pending) {
-      text = s.connection === 'open'
-        ? 'Sharing your word…'
-        : 'Your word is kept on this device and will be shared when the connection is back.';
-      kind = 'pending';
-    } else if (s.mine) {
-      text = 'Your word is shared';
-      kind = 'shared';
-    }
-    setText(status, text);
-    status.dataset.kind = kind;
-    setText(submitButton, s.mine ? 'Change my word' : 'Share my word');
-    dirtyNote.hidden = !(s.mine && !s.pending && !s.errorText && !sameWord(values(), s.mine));
-  }
+  const paint = formStatus({
+    status, submitButton, dirtyNote, values, same: sameWord,
+    text: {
+      sending: 'Sharing your word…',
+      kept: 'Your word is kept on this device and will be shared when the connection is back.',
+      shared: 'Your word is shared',
+      share: 'Share my word',
+      change: 'Change my word',
+    },
+  });
 
   return {
     root,
