@@ -15,7 +15,8 @@ import (
 // three participants' phones: the talking piece goes round, listeners send
 // silent reactions that the speaker sees as counts after the share, one
 // person passes for now and again, a share's time runs out with a gentle
-// signal, and the check-out's words are revealed as a cloud. Screenshots of
+// signal; then an open floor, where hands go up and the facilitator gives
+// the floor; and the check-out's words are revealed as a cloud. Screenshots of
 // each participant view go to the screenshot folder, light and dark.
 func TestBrowserCircle(t *testing.T) {
 	browser := newBrowser(t)
@@ -27,6 +28,7 @@ func TestBrowserCircle(t *testing.T) {
 	week3 := seed.plan("Week 3", time.Now().Add(time.Hour),
 		room.Item{Kind: room.KindCircle, Title: "Sharing circle", Prompt: "What has stayed with you this week?",
 			Mode: room.RoundMode, Order: room.RosterOrder, ShareSeconds: room.MinShareSeconds},
+		room.Item{Kind: room.KindCircle, Title: "Open floor", Prompt: "Is there anything else you would like to say?", Mode: room.OpenFloor},
 		room.Item{Kind: room.KindCheckOut, Prompt: "One word for how you leave."})
 
 	ana := newPerson(t, browser, "facilitator", 1280, 900)
@@ -106,6 +108,24 @@ func TestBrowserCircle(t *testing.T) {
 		t.Errorf("the circle's story %q, want spoke,passed,spoke,passed-final", story)
 	}
 	kim.screenshot(shots, "participant-circle-complete")
+
+	// The open floor: hands go up, the facilitator gives the floor in turn.
+	ana.do("next: the open floor", chromedp.Click(chromedp.CSS("#agenda-next")))
+	kim.do("raise a hand", chromedp.WaitVisible(chromedp.CSS("#circle-hand")), chromedp.Click(chromedp.CSS("#circle-hand")))
+	kim.until("first in line", `document.querySelector("#circle-hand").textContent.includes("first in line")`)
+	lee.do("raise a hand", chromedp.WaitVisible(chromedp.CSS("#circle-hand")), chromedp.Click(chromedp.CSS("#circle-hand")))
+	lee.until("second in line", `document.querySelector("#circle-hand").textContent.includes("second in line")`)
+	ana.until("two hands, Kim first", `[...document.querySelectorAll("#circle-order li[data-member-id] .name")].map(n => n.textContent).join(",") === "Kim,Lee"`)
+	lee.screenshot(shots, "participant-open-floor-hand-up")
+	ana.screenshot(shots, "facilitator-open-floor")
+	ana.do("give the floor to the first hand", chromedp.Click(chromedp.CSS("#circle-next")))
+	kim.until("Kim has the floor", `document.querySelector("#circle-piece").textContent.includes("You hold") && document.querySelector("#circle-hand").hidden`)
+	lee.do("lower the hand", chromedp.Click(chromedp.CSS("#circle-hand")))
+	kim.do("done", chromedp.Click(chromedp.CSS("#circle-done")))
+	ana.until("no hands up", `document.querySelector("#circle-piece").textContent.includes("Nobody has a hand up")`)
+	if got := ana.eval(`[...document.querySelectorAll("#circle-turns li")].map(li => li.dataset.outcome).join(",")`); got != "spoke" {
+		t.Errorf("the open floor's story %q, want Kim's one share", got)
+	}
 
 	// The check-out, revealed as a cloud.
 	ana.do("next: the check-out", chromedp.Click(chromedp.CSS("#agenda-next")))

@@ -190,11 +190,12 @@ export function participantCircleView(live) {
     if (!muted.checked) audio.unlocked = true;
   });
 
+  const muteRow = h('label', { class: 'checkbox small', for: muted.id }, muted, 'No sound when my time is up');
   const root = h('section', { id: 'circle', class: 'panel circle', 'aria-labelledby': 'circle-heading' },
     heading, prompt, piece, clock.root, hint, holderActions, reactions, hand, received, error,
     orderHeading, orderBox,
     h('h3', null, 'Has had the talking piece'), turnsBox,
-    h('label', { class: 'checkbox small', for: muted.id }, muted, 'No sound when my time is up'));
+    muteRow);
 
   let you = '';
   let lastHolder;
@@ -262,12 +263,14 @@ export function participantCircleView(live) {
 
     setText(heading, titleOf(state, a, 'Sharing circle'));
     setText(prompt, a.prompt || '');
+    muteRow.hidden = !a.shareSeconds; // no time per share, no signal to mute
     root.dataset.holding = mineHolding ? 'true' : 'false';
 
     if (mineHolding) setText(piece, 'You hold the talking piece.');
     else if (holder) setText(piece, `${holder.name} holds the talking piece.`);
     else if (a.roundOver) setText(piece, open ? 'The open floor has closed.' : 'The round has ended.');
     else if (a.complete) setText(piece, open ? 'The floor is open. Raise your hand if you would like to share.' : 'Everyone has had the talking piece.');
+    else if (nextPerson && open) setText(piece, nextPerson.memberId === you ? 'The floor is open. Your hand is up first.' : `The floor is open. ${nextPerson.name}’s hand is up first.`);
     else if (nextPerson) setText(piece, nextPerson.memberId === you ? 'The talking piece will come to you first.' : `The talking piece will go to ${nextPerson.name} first.`);
     else setText(piece, 'The talking piece is resting.');
 
