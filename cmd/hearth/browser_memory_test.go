@@ -68,7 +68,16 @@ func TestBrowserMemory(t *testing.T) {
 	if _, err := fac.SetAgenda(ctx, acct, week1.ID, agenda); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 2", time.Now().Add(7*24*time.Hour)); err != nil {
+	week2, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 2", time.Now().Add(7*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items2, err := room.PlanAgenda([]room.Item{{Kind: room.KindIntentions, Prompt: "And this week?", Reveal: room.RevealNamed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agenda2, _ := json.Marshal(items2)
+	if _, err := fac.SetAgenda(ctx, acct, week2.ID, agenda2); err != nil {
 		t.Fatal(err)
 	}
 
@@ -271,6 +280,61 @@ func TestBrowserMemory(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#journey-back")), chromedp.WaitVisible(chromedp.CSS("#waiting-journey")))
 	kim.screenshot(shots, "participant-waiting-with-journey")
 	kim.do("and in again", chromedp.Click(chromedp.CSS("#waiting-journey")), chromedp.WaitVisible(chromedp.CSS("#journey-list")))
+
+	// Week 2: Sam looks back on his intention and both write new ones,
+	// revealed with names.
+	ana.do("open Week 2",
+		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
+		chromedp.WaitVisible(chromedp.CSS(`[data-session-id="`+week2.ID+`"] button[data-action="open"]`)),
+		chromedp.Click(chromedp.CSS(`[data-session-id="`+week2.ID+`"] button[data-action="open"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#agenda")))
+	for i, p := range people {
+		p.do("come back", chromedp.Navigate(links[i]), chromedp.WaitVisible(chromedp.CSS("#room")))
+	}
+	ana.until("both present again", `document.querySelectorAll('#members li[data-presence="present"]').length >= 3`)
+	ana.do("start the intentions", chromedp.Click(chromedp.CSS("#agenda-next")), chromedp.WaitVisible(chromedp.CSS("#intentions-reveal")))
+	sam.do("lived it", chromedp.WaitVisible(chromedp.CSS(`#intentions-past li[data-intention-id] input[value="lived"]`)),
+		chromedp.Click(chromedp.CSS(`#intentions-past li[data-intention-id] input[value="lived"]`)))
+	sam.until("kept", `(document.querySelector("#intentions-past .reflect-status")?.textContent || "").includes("Kept")`)
+	for i, p := range people {
+		p.do("write", p.fill("#intention-text", []string{"To rest before I am tired", "To ask for help"}[i]), chromedp.Click(chromedp.CSS("#intention-submit")))
+		p.until("set", `(document.querySelector("#intention-status")?.textContent || "").includes("set")`)
+	}
+	ana.until("both intentions", `document.querySelectorAll("#intentions-list li").length === 2`)
+	ana.do("reveal", chromedp.Click(chromedp.CSS("#intentions-reveal")))
+	kim.until("both shown", `document.querySelectorAll("#intentions-shown li").length === 2`)
+	ana.do("close Week 2", chromedp.Click(chromedp.CSS("#close-session")), chromedp.WaitVisible(chromedp.CSS("#room-summary-link")))
+	ana.do("its summary", chromedp.Click(chromedp.CSS("#room-summary-link")), chromedp.WaitVisible(chromedp.CSS("#summary-sections table.reflections")))
+	if got := ana.eval(`[...document.querySelectorAll("#summary-sections table.reflections tbody tr")].map(tr => tr.innerText.replace(/\s+/g, " ").trim()).join(",")`); got != "Sam To slow down when I eat (set in Week 1) ✓ Lived it" {
+		t.Errorf("week 2 reflections %q, want Sam's, lived", got)
+	}
+	ana.screenshot(shots, "facilitator-summary-reflections")
+	ana.do("the overview", chromedp.Click(chromedp.CSS("#summary-overview-link")), chromedp.WaitVisible(chromedp.CSS("#intention-journeys")))
+	if text := ana.eval(`document.querySelector('#intention-journeys section[data-person-id="` + ids[0] + `"]').innerText.replace(/\s+/g, " ")`); !strings.Contains(text, "Week 2: ✓ Lived it") || !strings.Contains(text, "To rest before I am tired") {
+		t.Errorf("Sam's intention journey %q, want his Week 1 intention lived and his Week 2 one", text)
+	}
+	ana.do("to the journeys", chromedp.ScrollIntoView(chromedp.CSS("#intentions")))
+	ana.screenshot(shots, "facilitator-overview-journeys")
+	ana.darkMode(true)
+	ana.screenshot(shots, "facilitator-overview-journeys-dark")
+	ana.darkMode(false)
+
+	sam.do("Sam's journey", chromedp.WaitVisible(chromedp.CSS("#final-journey")), chromedp.Click(chromedp.CSS("#final-journey")),
+		chromedp.WaitVisible(chromedp.CSS(`#journey-list > li[data-session-id="`+week2.ID+`"]`)))
+	week2Text := sam.eval(`document.querySelector('#journey-list > li[data-session-id="` + week2.ID + `"]').innerText.replace(/\s+/g, " ")`)
+	for _, want := range []string{"You looked back on", "“To slow down when I eat” (Week 1): ✓ Lived it", "The group’s intentions You To rest before I am tired Kim To ask for help"} {
+		if !strings.Contains(week2Text, want) {
+			t.Errorf("Sam's Week 2 lacks %q: %q", want, week2Text)
+		}
+	}
+	sam.do("to Week 2", chromedp.ScrollIntoView(chromedp.CSS(`#journey-list > li[data-session-id="`+week2.ID+`"]`)))
+	sam.screenshot(shots, "participant-journey-week2")
+	sam.darkMode(true)
+	sam.screenshot(shots, "participant-journey-week2-dark")
+	sam.darkMode(false)
+	if text := kim.eval(`document.body.innerText`); strings.Contains(text, "Lived it") {
+		t.Errorf("Kim's page shows Sam's reflection: %q", text)
+	}
 	t.Logf("screenshots in %s", shots)
 }
 

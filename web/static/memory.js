@@ -522,6 +522,16 @@ function trendSentence(person, sessions) {
     + (departures.length ? `, and left ${departures.join(', then ')}.` : '.');
 }
 
+/** intentionEvents are an intention's steps and reflections, in the order they were made. */
+function intentionEvents(it) {
+  const events = [
+    ...it.steps.map((st) => ({ at: st.at, li: h('li', { class: 'step-line' }, h('strong', null, `Step, ${st.sessionTitle}: `), h('span', { class: 'preserve' }, st.step)) })),
+    ...it.reflections.map((r) => ({ at: r.at, li: h('li', null, h('strong', null, `${r.sessionTitle}: `), outcomeLabel(r.outcome)) })),
+  ];
+  events.sort((a, b) => new Date(a.at) - new Date(b.at));
+  return events.map((e) => e.li);
+}
+
 /**
  * intentionJourneys is each participant's intentions across the sessions,
  * oldest first, each with what they later said of it and the steps they
@@ -541,9 +551,7 @@ function intentionJourneys(journeys) {
         h('p', { class: 'preserve intention-text' }, it.text),
         h('p', { class: 'muted small' }, `Set in ${it.sessionTitle}`),
         (it.reflections.length || it.steps.length)
-          ? h('ul', { class: 'plain intention-events' },
-            it.steps.map((st) => h('li', { class: 'step-line' }, h('strong', null, `Step, ${st.sessionTitle}: `), h('span', { class: 'preserve' }, st.step))),
-            it.reflections.map((r) => h('li', null, h('strong', null, `${r.sessionTitle}: `), outcomeLabel(r.outcome))))
+          ? h('ul', { class: 'plain intention-events' }, intentionEvents(it))
           : h('p', { class: 'muted small' }, 'Not looked back on yet.')))))));
 }
 
