@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -480,7 +481,11 @@ func writeCircle(b *strings.Builder, c *room.CircleSection, running bool) {
 		case t.N == 0:
 			fmt.Fprintf(b, "%s while waiting, at %s\n", turnWords[t.Outcome], clock(t.StartedAt))
 		default:
-			fmt.Fprintf(b, "%s, %s–%s (%s)\n", turnWords[t.Outcome], clock(t.StartedAt), clock(t.EndedAt), duration(t.Duration))
+			held := "a moment"
+			if t.Duration >= time.Second {
+				held = duration(t.Duration)
+			}
+			fmt.Fprintf(b, "%s, %s–%s (%s)\n", turnWords[t.Outcome], clock(t.StartedAt), clock(t.EndedAt), held)
 		}
 	}
 	if len(c.Turns) == 0 {
@@ -512,11 +517,22 @@ func writeJourneys(b *strings.Builder, journeys []intentionJourneyJSON) {
 		fmt.Fprintf(b, "### %s\n\n", md(j.Name))
 		for _, in := range j.Intentions {
 			fmt.Fprintf(b, "- “%s” (set in %s)\n", md(in.Text), md(in.SessionTitle))
+			// Reflections and steps in the order they were made, so the
+			// list reads as what happened next.
+			type event struct {
+				at   time.Time
+				line string
+			}
+			events := make([]event, 0, len(in.Reflections)+len(in.Steps))
 			for _, r := range in.Reflections {
-				fmt.Fprintf(b, "  - %s: %s\n", md(r.SessionTitle), outcomeWords[r.Outcome])
+				events = append(events, event{r.At, fmt.Sprintf("  - %s: %s\n", md(r.SessionTitle), outcomeWords[r.Outcome])})
 			}
 			for _, st := range in.Steps {
-				fmt.Fprintf(b, "  - step, in %s: “%s”\n", md(st.SessionTitle), md(st.Step))
+				events = append(events, event{st.At, fmt.Sprintf("  - step, in %s: “%s”\n", md(st.SessionTitle), md(st.Step))})
+			}
+			sort.SliceStable(events, func(i, j int) bool { return events[i].at.Before(events[j].at) })
+			for _, e := range events {
+				b.WriteString(e.line)
 			}
 		}
 		b.WriteString("\n")

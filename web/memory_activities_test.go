@@ -241,7 +241,7 @@ func TestMemoryOfIntentionsAndACircle(t *testing.T) {
 		"Not reached: P1.", "The facilitator ended the round.",
 		"Revealed to the group with names at ", "- P0 on “" + w1IntP0 + "” (Week 1): lived it", "- P1 on “" + w1IntP1 + "” (Week 1): let it go",
 		"- P1: “" + w2StepP1 + "”, for “" + w1IntP1 + "” (Week 1)",
-		"## Intention journeys", "### P0", "- “" + w1IntP0 + "” (set in Week 1)", "  - Week 2: lived it", "  - step, in Week 1: “" + w1StepP0 + "”",
+		"## Intention journeys", "### P0", "- “" + w1IntP0 + "” (set in Week 1)\n  - step, in Week 1: “" + w1StepP0 + "”\n  - Week 2: lived it\n",
 		"  - step, in Week 2: “" + w2StepP1 + "”",
 	} {
 		if !strings.Contains(md, want) {
