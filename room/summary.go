@@ -66,9 +66,11 @@ type Section struct {
 	EndedAt   time.Time `json:"endedAt,omitzero"`
 	Running   bool      `json:"running,omitempty"`
 
-	CheckIn   *CheckInSection   `json:"checkin,omitempty"`
-	Grounding *GroundingSection `json:"grounding,omitempty"`
-	CheckOut  *CheckOutSection  `json:"checkout,omitempty"`
+	CheckIn    *CheckInSection    `json:"checkin,omitempty"`
+	Grounding  *GroundingSection  `json:"grounding,omitempty"`
+	CheckOut   *CheckOutSection   `json:"checkout,omitempty"`
+	Intentions *IntentionsSection `json:"intentions,omitempty"`
+	Circle     *CircleSection     `json:"circle,omitempty"`
 	// A new activity kind adds its field here, and one function below.
 }
 
@@ -191,9 +193,7 @@ func attendance(m Member) Attendance {
 // arrival states).
 //
 // A new activity kind adds one case here and one function like
-// checkInSection below; nothing else in the summary changes. The
-// intentions (with their reflections) and the sharing circle (its order,
-// who shared and who passed) go here.
+// checkInSection below; nothing else in the summary changes.
 func section(s *State, before []Activity, a Activity) Section {
 	sec := Section{ItemID: a.ItemID}
 	if i := s.itemIndex(a.ItemID); i >= 0 && a.ItemID != "" {
@@ -211,6 +211,12 @@ func section(s *State, before []Activity, a Activity) Section {
 	case a.CheckOut != nil:
 		sec.Kind, sec.StartedAt, sec.EndedAt = KindCheckOut, a.CheckOut.StartedAt, a.CheckOut.EndedAt
 		sec.CheckOut = checkOutSection(s, before, a.CheckOut)
+	case a.Intentions != nil:
+		sec.Kind, sec.StartedAt, sec.EndedAt = KindIntentions, a.Intentions.StartedAt, a.Intentions.EndedAt
+		sec.Intentions = intentionsSection(s, a.Intentions)
+	case a.Circle != nil:
+		sec.Kind, sec.StartedAt, sec.EndedAt = KindCircle, a.Circle.StartedAt, a.Circle.EndedAt
+		sec.Circle = circleSection(s, a.Circle)
 	}
 	return sec
 }
@@ -267,6 +273,137 @@ func checkOutSection(s *State, before []Activity, co *CheckOut) *CheckOutSection
 		return byTime(out.Words[i].At, out.Words[j].At, out.Words[i].MemberID, out.Words[j].MemberID)
 	})
 	out.Unanswered = unanswered(s, func(id string) bool { _, ok := co.Words[id]; return ok })
+	return out
+}
+
+// SummaryIntention is an intention written in the session.
+type SummaryIntention struct {
+	MemberID string    `json:"memberId"`
+	Name     string    `json:"name"`
+	Text     string    `json:"text"`
+	At       time.Time `json:"at"`
+}
+
+// SummaryReflection is what a participant said, in the session, of one of
+// their intentions from an earlier session.
+type SummaryReflection struct {
+	MemberID string `json:"memberId"`
+	Name     string `json:"name"`
+	// Intention is the earlier intention's text, and SessionTitle the
+	// session it was set in, as the room knew them when it opened.
+	IntentionID  string    `json:"intentionId"`
+	Intention    string    `json:"intention"`
+	SessionTitle string    `json:"sessionTitle,omitempty"`
+	Outcome      Outcome   `json:"outcome"`
+	At           time.Time `json:"at"`
+}
+
+// SummaryStep is the one step a participant committed to in the session.
+type SummaryStep struct {
+	MemberID    string `json:"memberId"`
+	Name        string `json:"name"`
+	Step        string `json:"step"`
+	IntentionID string `json:"intentionId"`
+	// Intention is the text of the intention the step is for;
+	// SessionTitle names the earlier session it was set in, and is empty
+	// for an intention written in this one.
+	Intention    string    `json:"intention"`
+	SessionTitle string    `json:"sessionTitle,omitempty"`
+	At           time.Time `json:"at"`
+}
+
+// IntentionsSection is an intentions activity as facilitators look back on
+// it: every intention with its writer's name, whatever the reveal.
+type IntentionsSection struct {
+	Prompt     string     `json:"prompt"`
+	Reveal     RevealMode `json:"reveal"`
+	Commitment bool       `json:"commitment"`
+	Revealed   bool       `json:"revealed"`
+	RevealedAt time.Time  `json:"revealedAt,omitzero"`
+	// Intentions, Reflections and Steps are each in the order they were
+	// last written.
+	Intentions  []SummaryIntention  `json:"intentions"`
+	Reflections []SummaryReflection `json:"reflections"`
+	Steps       []SummaryStep       `json:"steps"`
+	// Unwritten names the participants who came and wrote no intention
+	// here, in roster order.
+	Unwritten []string `json:"unwritten"`
+}
+
+// SummaryTurn is one turn of a sharing circle. It has no reactions: those
+// were for the speaker alone.
+type SummaryTurn struct {
+	// N numbers the holds of the talking piece from 1; 0 is someone
+	// skipped while waiting, who never held it.
+	N         int         `json:"n"`
+	MemberID  string      `json:"memberId"`
+	Name      string      `json:"name"`
+	Outcome   TurnOutcome `json:"outcome,omitempty"` // "" for the share in progress
+	StartedAt time.Time   `json:"startedAt"`
+	EndedAt   time.Time   `json:"endedAt,omitzero"`
+	// Duration is how long they held the piece (0 while they still do).
+	Duration time.Duration `json:"duration"`
+}
+
+// CircleSection is a sharing circle as it happened.
+type CircleSection struct {
+	Prompt       string        `json:"prompt"`
+	Mode         CircleMode    `json:"mode"`
+	Order        SpeakingOrder `json:"order,omitempty"`
+	ShareSeconds int           `json:"shareSeconds"`
+	// Turns are the holds of the talking piece in the order they happened;
+	// while the circle runs, the share in progress is the last one, without
+	// an outcome.
+	Turns []SummaryTurn `json:"turns"`
+	// Waiting names who was still waiting for the piece when the circle
+	// ended (or is now): the rest of the round, or the hands still raised
+	// on the open floor.
+	Waiting []string `json:"waiting"`
+	// RoundOver is true when the facilitator ended the round.
+	RoundOver bool `json:"roundOver"`
+}
+
+func intentionsSection(s *State, in *Intentions) *IntentionsSection {
+	out := &IntentionsSection{
+		Prompt: in.Prompt, Reveal: in.Reveal, Commitment: in.Commitment, Revealed: in.Revealed, RevealedAt: in.RevealedAt,
+		Intentions:  make([]SummaryIntention, 0, len(in.Written)),
+		Reflections: make([]SummaryReflection, 0, len(in.Reflections)),
+		Steps:       make([]SummaryStep, 0, len(in.Commitments)),
+	}
+	for _, w := range sortedByAt(in.Written, func(w Intention) (time.Time, string) { return w.At, w.MemberID }) {
+		out.Intentions = append(out.Intentions, SummaryIntention{MemberID: w.MemberID, Name: memberName(s, w.MemberID), Text: w.Text, At: w.At})
+	}
+	for _, r := range sortedByAt(in.Reflections, func(r Reflection) (time.Time, string) { return r.At, r.IntentionID }) {
+		p, _ := s.pastOf(r.MemberID, r.IntentionID)
+		out.Reflections = append(out.Reflections, SummaryReflection{MemberID: r.MemberID, Name: memberName(s, r.MemberID),
+			IntentionID: r.IntentionID, Intention: p.Text, SessionTitle: p.SessionTitle, Outcome: r.Outcome, At: r.At})
+	}
+	for _, c := range sortedByAt(in.Commitments, func(c Commitment) (time.Time, string) { return c.At, c.MemberID }) {
+		st := SummaryStep{MemberID: c.MemberID, Name: memberName(s, c.MemberID), Step: c.Step, IntentionID: c.IntentionID, At: c.At}
+		if w, ok := in.Written[c.MemberID]; ok && w.ID == c.IntentionID {
+			st.Intention = w.Text
+		} else if p, ok := s.pastOf(c.MemberID, c.IntentionID); ok {
+			st.Intention, st.SessionTitle = p.Text, p.SessionTitle
+		}
+		out.Steps = append(out.Steps, st)
+	}
+	out.Unwritten = unanswered(s, func(id string) bool { _, ok := in.Written[id]; return ok })
+	return out
+}
+
+func circleSection(s *State, c *Circle) *CircleSection {
+	out := &CircleSection{Prompt: c.Prompt, Mode: c.Mode, Order: c.Order, ShareSeconds: c.ShareSeconds,
+		Turns: make([]SummaryTurn, 0, len(c.Turns)+1), Waiting: make([]string, 0, len(c.Queue)), RoundOver: c.RoundOver}
+	for _, t := range c.Turns {
+		out.Turns = append(out.Turns, SummaryTurn{N: t.N, MemberID: t.MemberID, Name: memberName(s, t.MemberID),
+			Outcome: t.Outcome, StartedAt: t.StartedAt, EndedAt: t.EndedAt, Duration: t.EndedAt.Sub(t.StartedAt)})
+	}
+	if t := c.Turn; t != nil {
+		out.Turns = append(out.Turns, SummaryTurn{N: t.N, MemberID: t.MemberID, Name: memberName(s, t.MemberID), StartedAt: t.StartedAt})
+	}
+	for _, id := range c.Queue {
+		out.Waiting = append(out.Waiting, memberName(s, id))
+	}
 	return out
 }
 

@@ -3,6 +3,7 @@ package room
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,4 +272,277 @@ func TestSummaryOfAKindWithoutItsSection(t *testing.T) {
 	if last.Kind != "future" || last.Title != "Something new" || last.CheckIn != nil || last.Grounding != nil || last.CheckOut != nil {
 		t.Errorf("last section %+v, want the item's kind and title and no details", last)
 	}
+}
+
+// Unique texts of the intentions and circle fixture, so finding one in a
+// journey's bytes means it is there.
+const (
+	nowOfLee      = "intention-of-Lee"
+	stepKimPast   = "step-of-Kim-for-her-past"
+	circlePrompt2 = "What stayed with you?"
+)
+
+// intentionsAndCircle is a closed room in which everyone came. In the
+// intentions activity (anonymous, revealed), Sam and Lee wrote intentions;
+// Sam reflected "lived" on his Week 0 intention and committed a step to his
+// new one; Kim wrote nothing, let her Week 0 intention go and committed a
+// step to it. In the circle (a round, 2 min a share) Sam shared, Kim passed
+// for now, was asked again and passed; the facilitator ended the round
+// before Lee was reached. Sam's share got two "heard" and a "thanks", Kim's
+// first pass one "resonates".
+func intentionsAndCircle(reveal RevealMode, revealedNow bool) State {
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	s := gathering()
+	s.Status, s.ClosedAt = Closed, at(90)
+	s.Journeys = journeys()
+	s.Agenda = []Item{
+		{ID: "i-int", Kind: KindIntentions, Prompt: intPrompt, Reveal: reveal, Commitment: true, Status: Done},
+		{ID: "i-circle", Kind: KindCircle, Title: "Sharing circle", Prompt: circlePrompt2, Mode: RoundMode, Order: RosterOrder, ShareSeconds: 120, Status: Done},
+	}
+	in := &Intentions{ID: "act-int", Prompt: intPrompt, Reveal: reveal, Commitment: true, Revealed: revealedNow,
+		StartedAt: at(1), EndedAt: at(20),
+		Written: map[string]Intention{
+			"p1": {ID: "int-sam-1", MemberID: "p1", Text: nowOfSam, At: at(4)},
+			"p3": {ID: "int-lee-1", MemberID: "p3", Text: nowOfLee, At: at(3)},
+		},
+		Reflections: map[string]Reflection{
+			"int-sam-0": {IntentionID: "int-sam-0", MemberID: "p1", Outcome: Lived, At: at(2)},
+			"int-kim-0": {IntentionID: "int-kim-0", MemberID: "p2", Outcome: LetGo, At: at(5)},
+		},
+		Commitments: map[string]Commitment{
+			"p1": {ID: "com-sam-1", MemberID: "p1", IntentionID: "int-sam-1", Step: stepNowSam, At: at(6)},
+			"p2": {ID: "com-kim-1", MemberID: "p2", IntentionID: "int-kim-0", Step: stepKimPast, At: at(7)},
+		},
+	}
+	if revealedNow {
+		in.RevealedAt = at(10)
+	}
+	c := &Circle{ID: "act-circle", Prompt: circlePrompt2, Mode: RoundMode, Order: RosterOrder, ShareSeconds: 120,
+		StartedAt: at(21), EndedAt: at(40), Queue: []string{"p3"}, Passes: map[string]int{"p2": 2}, RoundOver: true, Held: 3,
+		Turns: []Turn{
+			{N: 1, MemberID: "p1", StartedAt: at(21), EndsAt: at(23), EndedAt: at(24), Outcome: Spoke, Reactions: map[string]int{"heard": 2, "thanks": 1}},
+			{N: 2, MemberID: "p2", StartedAt: at(24), EndsAt: at(26), EndedAt: at(25), Outcome: PassedOnce, Reactions: map[string]int{"resonates": 1}},
+			{N: 3, MemberID: "p2", StartedAt: at(25), EndsAt: at(27), EndedAt: at(25).Add(30 * time.Second), Outcome: PassedFinal},
+		}}
+	s.History = []Activity{{ItemID: "i-int", Intentions: in}, {ItemID: "i-circle", Circle: c}}
+	return s
+}
+
+func TestSummaryOfIntentions(t *testing.T) {
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	sum := Summarize(intentionsAndCircle(RevealAnonymous, true))
+	sec := sum.Sections[0]
+	if sec.Kind != KindIntentions || sec.Intentions == nil || !sec.StartedAt.Equal(at(1)) || !sec.EndedAt.Equal(at(20)) {
+		t.Fatalf("section %+v, want the intentions from minute 1 to 20", sec)
+	}
+	got := sec.Intentions
+	if got.Prompt != intPrompt || got.Reveal != RevealAnonymous || !got.Revealed || !got.RevealedAt.Equal(at(10)) || !got.Commitment {
+		t.Errorf("settings %+v, want the prompt, anonymous, revealed at minute 10, with a step", got)
+	}
+	// An anonymous reveal hid names from the group, never from facilitators.
+	wantIntentions := []SummaryIntention{
+		{MemberID: "p3", Name: "Lee", Text: nowOfLee, At: at(3)},
+		{MemberID: "p1", Name: "Sam", Text: nowOfSam, At: at(4)},
+	}
+	if !reflect.DeepEqual(got.Intentions, wantIntentions) {
+		t.Errorf("intentions\n got %+v\nwant %+v", got.Intentions, wantIntentions)
+	}
+	wantReflections := []SummaryReflection{
+		{MemberID: "p1", Name: "Sam", IntentionID: "int-sam-0", Intention: pastOfSam, SessionTitle: "Week 0", Outcome: Lived, At: at(2)},
+		{MemberID: "p2", Name: "Kim", IntentionID: "int-kim-0", Intention: pastOfKim, SessionTitle: "Week 0", Outcome: LetGo, At: at(5)},
+	}
+	if !reflect.DeepEqual(got.Reflections, wantReflections) {
+		t.Errorf("reflections\n got %+v\nwant %+v", got.Reflections, wantReflections)
+	}
+	wantSteps := []SummaryStep{
+		{MemberID: "p1", Name: "Sam", Step: stepNowSam, IntentionID: "int-sam-1", Intention: nowOfSam, At: at(6)},
+		{MemberID: "p2", Name: "Kim", Step: stepKimPast, IntentionID: "int-kim-0", Intention: pastOfKim, SessionTitle: "Week 0", At: at(7)},
+	}
+	if !reflect.DeepEqual(got.Steps, wantSteps) {
+		t.Errorf("steps\n got %+v\nwant %+v", got.Steps, wantSteps)
+	}
+	if !reflect.DeepEqual(got.Unwritten, []string{"Kim"}) {
+		t.Errorf("unwritten %v, want [Kim]: she came and wrote no intention", got.Unwritten)
+	}
+
+	t.Run("someone who never came is not among those who wrote nothing", func(t *testing.T) {
+		s := intentionsAndCircle(RevealNamed, false)
+		s.Members[2].FirstJoined, s.Members[2].Presence = time.Time{}, Absent // Kim
+		if got := Summarize(s).Sections[0].Intentions.Unwritten; len(got) != 0 {
+			t.Errorf("unwritten %v, want none", got)
+		}
+	})
+	t.Run("a running activity shows what is written so far", func(t *testing.T) {
+		s := intentionsAndCircle(RevealNamed, false)
+		s.Status, s.ClosedAt = Open, time.Time{}
+		a := s.History[0]
+		a.Intentions.EndedAt = time.Time{}
+		s.Current, s.History = &a, nil
+		sum := Summarize(s)
+		if len(sum.Sections) != 1 || !sum.Sections[0].Running || len(sum.Sections[0].Intentions.Intentions) != 2 || sum.Sections[0].Intentions.Revealed {
+			t.Errorf("sections %+v, want the running, unrevealed intentions", sum.Sections)
+		}
+	})
+}
+
+func TestSummaryOfACircle(t *testing.T) {
+	at := func(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+	s := intentionsAndCircle(RevealNamed, true)
+	sum := Summarize(s)
+	sec := sum.Sections[1]
+	if sec.Kind != KindCircle || sec.Title != "Sharing circle" || sec.Circle == nil || !sec.EndedAt.Equal(at(40)) {
+		t.Fatalf("section %+v, want the titled circle, ended at minute 40", sec)
+	}
+	c := sec.Circle
+	if c.Prompt != circlePrompt2 || c.Mode != RoundMode || c.Order != RosterOrder || c.ShareSeconds != 120 || !c.RoundOver {
+		t.Errorf("circle %+v, want the prompt, a round in roster order, 2 min a share, ended by the facilitator", c)
+	}
+	want := []SummaryTurn{
+		{N: 1, MemberID: "p1", Name: "Sam", Outcome: Spoke, StartedAt: at(21), EndedAt: at(24), Duration: 3 * time.Minute},
+		{N: 2, MemberID: "p2", Name: "Kim", Outcome: PassedOnce, StartedAt: at(24), EndedAt: at(25), Duration: time.Minute},
+		{N: 3, MemberID: "p2", Name: "Kim", Outcome: PassedFinal, StartedAt: at(25), EndedAt: at(25).Add(30 * time.Second), Duration: 30 * time.Second},
+	}
+	if !reflect.DeepEqual(c.Turns, want) {
+		t.Errorf("turns\n got %+v\nwant %+v", c.Turns, want)
+	}
+	if !reflect.DeepEqual(c.Waiting, []string{"Lee"}) {
+		t.Errorf("waiting %v, want [Lee], not reached", c.Waiting)
+	}
+	// The reactions were for the speaker alone: not even facilitators read
+	// them afterwards.
+	data, _ := json.Marshal(sum)
+	for _, bad := range []string{"reaction", "heard", "resonates", "thanks"} {
+		if strings.Contains(string(data), bad) {
+			t.Errorf("the summary carries %q: %s", bad, data)
+		}
+	}
+
+	t.Run("a running circle lists the share in progress last, without an outcome", func(t *testing.T) {
+		s := intentionsAndCircle(RevealNamed, true)
+		s.Status, s.ClosedAt = Open, time.Time{}
+		a := s.History[1]
+		c := *a.Circle
+		c.EndedAt, c.RoundOver = time.Time{}, false
+		c.Turn = &Turn{N: 4, MemberID: "p3", StartedAt: at(26)}
+		c.Queue = []string{}
+		a.Circle = &c
+		s.Current, s.History = &a, s.History[:1]
+		got := Summarize(s).Sections[1]
+		last := got.Circle.Turns[len(got.Circle.Turns)-1]
+		if !got.Running || len(got.Circle.Turns) != 4 || last.Name != "Lee" || last.Outcome != "" || last.Duration != 0 || got.Circle.RoundOver {
+			t.Errorf("running circle %+v, want Lee's share in progress last", got.Circle)
+		}
+	})
+	t.Run("a skip while waiting is a turn never held", func(t *testing.T) {
+		s := intentionsAndCircle(RevealNamed, true)
+		c := s.History[1].Circle
+		c.Turns = append(slices.Clone(c.Turns), Turn{MemberID: "p3", StartedAt: at(30), EndedAt: at(30), Outcome: SkippedTurn})
+		c.Queue = nil
+		got := Summarize(s).Sections[1].Circle
+		if last := got.Turns[3]; last.N != 0 || last.Name != "Lee" || last.Outcome != SkippedTurn || last.Duration != 0 || len(got.Waiting) != 0 || got.Waiting == nil {
+			t.Errorf("circle %+v, want Lee skipped without a hold and nobody waiting", got)
+		}
+	})
+}
+
+func TestJourneyOfIntentionsAndACircle(t *testing.T) {
+	type journeyCase struct {
+		name   string
+		reveal RevealMode
+		shown  bool
+		member string
+		has    []string // must be in the journey
+		hasNot []string // must never be
+	}
+	tests := []journeyCase{
+		{name: "Sam, anonymous reveal", reveal: RevealAnonymous, shown: true, member: "p1",
+			has: []string{nowOfSam, pastOfSam, `"lived"`, stepNowSam, nowOfLee, `"heard":2`, `"thanks":1`},
+			// Kim's reflection and step, her past, her reactions, Lee's name on
+			// her intention.
+			hasNot: []string{pastOfKim, stepKimPast, `"letgo"`, "resonates", `"Lee"`, "int-"}},
+		{name: "Kim, anonymous reveal", reveal: RevealAnonymous, shown: true, member: "p2",
+			has:    []string{pastOfKim, `"letgo"`, stepKimPast, nowOfSam, nowOfLee, `"resonates":1`, `"Sam"`},
+			hasNot: []string{pastOfSam, stepNowSam, stepOfSam, `"lived"`, "heard", "thanks", `"Lee"`}},
+		{name: "Lee, not revealed", reveal: RevealNamed, shown: false, member: "p3",
+			has:    []string{nowOfLee, `"Sam"`, `"Kim"`},
+			hasNot: []string{nowOfSam, pastOfSam, pastOfKim, stepNowSam, stepKimPast, `"lived"`, `"letgo"`, "heard", "thanks", "resonates"}},
+		{name: "Kim, not revealed", reveal: RevealAnonymous, shown: false, member: "p2",
+			has:    []string{stepKimPast},
+			hasNot: []string{nowOfSam, nowOfLee, stepNowSam}},
+		{name: "Lee, named reveal", reveal: RevealNamed, shown: true, member: "p3",
+			has:    []string{nowOfSam, `"name":"Sam"`},
+			hasNot: []string{stepNowSam, stepKimPast, pastOfSam, pastOfKim, `"lived"`, `"letgo"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			j, ok := JourneyOf(intentionsAndCircle(tt.reveal, tt.shown), tt.member)
+			if !ok || len(j.Moments) != 2 || j.Moments[0].Kind != KindIntentions || j.Moments[1].Kind != KindCircle {
+				t.Fatalf("journey %+v, want the intentions and the circle", j)
+			}
+			data, _ := json.Marshal(j)
+			for _, want := range tt.has {
+				if !strings.Contains(string(data), want) {
+					t.Errorf("journey lacks %s: %s", want, data)
+				}
+			}
+			for _, bad := range tt.hasNot {
+				if strings.Contains(string(data), bad) {
+					t.Errorf("journey carries %s: %s", bad, data)
+				}
+			}
+		})
+	}
+
+	t.Run("the revealed set is the room's, in its order", func(t *testing.T) {
+		for _, reveal := range []RevealMode{RevealAnonymous, RevealNamed} {
+			s := intentionsAndCircle(reveal, true)
+			in := s.History[0].Intentions
+			room := shown(&s, in)
+			j, _ := JourneyOf(s, "p2")
+			got := j.Moments[0].Intentions.Shown
+			if len(got) != len(room) {
+				t.Fatalf("%s: shown %+v, want %+v", reveal, got, room)
+			}
+			for i := range room {
+				if got[i].Text != room[i].Text || got[i].Name != room[i].Name || got[i].Mine {
+					t.Errorf("%s: shown %d is %+v, want %+v", reveal, i, got[i], room[i])
+				}
+				if reveal == RevealAnonymous && got[i].Name != "" {
+					t.Errorf("an anonymous reveal names %q", got[i].Name)
+				}
+			}
+		}
+	})
+	t.Run("one's own in a named reveal is marked, not named", func(t *testing.T) {
+		j, _ := JourneyOf(intentionsAndCircle(RevealNamed, true), "p1")
+		got := j.Moments[0].Intentions.Shown
+		want := []JourneyShown{{Mine: true, Text: nowOfSam}, {Name: "Lee", Text: nowOfLee}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("shown %+v, want %+v (roster order)", got, want)
+		}
+	})
+	t.Run("one's own part, with the intention each step is for", func(t *testing.T) {
+		j, _ := JourneyOf(intentionsAndCircle(RevealAnonymous, false), "p2")
+		in := j.Moments[0].Intentions
+		if in.Mine != nil || len(in.Shown) != 0 || in.Revealed {
+			t.Errorf("Kim's intentions %+v, want no intention of hers and nothing shown", in)
+		}
+		if len(in.Reflections) != 1 || in.Reflections[0].Intention != pastOfKim || in.Reflections[0].SessionTitle != "Week 0" || in.Reflections[0].Outcome != LetGo {
+			t.Errorf("Kim's reflections %+v, want her Week 0 intention let go", in.Reflections)
+		}
+		if in.Step == nil || in.Step.Step != stepKimPast || in.Step.Intention != pastOfKim || in.Step.SessionTitle != "Week 0" {
+			t.Errorf("Kim's step %+v, want it for her Week 0 intention", in.Step)
+		}
+	})
+	t.Run("the circle's order, with reactions to one's own turns only", func(t *testing.T) {
+		j, _ := JourneyOf(intentionsAndCircle(RevealNamed, true), "p2")
+		want := []JourneyTurn{
+			{Name: "Sam", Outcome: Spoke},
+			{Mine: true, Outcome: PassedOnce, Reactions: map[string]int{"resonates": 1}},
+			{Mine: true, Outcome: PassedFinal},
+		}
+		if got := j.Moments[1].Circle; !reflect.DeepEqual(got.Turns, want) || got.Prompt != circlePrompt2 || got.Mode != RoundMode {
+			t.Errorf("Kim's circle %+v, want %+v", got, want)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -221,6 +222,8 @@ func (m *memory) markdown(now time.Time) string {
 		m.writeNotes(&b, func(n noteJSON) bool { return n.SessionID == ss.ID }, "#### Notes on this session", true)
 	}
 
+	writeJourneys(&b, ov.Intentions)
+
 	b.WriteString("## Notes about participants\n\n")
 	some := false
 	known := map[string]bool{}
@@ -367,12 +370,172 @@ func writeSection(b *strings.Builder, n int, sec room.Section) {
 			b.WriteString("\nNot revealed to the group.\n")
 		}
 		b.WriteString("\n")
+	case sec.Intentions != nil:
+		if title == "" {
+			title = "Intentions"
+		}
+		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
+		writeIntentions(b, sec.Intentions)
+	case sec.Circle != nil:
+		if title == "" {
+			title = "Sharing circle"
+		}
+		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
+		writeCircle(b, sec.Circle, sec.Running)
 	default:
 		// A kind without its case yet: at least where it ran.
 		if title == "" {
 			title = string(sec.Kind)
 		}
 		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
+	}
+}
+
+var outcomeWords = map[room.Outcome]string{
+	room.Lived: "lived it", room.StillWith: "still with it", room.LetGo: "let it go",
+}
+
+var revealWords = map[room.RevealMode]string{
+	room.RevealNamed: "with names", room.RevealAnonymous: "without names",
+}
+
+// writeIntentions writes an intentions activity: every intention with its
+// writer's name (the export is the facilitators' record, whatever the
+// group saw), the reflections on earlier intentions, and the steps.
+func writeIntentions(b *strings.Builder, in *room.IntentionsSection) {
+	if in.Prompt != "" {
+		fmt.Fprintf(b, "“%s”\n\n", md(in.Prompt))
+	}
+	if in.Revealed {
+		fmt.Fprintf(b, "Revealed to the group %s at %s.\n\n", revealWords[in.Reveal], clock(in.RevealedAt))
+	} else {
+		fmt.Fprintf(b, "Not revealed to the group (it would have been %s).\n\n", revealWords[in.Reveal])
+	}
+	b.WriteString("Intentions:\n\n")
+	for _, w := range in.Intentions {
+		fmt.Fprintf(b, "- %s, %s: “%s”\n", md(w.Name), clock(w.At), md(w.Text))
+	}
+	if len(in.Intentions) == 0 {
+		b.WriteString("None written.\n")
+	}
+	if len(in.Unwritten) > 0 {
+		fmt.Fprintf(b, "\nNo intention from: %s.\n", md(strings.Join(in.Unwritten, ", ")))
+	}
+	b.WriteString("\n")
+	if len(in.Reflections) > 0 {
+		b.WriteString("Reflections on earlier intentions:\n\n")
+		for _, r := range in.Reflections {
+			fmt.Fprintf(b, "- %s on “%s”", md(r.Name), md(r.Intention))
+			if r.SessionTitle != "" {
+				fmt.Fprintf(b, " (%s)", md(r.SessionTitle))
+			}
+			fmt.Fprintf(b, ": %s\n", outcomeWords[r.Outcome])
+		}
+		b.WriteString("\n")
+	}
+	if len(in.Steps) > 0 {
+		b.WriteString("Steps:\n\n")
+		for _, st := range in.Steps {
+			fmt.Fprintf(b, "- %s: “%s”, for “%s”", md(st.Name), md(st.Step), md(st.Intention))
+			if st.SessionTitle != "" {
+				fmt.Fprintf(b, " (%s)", md(st.SessionTitle))
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+}
+
+var turnWords = map[room.TurnOutcome]string{
+	room.Spoke: "shared", room.PassedOnce: "passed for now", room.PassedFinal: "passed",
+	room.SkippedTurn: "skipped", room.LeftRoom: "left during their share",
+}
+
+var modeWords = map[room.CircleMode]string{room.RoundMode: "A round", room.OpenFloor: "An open floor"}
+
+var orderWords = map[room.SpeakingOrder]string{
+	room.RosterOrder: " in roster order", room.RandomOrder: " in a random order", room.ArrangedOrder: " in an arranged order",
+}
+
+// writeCircle writes a sharing circle in the order it happened. Reactions
+// are not in the summary, so not here either.
+func writeCircle(b *strings.Builder, c *room.CircleSection, running bool) {
+	if c.Prompt != "" {
+		fmt.Fprintf(b, "“%s”\n\n", md(c.Prompt))
+	}
+	b.WriteString(modeWords[c.Mode])
+	if c.Mode == room.RoundMode {
+		b.WriteString(orderWords[c.Order])
+	}
+	if c.ShareSeconds > 0 {
+		fmt.Fprintf(b, ", %s a share", duration(time.Duration(c.ShareSeconds)*time.Second))
+	} else {
+		b.WriteString(", no time limit")
+	}
+	b.WriteString(".\n\n")
+	for i, t := range c.Turns {
+		fmt.Fprintf(b, "%d. %s: ", i+1, md(t.Name))
+		switch {
+		case t.Outcome == "":
+			fmt.Fprintf(b, "holding the talking piece since %s\n", clock(t.StartedAt))
+		case t.N == 0:
+			fmt.Fprintf(b, "%s while waiting, at %s\n", turnWords[t.Outcome], clock(t.StartedAt))
+		default:
+			held := "a moment"
+			if t.Duration >= time.Second {
+				held = duration(t.Duration)
+			}
+			fmt.Fprintf(b, "%s, %s–%s (%s)\n", turnWords[t.Outcome], clock(t.StartedAt), clock(t.EndedAt), held)
+		}
+	}
+	if len(c.Turns) == 0 {
+		b.WriteString("Nobody held the talking piece.\n")
+	}
+	if len(c.Waiting) > 0 {
+		what := "Not reached"
+		if running {
+			what = "Waiting"
+		} else if c.Mode == room.OpenFloor {
+			what = "Hands still raised"
+		}
+		fmt.Fprintf(b, "\n%s: %s.\n", what, md(strings.Join(c.Waiting, ", ")))
+	}
+	if c.RoundOver {
+		b.WriteString("\nThe facilitator ended the round.\n")
+	}
+	b.WriteString("\n")
+}
+
+// writeJourneys writes each participant's intentions across the sessions.
+func writeJourneys(b *strings.Builder, journeys []intentionJourneyJSON) {
+	b.WriteString("## Intention journeys\n\n")
+	if len(journeys) == 0 {
+		b.WriteString("No intentions set yet.\n\n")
+		return
+	}
+	for _, j := range journeys {
+		fmt.Fprintf(b, "### %s\n\n", md(j.Name))
+		for _, in := range j.Intentions {
+			fmt.Fprintf(b, "- “%s” (set in %s)\n", md(in.Text), md(in.SessionTitle))
+			// Reflections and steps in the order they were made, so the
+			// list reads as what happened next.
+			type event struct {
+				at   time.Time
+				line string
+			}
+			events := make([]event, 0, len(in.Reflections)+len(in.Steps))
+			for _, r := range in.Reflections {
+				events = append(events, event{r.At, fmt.Sprintf("  - %s: %s\n", md(r.SessionTitle), outcomeWords[r.Outcome])})
+			}
+			for _, st := range in.Steps {
+				events = append(events, event{st.At, fmt.Sprintf("  - step, in %s: “%s”\n", md(st.SessionTitle), md(st.Step))})
+			}
+			sort.SliceStable(events, func(i, j int) bool { return events[i].at.Before(events[j].at) })
+			for _, e := range events {
+				b.WriteString(e.line)
+			}
+		}
+		b.WriteString("\n")
 	}
 }
 

@@ -77,7 +77,10 @@ type memory struct {
 	// summaries holds the summary of each session whose room opened, by
 	// session ID.
 	summaries map[string]room.Summary
-	notes     []noteJSON
+	// states holds every stored room of the cohort, live or closed, for
+	// the intention journeys that run across them.
+	states []room.State
+	notes  []noteJSON
 }
 
 func (s *Server) loadMemory(ctx context.Context, acct facilitator.Account, cohortID string) (*memory, error) {
@@ -104,6 +107,7 @@ func (s *Server) loadMemory(ctx context.Context, acct facilitator.Account, cohor
 			return nil, fmt.Errorf("load room %s: %w", ss.ID, err)
 		}
 		m.summaries[ss.ID] = room.Summarize(st)
+		m.states = append(m.states, st)
 	}
 	notes, err := s.fac.Store.CohortNotes(ctx, c.ID)
 	if err != nil {
@@ -322,9 +326,75 @@ type overviewJSON struct {
 	Sessions     []overviewSessionJSON `json:"sessions"`
 	Participants []overviewPersonJSON  `json:"participants"`
 	Notes        []noteJSON            `json:"notes"`
-	// Intentions will hold each intention's journey across sessions once
-	// the intentions activity exists; until then it is empty, never made up.
-	Intentions []any `json:"intentions"`
+	// Intentions holds, per participant on the roster who set any, their
+	// intentions across the sessions, oldest first.
+	Intentions []intentionJourneyJSON `json:"intentions"`
+}
+
+// intentionJourneyJSON is one participant's intentions across the cohort.
+type intentionJourneyJSON struct {
+	ParticipantID string          `json:"participantId"`
+	Name          string          `json:"name"`
+	Intentions    []intentionJSON `json:"intentions"`
+}
+
+// intentionJSON is one intention: where it was set, and what its writer
+// made of it in the sessions since (or in the same one, for a step).
+type intentionJSON struct {
+	ID           string           `json:"id"`
+	Text         string           `json:"text"`
+	SessionID    string           `json:"sessionId"`
+	SessionTitle string           `json:"sessionTitle"`
+	SetAt        time.Time        `json:"setAt"`
+	Reflections  []reflectionJSON `json:"reflections"`
+	Steps        []stepJSON       `json:"steps"`
+}
+
+type reflectionJSON struct {
+	SessionID    string       `json:"sessionId"`
+	SessionTitle string       `json:"sessionTitle"`
+	Outcome      room.Outcome `json:"outcome"`
+	At           time.Time    `json:"at"`
+}
+
+type stepJSON struct {
+	SessionID    string    `json:"sessionId"`
+	SessionTitle string    `json:"sessionTitle"`
+	Step         string    `json:"step"`
+	At           time.Time `json:"at"`
+}
+
+// intentionJourneys reads every stored room of the cohort, the live one
+// included: BuildJourneys counts only each room's own activities, so the
+// rooms together are each intention's whole journey. People removed from
+// the roster are left out, as they are from a room's journeys.
+func (m *memory) intentionJourneys() []intentionJourneyJSON {
+	roster := make([]room.Member, 0, len(m.participants))
+	for _, p := range m.participants {
+		roster = append(roster, room.Member{ID: p.ID, Name: p.Name, Role: room.Participant})
+	}
+	all := room.BuildJourneys(m.states, roster)
+	out := []intentionJourneyJSON{}
+	for _, p := range m.participants {
+		past := all[p.ID]
+		if len(past) == 0 {
+			continue
+		}
+		j := intentionJourneyJSON{ParticipantID: p.ID, Name: p.Name, Intentions: make([]intentionJSON, 0, len(past))}
+		for _, pi := range past {
+			in := intentionJSON{ID: pi.ID, Text: pi.Text, SessionID: pi.SessionID, SessionTitle: pi.SessionTitle, SetAt: pi.SetAt,
+				Reflections: make([]reflectionJSON, 0, len(pi.Reflections)), Steps: make([]stepJSON, 0, len(pi.Commitments))}
+			for _, r := range pi.Reflections {
+				in.Reflections = append(in.Reflections, reflectionJSON{SessionID: r.SessionID, SessionTitle: r.SessionTitle, Outcome: r.Outcome, At: r.At})
+			}
+			for _, c := range pi.Commitments {
+				in.Steps = append(in.Steps, stepJSON{SessionID: c.SessionID, SessionTitle: c.SessionTitle, Step: c.Step, At: c.At})
+			}
+			j.Intentions = append(j.Intentions, in)
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 // cell reads one participant's session from its summary.
@@ -367,7 +437,7 @@ func cell(sum room.Summary, memberID string) cellJSON {
 
 func (m *memory) overview() overviewJSON {
 	v := overviewJSON{CohortID: m.cohort.ID, Cohort: m.cohort.Name, Sessions: []overviewSessionJSON{},
-		Participants: []overviewPersonJSON{}, Notes: m.notes, Intentions: []any{}}
+		Participants: []overviewPersonJSON{}, Notes: m.notes, Intentions: m.intentionJourneys()}
 	for _, ss := range m.sessions {
 		_, opened := m.summaries[ss.ID]
 		v.Sessions = append(v.Sessions, overviewSessionJSON{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: ss.Status, Opened: opened})
