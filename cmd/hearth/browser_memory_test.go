@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"hearth/facilitator"
 	"hearth/room"
 )
 
@@ -27,78 +25,21 @@ func TestBrowserMemory(t *testing.T) {
 	shots := screenshotDir(t)
 	m := startMain(t, t.TempDir())
 
-	ctx := context.Background()
-	fac := &facilitator.Service{Store: m.DB, InviteKey: m.inviteKeyForTests(t)}
-	acct, err := fac.CreateAccount(ctx, "ana@example.org", "Ana", "a long passphrase")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name, agreements := "Tuesday circle", "What is shared here stays here."
-	cohort, err := fac.CreateCohort(ctx, acct, facilitator.CohortInput{Name: &name, Agreements: &agreements})
-	if err != nil {
-		t.Fatal(err)
-	}
 	names := []string{"Sam", "Kim", "Lee"} // Lee never comes
-	var links, ids []string
-	for _, n := range names {
-		p, err := fac.AddParticipant(ctx, acct, cohort.ID, n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		token := fac.InviteToken(p)
-		if _, _, err := fac.AcceptAgreements(ctx, token, cohort.AgreementsVersion); err != nil {
-			t.Fatal(err)
-		}
-		links, ids = append(links, m.URL+"/j/"+token), append(ids, p.ID)
-	}
-	week1, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 1", time.Now().Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	items, err := room.PlanAgenda([]room.Item{
-		{Kind: room.KindCheckIn, Title: "Arrival", Prompt: "How are you arriving?", Visibility: room.VisibleToGroup},
-		{Kind: room.KindIntentions, Prompt: "What would you like to carry into the week?", Reveal: room.RevealAnonymous, Commitment: true},
-		{Kind: room.KindCircle, Title: "Sharing circle", Prompt: "What has stayed with you?", Mode: room.RoundMode, Order: room.RosterOrder},
-		{Kind: room.KindCheckOut, Prompt: "One word for how you leave", ClosingCheck: true},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	agenda, _ := json.Marshal(items)
-	if _, err := fac.SetAgenda(ctx, acct, week1.ID, agenda); err != nil {
-		t.Fatal(err)
-	}
-	week2, err := fac.PlanSession(ctx, acct, cohort.ID, "Week 2", time.Now().Add(7*24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	items2, err := room.PlanAgenda([]room.Item{{Kind: room.KindIntentions, Prompt: "And this week?", Reveal: room.RevealNamed}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	agenda2, _ := json.Marshal(items2)
-	if _, err := fac.SetAgenda(ctx, acct, week2.ID, agenda2); err != nil {
-		t.Fatal(err)
-	}
+	seed := seedCohort(t, m, "Tuesday circle", names...)
+	links, ids, cohort := seed.links, seed.ids, seed.cohort
+	week1 := seed.plan("Week 1", time.Now().Add(-time.Hour),
+		room.Item{Kind: room.KindCheckIn, Title: "Arrival", Prompt: "How are you arriving?", Visibility: room.VisibleToGroup},
+		room.Item{Kind: room.KindIntentions, Prompt: "What would you like to carry into the week?", Reveal: room.RevealAnonymous, Commitment: true},
+		room.Item{Kind: room.KindCircle, Title: "Sharing circle", Prompt: "What has stayed with you?", Mode: room.RoundMode, Order: room.RosterOrder},
+		room.Item{Kind: room.KindCheckOut, Prompt: "One word for how you leave", ClosingCheck: true})
+	week2 := seed.plan("Week 2", time.Now().Add(7*24*time.Hour),
+		room.Item{Kind: room.KindIntentions, Prompt: "And this week?", Reveal: room.RevealNamed})
 
 	ana := newPerson(t, browser, "facilitator", 1280, 900)
-	ana.do("log in and open the room",
-		chromedp.Navigate(m.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		ana.fill("#login-email", "ana@example.org"),
-		ana.fill("#login-password", "a long passphrase"),
-		chromedp.Click(chromedp.CSS(`#login-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#new-cohort-form")),
-		chromedp.Navigate(m.URL+"/#/cohort/"+cohort.ID),
-		chromedp.WaitVisible(chromedp.CSS(`[data-session-id] button[data-action="open"]`)),
-		chromedp.Click(chromedp.CSS(`[data-session-id] button[data-action="open"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#agenda")),
-	)
-	people := make([]*person, 2)
-	for i := range people {
-		people[i] = newPerson(t, browser, names[i], 390, 844)
-		people[i].do("join", chromedp.Navigate(links[i]), chromedp.WaitVisible(chromedp.CSS("#room")))
-	}
+	seed.logIn(ana)
+	seed.open(ana, week1)
+	people := seed.phones(browser, names[:2]...)
 	ana.until("both present", `document.querySelectorAll('#members li[data-presence="present"]').length >= 3`)
 	// Kim's phone drops (a reload) and comes back.
 	people[1].do("drop and come back", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#room")))
