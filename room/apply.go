@@ -132,9 +132,9 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 	case TypeIntentionReveal:
 		next, ch, err = intentionReveal(s, now, actor)
 	case TypeCircleDone:
-		next, ch, err = circleDone(s, now, actor)
+		next, ch, err = circleDone(s, now, actor, cmd.Data)
 	case TypeCirclePass:
-		next, ch, err = circlePass(s, now, actor)
+		next, ch, err = circlePass(s, now, actor, cmd.Data)
 	case TypeCircleNext:
 		next, ch, err = circleNext(s, now, actor)
 	case TypeCircleGive:

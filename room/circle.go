@@ -226,18 +226,44 @@ type memberRef struct {
 	MemberID string `json:"memberId"`
 }
 
+// shareRef names the share a command is for. An action is kept on its
+// sender's device while the connection is down and sent again when it is
+// back; by then that share may have ended and another begun, and a command
+// meant for the first must not end or change the second.
+type shareRef struct {
+	Turn int `json:"turn"`
+}
+
+// share checks that the share ref names is the one in progress.
+func (c *Circle) share(ref shareRef) error {
+	if c.Turn == nil {
+		return errorf(CodeClosed, "Nobody holds the talking piece.")
+	}
+	if ref.Turn < 1 {
+		return errorf(CodeInvalid, "Say which share this is for (its turn number).")
+	}
+	if ref.Turn != c.Turn.N {
+		return errorf(CodeClosed, "That share has ended.")
+	}
+	return nil
+}
+
 // circleDone ends the holder's share ("I'm done"); a facilitator can end it
 // for them. In a round the piece moves on to the next person.
-func circleDone(s State, now time.Time, actor Member) (State, Change, error) {
+func circleDone(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
+	var in shareRef
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
 	next, c, err := circleFor(s)
 	if err != nil {
 		return s, Change{}, err
 	}
-	if c.Turn == nil {
-		return s, Change{}, errorf(CodeClosed, "Nobody holds the talking piece.")
-	}
-	if actor.Role != Facilitator && c.Turn.MemberID != actor.ID {
+	if c.Turn != nil && actor.Role != Facilitator && c.Turn.MemberID != actor.ID {
 		return s, Change{}, errorf(CodeNotAllowed, "Only the person holding the talking piece can end their turn.")
+	}
+	if err := c.share(in); err != nil {
+		return s, Change{}, err
 	}
 	was := c.endTurn(now, Spoke)
 	c.handOn(&next, now)
@@ -245,8 +271,13 @@ func circleDone(s State, now time.Time, actor Member) (State, Change, error) {
 }
 
 // circlePass is the holder's pass. The first pass in a round moves them to
-// its end, to be asked once more; the second is final.
-func circlePass(s State, now time.Time, actor Member) (State, Change, error) {
+// its end, to be asked once more; the second is final, as is a pass on the
+// open floor or from someone the piece came back to after they had shared.
+func circlePass(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
+	var in shareRef
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
 	next, c, err := circleFor(s)
 	if err != nil {
 		return s, Change{}, err
@@ -254,8 +285,13 @@ func circlePass(s State, now time.Time, actor Member) (State, Change, error) {
 	if c.Turn == nil || c.Turn.MemberID != actor.ID {
 		return s, Change{}, errorf(CodeNotAllowed, "Only the person holding the talking piece can pass.")
 	}
-	c.Passes[actor.ID]++
-	if c.Mode == RoundMode && c.Passes[actor.ID] == 1 {
+	if err := c.share(in); err != nil {
+		return s, Change{}, err
+	}
+	if c.Mode == RoundMode {
+		c.Passes[actor.ID]++
+	}
+	if c.Mode == RoundMode && c.Passes[actor.ID] == 1 && !c.finishedRound(actor.ID) {
 		c.endTurn(now, PassedOnce)
 		c.Queue = append(c.Queue, actor.ID)
 	} else {
@@ -311,16 +347,21 @@ func circleGive(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 	return next, ch, nil
 }
 
-// circleSkip skips the holder (who has not shared) or someone still waiting.
+// circleSkip skips the holder (who has not shared; the command names their
+// share) or someone still waiting. On the open floor skipping someone waiting
+// only lowers their hand: there was no turn to skip.
 func circleSkip(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
-	var in memberRef
+	var in struct {
+		MemberID string `json:"memberId"`
+		Turn     int    `json:"turn"`
+	}
 	next, c, err := facilitatorCircle(s, actor, data, &in)
 	if err != nil {
 		return s, Change{}, err
 	}
 	if in.MemberID == "" || (c.Turn != nil && c.Turn.MemberID == in.MemberID) {
-		if c.Turn == nil {
-			return s, Change{}, errorf(CodeClosed, "Nobody holds the talking piece.")
+		if err := c.share(shareRef{Turn: in.Turn}); err != nil {
+			return s, Change{}, err
 		}
 		was := c.endTurn(now, SkippedTurn)
 		c.handOn(&next, now)
@@ -330,6 +371,9 @@ func circleSkip(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 		return s, Change{}, errorf(CodeInvalid, "They are not waiting for the talking piece.")
 	}
 	c.Queue = slices.DeleteFunc(c.Queue, func(q string) bool { return q == in.MemberID })
+	if c.Mode == OpenFloor {
+		return next, Change{Activity: true, Mine: in.MemberID}, nil
+	}
 	// A record without a number: they never held the piece.
 	c.Turns = append(c.Turns, Turn{MemberID: in.MemberID, StartedAt: now, EndedAt: now, Outcome: SkippedTurn})
 	return next, Change{Activity: true}, nil
@@ -367,12 +411,16 @@ func circleExtend(s State, now time.Time, actor Member, data json.RawMessage) (S
 	if err != nil {
 		return s, Change{}, err
 	}
+	var in shareRef
+	if err := decode(data, &in); err != nil {
+		return s, Change{}, err
+	}
 	next, c, err := circleFor(s)
 	if err != nil {
 		return s, Change{}, err
 	}
-	if c.Turn == nil {
-		return s, Change{}, errorf(CodeClosed, "Nobody holds the talking piece.")
+	if err := c.share(in); err != nil {
+		return s, Change{}, err
 	}
 	if c.Turn.EndsAt.IsZero() {
 		return s, Change{}, errorf(CodeInvalid, "This circle has no time per share to extend.")
@@ -416,6 +464,9 @@ func circleReact(s State, actor Member, data json.RawMessage) (State, Change, er
 	}
 	if !slices.Contains(reactionKinds, in.Kind) {
 		return s, Change{}, errorf(CodeInvalid, "A reaction is one of: heard, resonates, thanks.")
+	}
+	if in.Turn < 1 {
+		return s, Change{}, errorf(CodeInvalid, "Say which share the reaction is for (its turn number).")
 	}
 	next, c, err := circleFor(s)
 	if err != nil {
@@ -544,6 +595,9 @@ type circleView struct {
 	RoundOver bool          `json:"roundOver"`
 	// Complete: nobody holds the piece and nobody here is waiting for it.
 	Complete bool `json:"complete"`
+	// Away counts the people in the queue who are not here now: when the
+	// round is complete but for them, it rests until they are back.
+	Away int `json:"away"`
 }
 
 func viewCircle(s *State) *circleView {
@@ -565,6 +619,9 @@ func viewCircle(s *State) *circleView {
 	v.Complete = v.Holder == nil && v.Next == ""
 	for i, id := range c.Queue {
 		v.Queue[i] = waitingView{MemberID: id, Name: name(id), Passed: c.Passes[id] > 0, Away: !canHold(s, id)}
+		if v.Queue[i].Away {
+			v.Away++
+		}
 	}
 	for i, t := range c.Turns {
 		v.Turns[i] = turnView{N: t.N, MemberID: t.MemberID, Name: name(t.MemberID), Outcome: t.Outcome}

@@ -105,6 +105,19 @@ func scribbleCircle(c *Circle) {
 	c.RoundOver = !c.RoundOver
 }
 
+// turn is the data of a command naming share n.
+func turn(n int) map[string]int { return map[string]int{"turn": n} }
+
+// held is the data of a command naming the share in progress in s.
+func held(tb testing.TB, s State) map[string]int {
+	tb.Helper()
+	c := circleOf(tb, s)
+	if c.Turn == nil {
+		tb.Fatal("nobody holds the piece")
+	}
+	return turn(c.Turn.N)
+}
+
 func circleOf(tb testing.TB, s State) *Circle {
 	tb.Helper()
 	if s.Current == nil || s.Current.Circle == nil {
@@ -260,7 +273,7 @@ func TestApplyCircle(t *testing.T) {
 
 		// The holder's own moves.
 		{name: "I'm done: the piece moves on by itself", state: p1Holds, actor: "p1",
-			cmd: command(TypeCircleDone, nil), change: Change{Activity: true, Mine: "p1"},
+			cmd: command(TypeCircleDone, turn(1)), change: Change{Activity: true, Mine: "p1"},
 			check: func(tb testing.TB, _, after State) {
 				wantHolder(tb, after, "p2", "p3")
 				wantTurns(tb, after, "p1:spoke")
@@ -269,18 +282,18 @@ func TestApplyCircle(t *testing.T) {
 				}
 			}},
 		{name: "the facilitator ends a share for the holder", state: p1Holds, actor: "f1",
-			cmd: command(TypeCircleDone, nil), change: Change{Activity: true, Mine: "p1"},
+			cmd: command(TypeCircleDone, turn(1)), change: Change{Activity: true, Mine: "p1"},
 			check: func(tb testing.TB, _, after State) { wantHolder(tb, after, "p2", "p3") }},
-		{name: "someone else cannot end the holder's turn", state: p1Holds, actor: "p2", cmd: command(TypeCircleDone, nil), wantCode: CodeNotAllowed},
-		{name: "done with nobody holding", state: round, actor: "f1", cmd: command(TypeCircleDone, nil), wantCode: CodeClosed},
+		{name: "someone else cannot end the holder's turn", state: p1Holds, actor: "p2", cmd: command(TypeCircleDone, turn(1)), wantCode: CodeNotAllowed},
+		{name: "done with nobody holding", state: round, actor: "f1", cmd: command(TypeCircleDone, turn(1)), wantCode: CodeClosed},
 		{name: "the last share completes the round", state: lastHolds, actor: "p3",
-			cmd: command(TypeCircleDone, nil), change: Change{Activity: true, Mine: "p3"},
+			cmd: command(TypeCircleDone, turn(3)), change: Change{Activity: true, Mine: "p3"},
 			check: func(tb testing.TB, _, after State) {
 				wantHolder(tb, after, "")
 				wantTurns(tb, after, "p1:spoke", "p2:spoke", "p3:spoke")
 			}},
 		{name: "pass for now goes to the end, to be asked once more", state: p1Holds, actor: "p1",
-			cmd: command(TypeCirclePass, nil), change: Change{Activity: true, Mine: "p1"},
+			cmd: command(TypeCirclePass, turn(1)), change: Change{Activity: true, Mine: "p1"},
 			check: func(tb testing.TB, _, after State) {
 				wantHolder(tb, after, "p2", "p3", "p1")
 				wantTurns(tb, after, "p1:passed")
@@ -292,24 +305,35 @@ func TestApplyCircle(t *testing.T) {
 			s := holding(circleRoom(RoundMode, 0, "p2"), "p1", 4)
 			s.Current.Circle.Passes["p1"] = 1
 			return withTurns(s, Turn{N: 1, MemberID: "p1", Outcome: PassedOnce})
-		}(), actor: "p1", cmd: command(TypeCirclePass, nil), change: Change{Activity: true, Mine: "p1"},
+		}(), actor: "p1", cmd: command(TypeCirclePass, turn(4)), change: Change{Activity: true, Mine: "p1"},
 			check: func(tb testing.TB, _, after State) {
 				wantHolder(tb, after, "p2")
 				wantTurns(tb, after, "p1:passed", "p1:passed-final")
 			}},
 		{name: "the last person passes: asked once more at once", state: lastHolds, actor: "p3",
-			cmd: command(TypeCirclePass, nil), change: Change{Activity: true, Mine: "p3"},
+			cmd: command(TypeCirclePass, turn(3)), change: Change{Activity: true, Mine: "p3"},
 			check: func(tb testing.TB, _, after State) {
 				wantHolder(tb, after, "p3")
 				if c := circleOf(tb, after); c.Turn.N != 4 || c.Passes["p3"] != 1 {
 					tb.Errorf("got turn %+v with %d passes, want turn 4, one pass", c.Turn, c.Passes["p3"])
 				}
 			}},
+		{name: "the holder leaves and only people away wait: complete, resting for them", state: withPresence(holding(circleRoom(RoundMode, 0, "p2", "p3"), "p1", 1), "p2", Reconnecting),
+			actor: "p1", cmd: command(TypeCircleDone, turn(1)), change: Change{Activity: true, Mine: "p1"},
+			check: func(tb testing.TB, _, after State) {
+				wantHolder(tb, after, "p3", "p2")
+				after = withPresence(after, "p3", Left)
+				after.Current.Circle.Turn = nil
+				after.Current.Circle.Queue = []string{"p2", "p3"}
+				if v := viewCircle(&after); !v.Complete || v.Away != 2 {
+					tb.Errorf("got complete %v with %d away, want complete with both away", v.Complete, v.Away)
+				}
+			}},
 		{name: "the last person passes twice: the round is complete", state: func() State {
 			s := withTurns(holding(circleRoom(RoundMode, 0), "p3", 4), Turn{N: 3, MemberID: "p3", Outcome: PassedOnce})
 			s.Current.Circle.Passes["p3"] = 1
 			return s
-		}(), actor: "p3", cmd: command(TypeCirclePass, nil), change: Change{Activity: true, Mine: "p3"},
+		}(), actor: "p3", cmd: command(TypeCirclePass, turn(4)), change: Change{Activity: true, Mine: "p3"},
 			check: func(tb testing.TB, _, after State) {
 				wantHolder(tb, after, "")
 				if v := viewCircle(&after); !v.Complete || v.Next != "" {
@@ -317,13 +341,13 @@ func TestApplyCircle(t *testing.T) {
 				}
 			}},
 		{name: "a pass on the open floor is final", state: holding(open, "p1", 1), actor: "p1",
-			cmd: command(TypeCirclePass, nil), change: Change{Activity: true, Mine: "p1"},
+			cmd: command(TypeCirclePass, turn(1)), change: Change{Activity: true, Mine: "p1"},
 			check: func(tb testing.TB, _, after State) {
 				wantHolder(tb, after, "", "p2", "p3") // the facilitator gives the floor
 				wantTurns(tb, after, "p1:passed-final")
 			}},
-		{name: "only the holder passes", state: p1Holds, actor: "p2", cmd: command(TypeCirclePass, nil), wantCode: CodeNotAllowed},
-		{name: "the facilitator cannot pass for someone", state: p1Holds, actor: "f1", cmd: command(TypeCirclePass, nil), wantCode: CodeNotAllowed},
+		{name: "only the holder passes", state: p1Holds, actor: "p2", cmd: command(TypeCirclePass, turn(1)), wantCode: CodeNotAllowed},
+		{name: "the facilitator cannot pass for someone", state: p1Holds, actor: "f1", cmd: command(TypeCirclePass, turn(1)), wantCode: CodeNotAllowed},
 
 		// The facilitator's moves.
 		{name: "give the piece to someone waiting", state: p1Holds, actor: "f1",
@@ -342,7 +366,7 @@ func TestApplyCircle(t *testing.T) {
 		{name: "a participant cannot give the piece", state: p1Holds, actor: "p1", cmd: command(TypeCircleGive, ref("p2")), wantCode: CodeNotAllowed},
 		{name: "give with malformed data", state: round, actor: "f1", cmd: command(TypeCircleGive, `{"memberId":3}`), wantCode: CodeInvalid},
 		{name: "skip the holder", state: p1Holds, actor: "f1",
-			cmd: command(TypeCircleSkip, nil), change: Change{Activity: true, Mine: "p1"},
+			cmd: command(TypeCircleSkip, turn(1)), change: Change{Activity: true, Mine: "p1"},
 			check: func(tb testing.TB, _, after State) {
 				wantHolder(tb, after, "p2", "p3")
 				wantTurns(tb, after, "p1:skipped")
@@ -357,7 +381,7 @@ func TestApplyCircle(t *testing.T) {
 				}
 			}},
 		{name: "skip someone not waiting", state: p1Holds, actor: "f1", cmd: command(TypeCircleSkip, ref("f1")), wantCode: CodeInvalid},
-		{name: "skip with nobody holding", state: round, actor: "f1", cmd: command(TypeCircleSkip, nil), wantCode: CodeClosed},
+		{name: "skip with nobody holding", state: round, actor: "f1", cmd: command(TypeCircleSkip, turn(1)), wantCode: CodeClosed},
 		{name: "reorder while someone speaks leaves the share alone", state: p1Holds, actor: "f1",
 			cmd: command(TypeCircleOrder, map[string][]string{"order": {"p3", "p2"}}), change: Change{Activity: true},
 			check: func(tb testing.TB, before, after State) {
@@ -376,7 +400,7 @@ func TestApplyCircle(t *testing.T) {
 			cmd: command(TypeCircleOrder, map[string][]string{"order": {"p3", "p2"}}), wantCode: CodeInvalid},
 		{name: "a participant cannot reorder", state: round, actor: "p1",
 			cmd: command(TypeCircleOrder, map[string][]string{"order": {"p3", "p2", "p1"}}), wantCode: CodeNotAllowed},
-		{name: "extend a share", state: timed, at: t0.Add(3 * time.Minute), actor: "f1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 60}),
+		{name: "extend a share", state: timed, at: t0.Add(3 * time.Minute), actor: "f1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 60, "turn": 1}),
 			change: Change{Activity: true},
 			check: func(tb testing.TB, before, after State) {
 				want := circleOf(tb, before).Turn.EndsAt.Add(time.Minute)
@@ -385,17 +409,17 @@ func TestApplyCircle(t *testing.T) {
 				}
 			}},
 		{name: "extend a share whose time is up counts from now", state: timed, at: now.Add(time.Hour), actor: "f1",
-			cmd: command(TypeCircleExtend, map[string]int{"seconds": 60}), change: Change{Activity: true},
+			cmd: command(TypeCircleExtend, map[string]int{"seconds": 60, "turn": 1}), change: Change{Activity: true},
 			check: func(tb testing.TB, _, after State) {
 				if got := circleOf(tb, after).Turn.EndsAt; !got.Equal(now.Add(time.Hour + time.Minute)) {
 					tb.Errorf("got end %v, want a minute from the extension", got)
 				}
 			}},
-		{name: "extend without a time per share", state: p1Holds, actor: "f1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 60}), wantCode: CodeInvalid},
+		{name: "extend without a time per share", state: p1Holds, actor: "f1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 60, "turn": 1}), wantCode: CodeInvalid},
 		{name: "extend by nothing", state: timed, actor: "f1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 0}), wantCode: CodeInvalid},
 		{name: "extend by too much", state: timed, actor: "f1", cmd: command(TypeCircleExtend, map[string]int{"seconds": MaxExtendSeconds + 1}), wantCode: CodeInvalid},
-		{name: "extend with nobody holding", state: circleRoom(RoundMode, 120, "p1"), actor: "f1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 60}), wantCode: CodeClosed},
-		{name: "a participant cannot extend", state: timed, actor: "p1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 60}), wantCode: CodeNotAllowed},
+		{name: "extend with nobody holding", state: circleRoom(RoundMode, 120, "p1"), actor: "f1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 60, "turn": 1}), wantCode: CodeClosed},
+		{name: "a participant cannot extend", state: timed, actor: "p1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 60, "turn": 1}), wantCode: CodeNotAllowed},
 		{name: "end the round during a share", state: p1Holds, actor: "f1",
 			cmd: command(TypeCircleEnd, nil), change: Change{Activity: true, Mine: "p1"},
 			check: func(tb testing.TB, _, after State) {
@@ -431,7 +455,7 @@ func TestApplyCircle(t *testing.T) {
 			s := holding(circleRoom(RoundMode, 0, "p2"), "p1", 1)
 			s.Current.Circle.Reacted = map[string][]string{"p2": {"heard", "resonates"}, "p3": {"heard"}}
 			return s
-		}(), actor: "p1", cmd: command(TypeCircleDone, nil), change: Change{Activity: true, Mine: "p1"},
+		}(), actor: "p1", cmd: command(TypeCircleDone, turn(1)), change: Change{Activity: true, Mine: "p1"},
 			check: func(tb testing.TB, _, after State) {
 				c := circleOf(tb, after)
 				if got := c.Turns[0].Reactions; !reflect.DeepEqual(got, map[string]int{"heard": 2, "resonates": 1}) {
@@ -455,8 +479,38 @@ func TestApplyCircle(t *testing.T) {
 		{name: "next gives the floor to the first hand", state: open, actor: "f1", cmd: command(TypeCircleNext, nil), change: Change{Activity: true},
 			check: func(tb testing.TB, _, after State) { wantHolder(tb, after, "p2", "p3") }},
 		{name: "done on the open floor waits for the facilitator", state: holding(open, "p1", 1), actor: "p1",
-			cmd: command(TypeCircleDone, nil), change: Change{Activity: true, Mine: "p1"},
+			cmd: command(TypeCircleDone, turn(1)), change: Change{Activity: true, Mine: "p1"},
 			check: func(tb testing.TB, _, after State) { wantHolder(tb, after, "", "p2", "p3") }},
+
+		// A command names the share it is for: one sent for a share that has
+		// ended (kept on a device through a dropped connection, say) never
+		// ends or changes the next.
+		{name: "done for a share that has ended", state: p1Holds, actor: "f1", cmd: command(TypeCircleDone, turn(2)), wantCode: CodeClosed},
+		{name: "done naming no share", state: p1Holds, actor: "p1", cmd: command(TypeCircleDone, nil), wantCode: CodeInvalid},
+		{name: "a pass for a share that has ended", state: p1Holds, actor: "p1", cmd: command(TypeCirclePass, turn(7)), wantCode: CodeClosed},
+		{name: "skip a share that has ended", state: p1Holds, actor: "f1", cmd: command(TypeCircleSkip, turn(2)), wantCode: CodeClosed},
+		{name: "skip the holder naming no share", state: p1Holds, actor: "f1", cmd: command(TypeCircleSkip, nil), wantCode: CodeInvalid},
+		{name: "extend a share that has ended", state: timed, actor: "f1", cmd: command(TypeCircleExtend, map[string]int{"seconds": 60, "turn": 2}), wantCode: CodeClosed},
+		{name: "a reaction naming no share", state: p1Holds, actor: "p2", cmd: command(TypeCircleReact, map[string]string{"kind": "heard"}), wantCode: CodeInvalid},
+		{name: "a pass from someone given the piece after sharing is final", state: withTurns(holding(circleRoom(RoundMode, 0, "p2"), "p1", 2),
+			Turn{N: 1, MemberID: "p1", Outcome: Spoke}), actor: "p1", cmd: command(TypeCirclePass, turn(2)), change: Change{Activity: true, Mine: "p1"},
+			check: func(tb testing.TB, _, after State) {
+				wantHolder(tb, after, "p2")
+				wantTurns(tb, after, "p1:spoke", "p1:passed-final")
+			}},
+		{name: "a pass on the open floor is not counted toward asking again", state: holding(open, "p1", 1), actor: "p1",
+			cmd: command(TypeCirclePass, turn(1)), change: Change{Activity: true, Mine: "p1"},
+			check: func(tb testing.TB, _, after State) {
+				if n := circleOf(tb, after).Passes["p1"]; n != 0 {
+					tb.Errorf("got %d passes on the open floor, want none counted", n)
+				}
+			}},
+		{name: "skipping a raised hand only lowers it, and tells its owner", state: open, actor: "f1",
+			cmd: command(TypeCircleSkip, ref("p2")), change: Change{Activity: true, Mine: "p2"},
+			check: func(tb testing.TB, _, after State) {
+				wantHolder(tb, after, "", "p3")
+				wantTurns(tb, after)
+			}},
 
 		// Ending the activity.
 		{name: "ending the activity mid-share records the share", state: p1Holds, actor: "f1",
@@ -546,7 +600,7 @@ func TestCircleViewPrivacy(t *testing.T) {
 		}
 	}
 
-	after, ch, err := Apply(s, now, "p1", command(TypeCircleDone, nil))
+	after, ch, err := Apply(s, now, "p1", command(TypeCircleDone, turn(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -605,19 +659,19 @@ func TestCircleRunsThrough(t *testing.T) {
 	do("f1", TypeCircleOrder, map[string][]string{"order": {"p2", "p1", "p4"}})
 	do("f1", TypeCircleNext, nil)
 	wantHolder(t, s, "p2", "p1", "p4")
-	do("p2", TypeCirclePass, nil)
+	do("p2", TypeCirclePass, held(t, s))
 	wantHolder(t, s, "p1", "p4", "p2")
 	presence("p3", Present) // late
 	wantHolder(t, s, "p1", "p4", "p2", "p3")
 	do("p4", TypeCircleReact, map[string]any{"kind": "thanks", "turn": 2})
-	do("p1", TypeCircleDone, nil)
+	do("p1", TypeCircleDone, held(t, s))
 	wantHolder(t, s, "p4", "p2", "p3")
 	presence("p4", Reconnecting)
 	presence("p4", Left)
 	wantHolder(t, s, "p2", "p3")
-	do("p2", TypeCirclePass, nil) // the second pass is final
+	do("p2", TypeCirclePass, held(t, s)) // the second pass is final
 	wantHolder(t, s, "p3")
-	do("p3", TypeCircleDone, nil)
+	do("p3", TypeCircleDone, held(t, s))
 	wantHolder(t, s, "")
 	wantTurns(t, s, "p2:passed", "p1:spoke", "p4:left", "p2:passed-final", "p3:spoke")
 	if got := circleOf(t, s).Turns[1].Reactions; !reflect.DeepEqual(got, map[string]int{"thanks": 1}) {
@@ -626,7 +680,7 @@ func TestCircleRunsThrough(t *testing.T) {
 	presence("p4", Present) // back after the round: asked, since they never finished
 	wantHolder(t, s, "", "p4")
 	do("f1", TypeCircleNext, nil)
-	do("p4", TypeCircleDone, nil)
+	do("p4", TypeCircleDone, held(t, s))
 	do("f1", TypeAgendaNext, nil)
 	if s.Current != nil || s.History[0].Circle == nil || len(s.History[0].Circle.Turns) != 6 {
 		t.Errorf("got current %+v, history %+v", s.Current, s.History)

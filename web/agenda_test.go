@@ -228,11 +228,11 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 	if id := people[1].send("circle.react", map[string]any{"kind": "heard", "turn": 1}); people[1].reply(id, "error").Code != "invalid" {
 		t.Error("a second identical reaction was not refused")
 	}
-	if id := people[1].send("circle.done", struct{}{}); people[1].reply(id, "error").Code != "not_allowed" {
+	if id := people[1].send("circle.done", map[string]int{"turn": 1}); people[1].reply(id, "error").Code != "not_allowed" {
 		t.Error("a listener ended the holder's turn")
 	}
-	people[0].act("circle.done", struct{}{})
-	people[1].act("circle.pass", struct{}{}) // for now: asked once more at the end
+	people[0].act("circle.done", map[string]int{"turn": 1})
+	people[1].act("circle.pass", map[string]int{"turn": 2}) // for now: asked once more at the end
 	// P2 holds the piece; the facilitator moves P7 up while P2 speaks.
 	order := append([]string{g.ids[7]}, g.ids[3:7]...)
 	order = append(order, g.ids[1])
@@ -249,7 +249,14 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 			t.Errorf("%s after the restart sees %+v, want %+v", c.name, after, mid)
 		}
 	}
-	people[2].act("circle.done", struct{}{})
+	// A "done" for P0's share, sent again after a reconnect, ends nothing now.
+	if id := people[0].send("circle.done", map[string]int{"turn": 1}); people[0].reply(id, "error").Code != "not_allowed" {
+		t.Error("a retried done for an ended share was not refused")
+	}
+	if id := fac.send("circle.done", map[string]int{"turn": 1}); fac.reply(id, "error").Code != "closed" {
+		t.Error("the facilitator's done for an ended share ended P2's")
+	}
+	people[2].act("circle.done", map[string]int{"turn": 3})
 	fac.act("circle.skip", map[string]string{"memberId": g.ids[3]})
 	if v := circle(people[0]); v.Holder == nil || v.Holder.MemberID != g.ids[7] || v.Next != g.ids[4] {
 		t.Errorf("after P2 and a skip: %+v, want P7 holding, P4 next", v)

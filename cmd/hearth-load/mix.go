@@ -175,7 +175,7 @@ func (r *liveRoom) nextMixAction(id string, joined uint64) *action {
 			j := r.nextParticipant(joined, r.memberIndex(c.holder))
 			if j < 0 {
 				r.reactedTurn = c.turn // nobody here to listen
-				return newAction(fac, id, "circle.done", struct{}{})
+				return newAction(fac, id, "circle.done", map[string]int{"turn": c.turn})
 			}
 			a := newAction(r.members[j], newID("a", r.idx, j, r.seq), "circle.react", map[string]any{
 				"kind": [...]string{"heard", "resonates", "thanks"}[r.seq%3], "turn": c.turn,
@@ -183,7 +183,7 @@ func (r *liveRoom) nextMixAction(id string, joined uint64) *action {
 			a.turn = c.turn
 			return a
 		default:
-			return newAction(fac, id, "circle.done", struct{}{})
+			return newAction(fac, id, "circle.done", map[string]int{"turn": c.turn})
 		}
 	}
 	return newAction(fac, id, "activity.end", struct{}{})

@@ -124,7 +124,7 @@ func TestBrowserCircle(t *testing.T) {
 	kim.do("done", chromedp.Click(chromedp.CSS("#circle-done")))
 	ana.until("no hands up", `document.querySelector("#circle-piece").textContent.includes("Nobody has a hand up")`)
 	if got := ana.eval(`[...document.querySelectorAll("#circle-turns li")].map(li => li.dataset.outcome).join(",")`); got != "spoke" {
-		t.Errorf("the open floor's story %q, want Kim's one share", got)
+		t.Errorf("the open floor's story %q, want Kim's one share; the console shows %q", got, ana.eval(`document.querySelector("#circle").innerText`))
 	}
 
 	// The check-out, revealed as a cloud.

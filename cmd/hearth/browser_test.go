@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,8 +72,42 @@ func newPerson(t *testing.T, browser context.Context, name string, width, height
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("%s: open window: %v", name, err)
 	}
+	p.watchConsole()
 	p.do("set the window size", chromedp.EmulateViewport(width, height))
 	return p
+}
+
+// watchConsole fails the test for every uncaught exception in the page and
+// every console.error call: the pages catch a rendering bug so the
+// connection lives on (live.js logs it), which would otherwise hide it from
+// the test. The browser's own log (a refused reconnect while a server
+// restarts, say) is not the page's fault and is left alone.
+func (p *person) watchConsole() {
+	var (
+		mu   sync.Mutex
+		errs []string
+	)
+	messages := chromedp.Console(p.ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() || (m.Type == chromedp.ConsoleError && m.Source == "") {
+				mu.Lock()
+				errs = append(errs, fmt.Sprintf("%s (%s:%d)", m.Text, m.URL, m.Line+1))
+				mu.Unlock()
+			}
+		}
+	}()
+	// Cleanups run last-in first-out: this one runs before the window closes.
+	p.t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range errs {
+			p.t.Errorf("%s: the page reported an error: %s", p.name, e)
+		}
+	})
 }
 
 // do runs steps with a deadline, failing the test with what was being done.

@@ -46,7 +46,7 @@ function shareClock({ now, id, onTimeUp }) {
   const note = h('span', { class: 'share-clock-note' });
   const root = h('p', { id, class: 'share-clock', hidden: true }, clock, words, note);
   let holder = null;
-  let signalled = 0;
+  let signalled = ''; // the share and end already signalled: an extended share signals again
   let lastSaid = '';
   function tick() {
     if (!holder || !holder.endsAt) {
@@ -66,8 +66,9 @@ function shareClock({ now, id, onTimeUp }) {
       setText(words, said);
       lastSaid = said;
     }
-    if (up && signalled !== holder.n) {
-      signalled = holder.n;
+    const key = `${holder.n}:${holder.endsAt}`;
+    if (up && signalled !== key) {
+      signalled = key;
       onTimeUp(holder);
     }
   }
@@ -80,6 +81,11 @@ function shareClock({ now, id, onTimeUp }) {
     },
     destroy() { window.clearInterval(timer); },
   };
+}
+
+/** buttonKind names a queue row's button (move up or down, give, skip). */
+function buttonKind(b) {
+  return b.dataset.move || (b.dataset.give ? 'give' : '') || (b.dataset.skip ? 'skip' : '');
 }
 
 /** softChime plays a quiet, slow tone: a signal, not an alarm. */
@@ -153,7 +159,8 @@ function receivedText(received) {
 export function participantCircleView(live) {
   const heading = h('h2', { id: 'circle-heading' }, 'Sharing circle');
   const prompt = h('p', { class: 'prompt' });
-  const piece = h('p', { id: 'circle-piece', class: 'circle-piece' });
+  // tabindex -1: the focus lands here when the holder's buttons go away.
+  const piece = h('p', { id: 'circle-piece', class: 'circle-piece', tabindex: -1 });
   const audio = {};
   const clock = shareClock({
     now: () => live.serverNow(),
@@ -221,8 +228,14 @@ export function participantCircleView(live) {
       if (okText) announce(okText);
     }, (err) => setText(error, err.message || 'That did not go through. Please try again.')));
   };
-  done.addEventListener('click', () => act(done, 'circle.done', {}, 'Thank you. The talking piece moves on.'));
-  pass.addEventListener('click', () => act(pass, 'circle.pass', {}, 'You passed. That is always fine.'));
+  // Holder's moves name their share: sent again after a dropped connection,
+  // they can never end a later one.
+  const share = () => {
+    const a = live.state.room && live.state.room.activity;
+    return { turn: a && a.holder ? a.holder.n : 0 };
+  };
+  done.addEventListener('click', () => act(done, 'circle.done', share(), 'Thank you. The talking piece moves on.'));
+  pass.addEventListener('click', () => act(pass, 'circle.pass', share(), 'You passed. That is always fine.'));
   // Reactions sent from this page, by turn: shown as sent at once, before
   // the server's record of them comes back.
   const sentHere = new Set();
@@ -232,8 +245,10 @@ export function participantCircleView(live) {
       if (!a || !a.holder) return;
       const kind = b.dataset.reaction;
       const key = `${a.holder.n}:${kind}`;
+      if (sentHere.has(key) || b.getAttribute('aria-disabled') === 'true') return;
       sentHere.add(key);
-      b.disabled = true;
+      // aria-disabled, not disabled: the button keeps the keyboard focus.
+      b.setAttribute('aria-disabled', 'true');
       b.setAttribute('aria-pressed', 'true');
       setText(error, '');
       live.send('circle.react', { kind, turn: a.holder.n }).then(() => {
@@ -269,6 +284,7 @@ export function participantCircleView(live) {
     if (mineHolding) setText(piece, 'You hold the talking piece.');
     else if (holder) setText(piece, `${holder.name} holds the talking piece.`);
     else if (a.roundOver) setText(piece, open ? 'The open floor has closed.' : 'The round has ended.');
+    else if (a.complete && a.away > 0 && !open) setText(piece, 'The talking piece rests until everyone still to share is back.');
     else if (a.complete) setText(piece, open ? 'The floor is open. Raise your hand if you would like to share.' : 'Everyone has had the talking piece.');
     else if (nextPerson && open) setText(piece, nextPerson.memberId === you ? 'The floor is open. Your hand is up first.' : `The floor is open. ${nextPerson.name}’s hand is up first.`);
     else if (nextPerson) setText(piece, nextPerson.memberId === you ? 'The talking piece will come to you first.' : `The talking piece will go to ${nextPerson.name} first.`);
@@ -287,7 +303,9 @@ export function participantCircleView(live) {
     setText(hint, hintText);
     clock.update(holder ? { ...holder } : null);
 
+    const hadFocus = holderActions.contains(document.activeElement);
     holderActions.hidden = !mineHolding;
+    if (hadFocus && !mineHolding) piece.focus();
     setText(pass, open || (holder && holder.passes > 0) ? 'Pass' : 'Pass for now');
 
     // Reactions: only while someone else shares, each kind once.
@@ -299,12 +317,14 @@ export function participantCircleView(live) {
         const kind = b.dataset.reaction;
         const was = sent.includes(kind) || sentHere.has(`${holder.n}:${kind}`);
         b.setAttribute('aria-pressed', was ? 'true' : 'false');
-        b.disabled = was;
+        b.setAttribute('aria-disabled', was ? 'true' : 'false');
       }
       setText(reactionHint, `Silent. ${holder.name} sees only how many, after their share — never from whom.`);
     }
 
-    const handUp = Boolean(mine.handUp);
+    // From the queue everyone sees, so it is right even before this
+    // member's own record arrives.
+    const handUp = open && queue.some((q) => q.memberId === you);
     hand.hidden = !open || a.roundOver || mineHolding;
     hand.dataset.up = handUp ? 'true' : 'false';
     hand.setAttribute('aria-pressed', handUp ? 'true' : 'false');
@@ -389,10 +409,16 @@ export function consoleCircleView(live) {
       if (okText) announce(okText);
     }, (err) => setText(error, err.message)));
   };
+  // The moves on the share in progress name it, so one sent again after a
+  // dropped connection never ends or extends a later share.
+  const turn = () => {
+    const a = live.state.room && live.state.room.activity;
+    return a && a.holder ? a.holder.n : 0;
+  };
   next.addEventListener('click', () => act(next, 'circle.next', {}));
-  done.addEventListener('click', () => act(done, 'circle.done', {}));
-  skip.addEventListener('click', () => act(skip, 'circle.skip', {}));
-  extend.addEventListener('click', () => act(extend, 'circle.extend', { seconds: 60 }, 'One more minute for this share.'));
+  done.addEventListener('click', () => act(done, 'circle.done', { turn: turn() }));
+  skip.addEventListener('click', () => act(skip, 'circle.skip', { turn: turn() }));
+  extend.addEventListener('click', () => act(extend, 'circle.extend', { seconds: 60, turn: turn() }, 'One more minute for this share.'));
   endRound.addEventListener('click', () => act(endRound, 'circle.end', {}, 'The round has ended.'));
   end.addEventListener('click', () => act(end, 'activity.end', {}));
   give.addEventListener('click', () => {
@@ -408,13 +434,16 @@ export function consoleCircleView(live) {
     h('h3', null, 'Has had the talking piece'), turnsBox);
 
   let queueIds = [];
+  let moving = false; // one reorder at a time: each is built on the order shown
 
   function move(from, to) {
+    if (moving) return Promise.resolve();
+    moving = true;
     const order = queueIds.slice();
     const [id] = order.splice(from, 1);
     order.splice(to, 0, id);
     const button = document.activeElement;
-    return live.send('circle.order', { order }).then(() => {
+    return live.send('circle.order', { order }).finally(() => { moving = false; }).then(() => {
       announce('The order has changed.');
       // Keep the focus on the moved person's button, now in its new row.
       const dir = button && button.dataset ? button.dataset.move : '';
@@ -440,6 +469,7 @@ export function consoleCircleView(live) {
     if (holder) {
       setText(piece, `${holder.name} holds the talking piece${holder.passes ? ' (asked once more)' : ''}.${nextPerson ? ` Next: ${nextPerson.name}.` : ''}`);
     } else if (a.roundOver) setText(piece, 'The round has ended. End the circle when you are ready.');
+    else if (a.complete && a.away > 0 && !open) setText(piece, `Everyone here has had the talking piece. ${a.away === 1 ? '1 person' : `${a.away} people`} still to share ${a.away === 1 ? 'is' : 'are'} away: when they are back, hand the piece on.`);
     else if (a.complete) setText(piece, open ? 'Nobody has a hand up.' : 'Everyone here has had the talking piece.');
     else setText(piece, `The piece is resting. ${nextPerson ? `Next: ${nextPerson.name}.` : ''}`);
     clock.update(holder ? { ...holder } : null);
@@ -463,6 +493,10 @@ export function consoleCircleView(live) {
 
     setText(orderHeading, open ? 'Raised hands, in order' : 'Still to share');
     setText(orderHint, open ? 'Participants raise and lower their own hands.' : 'People away keep their place and are passed over until they are back.');
+    // The list is drawn anew; the focus goes back to the same button of the
+    // same person, so a keyboard user is not thrown to the top of the page.
+    const focused = orderBox.contains(document.activeElement) ? document.activeElement : null;
+    const focusKey = focused ? [focused.closest('[data-member-id]')?.dataset.memberId, buttonKind(focused)] : null;
     fill(orderBox, orderList('circle-order', queue, {
       controls: (q, i) => h('span', { class: 'end row-actions' },
         open ? null : h('button', {
@@ -484,6 +518,12 @@ export function consoleCircleView(live) {
           onclick: (ev) => act(ev.currentTarget, 'circle.skip', { memberId: q.memberId }),
         }, 'Skip')),
     }));
+    if (focusKey && focusKey[0]) {
+      const row = orderBox.querySelector(`[data-member-id="${CSS.escape(focusKey[0])}"]`);
+      const again = row && [...row.querySelectorAll('button')].find((b) => buttonKind(b) === focusKey[1] && !b.disabled);
+      if (again) again.focus();
+      else if (row) row.querySelector('button:not([disabled])')?.focus();
+    }
     fill(turnsBox, turnList('circle-turns', turns, ''));
   }
 

@@ -50,13 +50,24 @@ export function setText(el, text) {
   if (el && el.textContent !== text) el.textContent = text;
 }
 
-/** announce says text through the page's polite live region (#announce). */
+let announcing = []; // what is to be said at the next write of the region
+
+/**
+ * announce says text through the page's polite live region (#announce).
+ * Several announcements in one moment (a share ends, the piece moves on,
+ * the action is acknowledged) are said together, none lost to the next.
+ */
 export function announce(text) {
   const region = document.getElementById('announce');
-  if (!region) return;
+  if (!region || !text) return;
+  announcing.push(text);
+  if (announcing.length > 1) return; // a write is already on its way
   // Clearing first makes a repeated message be read again.
   region.textContent = '';
-  window.setTimeout(() => { region.textContent = text; }, 50);
+  window.setTimeout(() => {
+    region.textContent = announcing.join(' ');
+    announcing = [];
+  }, 50);
 }
 
 /** safeUrl returns url if it is an http(s) URL, else '' (never javascript:). */

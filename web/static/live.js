@@ -302,6 +302,13 @@ class Live {
       return;
     }
     const room = state.room;
+    // A new activity starts with nothing of this member's in it: what they
+    // did in the last one must not show in the next (a circle's turn numbers
+    // start again at 1). When they have something in it, mine comes along.
+    const before = room.activity ? room.activity.id : null;
+    if (msg.activity !== undefined && (msg.activity ? msg.activity.id : null) !== before && msg.mine === undefined) {
+      room.mine = {};
+    }
     for (const [key, value] of Object.entries(msg)) {
       if (key === 'type' || key === 'version' || key === 'serverTime') continue;
       if (key === 'member') upsertMember(room, value);
