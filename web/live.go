@@ -81,8 +81,8 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveSocket(w, r, func(c *conn) {
-		// Joining commits presence; a client that hangs up meanwhile must
-		// not turn that commit into a failure. Leave settles it after.
+		// A client that hangs up while joining must not turn the join into
+		// a failure: Leave settles its presence after.
 		sub, err := rm.JoinWatched(context.WithoutCancel(c.ctx), acct.ID, c.cut)
 		if err != nil {
 			c.refuse(err)
