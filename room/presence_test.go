@@ -59,7 +59,9 @@ func TestPresenceDoesNotWaitForTheDisk(t *testing.T) {
 
 	// An action still waits for its commit: nobody hears of it before.
 	done := make(chan error, 1)
-	go func() { done <- f.Do(context.Background(), Command{Type: TypeCheckInStart, ID: "a-1", Data: []byte(startGroup)}) }()
+	go func() {
+		done <- f.Do(context.Background(), Command{Type: TypeCheckInStart, ID: "a-1", Data: []byte(startGroup)})
+	}()
 	<-store.waiting
 	recvNone(t, f)
 	recvNone(t, p)
