@@ -61,6 +61,71 @@ func (l *lobby) wake(cohortID string) {
 // revoke wakes the cohort's waiters so each checks its link again.
 func (l *lobby) revoke(cohortID string) { l.wake(cohortID) }
 
+// liveConns tracks the member connections, which the HTTP server forgets
+// once they are hijacked, so shutdown can wait for each to say goodbye.
+type liveConns struct {
+	mu       sync.Mutex
+	all      map[*conn]struct{}
+	closing  bool
+	stopping chan struct{} // closed by CloseConnections
+	idle     chan struct{} // closed when closing and all is empty
+}
+
+// add registers c; false once the server is stopping.
+func (l *liveConns) add(c *conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closing {
+		return false
+	}
+	l.all[c] = struct{}{}
+	return true
+}
+
+func (l *liveConns) remove(c *conn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.all, c)
+	if l.closing && len(l.all) == 0 && l.idle != nil {
+		close(l.idle)
+		l.idle = nil
+	}
+}
+
+// CloseConnections ends every member connection for shutdown and waits
+// until their goroutines are done, or ctx is, so every client gets its close
+// frame ("server restarting") before the process exits: a client cut without
+// one cannot tell a restart from a broken network. Call it after the rooms
+// have stopped (room.Manager.Stop), which sends members in rooms away;
+// members waiting in the lobby are sent away here. Connections still open
+// when ctx ends are cut, and ctx's error is returned.
+func (s *Server) CloseConnections(ctx context.Context) error {
+	l := &s.live
+	l.mu.Lock()
+	if !l.closing {
+		l.closing = true
+		close(l.stopping)
+	}
+	idle := make(chan struct{})
+	if len(l.all) == 0 {
+		close(idle)
+	} else {
+		l.idle = idle
+	}
+	l.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	for c := range l.all {
+		c.cut()
+	}
+	l.mu.Unlock()
+	return ctx.Err()
+}
+
 // frame is one client message as it arrives on the wire.
 type frame struct {
 	Type string          `json:"type"`
@@ -133,6 +198,9 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 			}
 			select {
 			case <-wake:
+			case <-s.live.stopping:
+				c.ws.Close(websocket.StatusGoingAway, "server restarting")
+				return
 			case <-c.ctx.Done():
 				return
 			}
@@ -148,12 +216,17 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func
 	if err != nil {
 		return
 	}
-	s.metrics.connected.Inc()
-	defer s.metrics.connected.Dec()
-	ws.SetReadLimit(MaxFrameBytes)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws, joined: make(chan struct{}), lobby: make(chan struct{})}
+	if !s.live.add(c) {
+		ws.Close(websocket.StatusGoingAway, "server restarting")
+		return
+	}
+	defer s.live.remove(c)
+	s.metrics.connected.Inc()
+	defer s.metrics.connected.Dec()
+	ws.SetReadLimit(MaxFrameBytes)
 	c.lastPing = time.Now()
 	// Store the timer before it can fire: check re-arms it through c.watchdog.
 	c.watchdog = time.AfterFunc(time.Duration(math.MaxInt64), c.check)
