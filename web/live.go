@@ -23,11 +23,20 @@ import (
 // slows down (the client feels it as backpressure), and a client that keeps
 // pushing is disconnected. The rate must stay below what a slow disk commits
 // (tens a second), or a flood would hide behind the disk's own pace.
+//
+// The limit is applied as frames are read, not as they are applied: the
+// reader hands each frame to a bounded read-ahead queue, which a goroutine of
+// its own applies in order, so a room slowed by a busy disk does not slow the
+// reader down to a pace that hides a flood. The queue holds as many frames as
+// a flooder can send before it is disconnected (the burst and the strikes),
+// so a flooder is caught before the queue fills, however slow the room; a
+// client within the limit whose room is stuck fills it and then waits.
 const (
 	frameRate      = 5
 	frameBurst     = 20
 	maxOverLimit   = 30 // strikes (frames over the limit, less those within it) before disconnecting
 	closeFloodText = "too many messages"
+	readAhead      = frameBurst + maxOverLimit + 1
 )
 
 // lobby wakes participants who wait for their cohort's room to open.
@@ -241,9 +250,11 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func
 	c.readLoop()
 	cancel()
 	// The reader is done, so the connection is: unblock a writer stuck on a
-	// dead peer, and wait for it, so nothing outlives the handler.
+	// dead peer, and wait for it and for the frame in progress, so nothing
+	// outlives the handler.
 	ws.CloseNow()
 	<-writerDone
+	c.actions.wait()
 }
 
 func (s *Server) waitingMessage(ctx context.Context, cohortID, cohortName string) []byte {
@@ -279,6 +290,7 @@ type conn struct {
 	writingSince atomic.Int64
 	watchdog     *time.Timer
 	lastPing     time.Time // only touched by check, which never runs twice at once
+	actions      frameQueue
 }
 
 // check runs on the watchdog timer: it closes a connection whose write is
@@ -330,8 +342,9 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	return ctx
 }
 
-// readLoop reads the member's frames until the connection ends. Frames that
-// arrive before the member has joined are ignored: there is nothing to act on.
+// readLoop reads the member's frames until the connection ends, and hands
+// them to the read-ahead queue. Frames that arrive before the member has
+// joined are answered here: there is nothing to act on.
 func (c *conn) readLoop() {
 	lim := rate.NewLimiter(frameRate, frameBurst)
 	over := 0
@@ -369,17 +382,94 @@ func (c *conn) readLoop() {
 		if typ != websocket.MessageText {
 			data = nil // answered as a bad message
 		}
-		cmd, ok := decodeFrame(sub, data)
-		if !ok {
-			continue
-		}
-		// A frame that arrived whole is applied even if the connection drops
-		// now: the client retries it with the same ID and gets its ack.
-		if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
-			c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
+		if !c.actions.push(c.ctx, data, func(data []byte) { c.act(sub, data) }) {
+			return
 		}
 	}
 }
+
+// act decodes and applies one frame, on the read-ahead queue's goroutine.
+func (c *conn) act(sub *room.Subscription, data []byte) {
+	// Frames still queued when the connection is gone are dropped: the
+	// client sends each action it has no answer for again, with its ID.
+	if c.ctx.Err() != nil {
+		return
+	}
+	cmd, ok := decodeFrame(sub, data)
+	if !ok {
+		return
+	}
+	// A frame taken up is applied even if the connection drops now: the
+	// client retries it with the same ID and gets its ack.
+	if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
+		c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
+	}
+}
+
+// frameQueue is a connection's read-ahead: frames read and not yet applied,
+// at most readAhead. The goroutine that applies them runs only while there
+// are some, so an idle member costs no third goroutine and no buffer.
+type frameQueue struct {
+	mu      sync.Mutex
+	frames  [][]byte
+	working bool
+	space   chan struct{} // set while the reader waits for room; closed when a frame is taken
+	workers sync.WaitGroup
+}
+
+// push queues data, starting a goroutine that applies the queue with apply
+// when none runs. It waits while the queue is full; false when ctx ended
+// first.
+func (q *frameQueue) push(ctx context.Context, data []byte, apply func([]byte)) bool {
+	for {
+		q.mu.Lock()
+		if len(q.frames) < readAhead {
+			q.frames = append(q.frames, data)
+			start := !q.working
+			q.working = true
+			q.mu.Unlock()
+			if start {
+				q.workers.Add(1)
+				go q.work(apply)
+			}
+			return true
+		}
+		space := make(chan struct{})
+		q.space = space
+		q.mu.Unlock()
+		select {
+		case <-space:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+func (q *frameQueue) work(apply func([]byte)) {
+	defer q.workers.Done()
+	for {
+		q.mu.Lock()
+		if len(q.frames) == 0 {
+			q.working = false
+			q.frames = nil // an idle member keeps no buffer
+			q.mu.Unlock()
+			return
+		}
+		data := q.frames[0]
+		q.frames[0] = nil
+		q.frames = q.frames[1:]
+		if q.space != nil {
+			close(q.space)
+			q.space = nil
+		}
+		q.mu.Unlock()
+		apply(data)
+	}
+}
+
+// wait returns once no goroutine applies frames; call it after the reader
+// has stopped pushing.
+func (q *frameQueue) wait() { q.workers.Wait() }
 
 // cut drops the connection at once: the room found the member too slow, and
 // a writer blocked on a peer that stopped reading would never notice.
