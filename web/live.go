@@ -155,9 +155,7 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveSocket(w, r, func(c *conn) {
-		// A client that hangs up while joining must not turn the join into
-		// a failure: Leave settles its presence after.
-		sub, err := rm.JoinWatched(context.WithoutCancel(c.ctx), acct.ID, c.cut)
+		sub, err := join(rm, acct.ID, c.cut)
 		if err != nil {
 			c.refuse(err)
 			return
@@ -186,7 +184,7 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if rm, ok := s.rooms.ForCohort(cohort.ID); ok {
-				sub, err := rm.JoinWatched(context.WithoutCancel(c.ctx), p.ID, c.cut)
+				sub, err := join(rm, p.ID, c.cut)
 				if err == nil {
 					c.writeLoop(sub)
 					return
@@ -217,44 +215,69 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// serveSocket upgrades the request and runs the member's connection: this
-// goroutine reads frames, and one more runs writer (joining the room, then
-// writing its queue). Two goroutines per member, as few as a WebSocket needs.
+// serveSocket upgrades the request and runs the member's connection on two
+// goroutines of its own: one reads frames, one runs writer (joining the
+// room, then writing its queue). The handler returns at once: the HTTP
+// server's goroutine carries the stack of a whole request (parsing, the
+// middleware, authentication), several KiB that every member would keep for
+// the life of its connection.
 func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func(c *conn)) {
 	ws, err := websocket.Accept(w, r, nil) // refuses a foreign Origin with 403
 	if err != nil {
 		return
 	}
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
+	// Not the request's context: it ends when this handler returns.
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws, joined: make(chan struct{}), lobby: make(chan struct{})}
 	if !s.live.add(c) {
+		cancel()
 		ws.Close(websocket.StatusGoingAway, "server restarting")
 		return
 	}
-	defer s.live.remove(c)
 	s.metrics.connected.Inc()
-	defer s.metrics.connected.Dec()
 	ws.SetReadLimit(MaxFrameBytes)
 	c.lastPing = time.Now()
 	// Store the timer before it can fire: check re-arms it through c.watchdog.
 	c.watchdog = time.AfterFunc(time.Duration(math.MaxInt64), c.check)
 	c.watchdog.Reset(s.checkEvery())
-	defer c.watchdog.Stop()
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
 		defer cancel()
 		writer(c)
 	}()
-	c.readLoop()
-	cancel()
-	// The reader is done, so the connection is: unblock a writer stuck on a
-	// dead peer, and wait for it and for the frame in progress, so nothing
-	// outlives the handler.
-	ws.CloseNow()
-	<-writerDone
-	c.actions.wait()
+	go func() {
+		c.readLoop()
+		cancel()
+		// The reader is done, so the connection is: unblock a writer stuck
+		// on a dead peer, and wait for it and for the frame in progress, so
+		// nothing outlives the connection's place in s.live.
+		ws.CloseNow()
+		<-writerDone
+		c.actions.wait()
+		c.watchdog.Stop()
+		s.metrics.connected.Dec()
+		s.live.remove(c)
+	}()
+}
+
+// join joins the room on a goroutine of its own and waits for it: encoding
+// the member's snapshot takes a deep stack, which the writer would otherwise
+// keep for the life of the connection.
+func join(rm *room.Room, memberID string, onSlow func()) (*room.Subscription, error) {
+	type joined struct {
+		sub *room.Subscription
+		err error
+	}
+	done := make(chan joined, 1)
+	go func() {
+		// A client that hangs up while joining must not turn the join into
+		// a failure: Leave settles its presence after.
+		sub, err := rm.JoinWatched(context.Background(), memberID, onSlow)
+		done <- joined{sub, err}
+	}()
+	j := <-done
+	return j.sub, j.err
 }
 
 func (s *Server) waitingMessage(ctx context.Context, cohortID, cohortName string) []byte {
