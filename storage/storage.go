@@ -317,10 +317,12 @@ func (db *DB) commit(batch []*saveRequest) error {
 			if err := rooms.Put([]byte(req.sessionID), req.data); err != nil {
 				return err
 			}
+			// Look before writing: a Put of a key that is there already
+			// still copies its page and the pages above it, on every save.
 			var err error
-			if req.open {
+			if listed := open.Get([]byte(req.sessionID)) != nil; req.open && !listed {
 				err = open.Put([]byte(req.sessionID), nil)
-			} else {
+			} else if !req.open && listed {
 				err = open.Delete([]byte(req.sessionID))
 			}
 			if err != nil {
