@@ -12,7 +12,7 @@ import { storage } from './dom.js';
 // The reconnect schedule (docs/protocol.md, "Reconnecting"): attempt n waits
 // MIN_DELAY_MS plus a random time below min(MAX_DELAY_MS, BASE_DELAY_MS·2ⁿ).
 // After a restart every member comes back at once; spread over the whole of
-// the first second, at most about a tenth of them retry in any 100 ms.
+// the first second, at most about 15 % of them retry in any 100 ms.
 // cmd/hearth-load uses the same schedule, so its herd figure is this one's.
 const MIN_DELAY_MS = 100;
 const BASE_DELAY_MS = 1000;
