@@ -71,27 +71,15 @@ func (m *Manager) Restore(ctx context.Context) (int, error) {
 		}
 		restored[k] = next
 	}
-	// Save them all at once, so the store's group commit carries many rooms
-	// per fsync: a thousand rooms come back in one or a few commits, not a
-	// thousand.
-	errs := make([]error, len(states))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 256)
+	// Presence only changed: queue the states rather than wait for their
+	// commits (a crash before the commit brings the same rooms back the
+	// same way). The store commits them in few group commits, before any
+	// later state of the same room.
 	for k := range restored {
 		if !changed[k] {
 			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			errs[k] = m.cfg.Store.SaveRoom(ctx, &restored[k])
-		}()
-	}
-	wg.Wait()
-	for k, err := range errs {
-		if err != nil {
+		if err := m.cfg.Store.QueueRoom(&restored[k]); err != nil {
 			return 0, fmt.Errorf("restore room %s: %w", restored[k].SessionID, err)
 		}
 	}

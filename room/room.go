@@ -13,6 +13,12 @@ import (
 // (committed with fsync); a room acknowledges nothing before that.
 type Store interface {
 	SaveRoom(ctx context.Context, s *State) error
+	// QueueRoom hands s to be committed soon, without waiting for it: for
+	// presence, which nobody is promised and Restore resets anyway. States
+	// of one room are committed in the order they were handed over (by
+	// SaveRoom or QueueRoom), so a queued state never overwrites a later
+	// acknowledged one. It fails only when the store cannot take s at all.
+	QueueRoom(s *State) error
 	// OpenRooms returns every room whose Status is Open.
 	OpenRooms(ctx context.Context) ([]State, error)
 	// Room returns the last committed state of a session's room, open or
@@ -106,13 +112,33 @@ func (r *Room) commitLocked(ctx context.Context, next State, ch Change) error {
 	if err := r.cfg.Store.SaveRoom(ctx, &next); err != nil {
 		return fmt.Errorf("save room %s: %w", next.SessionID, err)
 	}
+	r.publishLocked(next, ch)
+	return nil
+}
+
+// presenceLocked makes a presence change the room's state and publishes it
+// without waiting for a commit: the store commits it with its next group
+// commit, before any later state of the room. Presence is no acknowledged
+// action (a crash that loses it is undone by Restore, which marks everyone
+// reconnecting), and a join that waited for an fsync made every arrival,
+// and the herd after a restart, queue behind the disk. The caller holds r.mu.
+func (r *Room) presenceLocked(next State, ch Change) error {
+	if err := r.cfg.Store.QueueRoom(&next); err != nil {
+		return fmt.Errorf("save room %s: %w", next.SessionID, err)
+	}
+	r.publishLocked(next, ch)
+	return nil
+}
+
+// publishLocked makes next the room's state and offers the change to every
+// subscription. The caller holds r.mu.
+func (r *Room) publishLocked(next State, ch Change) {
 	r.state = next
 	now := r.cfg.Now()
 	f := encodeChange(&r.state, ch, now)
 	for sub := range r.subs {
 		r.sendLocked(sub, f.messageFor(sub.member))
 	}
-	return nil
 }
 
 // sendLocked offers msg to sub's queue without blocking. A full queue drops
@@ -179,7 +205,7 @@ func (r *Room) JoinWatched(ctx context.Context, memberID string, onSlow func()) 
 		delete(r.timers, memberID)
 	}
 	if next, ch, changed := setPresence(r.state, r.cfg.Now(), memberID, Present); changed {
-		if err := r.commitLocked(ctx, next, ch); err != nil {
+		if err := r.presenceLocked(next, ch); err != nil {
 			// Still away: keep counting towards "left".
 			if m.Presence == Reconnecting && r.conns[memberID] == 0 {
 				r.startGraceLocked(memberID)
@@ -272,7 +298,7 @@ func (r *Room) leave(sub *Subscription) {
 	}
 	// A failed save here leaves the member shown as present; the store has
 	// failed for good and the server is stopping, so there is nobody to tell.
-	if err := r.commitLocked(context.Background(), next, ch); err != nil {
+	if err := r.presenceLocked(next, ch); err != nil {
 		return
 	}
 	r.startGraceLocked(id)
@@ -299,7 +325,7 @@ func (r *Room) expire(memberID string) {
 	}
 	next, ch, changed := setPresence(r.state, r.cfg.Now(), memberID, Left)
 	if changed {
-		_ = r.commitLocked(context.Background(), next, ch)
+		_ = r.presenceLocked(next, ch)
 	}
 }
 

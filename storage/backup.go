@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,10 +111,15 @@ func Check(path string) error {
 		if meta == nil {
 			return errors.New("not a Hearth database: no meta bucket")
 		}
-		if v := meta.Get([]byte("schema")); string(v) != schemaVersion {
+		v := meta.Get([]byte("schema"))
+		if !slices.Contains(readableSchemas, string(v)) {
 			return fmt.Errorf("schema %q, want %q", v, schemaVersion)
 		}
 		for _, name := range allBuckets {
+			// A version 1 file gets room_history when a server opens it.
+			if string(v) == "1" && bytes.Equal(name, bucketHistory) {
+				continue
+			}
 			if tx.Bucket(name) == nil {
 				return fmt.Errorf("bucket %s is missing", name)
 			}

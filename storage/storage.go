@@ -8,12 +8,15 @@
 package storage
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,7 +32,15 @@ var (
 	_ facilitator.Store = (*DB)(nil)
 )
 
-const schemaVersion = "1"
+// schemaVersion 2 keeps each finished activity under its own key in
+// room_history. Version 1 files (history inline in the room) still load:
+// Open upgrades the key, and the first save of such a room moves its history
+// out. A binary that knows only version 1 refuses a version 2 file, which it
+// would read without its history.
+const schemaVersion = "2"
+
+// readableSchemas are the schema versions this binary reads.
+var readableSchemas = []string{"1", schemaVersion}
 
 var (
 	bucketMeta          = []byte("meta")
@@ -42,7 +53,8 @@ var (
 	bucketTokens        = []byte("tokens")              // invite token hash → participant ID
 	bucketSessions      = []byte("sessions")
 	bucketCohortSession = []byte("cohort_sessions") // cohort ID \x00 session ID → nil
-	bucketRooms         = []byte("rooms")           // session ID → room.State
+	bucketRooms         = []byte("rooms")           // session ID → room.State without History (roomRecord)
+	bucketHistory       = []byte("room_history")    // session ID \x00 big-endian uint32 index → room.Activity
 	bucketOpenRooms     = []byte("open_rooms")      // session ID → nil, for the rooms that are live
 	bucketTemplates     = []byte("templates")
 	bucketAccountTmpl   = []byte("account_templates") // account ID \x00 template ID → nil
@@ -50,7 +62,7 @@ var (
 	allBuckets = [][]byte{
 		bucketMeta, bucketAccounts, bucketEmails, bucketLogins, bucketCohorts,
 		bucketParticipants, bucketCohortPeople, bucketTokens, bucketSessions,
-		bucketCohortSession, bucketRooms, bucketOpenRooms, bucketTemplates, bucketAccountTmpl,
+		bucketCohortSession, bucketRooms, bucketHistory, bucketOpenRooms, bucketTemplates, bucketAccountTmpl,
 		bucketNotes, bucketCohortNotes,
 	}
 )
@@ -72,6 +84,22 @@ type DB struct {
 	quit  chan struct{}
 	done  chan struct{} // closed when the committer has returned
 
+	// queueMu guards queued and queueStopped: room saves nobody waits for
+	// (QueueRoom), which the committer takes into its next commit.
+	queueMu      sync.Mutex
+	queued       []*saveRequest
+	queueStopped bool
+	wake         chan struct{} // holds a token while queued may be non-empty
+
+	// handedMu guards handed: per live room, how many finished activities
+	// were handed to the committer, so each is encoded and written once.
+	handedMu sync.Mutex
+	handed   map[string]int
+
+	// committed is the version of each room last committed in this process.
+	// Only the committer goroutine touches it.
+	committed map[string]uint64
+
 	closeOnce sync.Once
 	closeErr  error
 
@@ -88,11 +116,32 @@ type DB struct {
 	Observe func(batch int, took time.Duration)
 }
 
+// saveRequest is one room state on its way to a commit.
 type saveRequest struct {
 	sessionID string
+	version   uint64
 	open      bool
-	data      []byte
-	done      chan error
+	data      []byte // the roomRecord
+	// history holds the finished activities not handed over before, encoded;
+	// the first is the room's history entry number first.
+	first   int
+	history [][]byte
+	done    chan error // nil for a queued save that nobody waits for
+}
+
+// roomRecord is a room as stored under rooms/<session>: the state without its
+// finished activities, which live under room_history/<session>\x00<index>,
+// each written once, in the transaction of the first state that holds it.
+// Saving an action then costs the live part of the room, however long the
+// session has run. State's own History is shadowed (the outer field wins in
+// encoding/json), so the record is encoded straight from the caller's state
+// without a copy.
+type roomRecord struct {
+	*room.State
+	// History is only read: a room saved by schema 1 has it inline.
+	History json.RawMessage `json:"history,omitempty"`
+	// HistoryLen is how many entries of room_history belong to this state.
+	HistoryLen int `json:"historyLen"`
 }
 
 // Open opens (or creates) the database at path, with file mode 0600. It gives
@@ -120,8 +169,10 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 		switch v := meta.Get([]byte("schema")); {
 		case v == nil:
 			return meta.Put([]byte("schema"), []byte(schemaVersion))
-		case string(v) != schemaVersion:
+		case !slices.Contains(readableSchemas, string(v)):
 			return fmt.Errorf("database schema %s is not %s", v, schemaVersion)
+		case string(v) != schemaVersion:
+			return meta.Put([]byte("schema"), []byte(schemaVersion))
 		}
 		return nil
 	})
@@ -130,18 +181,21 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 		return nil, fmt.Errorf("prepare database: %w", err)
 	}
 	db := &DB{
-		bolt:   b,
-		saves:  make(chan *saveRequest),
-		quit:   make(chan struct{}),
-		done:   make(chan struct{}),
-		failed: make(chan struct{}),
+		bolt:      b,
+		saves:     make(chan *saveRequest),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
+		wake:      make(chan struct{}, 1),
+		handed:    make(map[string]int),
+		committed: make(map[string]uint64),
+		failed:    make(chan struct{}),
 	}
 	go db.commitLoop()
 	return db, nil
 }
 
-// Close stops the committer after the saves already handed to it, then
-// closes the file.
+// Close commits the saves already handed to the committer (waited for or
+// queued), stops it, then closes the file.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.quit)
@@ -170,7 +224,8 @@ func (db *DB) fail(err error) {
 	})
 }
 
-// maxBatch bounds one group commit, so one transaction stays small.
+// maxBatch bounds the saves one group commit takes from waiting writers, so
+// one transaction stays small.
 const maxBatch = 1024
 
 func (db *DB) commitLoop() {
@@ -180,7 +235,17 @@ func (db *DB) commitLoop() {
 		select {
 		case req := <-db.saves:
 			batch = append(batch[:0], req)
+		case <-db.wake:
+			batch = batch[:0]
 		case <-db.quit:
+			// Queued saves were promised a commit: give them one, and take
+			// no more.
+			db.queueMu.Lock()
+			db.queueStopped = true
+			db.queueMu.Unlock()
+			if batch = db.takeQueued(batch[:0]); len(batch) > 0 {
+				db.commit(batch)
+			}
 			return
 		}
 		// Take whatever else is waiting, without a timer: a lone writer
@@ -194,11 +259,29 @@ func (db *DB) commitLoop() {
 				break more
 			}
 		}
+		// After the waiting writers, so a queued save handed over before a
+		// waited-for one of the same room is in this batch or an earlier one.
+		batch = db.takeQueued(batch)
+		if len(batch) == 0 {
+			continue
+		}
 		err := db.commit(batch)
 		for _, req := range batch {
-			req.done <- err
+			if req.done != nil {
+				req.done <- err
+			}
 		}
 	}
+}
+
+// takeQueued appends the queued saves to batch and empties the queue.
+func (db *DB) takeQueued(batch []*saveRequest) []*saveRequest {
+	db.queueMu.Lock()
+	defer db.queueMu.Unlock()
+	batch = append(batch, db.queued...)
+	clear(db.queued)
+	db.queued = db.queued[:0]
+	return batch
 }
 
 func (db *DB) commit(batch []*saveRequest) error {
@@ -206,21 +289,41 @@ func (db *DB) commit(batch []*saveRequest) error {
 		return ErrFailed
 	}
 	start := time.Now()
+	written := make(map[string]uint64, len(batch))
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if db.CommitHook != nil {
 			if err := db.CommitHook(); err != nil {
 				return err
 			}
 		}
-		rooms, open := tx.Bucket(bucketRooms), tx.Bucket(bucketOpenRooms)
+		rooms, history, open := tx.Bucket(bucketRooms), tx.Bucket(bucketHistory), tx.Bucket(bucketOpenRooms)
 		for _, req := range batch {
+			// Finished activities never change: writing one again is
+			// harmless, missing one is not, so they are written whatever
+			// happens to the state beside them.
+			for i, a := range req.history {
+				if err := history.Put(historyKey(req.sessionID, req.first+i), a); err != nil {
+					return err
+				}
+			}
+			// A room's states reach the committer in order, but a queued
+			// state may share a batch with a later one: the latest wins.
+			if v, ok := written[req.sessionID]; ok && v > req.version {
+				continue
+			}
+			if v, ok := db.committed[req.sessionID]; ok && v > req.version {
+				continue
+			}
+			written[req.sessionID] = req.version
 			if err := rooms.Put([]byte(req.sessionID), req.data); err != nil {
 				return err
 			}
+			// Look before writing: a Put of a key that is there already
+			// still copies its page and the pages above it, on every save.
 			var err error
-			if req.open {
+			if listed := open.Get([]byte(req.sessionID)) != nil; req.open && !listed {
 				err = open.Put([]byte(req.sessionID), nil)
-			} else {
+			} else if !req.open && listed {
 				err = open.Delete([]byte(req.sessionID))
 			}
 			if err != nil {
@@ -234,10 +337,95 @@ func (db *DB) commit(batch []*saveRequest) error {
 		db.fail(err)
 		return err
 	}
+	for _, req := range batch {
+		if v, ok := written[req.sessionID]; ok && v == req.version {
+			if req.open {
+				db.committed[req.sessionID] = req.version
+			} else {
+				delete(db.committed, req.sessionID)
+			}
+		}
+	}
 	if db.Observe != nil {
 		db.Observe(len(batch), time.Since(start))
 	}
 	return nil
+}
+
+// historyKey is the key of a room's finished activity number i: big-endian,
+// so a cursor walks a room's history in order.
+func historyKey(sessionID string, i int) []byte {
+	k := make([]byte, len(sessionID)+1+4)
+	copy(k, sessionID)
+	binary.BigEndian.PutUint32(k[len(sessionID)+1:], uint32(i))
+	return k
+}
+
+// request encodes s for the committer: the live part of the room, and the
+// finished activities that no earlier save handed over.
+func (db *DB) request(s *room.State) (*saveRequest, error) {
+	first, err := db.handedHistory(s.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	first = min(first, len(s.History))
+	req := &saveRequest{sessionID: s.SessionID, version: s.Version, open: s.Status == room.Open, first: first}
+	for _, a := range s.History[first:] {
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, fmt.Errorf("encode room %s: %w", s.SessionID, err)
+		}
+		req.history = append(req.history, b)
+	}
+	req.data, err = json.Marshal(roomRecord{State: s, HistoryLen: len(s.History)})
+	if err != nil {
+		return nil, fmt.Errorf("encode room %s: %w", s.SessionID, err)
+	}
+	return req, nil
+}
+
+// handedHistory returns how many of the room's finished activities are
+// already handed to the committer: remembered for a room saved in this
+// process, read from its committed record otherwise (0 for a new room, and
+// for a schema 1 record, whose inline history the next save writes out).
+func (db *DB) handedHistory(sessionID string) (int, error) {
+	db.handedMu.Lock()
+	n, ok := db.handed[sessionID]
+	db.handedMu.Unlock()
+	if ok {
+		return n, nil
+	}
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket(bucketRooms).Get([]byte(sessionID))
+		if data == nil {
+			return nil
+		}
+		var rec struct {
+			HistoryLen int `json:"historyLen"`
+		}
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return fmt.Errorf("decode room %s: %w", sessionID, err)
+		}
+		n = rec.HistoryLen
+		return nil
+	})
+	// A save racing Close: that is a shutdown, not a failed disk.
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
+		return 0, ErrStopped
+	}
+	return n, err
+}
+
+// handedOver records that req is with the committer. A closed room is saved
+// no more, so it is forgotten.
+func (db *DB) handedOver(req *saveRequest) {
+	db.handedMu.Lock()
+	defer db.handedMu.Unlock()
+	if !req.open {
+		delete(db.handed, req.sessionID)
+		return
+	}
+	db.handed[req.sessionID] = max(db.handed[req.sessionID], req.first+len(req.history))
 }
 
 // SaveRoom commits the room's state and returns once it is durable.
@@ -245,11 +433,11 @@ func (db *DB) SaveRoom(ctx context.Context, s *room.State) error {
 	if err := db.Err(); err != nil {
 		return ErrFailed
 	}
-	data, err := json.Marshal(s)
+	req, err := db.request(s)
 	if err != nil {
-		return fmt.Errorf("encode room %s: %w", s.SessionID, err)
+		return err
 	}
-	req := &saveRequest{sessionID: s.SessionID, open: s.Status == room.Open, data: data, done: make(chan error, 1)}
+	req.done = make(chan error, 1)
 	select {
 	case db.saves <- req:
 	case <-db.quit:
@@ -257,9 +445,38 @@ func (db *DB) SaveRoom(ctx context.Context, s *room.State) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	db.handedOver(req)
 	// Once handed over, the save may commit: wait for the verdict whatever
 	// ctx says, so the caller never believes a committed change was lost.
 	return <-req.done
+}
+
+// QueueRoom hands the room's state to the committer without waiting: it is
+// committed with the next group commit, or by Close. States of one room
+// handed over in order (by SaveRoom or QueueRoom) are committed in that
+// order; a later one is never overwritten by an earlier one. It returns an
+// error only when the state cannot be taken (storage failed or closed).
+func (db *DB) QueueRoom(s *room.State) error {
+	if err := db.Err(); err != nil {
+		return ErrFailed
+	}
+	req, err := db.request(s)
+	if err != nil {
+		return err
+	}
+	db.queueMu.Lock()
+	if db.queueStopped {
+		db.queueMu.Unlock()
+		return ErrStopped
+	}
+	db.queued = append(db.queued, req)
+	db.handedOver(req)
+	db.queueMu.Unlock()
+	select {
+	case db.wake <- struct{}{}:
+	default: // a wake is pending already
+	}
+	return nil
 }
 
 // OpenRooms returns the rooms that are live.
@@ -268,9 +485,9 @@ func (db *DB) OpenRooms(ctx context.Context) ([]room.State, error) {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		rooms := tx.Bucket(bucketRooms)
 		return tx.Bucket(bucketOpenRooms).ForEach(func(k, _ []byte) error {
-			var s room.State
-			if err := json.Unmarshal(rooms.Get(k), &s); err != nil {
-				return fmt.Errorf("decode room %s: %w", k, err)
+			s, err := readRoom(tx, k, rooms.Get(k))
+			if err != nil {
+				return err
 			}
 			out = append(out, s)
 			return nil
@@ -283,13 +500,52 @@ func (db *DB) OpenRooms(ctx context.Context) ([]room.State, error) {
 func (db *DB) Room(ctx context.Context, sessionID string) (room.State, error) {
 	var s room.State
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return getJSON(tx.Bucket(bucketRooms), sessionID, &s)
+		data := tx.Bucket(bucketRooms).Get([]byte(sessionID))
+		if data == nil {
+			return facilitator.ErrNotFound
+		}
+		var err error
+		s, err = readRoom(tx, []byte(sessionID), data)
+		return err
 	})
 	if errors.Is(err, facilitator.ErrNotFound) {
 		// Both sentinels hold: the room's and the back office's.
 		return s, fmt.Errorf("room %s: %w (%w)", sessionID, room.ErrNotStored, err)
 	}
 	return s, err
+}
+
+// readRoom decodes a roomRecord and puts its history back together, inside
+// the transaction.
+func readRoom(tx *bolt.Tx, sessionID, data []byte) (room.State, error) {
+	var s room.State
+	rec := roomRecord{State: &s}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return s, fmt.Errorf("decode room %s: %w", sessionID, err)
+	}
+	if len(rec.History) > 0 {
+		if err := json.Unmarshal(rec.History, &s.History); err != nil {
+			return s, fmt.Errorf("decode room %s history: %w", sessionID, err)
+		}
+	}
+	if rec.HistoryLen == 0 {
+		return s, nil
+	}
+	s.History = make([]room.Activity, 0, rec.HistoryLen)
+	c := tx.Bucket(bucketHistory).Cursor()
+	k, v := c.Seek(historyKey(string(sessionID), 0))
+	for i := range rec.HistoryLen {
+		if !bytes.Equal(k, historyKey(string(sessionID), i)) {
+			return s, fmt.Errorf("room %s: finished activity %d of %d is missing", sessionID, i, rec.HistoryLen)
+		}
+		var a room.Activity
+		if err := json.Unmarshal(v, &a); err != nil {
+			return s, fmt.Errorf("decode room %s finished activity %d: %w", sessionID, i, err)
+		}
+		s.History = append(s.History, a)
+		k, v = c.Next()
+	}
+	return s, nil
 }
 
 // WriteTo writes a consistent copy of the whole database to w, while the

@@ -23,11 +23,20 @@ import (
 // slows down (the client feels it as backpressure), and a client that keeps
 // pushing is disconnected. The rate must stay below what a slow disk commits
 // (tens a second), or a flood would hide behind the disk's own pace.
+//
+// The limit is applied as frames are read, not as they are applied: the
+// reader hands each frame to a bounded read-ahead queue, which a goroutine of
+// its own applies in order, so a room slowed by a busy disk does not slow the
+// reader down to a pace that hides a flood. The queue holds as many frames as
+// a flooder can send before it is disconnected (the burst and the strikes),
+// so a flooder is caught before the queue fills, however slow the room; a
+// client within the limit whose room is stuck fills it and then waits.
 const (
 	frameRate      = 5
 	frameBurst     = 20
 	maxOverLimit   = 30 // strikes (frames over the limit, less those within it) before disconnecting
 	closeFloodText = "too many messages"
+	readAhead      = frameBurst + maxOverLimit + 1
 )
 
 // lobby wakes participants who wait for their cohort's room to open.
@@ -61,6 +70,71 @@ func (l *lobby) wake(cohortID string) {
 // revoke wakes the cohort's waiters so each checks its link again.
 func (l *lobby) revoke(cohortID string) { l.wake(cohortID) }
 
+// liveConns tracks the member connections, which the HTTP server forgets
+// once they are hijacked, so shutdown can wait for each to say goodbye.
+type liveConns struct {
+	mu       sync.Mutex
+	all      map[*conn]struct{}
+	closing  bool
+	stopping chan struct{} // closed by CloseConnections
+	idle     chan struct{} // closed when closing and all is empty
+}
+
+// add registers c; false once the server is stopping.
+func (l *liveConns) add(c *conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closing {
+		return false
+	}
+	l.all[c] = struct{}{}
+	return true
+}
+
+func (l *liveConns) remove(c *conn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.all, c)
+	if l.closing && len(l.all) == 0 && l.idle != nil {
+		close(l.idle)
+		l.idle = nil
+	}
+}
+
+// CloseConnections ends every member connection for shutdown and waits
+// until their goroutines are done, or ctx is, so every client gets its close
+// frame ("server restarting") before the process exits: a client cut without
+// one cannot tell a restart from a broken network. Call it after the rooms
+// have stopped (room.Manager.Stop), which sends members in rooms away;
+// members waiting in the lobby are sent away here. Connections still open
+// when ctx ends are cut, and ctx's error is returned.
+func (s *Server) CloseConnections(ctx context.Context) error {
+	l := &s.live
+	l.mu.Lock()
+	if !l.closing {
+		l.closing = true
+		close(l.stopping)
+	}
+	idle := make(chan struct{})
+	if len(l.all) == 0 {
+		close(idle)
+	} else {
+		l.idle = idle
+	}
+	l.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+	}
+	l.mu.Lock()
+	for c := range l.all {
+		c.cut()
+	}
+	l.mu.Unlock()
+	return ctx.Err()
+}
+
 // frame is one client message as it arrives on the wire.
 type frame struct {
 	Type string          `json:"type"`
@@ -81,9 +155,7 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveSocket(w, r, func(c *conn) {
-		// Joining commits presence; a client that hangs up meanwhile must
-		// not turn that commit into a failure. Leave settles it after.
-		sub, err := rm.JoinWatched(context.WithoutCancel(c.ctx), acct.ID, c.cut)
+		sub, err := join(rm, acct.ID, c.cut)
 		if err != nil {
 			c.refuse(err)
 			return
@@ -112,7 +184,7 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if rm, ok := s.rooms.ForCohort(cohort.ID); ok {
-				sub, err := rm.JoinWatched(context.WithoutCancel(c.ctx), p.ID, c.cut)
+				sub, err := join(rm, p.ID, c.cut)
 				if err == nil {
 					c.writeLoop(sub)
 					return
@@ -133,6 +205,9 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 			}
 			select {
 			case <-wake:
+			case <-s.live.stopping:
+				c.ws.Close(websocket.StatusGoingAway, "server restarting")
+				return
 			case <-c.ctx.Done():
 				return
 			}
@@ -140,37 +215,69 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// serveSocket upgrades the request and runs the member's connection: this
-// goroutine reads frames, and one more runs writer (joining the room, then
-// writing its queue). Two goroutines per member, as few as a WebSocket needs.
+// serveSocket upgrades the request and runs the member's connection on two
+// goroutines of its own: one reads frames, one runs writer (joining the
+// room, then writing its queue). The handler returns at once: the HTTP
+// server's goroutine carries the stack of a whole request (parsing, the
+// middleware, authentication), several KiB that every member would keep for
+// the life of its connection.
 func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func(c *conn)) {
 	ws, err := websocket.Accept(w, r, nil) // refuses a foreign Origin with 403
 	if err != nil {
 		return
 	}
-	s.metrics.connected.Inc()
-	defer s.metrics.connected.Dec()
-	ws.SetReadLimit(MaxFrameBytes)
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
+	// Not the request's context: it ends when this handler returns.
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws, joined: make(chan struct{}), lobby: make(chan struct{})}
+	if !s.live.add(c) {
+		cancel()
+		ws.Close(websocket.StatusGoingAway, "server restarting")
+		return
+	}
+	s.metrics.connected.Inc()
+	ws.SetReadLimit(MaxFrameBytes)
 	c.lastPing = time.Now()
 	// Store the timer before it can fire: check re-arms it through c.watchdog.
 	c.watchdog = time.AfterFunc(time.Duration(math.MaxInt64), c.check)
 	c.watchdog.Reset(s.checkEvery())
-	defer c.watchdog.Stop()
 	writerDone := make(chan struct{})
 	go func() {
 		defer close(writerDone)
 		defer cancel()
 		writer(c)
 	}()
-	c.readLoop()
-	cancel()
-	// The reader is done, so the connection is: unblock a writer stuck on a
-	// dead peer, and wait for it, so nothing outlives the handler.
-	ws.CloseNow()
-	<-writerDone
+	go func() {
+		c.readLoop()
+		cancel()
+		// The reader is done, so the connection is: unblock a writer stuck
+		// on a dead peer, and wait for it and for the frame in progress, so
+		// nothing outlives the connection's place in s.live.
+		ws.CloseNow()
+		<-writerDone
+		c.actions.wait()
+		c.watchdog.Stop()
+		s.metrics.connected.Dec()
+		s.live.remove(c)
+	}()
+}
+
+// join joins the room on a goroutine of its own and waits for it: encoding
+// the member's snapshot takes a deep stack, which the writer would otherwise
+// keep for the life of the connection.
+func join(rm *room.Room, memberID string, onSlow func()) (*room.Subscription, error) {
+	type joined struct {
+		sub *room.Subscription
+		err error
+	}
+	done := make(chan joined, 1)
+	go func() {
+		// A client that hangs up while joining must not turn the join into
+		// a failure: Leave settles its presence after.
+		sub, err := rm.JoinWatched(context.Background(), memberID, onSlow)
+		done <- joined{sub, err}
+	}()
+	j := <-done
+	return j.sub, j.err
 }
 
 func (s *Server) waitingMessage(ctx context.Context, cohortID, cohortName string) []byte {
@@ -206,6 +313,7 @@ type conn struct {
 	writingSince atomic.Int64
 	watchdog     *time.Timer
 	lastPing     time.Time // only touched by check, which never runs twice at once
+	actions      frameQueue
 }
 
 // check runs on the watchdog timer: it closes a connection whose write is
@@ -257,8 +365,9 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	return ctx
 }
 
-// readLoop reads the member's frames until the connection ends. Frames that
-// arrive before the member has joined are ignored: there is nothing to act on.
+// readLoop reads the member's frames until the connection ends, and hands
+// them to the read-ahead queue. Frames that arrive before the member has
+// joined are answered here: there is nothing to act on.
 func (c *conn) readLoop() {
 	lim := rate.NewLimiter(frameRate, frameBurst)
 	over := 0
@@ -296,17 +405,94 @@ func (c *conn) readLoop() {
 		if typ != websocket.MessageText {
 			data = nil // answered as a bad message
 		}
-		cmd, ok := decodeFrame(sub, data)
-		if !ok {
-			continue
-		}
-		// A frame that arrived whole is applied even if the connection drops
-		// now: the client retries it with the same ID and gets its ack.
-		if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
-			c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
+		if !c.actions.push(c.ctx, data, func(data []byte) { c.act(sub, data) }) {
+			return
 		}
 	}
 }
+
+// act decodes and applies one frame, on the read-ahead queue's goroutine.
+func (c *conn) act(sub *room.Subscription, data []byte) {
+	// Frames still queued when the connection is gone are dropped: the
+	// client sends each action it has no answer for again, with its ID.
+	if c.ctx.Err() != nil {
+		return
+	}
+	cmd, ok := decodeFrame(sub, data)
+	if !ok {
+		return
+	}
+	// A frame taken up is applied even if the connection drops now: the
+	// client retries it with the same ID and gets its ack.
+	if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
+		c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
+	}
+}
+
+// frameQueue is a connection's read-ahead: frames read and not yet applied,
+// at most readAhead. The goroutine that applies them runs only while there
+// are some, so an idle member costs no third goroutine and no buffer.
+type frameQueue struct {
+	mu      sync.Mutex
+	frames  [][]byte
+	working bool
+	space   chan struct{} // set while the reader waits for room; closed when a frame is taken
+	workers sync.WaitGroup
+}
+
+// push queues data, starting a goroutine that applies the queue with apply
+// when none runs. It waits while the queue is full; false when ctx ended
+// first.
+func (q *frameQueue) push(ctx context.Context, data []byte, apply func([]byte)) bool {
+	for {
+		q.mu.Lock()
+		if len(q.frames) < readAhead {
+			q.frames = append(q.frames, data)
+			start := !q.working
+			q.working = true
+			q.mu.Unlock()
+			if start {
+				q.workers.Add(1)
+				go q.work(apply)
+			}
+			return true
+		}
+		space := make(chan struct{})
+		q.space = space
+		q.mu.Unlock()
+		select {
+		case <-space:
+		case <-ctx.Done():
+			return false
+		}
+	}
+}
+
+func (q *frameQueue) work(apply func([]byte)) {
+	defer q.workers.Done()
+	for {
+		q.mu.Lock()
+		if len(q.frames) == 0 {
+			q.working = false
+			q.frames = nil // an idle member keeps no buffer
+			q.mu.Unlock()
+			return
+		}
+		data := q.frames[0]
+		q.frames[0] = nil
+		q.frames = q.frames[1:]
+		if q.space != nil {
+			close(q.space)
+			q.space = nil
+		}
+		q.mu.Unlock()
+		apply(data)
+	}
+}
+
+// wait returns once no goroutine applies frames; call it after the reader
+// has stopped pushing.
+func (q *frameQueue) wait() { q.workers.Wait() }
 
 // cut drops the connection at once: the room found the member too slow, and
 // a writer blocked on a peer that stopped reading would never notice.

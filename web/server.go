@@ -57,6 +57,7 @@ type Server struct {
 
 	lobby   lobby
 	limits  *limiters
+	live    liveConns
 	metrics *Metrics
 	ready   atomic.Bool
 	handler http.Handler
@@ -93,6 +94,7 @@ func New(cfg Config) *Server {
 		WriteTimeout: DefaultWriteTimeout,
 		setupToken:   cfg.SetupToken,
 		lobby:        lobby{waiting: make(map[string]chan struct{})},
+		live:         liveConns{all: make(map[*conn]struct{}), stopping: make(chan struct{})},
 		limits:       newLimiters(),
 	}
 	s.handler = s.routes()

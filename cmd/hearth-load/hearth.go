@@ -198,7 +198,7 @@ func (h *hearthPhase) connectAll(ctx context.Context, deadline time.Time) (joine
 			defer func() { <-sem }()
 			if err := m.connect(ctx); err != nil {
 				h.errs.add("connect: "+err.Error(), 1)
-				go m.reconnect(ctx, backoff(0, 100*time.Millisecond, time.Second, 10*time.Second, rand.New(rand.NewPCG(rand.Uint64(), 1))), 0)
+				go m.reconnect(ctx, reconnectDelay(0, rand.New(rand.NewPCG(rand.Uint64(), 1))), 0)
 			}
 		}()
 	}
@@ -299,7 +299,7 @@ func (m *member) reconnect(ctx context.Context, delay time.Duration, attempt int
 			return
 		}
 		m.mu.Lock()
-		delay = backoff(attempt+1, 100*time.Millisecond, 500*time.Millisecond, 8*time.Second, m.rng)
+		delay = reconnectDelay(attempt+1, m.rng)
 		m.mu.Unlock()
 	}
 }
@@ -460,7 +460,7 @@ func (m *member) ended(ctx context.Context, conn *websocket.Conn, err error) {
 		}
 		h.outMu.Unlock()
 		m.mu.Lock()
-		delay = backoff(0, 100*time.Millisecond, time.Second, 8*time.Second, m.rng)
+		delay = reconnectDelay(0, m.rng)
 		m.mu.Unlock()
 	}
 	go m.reconnect(ctx, delay, 0)

@@ -218,6 +218,22 @@ func (w *retryWindows) busiest(width time.Duration) (int, time.Time) {
 	return best, w.start.Add(time.Duration(bestAt) * w.slot)
 }
 
+// The browser's reconnect schedule (web/static/live.js, docs/protocol.md):
+// attempt n waits reconnectMin plus a random time below
+// min(reconnectCap, reconnectBase·2ⁿ). The tool's members follow it, so the
+// herd it measures after a restart is the browsers' herd.
+const (
+	reconnectMin  = 100 * time.Millisecond
+	reconnectBase = time.Second
+	reconnectCap  = 15 * time.Second
+)
+
+// reconnectDelay is the browser's wait before reconnect attempt n (0 for the
+// first after a drop).
+func reconnectDelay(n int, r *rand.Rand) time.Duration {
+	return backoff(n, reconnectMin, reconnectBase, reconnectCap, r)
+}
+
 // backoff is the delay before reconnect attempt n (0 for the first): at
 // least floor, then a random time up to base·2ⁿ, capped. The randomness
 // spreads a crowd that lost the server at the same moment, so they do not

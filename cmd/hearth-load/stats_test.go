@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"math/rand/v2"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -122,6 +126,57 @@ func TestBackoffSpreadsAndIsBounded(t *testing.T) {
 	}
 	if got, _ := w.busiest(100 * time.Millisecond); got > 2500 {
 		t.Errorf("busiest 100 ms holds %d of 10000 first attempts", got)
+	}
+}
+
+// TestBrowserScheduleSpreadsAHerd follows 10,000 browsers that lose the
+// server at once through outages of several lengths: an attempt made while
+// the server is down fails at once and the next waits longer. No 100 ms may
+// hold more than a quarter of all the attempts' members.
+func TestBrowserScheduleSpreadsAHerd(t *testing.T) {
+	const clients = 10000
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, outage := range []time.Duration{0, 1300 * time.Millisecond, 2500 * time.Millisecond, 5 * time.Second} {
+		start := time.Unix(0, 0)
+		w := newRetryWindows(start, 2*time.Minute)
+		for range clients {
+			at := start
+			for n := 0; ; n++ {
+				at = at.Add(reconnectDelay(n, r))
+				w.add(at)
+				if at.Sub(start) >= outage {
+					break
+				}
+			}
+		}
+		got, when := w.busiest(100 * time.Millisecond)
+		t.Logf("outage %v: busiest 100 ms holds %d attempts (%.1f%%), %v in", outage, got, 100*float64(got)/clients, when.Sub(start))
+		if got > clients/4 {
+			t.Errorf("outage %v: busiest 100 ms holds %d of %d clients' attempts, want at most a quarter", outage, got, clients)
+		}
+	}
+}
+
+// TestScheduleIsTheBrowsers keeps the tool's schedule the one live.js uses.
+func TestScheduleIsTheBrowsers(t *testing.T) {
+	src, err := os.ReadFile("../../web/static/live.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]time.Duration{
+		"MIN_DELAY_MS": reconnectMin, "BASE_DELAY_MS": reconnectBase, "MAX_DELAY_MS": reconnectCap,
+	} {
+		m := regexp.MustCompile(`const ` + name + ` = (\d+);`).FindSubmatch(src)
+		if m == nil {
+			t.Errorf("live.js has no %s", name)
+			continue
+		}
+		if got, _ := strconv.Atoi(string(m[1])); time.Duration(got)*time.Millisecond != want {
+			t.Errorf("live.js %s = %s ms, the tool uses %v", name, m[1], want)
+		}
+	}
+	if !bytes.Contains(src, []byte("const delay = MIN_DELAY_MS + Math.random() * cap;")) {
+		t.Error("live.js no longer computes the delay as MIN_DELAY_MS + random·cap")
 	}
 }
 

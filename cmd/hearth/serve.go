@@ -187,6 +187,11 @@ func (m *Main) Close() error {
 	// End the live connections: the HTTP server does not track hijacked
 	// WebSockets. Their clients reconnect, with backoff, to the next server.
 	m.Rooms.Stop()
+	// Wait for each connection to send its close frame (and the client to
+	// answer it), or the process would exit under some of them.
+	if err := m.Web.CloseConnections(ctx); err != nil {
+		m.Log.Warn().Err(err).Msg("some connections were cut without a goodbye")
+	}
 	err := <-shut
 	if errors.Is(err, context.DeadlineExceeded) {
 		err = m.http.Close()

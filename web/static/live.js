@@ -9,7 +9,13 @@
 
 import { storage } from './dom.js';
 
-const BASE_DELAY_MS = 500;
+// The reconnect schedule (docs/protocol.md, "Reconnecting"): attempt n waits
+// MIN_DELAY_MS plus a random time below min(MAX_DELAY_MS, BASE_DELAY_MS·2ⁿ).
+// After a restart every member comes back at once; spread over the whole of
+// the first second, at most about 15 % of them retry in any 100 ms.
+// cmd/hearth-load uses the same schedule, so its herd figure is this one's.
+const MIN_DELAY_MS = 100;
+const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 15000;
 const CONNECT_TIMEOUT_MS = 10000;
 // An unacknowledged action older than this is dropped instead of re-sent:
@@ -199,11 +205,12 @@ class Live {
 
   scheduleRetry() {
     if (this.ended || this.timer) return;
-    // Exponential backoff with full jitter: a random wait up to the cap, so
-    // a room's participants don't all come back in the same millisecond.
-    const cap = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** this.attempt);
+    // Exponential backoff with full jitter above a floor. The floor is added,
+    // not a minimum: max(100, random·cap) sent every client whose draw fell
+    // below 100 ms back at exactly 100 ms, together.
+    const cap = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.min(this.attempt, 16));
     this.attempt += 1;
-    const delay = Math.max(100, Math.random() * cap);
+    const delay = MIN_DELAY_MS + Math.random() * cap;
     this.timer = window.setTimeout(() => this.open(), delay);
   }
 
