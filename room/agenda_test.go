@@ -236,8 +236,11 @@ func runStep(t *testing.T, tc step) {
 	if err != nil {
 		t.Fatalf("got error %v, want none", err)
 	}
-	if after.Version != before.Version+1 {
-		t.Errorf("got version %d, want %d", after.Version, before.Version+1)
+	// A quiet change keeps the version: no member may learn of it.
+	if want := before.Version + 1; !tc.change.Quiet && after.Version != want {
+		t.Errorf("got version %d, want %d", after.Version, want)
+	} else if tc.change.Quiet && after.Version != before.Version {
+		t.Errorf("got version %d after a quiet change, want %d", after.Version, before.Version)
 	}
 	if tc.cmd.ID != "" && !after.applied(tc.actor, tc.cmd.ID) {
 		t.Errorf("action %q is not remembered as applied; Applied = %v", tc.cmd.ID, after.Applied)

@@ -70,6 +70,12 @@ type Change struct {
 	Mine     string   // the member whose own contribution changed
 	Status   bool     // the room opened or closed
 	Agenda   bool     // the agenda changed
+	// Quiet: nobody but the actor may learn that anything happened (a
+	// reaction to a share in progress). The state is committed and the
+	// actor acknowledged, but the version does not move and nothing is
+	// sent: even an empty event would tell the speaker, live, that someone
+	// just reacted.
+	Quiet bool
 }
 
 // Apply checks cmd from the member actorID against s and returns the state
@@ -160,7 +166,10 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 		return s, Change{}, err
 	}
 	next.remember(actorID, cmd.ID)
-	next.Version = s.Version + 1
+	next.Version = s.Version
+	if !ch.Quiet {
+		next.Version++
+	}
 	return next, ch, nil
 }
 

@@ -448,9 +448,10 @@ func circleEnd(s State, now time.Time, actor Member) (State, Change, error) {
 	return next, ch, nil
 }
 
-// circleReact is a listener's silent reaction to the share in progress. Only
-// the sender's own record changes, so nobody else is sent anything that
-// could interrupt the share.
+// circleReact is a listener's silent reaction to the share in progress. The
+// change is quiet: no one is sent anything, not even a bare version, so
+// nothing reaches or interrupts the speaker until the share ends. The
+// sender's page shows it as sent from its ack, a reload from the snapshot.
 func circleReact(s State, actor Member, data json.RawMessage) (State, Change, error) {
 	if actor.Role != Participant {
 		return s, Change{}, errorf(CodeNotAllowed, "Only participants send reactions.")
@@ -483,7 +484,7 @@ func circleReact(s State, actor Member, data json.RawMessage) (State, Change, er
 		return s, Change{}, errorf(CodeInvalid, "You sent this one already.")
 	}
 	c.Reacted[actor.ID] = append(slices.Clone(sent), in.Kind)
-	return next, Change{Mine: actor.ID}, nil
+	return next, Change{Quiet: true}, nil
 }
 
 // circleHand raises or lowers a participant's hand on the open floor.

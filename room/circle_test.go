@@ -1,6 +1,7 @@
 package room
 
 import (
+	"context"
 	"encoding/json"
 	"maps"
 	"reflect"
@@ -435,8 +436,8 @@ func TestApplyCircle(t *testing.T) {
 			actor: "f1", cmd: command(TypeCircleEnd, nil), wantCode: CodeClosed},
 
 		// Silent reactions.
-		{name: "a listener sends a reaction; only their own record changes", state: p1Holds, actor: "p2",
-			cmd: command(TypeCircleReact, react("heard", 1)), change: Change{Mine: "p2"},
+		{name: "a listener sends a reaction, quietly: only their own record changes", state: p1Holds, actor: "p2",
+			cmd: command(TypeCircleReact, react("heard", 1)), change: Change{Quiet: true},
 			check: func(tb testing.TB, _, after State) {
 				if got := circleOf(tb, after).Reacted; !reflect.DeepEqual(got, map[string][]string{"p2": {"heard"}}) {
 					tb.Errorf("got reacted %v", got)
@@ -684,5 +685,59 @@ func TestCircleRunsThrough(t *testing.T) {
 	do("f1", TypeAgendaNext, nil)
 	if s.Current != nil || s.History[0].Circle == nil || len(s.History[0].Circle.Turns) != 6 {
 		t.Errorf("got current %+v, history %+v", s.Current, s.History)
+	}
+}
+
+// TestQuietReaction runs a reaction through a live room: the sender gets its
+// ack and nobody else gets anything, not even a version; the reaction is
+// committed (a retry is a duplicate, a restart keeps it), and the speaker
+// learns the count when the share ends.
+func TestQuietReaction(t *testing.T) {
+	m, store := newTestManager(t, Config{})
+	r := openTestRoom(t, m)
+	fac, sam, kim, lee := join(t, r, "f1"), join(t, r, "p1"), join(t, r, "p2"), join(t, r, "p3")
+	r.mu.Lock()
+	s := r.state.clone()
+	s.Version++
+	s.Agenda = []Item{{ID: "c", Kind: KindCircle, Status: Pending, Prompt: circlePrompt, Mode: RoundMode, Order: RosterOrder}}
+	if err := r.commitLocked(context.Background(), s, Change{Agenda: true}); err != nil {
+		t.Fatal(err)
+	}
+	r.mu.Unlock()
+	act := func(sub *Subscription, id, typ string, v any) {
+		t.Helper()
+		if err := r.do(context.Background(), sub, Command{Type: typ, ID: id, Data: data(v)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	act(fac, "a1", TypeAgendaStart, map[string]string{"itemId": "c"})
+	act(fac, "a2", TypeCircleNext, nil)
+	for _, sub := range []*Subscription{fac, sam, kim, lee} {
+		drain(sub)
+	}
+	before := version(r)
+	act(kim, "k1", TypeCircleReact, map[string]any{"kind": "heard", "turn": 1})
+	wantAck(t, kim, "k1", before, false)
+	for _, sub := range []*Subscription{fac, sam, lee} {
+		recvNone(t, sub)
+	}
+	if version(r) != before {
+		t.Errorf("the reaction moved the version from %d to %d", before, version(r))
+	}
+	stored, err := store.Room(context.Background(), "s1")
+	if err != nil || !slices.Equal(stored.Current.Circle.Reacted["p2"], []string{"heard"}) {
+		t.Fatalf("stored reaction %v (%v), want it committed", stored.Current.Circle.Reacted, err)
+	}
+	act(kim, "k1", TypeCircleReact, map[string]any{"kind": "heard", "turn": 1})
+	wantAck(t, kim, "k1", before, true)
+	recvNone(t, sam)
+
+	act(sam, "s1", TypeCircleDone, map[string]int{"turn": 1})
+	msg := wantEvent(t, sam, before+1)
+	if !strings.Contains(string(msg.raw), `"reactions":{"heard":1}`) {
+		t.Errorf("the speaker's event after the share: %s, want the count", msg.raw)
+	}
+	if ev := wantEvent(t, lee, before+1); strings.Contains(string(ev.raw), "heard") {
+		t.Errorf("a listener learns of the reaction: %s", ev.raw)
 	}
 }

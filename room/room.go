@@ -112,6 +112,10 @@ func (r *Room) commitLocked(ctx context.Context, next State, ch Change) error {
 	if err := r.cfg.Store.SaveRoom(ctx, &next); err != nil {
 		return fmt.Errorf("save room %s: %w", next.SessionID, err)
 	}
+	if ch.Quiet {
+		r.state = next // the actor's ack is all anyone hears of it
+		return nil
+	}
 	r.publishLocked(next, ch)
 	return nil
 }

@@ -609,7 +609,12 @@ func (m *member) acked(hd header) {
 			h.resendAcked.Add(1)
 		}
 	}
-	if !hd.Duplicate && sends == 1 {
+	switch {
+	case a.typ == "circle.react":
+		// A reaction is quiet: it reaches nobody, so there is no
+		// action-to-everyone time to take.
+		r.tr.forget(fl)
+	case !hd.Duplicate && sends == 1:
 		r.tr.versioned(fl, hd.Version)
 	}
 }
