@@ -91,10 +91,12 @@ type DB struct {
 	queueStopped bool
 	wake         chan struct{} // holds a token while queued may be non-empty
 
-	// handedMu guards handed: per live room, how many finished activities
-	// were handed to the committer, so each is encoded and written once.
+	// handedMu guards handed and cached: per live room, how many finished
+	// activities were handed to the committer, so each is encoded and
+	// written once, and the encoding of the parts of its last save.
 	handedMu sync.Mutex
 	handed   map[string]int
+	cached   map[string]*partsCache
 
 	// committed is the version of each room last committed in this process.
 	// Only the committer goroutine touches it.
@@ -133,9 +135,9 @@ type saveRequest struct {
 // finished activities, which live under room_history/<session>\x00<index>,
 // each written once, in the transaction of the first state that holds it.
 // Saving an action then costs the live part of the room, however long the
-// session has run. State's own History is shadowed (the outer field wins in
-// encoding/json), so the record is encoded straight from the caller's state
-// without a copy.
+// session has run. It is what readRoom decodes; a save encodes it with
+// encodeRecord. State's own History is shadowed (the outer field wins in
+// encoding/json).
 type roomRecord struct {
 	*room.State
 	// History is only read: a room saved by schema 1 has it inline.
@@ -187,6 +189,7 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 		done:      make(chan struct{}),
 		wake:      make(chan struct{}, 1),
 		handed:    make(map[string]int),
+		cached:    make(map[string]*partsCache),
 		committed: make(map[string]uint64),
 		failed:    make(chan struct{}),
 	}
@@ -377,7 +380,7 @@ func (db *DB) request(s *room.State) (*saveRequest, error) {
 		}
 		req.history = append(req.history, b)
 	}
-	req.data, err = json.Marshal(roomRecord{State: s, HistoryLen: len(s.History)})
+	req.data, err = encodeRecord(db.parts(s.SessionID), s, len(s.History))
 	if err != nil {
 		return nil, fmt.Errorf("encode room %s: %w", s.SessionID, err)
 	}
@@ -423,6 +426,7 @@ func (db *DB) handedOver(req *saveRequest) {
 	defer db.handedMu.Unlock()
 	if !req.open {
 		delete(db.handed, req.sessionID)
+		delete(db.cached, req.sessionID)
 		return
 	}
 	db.handed[req.sessionID] = max(db.handed[req.sessionID], req.first+len(req.history))
