@@ -116,7 +116,20 @@ type DB struct {
 	CommitHook func() error
 	// Observe, when set, is told the size and duration of each group commit.
 	Observe func(batch int, took time.Duration)
+	// CommitSpacing is the least time from the start of one group commit to
+	// the start of the next (DefaultCommitSpacing unless changed before the
+	// first save). Saves that arrive sooner wait and share the next commit.
+	CommitSpacing time.Duration
 }
+
+// DefaultCommitSpacing spaces group commits 4 ms apart at most. Every
+// commit costs two write and two fdatasync system calls however few saves
+// it carries: at 1,000 actions a second, commits taken as fast as they came
+// (each about 1.7 ms) carried 2.3 saves and cost a quarter of the server's
+// CPU. Spaced, they carry about four, for at most about 2 ms more wait
+// before an acknowledgement; a save that comes after a quiet spell still
+// commits at once.
+const DefaultCommitSpacing = 4 * time.Millisecond
 
 // saveRequest is one room state on its way to a commit.
 type saveRequest struct {
@@ -192,6 +205,8 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 		cached:    make(map[string]*partsCache),
 		committed: make(map[string]uint64),
 		failed:    make(chan struct{}),
+
+		CommitSpacing: DefaultCommitSpacing,
 	}
 	go db.commitLoop()
 	return db, nil
@@ -234,6 +249,9 @@ const maxBatch = 1024
 func (db *DB) commitLoop() {
 	defer close(db.done)
 	batch := make([]*saveRequest, 0, maxBatch)
+	var lastStart time.Time
+	spacing := time.NewTimer(time.Hour)
+	spacing.Stop()
 	for {
 		select {
 		case req := <-db.saves:
@@ -251,8 +269,26 @@ func (db *DB) commitLoop() {
 			}
 			return
 		}
-		// Take whatever else is waiting, without a timer: a lone writer
-		// commits at once, many writers share one fsync.
+		// Until CommitSpacing has passed since the last commit began, take
+		// the saves that come: a lone writer after a quiet spell commits at
+		// once, many writers share one fsync.
+		if wait := db.CommitSpacing - time.Since(lastStart); wait > 0 {
+			spacing.Reset(wait)
+		linger:
+			for len(batch) < maxBatch {
+				select {
+				case req := <-db.saves:
+					batch = append(batch, req)
+				case <-spacing.C:
+					break linger
+				case <-db.quit:
+					// Commit what is in hand; the loop then stops.
+					break linger
+				}
+			}
+			spacing.Stop()
+		}
+		// Take whatever else is waiting.
 	more:
 		for len(batch) < maxBatch {
 			select {
@@ -268,6 +304,7 @@ func (db *DB) commitLoop() {
 		if len(batch) == 0 {
 			continue
 		}
+		lastStart = time.Now()
 		err := db.commit(batch)
 		for _, req := range batch {
 			if req.done != nil {
