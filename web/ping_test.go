@@ -68,3 +68,37 @@ func TestOnlySilentMembersArePinged(t *testing.T) {
 		t.Errorf("the member who sends a frame every 200 ms got %d pings, want 0", n)
 	}
 }
+
+// TestSilentDeadMemberIsCutInTime has a participant connect and then
+// neither send nor read, as a phone that lost its network: it is pinged,
+// does not answer, and leaves presence within PingInterval + a check +
+// PingTimeout of last being heard from (3 s here; 15 + 5 + 10 s in
+// production).
+func TestSilentDeadMemberIsCutInTime(t *testing.T) {
+	e, _ := newTunedEnv(t, 30*time.Second, func(w *web.Server) {
+		w.PingInterval = time.Second
+		w.PingTimeout = time.Second
+	})
+	fb := e.newFacilitator("ana@example.org", "Ana")
+	g := fb.newGroup(1, true)
+	fb.open(g)
+	fac := e.joinFacilitator(t, fb, g)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	ws, _, err := websocket.Dial(ctx, e.wsURL("/ws/p/"+g.tokens[0]), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	for _, want := range []string{"present", "reconnecting"} {
+		fac.next(g.names[0]+" "+want, func(m msg) bool {
+			return m.Member != nil && m.Member.ID == g.ids[0] && m.Member.Presence == want
+		})
+	}
+	// One second of slack for a busy machine.
+	if took := time.Since(start); took > 4*time.Second {
+		t.Errorf("a dead member left presence after %v, want within 3 s", took)
+	}
+}
