@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"slices"
@@ -66,10 +67,16 @@ func (db *DB) parts(sessionID string) *partsCache {
 func encodeRecord(p *partsCache, s *room.State, historyLen int) ([]byte, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out, err := json.Marshal(recordOut{State: s, HistoryLen: historyLen})
-	if err != nil {
+	// The rest of the state goes to a pooled buffer, copied once into the
+	// record below: a save allocates the record and little else.
+	scratch := scratchPool.Get().(*bytes.Buffer)
+	defer scratchPool.Put(scratch)
+	scratch.Reset()
+	if err := json.NewEncoder(scratch).Encode(recordOut{State: s, HistoryLen: historyLen}); err != nil {
 		return nil, err
 	}
+	out := bytes.TrimSuffix(scratch.Bytes(), []byte("\n")) // Encode ends with a newline
+	var err error
 	if !slices.Equal(p.members, s.Members) || p.membersJSON == nil {
 		if p.membersJSON, err = json.Marshal(s.Members); err != nil {
 			return nil, err
@@ -126,6 +133,9 @@ func encodeRecord(p *partsCache, s *room.State, historyLen int) ([]byte, error) 
 	// holds at most the IDs of everyone who was ever on the roster.
 	return append(buf, '}'), nil
 }
+
+// scratchPool holds the buffers encodeRecord encodes into.
+var scratchPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // sameItem reports whether two agenda items encode the same.
 func sameItem(a, b room.Item) bool {
