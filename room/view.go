@@ -128,15 +128,16 @@ type snapshotMessage struct {
 	Room       roomView   `json:"room"`
 }
 
+// eventMessage is an event without its agenda and activity, which
+// encodeChange appends to the encoded object: "agenda" and "activity" (null
+// while gathering) when they changed.
 type eventMessage struct {
-	Type       string          `json:"type"`
-	Version    uint64          `json:"version"`
-	ServerTime int64           `json:"serverTime"`
-	Member     *memberView     `json:"member,omitempty"`
-	Agenda     json.RawMessage `json:"agenda,omitempty"`
-	Activity   json.RawMessage `json:"activity,omitempty"` // "null" while gathering
-	Mine       *mineView       `json:"mine,omitempty"`
-	Status     Status          `json:"status,omitempty"`
+	Type       string      `json:"type"`
+	Version    uint64      `json:"version"`
+	ServerTime int64       `json:"serverTime"`
+	Member     *memberView `json:"member,omitempty"`
+	Mine       *mineView   `json:"mine,omitempty"`
+	Status     Status      `json:"status,omitempty"`
 }
 
 func millis(t time.Time) int64 {
@@ -378,19 +379,48 @@ func encodeChange(s *State, ch Change, now time.Time) fanout {
 			base.Member = &mv
 		}
 	}
+	// The agenda and the activity are encoded once per role and appended
+	// to each message as they are: as json.RawMessage fields they were
+	// scanned again by every message that carried them, and encoded again
+	// for each member's own message.
+	type parts struct{ agenda, activity []byte }
+	var byRole map[Role]parts
+	partsFor := func(role Role) parts {
+		p, ok := byRole[role]
+		if !ok {
+			if ch.Activity {
+				p.activity = mustJSON(viewActivity(s, role))
+			}
+			if ch.Agenda {
+				p.agenda = mustJSON(viewAgenda(s, role))
+			}
+			if byRole == nil {
+				byRole = make(map[Role]parts, 2)
+			}
+			byRole[role] = p
+		}
+		return p
+	}
 	build := func(role Role, mineFor string) []byte {
 		msg := base
-		if ch.Activity {
-			msg.Activity = mustJSON(viewActivity(s, role))
-		}
-		if ch.Agenda {
-			msg.Agenda = mustJSON(viewAgenda(s, role))
-		}
 		if mineFor != "" {
 			mv := viewMine(s, mineFor)
 			msg.Mine = &mv
 		}
-		return mustJSON(msg)
+		b := mustJSON(msg)
+		if !ch.Activity && !ch.Agenda {
+			return b
+		}
+		p := partsFor(role)
+		out := make([]byte, 0, len(b)+len(p.agenda)+len(p.activity)+len(`,"agenda":,"activity":`))
+		out = append(out, b[:len(b)-1]...) // b ends with '}'
+		if ch.Agenda {
+			out = append(append(out, `,"agenda":`...), p.agenda...)
+		}
+		if ch.Activity {
+			out = append(append(out, `,"activity":`...), p.activity...)
+		}
+		return append(out, '}')
 	}
 	f := fanout{
 		facilitators: build(Facilitator, ""),

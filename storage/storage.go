@@ -91,10 +91,12 @@ type DB struct {
 	queueStopped bool
 	wake         chan struct{} // holds a token while queued may be non-empty
 
-	// handedMu guards handed: per live room, how many finished activities
-	// were handed to the committer, so each is encoded and written once.
+	// handedMu guards handed and cached: per live room, how many finished
+	// activities were handed to the committer, so each is encoded and
+	// written once, and the encoding of the parts of its last save.
 	handedMu sync.Mutex
 	handed   map[string]int
+	cached   map[string]*partsCache
 
 	// committed is the version of each room last committed in this process.
 	// Only the committer goroutine touches it.
@@ -114,7 +116,20 @@ type DB struct {
 	CommitHook func() error
 	// Observe, when set, is told the size and duration of each group commit.
 	Observe func(batch int, took time.Duration)
+	// CommitSpacing is the least time from the start of one group commit to
+	// the start of the next (DefaultCommitSpacing unless changed before the
+	// first save). Saves that arrive sooner wait and share the next commit.
+	CommitSpacing time.Duration
 }
+
+// DefaultCommitSpacing spaces group commits 4 ms apart at most. Every
+// commit costs two write and two fdatasync system calls however few saves
+// it carries: at 1,000 actions a second, commits taken as fast as they came
+// (each about 1.7 ms) carried 2.3 saves and cost a quarter of the server's
+// CPU. Spaced, they carry about four, for at most about 2 ms more wait
+// before an acknowledgement; a save that comes after a quiet spell still
+// commits at once.
+const DefaultCommitSpacing = 4 * time.Millisecond
 
 // saveRequest is one room state on its way to a commit.
 type saveRequest struct {
@@ -133,9 +148,9 @@ type saveRequest struct {
 // finished activities, which live under room_history/<session>\x00<index>,
 // each written once, in the transaction of the first state that holds it.
 // Saving an action then costs the live part of the room, however long the
-// session has run. State's own History is shadowed (the outer field wins in
-// encoding/json), so the record is encoded straight from the caller's state
-// without a copy.
+// session has run. It is what readRoom decodes; a save encodes it with
+// encodeRecord. State's own History is shadowed (the outer field wins in
+// encoding/json).
 type roomRecord struct {
 	*room.State
 	// History is only read: a room saved by schema 1 has it inline.
@@ -187,8 +202,11 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 		done:      make(chan struct{}),
 		wake:      make(chan struct{}, 1),
 		handed:    make(map[string]int),
+		cached:    make(map[string]*partsCache),
 		committed: make(map[string]uint64),
 		failed:    make(chan struct{}),
+
+		CommitSpacing: DefaultCommitSpacing,
 	}
 	go db.commitLoop()
 	return db, nil
@@ -231,6 +249,9 @@ const maxBatch = 1024
 func (db *DB) commitLoop() {
 	defer close(db.done)
 	batch := make([]*saveRequest, 0, maxBatch)
+	var lastStart time.Time
+	spacing := time.NewTimer(time.Hour)
+	spacing.Stop()
 	for {
 		select {
 		case req := <-db.saves:
@@ -248,8 +269,26 @@ func (db *DB) commitLoop() {
 			}
 			return
 		}
-		// Take whatever else is waiting, without a timer: a lone writer
-		// commits at once, many writers share one fsync.
+		// Until CommitSpacing has passed since the last commit began, take
+		// the saves that come: a lone writer after a quiet spell commits at
+		// once, many writers share one fsync.
+		if wait := db.CommitSpacing - time.Since(lastStart); wait > 0 {
+			spacing.Reset(wait)
+		linger:
+			for len(batch) < maxBatch {
+				select {
+				case req := <-db.saves:
+					batch = append(batch, req)
+				case <-spacing.C:
+					break linger
+				case <-db.quit:
+					// Commit what is in hand; the loop then stops.
+					break linger
+				}
+			}
+			spacing.Stop()
+		}
+		// Take whatever else is waiting.
 	more:
 		for len(batch) < maxBatch {
 			select {
@@ -265,6 +304,7 @@ func (db *DB) commitLoop() {
 		if len(batch) == 0 {
 			continue
 		}
+		lastStart = time.Now()
 		err := db.commit(batch)
 		for _, req := range batch {
 			if req.done != nil {
@@ -377,7 +417,7 @@ func (db *DB) request(s *room.State) (*saveRequest, error) {
 		}
 		req.history = append(req.history, b)
 	}
-	req.data, err = json.Marshal(roomRecord{State: s, HistoryLen: len(s.History)})
+	req.data, err = encodeRecord(db.parts(s.SessionID), s, len(s.History))
 	if err != nil {
 		return nil, fmt.Errorf("encode room %s: %w", s.SessionID, err)
 	}
@@ -423,6 +463,7 @@ func (db *DB) handedOver(req *saveRequest) {
 	defer db.handedMu.Unlock()
 	if !req.open {
 		delete(db.handed, req.sessionID)
+		delete(db.cached, req.sessionID)
 		return
 	}
 	db.handed[req.sessionID] = max(db.handed[req.sessionID], req.first+len(req.history))

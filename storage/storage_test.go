@@ -584,3 +584,41 @@ func TestWriteTo(t *testing.T) {
 		t.Errorf("Room(s1) from the backup: got version %d, want version %d as it was when copied", got.Version, want.Version)
 	}
 }
+
+// TestCommitSpacing saves one room after another with commits spaced
+// 100 ms: the second save waits for the spacing, and the saves that arrive
+// meanwhile share its commit.
+func TestCommitSpacing(t *testing.T) {
+	const spacing = 100 * time.Millisecond
+	db := newDB(t)
+	db.CommitSpacing = spacing
+	var mu sync.Mutex
+	var starts []time.Time
+	db.CommitHook = func() error {
+		mu.Lock()
+		starts = append(starts, time.Now())
+		mu.Unlock()
+		return nil
+	}
+	ctx := context.Background()
+	saveRoom(t, db.DB, testRoom(roomID(0), room.Open, 1))
+	var wg sync.WaitGroup
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := db.SaveRoom(ctx, testRoom(roomID(i+1), room.Open, 1)); err != nil {
+				t.Errorf("SaveRoom: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(starts) < 2 || len(starts) > 3 {
+		t.Fatalf("11 saves in %d commits, want the 10 that came during the spacing in one or two", len(starts))
+	}
+	if gap := starts[1].Sub(starts[0]); gap < spacing-5*time.Millisecond {
+		t.Errorf("second commit %v after the first, want at least %v", gap, spacing)
+	}
+}

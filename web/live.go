@@ -236,7 +236,11 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func
 	}
 	s.metrics.connected.Inc()
 	ws.SetReadLimit(MaxFrameBytes)
-	c.lastPing = time.Now()
+	// Reads pass no context of their own (a cancellable one costs a
+	// registration per frame read, two per frame): the connection's context
+	// closes the socket once, which ends a read in progress.
+	context.AfterFunc(ctx, func() { ws.CloseNow() })
+	c.heard.Store(time.Now().UnixNano())
 	// Store the timer before it can fire: check re-arms it through c.watchdog.
 	c.watchdog = time.AfterFunc(time.Duration(math.MaxInt64), c.check)
 	c.watchdog.Reset(s.checkEvery())
@@ -311,37 +315,61 @@ type conn struct {
 	// The watchdog closes a connection whose write is stuck: one timer per
 	// connection costs far less than a deadline context per write.
 	writingSince atomic.Int64
-	watchdog     *time.Timer
-	lastPing     time.Time // only touched by check, which never runs twice at once
-	actions      frameQueue
+	// heard is when the peer was last heard from (Unix ns): a frame read or
+	// a pong. pingSent is when the ping in flight was sent, or 0.
+	heard, pingSent atomic.Int64
+	watchdog        *time.Timer
+	actions         frameQueue
 }
 
 // check runs on the watchdog timer: it closes a connection whose write is
 // stuck or whose peer does not answer a ping (a phone that lost its network
 // without a goodbye), and otherwise arms itself again.
+//
+// Only a peer not heard from for PingInterval is pinged: a frame it sent
+// proves it was there as well as a pong would, so a member who acts costs no
+// pings (each is a write, a read and three timeout contexts inside the
+// WebSocket library, on the server and on the client alike). A dead peer is
+// still cut at most PingInterval + checkEvery + PingTimeout after it was
+// last heard from, as when every member was pinged on a fixed schedule.
+//
+// The check that pings waits for the pong on its own goroutine, after
+// arming the next check, which cuts the connection once the pong is
+// PingTimeout late: the wait needs no timeout context of its own. Checks
+// may therefore overlap, but only the one that does not ping re-arms.
 func (c *conn) check() {
 	if c.ctx.Err() != nil {
 		return
 	}
-	if since := c.writingSince.Load(); since != 0 && time.Since(time.Unix(0, since)) > c.s.WriteTimeout {
-		c.ws.CloseNow()
-		c.cancel()
+	now := time.Now()
+	if since := c.writingSince.Load(); since != 0 && now.Sub(time.Unix(0, since)) > c.s.WriteTimeout {
+		c.cut()
 		return
 	}
-	if time.Since(c.lastPing) >= c.s.PingInterval {
-		c.lastPing = time.Now()
-		ctx, cancel := context.WithTimeout(c.ctx, c.s.PingTimeout)
-		err := c.ws.Ping(ctx)
-		cancel()
-		if err != nil {
-			c.ws.CloseNow()
-			c.cancel()
+	next := c.s.checkEvery()
+	if sent := c.pingSent.Load(); sent != 0 {
+		left := c.s.PingTimeout - now.Sub(time.Unix(0, sent))
+		if left <= 0 {
+			c.cut()
 			return
 		}
+		c.watchdog.Reset(min(next, left))
+		return
 	}
-	if c.ctx.Err() == nil {
-		c.watchdog.Reset(c.s.checkEvery())
+	if now.Sub(time.Unix(0, c.heard.Load())) < c.s.PingInterval {
+		c.watchdog.Reset(next)
+		return
 	}
+	c.pingSent.Store(now.UnixNano())
+	c.watchdog.Reset(min(next, c.s.PingTimeout))
+	// c.ctx has no deadline: the wait for the pong needs no timer, and the
+	// socket's close (cut, or the end of the connection) ends it.
+	if err := c.ws.Ping(c.ctx); err != nil {
+		c.cut()
+		return
+	}
+	c.heard.Store(time.Now().UnixNano())
+	c.pingSent.Store(0)
 }
 
 // checkEvery is how often the watchdog looks: often enough to catch a write
@@ -372,11 +400,12 @@ func (c *conn) readLoop() {
 	lim := rate.NewLimiter(frameRate, frameBurst)
 	over := 0
 	for {
-		typ, data, err := c.ws.Read(c.ctx)
+		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			c.logEnd(err)
 			return
 		}
+		c.heard.Store(time.Now().UnixNano())
 		sub := c.member()
 		if sub == nil {
 			// Not in a room (yet): say so, so no action waits for an
