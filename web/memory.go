@@ -159,20 +159,9 @@ func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) {
 	}
 	v := summaryJSON{CohortID: c.ID, Cohort: c.Name, Session: s.viewSession(ss), Summary: room.Summarize(st),
 		Notes: []noteJSON{}, Participants: []personJSON{}}
-	notes, err := s.fac.Notes(ctx, acct, c.ID)
-	if err != nil {
+	if v.Notes, err = s.notesFor(ctx, acct, c, func(n facilitator.Note) bool { return n.SessionID == ss.ID }); err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	names, err := s.authorsOf(ctx, c)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	for _, n := range notes {
-		if n.SessionID == ss.ID {
-			v.Notes = append(v.Notes, names.view(ctx, acct, n))
-		}
 	}
 	people, err := s.fac.Store.Participants(ctx, c.ID)
 	if err != nil {
@@ -187,6 +176,26 @@ func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) {
 
 // --- notes ---------------------------------------------------------------------
 
+// notesFor returns the cohort's notes that keep picks, as acct reads them
+// (with their authors' names), never nil.
+func (s *Server) notesFor(ctx context.Context, acct facilitator.Account, c facilitator.Cohort, keep func(facilitator.Note) bool) ([]noteJSON, error) {
+	notes, err := s.fac.Notes(ctx, acct, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	names, err := s.authorsOf(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	out := []noteJSON{}
+	for _, n := range notes {
+		if keep(n) {
+			out = append(out, names.view(ctx, acct, n))
+		}
+	}
+	return out, nil
+}
+
 func (s *Server) listNotes(w http.ResponseWriter, r *http.Request) {
 	ctx, acct := r.Context(), account(r)
 	c, err := s.fac.Cohort(ctx, acct, r.PathValue("id"))
@@ -194,19 +203,10 @@ func (s *Server) listNotes(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	notes, err := s.fac.Notes(ctx, acct, c.ID)
+	out, err := s.notesFor(ctx, acct, c, func(facilitator.Note) bool { return true })
 	if err != nil {
 		s.writeError(w, r, err)
 		return
-	}
-	names, err := s.authorsOf(ctx, c)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := make([]noteJSON, 0, len(notes))
-	for _, n := range notes {
-		out = append(out, names.view(ctx, acct, n))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notes": out})
 }

@@ -296,28 +296,11 @@ func (f *floorPhase) connectAll(ctx context.Context, deadline time.Time) int {
 	for _, r := range f.rooms {
 		all = append(all, r.members...)
 	}
-	gap := time.Duration(float64(time.Second) / f.cfg.connectRate)
-	sem := make(chan struct{}, 256)
-	start := time.Now()
-	for i, m := range all {
-		at := start.Add(time.Duration(i)*gap + time.Duration(rand.Int64N(int64(gap)+1)))
-		if !sleepUntil(ctx, at) {
-			break
+	dialPaced(ctx, len(all), f.cfg.connectRate, func(i int) {
+		if err := all[i].connect(ctx); err != nil {
+			f.errs.add("connect: "+err.Error(), 1)
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break // no slot was taken
-		}
-		go func() {
-			defer func() { <-sem }()
-			if err := m.connect(ctx); err != nil {
-				f.errs.add("connect: "+err.Error(), 1)
-			}
-		}()
-	}
+	})
 	for {
 		joined := 0
 		for _, r := range f.rooms {

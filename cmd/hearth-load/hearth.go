@@ -179,29 +179,13 @@ func (h *hearthPhase) allMembers() []*member {
 // waits until all have their snapshot or the deadline passes.
 func (h *hearthPhase) connectAll(ctx context.Context, deadline time.Time) (joined int) {
 	all := h.allMembers()
-	gap := time.Duration(float64(time.Second) / h.cfg.connectRate)
-	sem := make(chan struct{}, 256)
-	start := time.Now()
-	for i, m := range all {
-		at := start.Add(time.Duration(i)*gap + time.Duration(rand.Int64N(int64(gap)+1)))
-		if !sleepUntil(ctx, at) {
-			break
+	dialPaced(ctx, len(all), h.cfg.connectRate, func(i int) {
+		m := all[i]
+		if err := m.connect(ctx); err != nil {
+			h.errs.add("connect: "+err.Error(), 1)
+			go m.reconnect(ctx, reconnectDelay(0, rand.New(rand.NewPCG(rand.Uint64(), 1))), 0)
 		}
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break // no slot was taken
-		}
-		go func() {
-			defer func() { <-sem }()
-			if err := m.connect(ctx); err != nil {
-				h.errs.add("connect: "+err.Error(), 1)
-				go m.reconnect(ctx, reconnectDelay(0, rand.New(rand.NewPCG(rand.Uint64(), 1))), 0)
-			}
-		}()
-	}
+	})
 	for {
 		joined = int(h.firstJoins.Load())
 		if joined == len(all) || !time.Now().Before(deadline) || ctx.Err() != nil {
@@ -899,4 +883,29 @@ func (z *sizeSampler) sample() ([]int, float64) {
 		return nil, 0
 	}
 	return append([]int(nil), z.s...), float64(z.total) / float64(z.seen)
+}
+
+// dialPaced calls dial(0) … dial(n-1) on their own goroutines, at rate a
+// second, each at a jittered moment of its slot and at most 256 at once,
+// until ctx ends. The floor and Hearth connect the same way, so their join
+// figures compare.
+func dialPaced(ctx context.Context, n int, rate float64, dial func(i int)) {
+	gap := time.Duration(float64(time.Second) / rate)
+	sem := make(chan struct{}, 256)
+	start := time.Now()
+	for i := range n {
+		at := start.Add(time.Duration(i)*gap + time.Duration(rand.Int64N(int64(gap)+1)))
+		if !sleepUntil(ctx, at) {
+			return
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return // no slot was taken
+		}
+		go func() {
+			defer func() { <-sem }()
+			dial(i)
+		}()
+	}
 }
