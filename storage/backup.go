@@ -116,8 +116,9 @@ func Check(path string) error {
 			return fmt.Errorf("schema %q, want %q", v, schemaVersion)
 		}
 		for _, name := range allBuckets {
-			// A version 1 file gets room_history when a server opens it.
-			if string(v) == "1" && bytes.Equal(name, bucketHistory) {
+			// A version 1 file gets room_history, and a version 1 or 2
+			// file room_parts, when a server opens it.
+			if string(v) == "1" && bytes.Equal(name, bucketHistory) || string(v) != schemaVersion && bytes.Equal(name, bucketParts) {
 				continue
 			}
 			if tx.Bucket(name) == nil {

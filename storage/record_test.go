@@ -1,54 +1,38 @@
 package storage
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"hearth/room"
 )
 
-// TestEncodeRecord follows one room through changes to each part that
-// encodeRecord keeps the encoding of, and checks every record against
-// encoding/json's encoding of the same state: same object, and read back
-// as the same room.
-func TestEncodeRecord(t *testing.T) {
+// TestRoomParts follows one room through changes to each part stored apart
+// (roster, agenda, journeys, each member's action IDs) and checks that the
+// room reads back as it was saved, before and after a reopen.
+func TestRoomParts(t *testing.T) {
+	db := newDB(t)
 	s := loadRoom(t, 3)
-	p := &partsCache{applied: make(map[string]appliedJSON)}
 	check := func(what string) {
 		t.Helper()
-		got, err := encodeRecord(p, &s, len(s.History))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		want, err := json.Marshal(roomRecord{State: &s, HistoryLen: len(s.History)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var g, w any
-		if err := json.Unmarshal(got, &g); err != nil {
-			t.Fatalf("%s: the record is not JSON: %v\n%s", what, err, got)
-		}
-		json.Unmarshal(want, &w)
-		if !reflect.DeepEqual(g, w) {
-			t.Errorf("%s:\ngot  %s\nwant %s", what, got, want)
-		}
-		var back room.State
-		if err := json.Unmarshal(got, &roomRecord{State: &back}); err != nil {
-			t.Fatal(err)
-		}
-		wantBack := s
-		wantBack.History = nil
-		if !reflect.DeepEqual(back, roundTrip(t, wantBack)) {
-			t.Errorf("%s: read back\ngot  %+v\nwant %+v", what, back, wantBack)
+		s.Version++
+		saveRoom(t, db.DB, &s)
+		if got, want := getRoom(t, db.DB, s.SessionID), roundTrip(t, s); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: read back\ngot  %+v\nwant %+v", what, got, want)
 		}
 	}
 	check("first save")
 	check("the same state again")
 	s = cloneState(s)
-	s.Version++
 	s.Members[3].Presence, s.Members[3].Since = room.Reconnecting, t0.Add(time.Hour)
 	check("a member reconnecting")
 	s = cloneState(s)
@@ -57,6 +41,12 @@ func TestEncodeRecord(t *testing.T) {
 	s = cloneState(s)
 	s.Applied["someone-removed"] = []string{"a-1", `a-"quoted"<&>`}
 	check("IDs of a member no longer on the roster")
+	s = cloneState(s)
+	delete(s.Applied, "someone-removed")
+	check("a member's IDs gone")
+	s = cloneState(s)
+	s.Journeys = map[string][]room.PastIntention{s.Members[1].ID: {{ID: "i-1", MemberID: s.Members[1].ID, SessionID: "earlier", Text: "rest more", SetAt: t0}}}
+	check("journeys set")
 	s = cloneState(s)
 	s.Agenda[0].Title = "Renamed"
 	check("an agenda item renamed")
@@ -69,8 +59,8 @@ func TestEncodeRecord(t *testing.T) {
 	s.Agenda[1].Breath = &b
 	check("a breath changed")
 	s = cloneState(s)
-	s.Agenda, s.Applied = nil, nil
-	check("no agenda, no action IDs")
+	s.Agenda, s.Applied, s.Journeys = nil, nil, nil
+	check("no agenda, no action IDs, no journeys")
 	s = cloneState(s)
 	s.Members = s.Members[:2]
 	s.Status, s.ClosedAt = room.Closed, t0.Add(2*time.Hour)
@@ -78,9 +68,223 @@ func TestEncodeRecord(t *testing.T) {
 	s = cloneState(s)
 	s.Members = nil
 	check("no members")
+
+	want := roundTrip(t, s)
+	db.reopen(t)
+	if got := getRoom(t, db.DB, s.SessionID); !reflect.DeepEqual(got, want) {
+		t.Errorf("after reopen:\ngot  %+v\nwant %+v", got, want)
+	}
 }
 
-// cloneState copies what the test changes, as room's transitions do: the
+// TestAnswerWritesLittle checks what the storage is for: an answer writes
+// the room's record, under one page, and the answering member's action
+// IDs, nothing else.
+func TestAnswerWritesLittle(t *testing.T) {
+	db := newDB(t)
+	s := loadRoom(t, 20)
+	saveRoom(t, db.DB, &s)
+	p := s.Members[7]
+	next, _, err := room.Apply(s, t0.Add(time.Hour), p.ID, room.Command{Type: room.TypeCheckInAnswer, ID: "a-answer",
+		Data: json.RawMessage(`{"scale":6,"state":"within","feeling":"tender","note":"NOTE~r17~m7~ a long week, glad to be here"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := db.request(&next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(req.parts) != 1 || !bytes.Equal(req.parts[0].key, partKey(s.SessionID, partApplied, p.ID)) {
+		var keys []string
+		for _, part := range req.parts {
+			keys = append(keys, fmt.Sprintf("%q", part.key))
+		}
+		t.Errorf("an answer writes parts %v, want only %q", keys, partKey(s.SessionID, partApplied, p.ID))
+	}
+	if len(req.data) > 4096-100 {
+		t.Errorf("the record of a check-in of ten answers is %d bytes: more than a page holds with its key", len(req.data))
+	}
+	for _, inline := range []string{`"members":`, `"agenda":`, `"applied":`, `"journeys":`, `"history":`} {
+		if bytes.Contains(req.data, []byte(inline)) {
+			t.Errorf("the record holds %s inline: %s", inline, req.data)
+		}
+	}
+}
+
+// TestPartsInOrder checks the two ways a part could be lost: a state queued
+// before a waited-for one is taken after it into the batch, and a state
+// encoded but never handed over (its caller gave up).
+func TestPartsInOrder(t *testing.T) {
+	ctx := context.Background()
+	// hold holds the committer in its next commit until release is called.
+	hold := func(db *testDB) (release func()) {
+		ch, held := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		db.CommitHook = func() error {
+			once.Do(func() { close(held); <-ch })
+			return nil
+		}
+		first := make(chan error, 1)
+		go func() { first <- db.SaveRoom(ctx, testRoom("other", room.Open, 1)) }()
+		<-held
+		return func() {
+			close(ch)
+			if err := <-first; err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	t.Run("a roster changed by a queued state survives a later state in the same batch", func(t *testing.T) {
+		db := newDB(t)
+		s := loadRoom(t, 2)
+		saveRoom(t, db.DB, &s)
+		release := hold(db)
+		joined := cloneState(s) // presence: queued, not waited for
+		joined.Version++
+		joined.Members[4].Presence, joined.Members[4].Since = room.Reconnecting, t0.Add(time.Hour)
+		if err := db.QueueRoom(&joined); err != nil {
+			t.Fatal(err)
+		}
+		acted := cloneState(joined) // an action: same roster, new IDs
+		acted.Version++
+		acted.Applied[acted.Members[2].ID] = []string{"a-after"}
+		done := make(chan error, 1)
+		go func() { done <- db.SaveRoom(ctx, &acted) }()
+		// The waited-for save is in the committer's hands before the hold
+		// ends, so both meet in the next batch: the waited-for one first.
+		time.Sleep(20 * time.Millisecond)
+		release()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		want := roundTrip(t, acted)
+		if got := getRoom(t, db.DB, s.SessionID); !reflect.DeepEqual(got, want) {
+			t.Errorf("after the batch:\ngot  %+v\nwant %+v", got.Members, want.Members)
+		}
+		db.reopen(t)
+		if got := getRoom(t, db.DB, s.SessionID); !reflect.DeepEqual(got, want) {
+			t.Errorf("after reopen:\ngot  %+v\nwant %+v", got.Members, want.Members)
+		}
+	})
+
+	t.Run("a state its caller gave up on does not count as written", func(t *testing.T) {
+		db := newDB(t)
+		s := loadRoom(t, 2)
+		saveRoom(t, db.DB, &s)
+		release := hold(db)
+		renamed := cloneState(s)
+		renamed.Version++
+		renamed.Agenda[0].Title = "Renamed"
+		gaveUp, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := db.SaveRoom(gaveUp, &renamed); err == nil {
+			t.Fatal("SaveRoom with a cancelled context while the committer is held: got no error")
+		}
+		release()
+		next := cloneState(renamed) // the room retries with the same agenda
+		next.Version++
+		saveRoom(t, db.DB, &next)
+		if got := getRoom(t, db.DB, s.SessionID); got.Agenda[0].Title != "Renamed" {
+			t.Errorf("agenda after the retry: %q, want the renamed item", got.Agenda[0].Title)
+		}
+	})
+}
+
+// TestSchema2Record checks that a schema 2 file, whose records hold the
+// roster, agenda and action IDs inline, loads, and that a room's first
+// save moves them out.
+func TestSchema2Record(t *testing.T) {
+	db := newDB(t)
+	path := db.path
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	old := withHistory("s1", 4, 2)
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: openTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketParts); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("2")); err != nil {
+			return err
+		}
+		for i, a := range old.History {
+			data, err := json.Marshal(a)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketHistory).Put(historyKey("s1", i), data); err != nil {
+				return err
+			}
+		}
+		// As schema 2 wrote it: the state without its history, inline.
+		live := *old
+		live.History = nil
+		data, err := json.Marshal(struct {
+			room.State
+			HistoryLen int `json:"historyLen"`
+		}{live, len(old.History)})
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketRooms).Put([]byte("s1"), data); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketOpenRooms).Put([]byte("s1"), nil)
+	})
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(path); err != nil {
+		t.Errorf("Check of a schema 2 file: %v", err)
+	}
+
+	db.DB = openDB(t, path)
+	if got, want := getRoom(t, db.DB, "s1"), roundTrip(t, *old); !reflect.DeepEqual(got, want) {
+		t.Errorf("Room(s1) from schema 2:\ngot  %+v\nwant %+v", got, want)
+	}
+	next := withHistory("s1", 5, 3)
+	saveRoom(t, db.DB, next)
+	db.reopen(t)
+	if got, want := getRoom(t, db.DB, "s1"), roundTrip(t, *next); !reflect.DeepEqual(got, want) {
+		t.Errorf("Room(s1) after its first save:\ngot  %+v\nwant %+v", got, want)
+	}
+	record, _ := rawRoom(t, db.DB, "s1")
+	if bytes.Contains(record, []byte(`"members":`)) || bytes.Contains(record, []byte(`"applied":`)) {
+		t.Errorf("after the first save the record still holds its parts: %s", record)
+	}
+	if err := db.DB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(path); err != nil {
+		t.Errorf("Check after the upgrade: %v", err)
+	}
+}
+
+func TestRosterMissing(t *testing.T) {
+	db := newDB(t)
+	saveRoom(t, db.DB, testRoom("s1", room.Open, 1))
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketParts).Delete(partKey("s1", partMembers, ""))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Room(context.Background(), "s1"); err == nil {
+		t.Error("Room(s1) without its roster: got no error")
+	}
+	if _, err := db.OpenRooms(context.Background()); err == nil {
+		t.Error("OpenRooms with a room without its roster: got no error")
+	}
+}
+
+// cloneState copies what the tests change, as room's transitions do: the
 // next state never shares a changed slice or map with the last.
 func cloneState(s room.State) room.State {
 	s.Members = append([]room.Member(nil), s.Members...)

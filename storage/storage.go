@@ -9,6 +9,7 @@ package storage
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -17,6 +18,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,15 +34,21 @@ var (
 	_ facilitator.Store = (*DB)(nil)
 )
 
-// schemaVersion 2 keeps each finished activity under its own key in
-// room_history. Version 1 files (history inline in the room) still load:
-// Open upgrades the key, and the first save of such a room moves its history
-// out. A binary that knows only version 1 refuses a version 2 file, which it
-// would read without its history.
-const schemaVersion = "2"
+// schemaVersion 3 keeps a live room's roster, agenda, journeys and
+// remembered action IDs under keys of their own in room_parts (record.go);
+// version 2 began keeping each finished activity under its own key in
+// room_history. Files of versions 1 (history inline in the room) and 2
+// (parts inline) still load: Open upgrades the key, and the first save of
+// such a room moves its history and its parts out. A binary that knows only
+// an older version refuses a newer file, which it would read without them.
+const schemaVersion = "3"
 
 // readableSchemas are the schema versions this binary reads.
-var readableSchemas = []string{"1", schemaVersion}
+var readableSchemas = []string{"1", "2", schemaVersion}
+
+// errRosterMissing is readParts' error for a room whose record says its
+// parts are stored apart but whose roster is not there.
+var errRosterMissing = errors.New("its roster is missing")
 
 var (
 	bucketMeta          = []byte("meta")
@@ -55,6 +63,7 @@ var (
 	bucketCohortSession = []byte("cohort_sessions") // cohort ID \x00 session ID → nil
 	bucketRooms         = []byte("rooms")           // session ID → room.State without History (roomRecord)
 	bucketHistory       = []byte("room_history")    // session ID \x00 big-endian uint32 index → room.Activity
+	bucketParts         = []byte("room_parts")      // session ID \x00 tag [member ID] → part of a live room (record.go)
 	bucketOpenRooms     = []byte("open_rooms")      // session ID → nil, for the rooms that are live
 	bucketTemplates     = []byte("templates")
 	bucketAccountTmpl   = []byte("account_templates") // account ID \x00 template ID → nil
@@ -62,7 +71,7 @@ var (
 	allBuckets = [][]byte{
 		bucketMeta, bucketAccounts, bucketEmails, bucketLogins, bucketCohorts,
 		bucketParticipants, bucketCohortPeople, bucketTokens, bucketSessions,
-		bucketCohortSession, bucketRooms, bucketHistory, bucketOpenRooms, bucketTemplates, bucketAccountTmpl,
+		bucketCohortSession, bucketRooms, bucketHistory, bucketParts, bucketOpenRooms, bucketTemplates, bucketAccountTmpl,
 		bucketNotes, bucketCohortNotes,
 	}
 )
@@ -137,6 +146,7 @@ type saveRequest struct {
 	version   uint64
 	open      bool
 	data      []byte // the roomRecord
+	parts     []part // the parts that changed since the room's last state
 	// history holds the finished activities not handed over before, encoded;
 	// the first is the room's history entry number first.
 	first   int
@@ -157,6 +167,9 @@ type roomRecord struct {
 	History json.RawMessage `json:"history,omitempty"`
 	// HistoryLen is how many entries of room_history belong to this state.
 	HistoryLen int `json:"historyLen"`
+	// Parts is true when the roster, agenda, journeys and action IDs are in
+	// room_parts (schema 3); a schema 2 record holds them inline.
+	Parts bool `json:"parts"`
 }
 
 // Open opens (or creates) the database at path, with file mode 0600. It gives
@@ -329,6 +342,17 @@ func (db *DB) commit(batch []*saveRequest) error {
 		return ErrFailed
 	}
 	start := time.Now()
+	// A room's states reach the committer in order, but a queued state
+	// handed over before a waited-for one is taken after it into the batch.
+	// Each state carries only the parts that changed since the one before
+	// it, so a room's states are written oldest first, each over the last.
+	ordered := slices.Clone(batch)
+	slices.SortStableFunc(ordered, func(a, b *saveRequest) int {
+		if c := strings.Compare(a.sessionID, b.sessionID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.version, b.version)
+	})
 	written := make(map[string]uint64, len(batch))
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		if db.CommitHook != nil {
@@ -336,8 +360,8 @@ func (db *DB) commit(batch []*saveRequest) error {
 				return err
 			}
 		}
-		rooms, history, open := tx.Bucket(bucketRooms), tx.Bucket(bucketHistory), tx.Bucket(bucketOpenRooms)
-		for _, req := range batch {
+		rooms, history, parts, open := tx.Bucket(bucketRooms), tx.Bucket(bucketHistory), tx.Bucket(bucketParts), tx.Bucket(bucketOpenRooms)
+		for _, req := range ordered {
 			// Finished activities never change: writing one again is
 			// harmless, missing one is not, so they are written whatever
 			// happens to the state beside them.
@@ -346,17 +370,26 @@ func (db *DB) commit(batch []*saveRequest) error {
 					return err
 				}
 			}
-			// A room's states reach the committer in order, but a queued
-			// state may share a batch with a later one: the latest wins.
-			if v, ok := written[req.sessionID]; ok && v > req.version {
-				continue
-			}
+			// Never reached while a room's states come in order (the one
+			// before a committed state is in its batch or an earlier one),
+			// but an older state must never overwrite a newer one.
 			if v, ok := db.committed[req.sessionID]; ok && v > req.version {
 				continue
 			}
 			written[req.sessionID] = req.version
 			if err := rooms.Put([]byte(req.sessionID), req.data); err != nil {
 				return err
+			}
+			for _, p := range req.parts {
+				var err error
+				if p.value == nil {
+					err = parts.Delete(p.key)
+				} else {
+					err = parts.Put(p.key, p.value)
+				}
+				if err != nil {
+					return err
+				}
 			}
 			// Look before writing: a Put of a key that is there already
 			// still copies its page and the pages above it, on every save.
@@ -417,8 +450,9 @@ func (db *DB) request(s *room.State) (*saveRequest, error) {
 		}
 		req.history = append(req.history, b)
 	}
-	req.data, err = encodeRecord(db.parts(s.SessionID), s, len(s.History))
+	req.data, req.parts, err = encodeRecord(db.parts(s.SessionID), s, len(s.History))
 	if err != nil {
+		db.forgetParts(s.SessionID)
 		return nil, fmt.Errorf("encode room %s: %w", s.SessionID, err)
 	}
 	return req, nil
@@ -482,8 +516,10 @@ func (db *DB) SaveRoom(ctx context.Context, s *room.State) error {
 	select {
 	case db.saves <- req:
 	case <-db.quit:
+		db.forgetParts(s.SessionID)
 		return ErrStopped
 	case <-ctx.Done():
+		db.forgetParts(s.SessionID)
 		return ctx.Err()
 	}
 	db.handedOver(req)
@@ -508,6 +544,7 @@ func (db *DB) QueueRoom(s *room.State) error {
 	db.queueMu.Lock()
 	if db.queueStopped {
 		db.queueMu.Unlock()
+		db.forgetParts(s.SessionID)
 		return ErrStopped
 	}
 	db.queued = append(db.queued, req)
@@ -563,6 +600,11 @@ func readRoom(tx *bolt.Tx, sessionID, data []byte) (room.State, error) {
 	rec := roomRecord{State: &s}
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return s, fmt.Errorf("decode room %s: %w", sessionID, err)
+	}
+	if rec.Parts {
+		if err := readParts(tx.Bucket(bucketParts).Cursor(), sessionID, &s); err != nil {
+			return s, fmt.Errorf("room %s: %w", sessionID, err)
+		}
 	}
 	if len(rec.History) > 0 {
 		if err := json.Unmarshal(rec.History, &s.History); err != nil {
