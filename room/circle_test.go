@@ -586,7 +586,7 @@ func TestCircleViewPrivacy(t *testing.T) {
 	s.Current.Circle.Reacted = map[string][]string{"p2": {"resonates"}}
 
 	during := encodeChange(&s, Change{Activity: true}, now)
-	for _, msg := range [][]byte{during.facilitators, during.participants} {
+	for _, msg := range [][]byte{during.facilitators.Data, during.participants.Data} {
 		if strings.Contains(string(msg), "resonates") || strings.Contains(string(msg), "reacted") {
 			t.Errorf("a reaction shows during the share: %s", msg)
 		}

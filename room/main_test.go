@@ -266,8 +266,8 @@ func (m wireMsg) has(key string) bool {
 func recv(tb testing.TB, sub *Subscription) wireMsg {
 	tb.Helper()
 	select {
-	case b := <-sub.Messages():
-		return decodeMsg(tb, b)
+	case msg := <-sub.Messages():
+		return decodeMsg(tb, msg.Data)
 	case <-time.After(waitFor):
 		tb.Fatalf("%s: no message within %v", sub.Member().ID, waitFor)
 		return wireMsg{}
@@ -290,8 +290,8 @@ func recvType(tb testing.TB, sub *Subscription, typ string) wireMsg {
 func recvNone(tb testing.TB, sub *Subscription) {
 	tb.Helper()
 	select {
-	case b := <-sub.Messages():
-		tb.Fatalf("%s: got message %s, want none", sub.Member().ID, b)
+	case msg := <-sub.Messages():
+		tb.Fatalf("%s: got message %s, want none", sub.Member().ID, msg.Data)
 	default:
 	}
 }

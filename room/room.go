@@ -67,6 +67,39 @@ type Observer interface {
 	Applied(cmdType string)
 	Rejected(code string)
 	SlowDropped()
+	// FannedOut is told, for each published change, the time from its
+	// publication (after its commit) until the last member it was offered
+	// to has it written to their connection. A change queued for nobody,
+	// or for a member whose connection ended before writing it, is not
+	// reported.
+	FannedOut(took time.Duration)
+}
+
+// Message is one encoded message on a member's queue. The members of one
+// audience share one Message of a change.
+type Message struct {
+	Data []byte
+	fan  *fanTrack // nil for a message to one member alone: snapshot, ack, error, bye
+}
+
+// Written tells the room that the message is written to the member's
+// connection. The connection's writer calls it after each write.
+func (m *Message) Written() { m.fan.done() }
+
+// fanTrack follows one change until every member it was offered to has it:
+// one counter per change, one atomic step per member.
+type fanTrack struct {
+	start    time.Time
+	pending  atomic.Int32
+	observer Observer
+}
+
+// done counts one member's write (or an offer that queued nothing); the
+// last reports the fan-out's time. A nil fanTrack tracks nothing.
+func (t *fanTrack) done() {
+	if t != nil && t.pending.Add(-1) == 0 {
+		t.observer.FannedOut(time.Since(t.start))
+	}
 }
 
 // Room is one live room. Its methods are safe for concurrent use; every change
@@ -140,16 +173,33 @@ func (r *Room) publishLocked(next State, ch Change) {
 	r.state = next
 	now := r.cfg.Now()
 	f := encodeChange(&r.state, ch, now)
+	var fan *fanTrack
+	if r.cfg.Observer != nil {
+		fan = &fanTrack{start: time.Now(), observer: r.cfg.Observer}
+		// One more than the offers, taken back after the last of them, so
+		// a writer quicker than this loop cannot report early.
+		fan.pending.Store(int32(len(r.subs)) + 1)
+		f.track(fan)
+	}
+	queued := 0
 	for sub := range r.subs {
-		r.sendLocked(sub, f.messageFor(sub.member))
+		if r.sendLocked(sub, f.messageTo(sub.member)) {
+			queued++
+		} else {
+			fan.done() // nobody will write it
+		}
+	}
+	if queued > 0 { // a change that reached nobody is no fan-out to time
+		fan.done()
 	}
 }
 
-// sendLocked offers msg to sub's queue without blocking. A full queue drops
-// the subscription: the member resyncs from a snapshot when it returns.
-func (r *Room) sendLocked(sub *Subscription, msg []byte) {
+// sendLocked offers msg to sub's queue without blocking, and reports
+// whether it was queued. A full queue drops the subscription: the member
+// resyncs from a snapshot when it returns.
+func (r *Room) sendLocked(sub *Subscription, msg *Message) bool {
 	if sub.ended {
-		return
+		return false
 	}
 	// The queue holds one message more than QueueSize: that last place is
 	// kept for the bye. Sends happen only under r.mu, so the queue cannot
@@ -159,9 +209,10 @@ func (r *Room) sendLocked(sub *Subscription, msg []byte) {
 			r.cfg.Observer.SlowDropped()
 		}
 		r.endLocked(sub, ReasonSlow)
-		return
+		return false
 	}
 	sub.queue <- msg
+	return true
 }
 
 // endLocked ends sub: no more messages are offered to it and Done is closed.
@@ -221,13 +272,13 @@ func (r *Room) JoinWatched(ctx context.Context, memberID string, onSlow func()) 
 	sub := &Subscription{
 		room:   r,
 		member: m,
-		queue:  make(chan []byte, r.cfg.QueueSize+1), // +1 for the bye
+		queue:  make(chan *Message, r.cfg.QueueSize+1), // +1 for the bye
 		done:   make(chan struct{}),
 		onSlow: onSlow,
 	}
 	r.subs[sub] = struct{}{}
 	r.conns[memberID]++
-	sub.queue <- snapshot(&r.state, m, r.cfg.Now())
+	sub.queue <- &Message{Data: snapshot(&r.state, m, r.cfg.Now())}
 	return sub, nil
 }
 
@@ -250,7 +301,7 @@ func (r *Room) byeLocked(sub *Subscription, reason, message string) {
 		return
 	}
 	select {
-	case sub.queue <- byeMessage(reason, message):
+	case sub.queue <- &Message{Data: byeMessage(reason, message)}:
 	default:
 	}
 	r.endLocked(sub, reason)
@@ -344,7 +395,7 @@ func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) error {
 	}
 	if cmd.Type == TypeSync {
 		m, _ := r.state.Member(sub.member.ID)
-		r.sendLocked(sub, snapshot(&r.state, m, r.cfg.Now()))
+		r.sendLocked(sub, &Message{Data: snapshot(&r.state, m, r.cfg.Now())})
 		return nil
 	}
 	dup, err := r.applyLocked(ctx, sub.member.ID, cmd)
@@ -357,7 +408,7 @@ func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) error {
 		r.reject(sub, cmd, err)
 		return nil
 	}
-	r.sendLocked(sub, mustJSON(ackMessage{Type: "ack", ID: cmd.ID, Version: r.state.Version, Duplicate: dup}))
+	r.sendLocked(sub, &Message{Data: mustJSON(ackMessage{Type: "ack", ID: cmd.ID, Version: r.state.Version, Duplicate: dup})})
 	if r.state.Status == Closed {
 		r.closeLocked()
 	}
@@ -421,7 +472,7 @@ func (r *Room) reject(sub *Subscription, cmd Command, err error) {
 	if r.cfg.Observer != nil {
 		r.cfg.Observer.Rejected(e.Code)
 	}
-	r.sendLocked(sub, ErrorMessage(cmd.ID, e.Code, e.Message))
+	r.sendLocked(sub, &Message{Data: ErrorMessage(cmd.ID, e.Code, e.Message)})
 }
 
 // closeLocked ends every subscription after the room's closing is committed.
@@ -459,7 +510,7 @@ func (r *Room) stop() {
 type Subscription struct {
 	room   *Room
 	member Member
-	queue  chan []byte
+	queue  chan *Message
 	done   chan struct{}
 	onSlow func()
 	// ended and reason are guarded by room.mu.
@@ -471,7 +522,7 @@ type Subscription struct {
 func (s *Subscription) Member() Member { return s.member }
 
 // Messages returns the queue of encoded messages for the member.
-func (s *Subscription) Messages() <-chan []byte { return s.queue }
+func (s *Subscription) Messages() <-chan *Message { return s.queue }
 
 // Done is closed when the room ends the subscription; see Reason.
 func (s *Subscription) Done() <-chan struct{} { return s.done }

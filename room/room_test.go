@@ -88,12 +88,15 @@ func hasTimer(r *Room, memberID string) bool {
 
 // counter is an Observer that counts.
 type counter struct {
-	applied, rejected, slow atomic.Int64
+	applied, rejected, slow, fannedOut atomic.Int64
 }
 
 func (c *counter) Applied(string)  { c.applied.Add(1) }
 func (c *counter) Rejected(string) { c.rejected.Add(1) }
 func (c *counter) SlowDropped()    { c.slow.Add(1) }
+func (c *counter) FannedOut(took time.Duration) {
+	c.fannedOut.Add(1)
+}
 
 func TestJoin(t *testing.T) {
 	t.Run("join gives a snapshot first", func(t *testing.T) {
@@ -513,7 +516,7 @@ func TestSlowMemberIsDropped(t *testing.T) {
 	// What was queued before the drop is still in order; nothing came after.
 	var queued []string
 	for len(slow.Messages()) > 0 {
-		msg := decodeMsg(t, <-slow.Messages())
+		msg := decodeMsg(t, (<-slow.Messages()).Data)
 		queued = append(queued, fmt.Sprintf("%s %d", msg.Type, msg.Version))
 	}
 	if want := []string{"snapshot 4", "event 5", "event 6", "event 7"}; !reflect.DeepEqual(queued, want) {
@@ -852,12 +855,79 @@ func TestByeReachesAFullQueue(t *testing.T) {
 	r.Disconnect("p1", ReasonRevoked, "This invite link is no longer valid.")
 	var types []string
 	for len(p.Messages()) > 0 {
-		types = append(types, decodeMsg(t, <-p.Messages()).Type)
+		types = append(types, decodeMsg(t, (<-p.Messages()).Data).Type)
 	}
 	if want := []string{"snapshot", "event", "event", "event", "bye"}; !reflect.DeepEqual(types, want) {
 		t.Errorf("got %v, want %v", types, want)
 	}
 	if got := waitDone(t, p); got != ReasonRevoked {
 		t.Errorf("got reason %q, want %q", got, ReasonRevoked)
+	}
+}
+
+// TestFanOutReported checks the fan-out time the Observer is told: once per
+// published change, after the last member it was queued for has it written,
+// and not held back by a member who was dropped instead.
+func TestFanOutReported(t *testing.T) {
+	obs := &counter{}
+	m, _ := newTestManager(t, Config{Observer: obs, QueueSize: 3})
+	r := openTestRoom(t, m)
+	f := join(t, r, "f1")
+	p1 := join(t, r, "p1")
+	p2 := join(t, r, "p2")
+	// written takes sub's next message as its writer would: written out.
+	written := func(sub *Subscription) *Message {
+		t.Helper()
+		select {
+		case msg := <-sub.Messages():
+			msg.Written()
+			return msg
+		case <-time.After(waitFor):
+			t.Fatalf("%s: no message", sub.Member().ID)
+			return nil
+		}
+	}
+	for _, sub := range []*Subscription{f, p1, p2} {
+		written(sub) // snapshots are for one member: no fan-out
+	}
+	// The joins were published to those already there: write them out too.
+	for _, sub := range []*Subscription{f, f, p1} {
+		written(sub)
+	}
+	before := obs.fannedOut.Load()
+	if err := do(t, f, TypeCheckInStart, "a-1", startGroup); err != nil {
+		t.Fatal(err)
+	}
+	if n := obs.fannedOut.Load() - before; n != 0 {
+		t.Fatalf("%d fan-outs reported before anyone wrote the change", n)
+	}
+	written(f)  // the event
+	written(f)  // the ack: one member's, no fan-out
+	written(p1) // the event
+	if n := obs.fannedOut.Load() - before; n != 0 {
+		t.Fatalf("%d fan-outs reported with one member still to write", n)
+	}
+	written(p2)
+	if n := obs.fannedOut.Load() - before; n != 1 {
+		t.Fatalf("%d fan-outs reported once all three wrote the change, want 1", n)
+	}
+
+	// p2 stops reading: its queue fills and, at the fourth change, the
+	// room drops it. The three changes in its queue are never written and
+	// never reported; the fourth is, once the others have it.
+	before = obs.fannedOut.Load()
+	for i := range 4 {
+		if err := do(t, p1, TypeCheckInAnswer, fmt.Sprintf("b-%d", i), `{"scale":5,"state":"within"}`); err != nil {
+			t.Fatal(err)
+		}
+		written(f)
+		written(p1) // the event
+		written(p1) // the ack
+	}
+	if reason := waitDone(t, p2); reason != ReasonSlow {
+		t.Fatalf("p2 ended with %q, want %q", reason, ReasonSlow)
+	}
+	if n := obs.fannedOut.Load() - before; n != 1 {
+		t.Errorf("%d fan-outs reported, want 1: the change p2 was dropped at", n)
 	}
 }

@@ -345,26 +345,41 @@ func snapshot(s *State, m Member, now time.Time) []byte {
 // cost of a change does not grow with the room's size beyond one queue send
 // per member.
 type fanout struct {
-	facilitators []byte
-	participants []byte
+	facilitators *Message
+	participants *Message
 	mineFor      string // this member gets mine instead of its audience's message
-	mine         []byte
+	mine         *Message
 	// mines holds the messages of members whose own part came with the
 	// change itself (an activity that starts with something of theirs).
-	mines map[string][]byte
+	mines map[string]*Message
 }
 
-func (f *fanout) messageFor(m Member) []byte {
+// messageTo returns the message m is sent.
+func (f *fanout) messageTo(m Member) *Message {
 	if m.ID == f.mineFor && f.mine != nil {
 		return f.mine
 	}
-	if b, ok := f.mines[m.ID]; ok {
-		return b
+	if msg, ok := f.mines[m.ID]; ok {
+		return msg
 	}
 	if m.Role == Facilitator {
 		return f.facilitators
 	}
 	return f.participants
+}
+
+// messageFor returns the encoded message m is sent.
+func (f *fanout) messageFor(m Member) []byte { return f.messageTo(m).Data }
+
+// track makes every message of the change report to fan when written.
+func (f *fanout) track(fan *fanTrack) {
+	f.facilitators.fan, f.participants.fan = fan, fan
+	if f.mine != nil {
+		f.mine.fan = fan
+	}
+	for _, msg := range f.mines {
+		msg.fan = fan
+	}
 }
 
 // encodeChange builds the event messages of a committed change.
@@ -401,7 +416,7 @@ func encodeChange(s *State, ch Change, now time.Time) fanout {
 		}
 		return p
 	}
-	build := func(role Role, mineFor string) []byte {
+	build := func(role Role, mineFor string) *Message {
 		msg := base
 		if mineFor != "" {
 			mv := viewMine(s, mineFor)
@@ -409,7 +424,7 @@ func encodeChange(s *State, ch Change, now time.Time) fanout {
 		}
 		b := mustJSON(msg)
 		if !ch.Activity && !ch.Agenda {
-			return b
+			return &Message{Data: b}
 		}
 		p := partsFor(role)
 		out := make([]byte, 0, len(b)+len(p.agenda)+len(p.activity)+len(`,"agenda":,"activity":`))
@@ -420,7 +435,7 @@ func encodeChange(s *State, ch Change, now time.Time) fanout {
 		if ch.Activity {
 			out = append(append(out, `,"activity":`...), p.activity...)
 		}
-		return append(out, '}')
+		return &Message{Data: append(out, '}')}
 	}
 	f := fanout{
 		facilitators: build(Facilitator, ""),
@@ -439,7 +454,7 @@ func encodeChange(s *State, ch Change, now time.Time) fanout {
 		for _, m := range s.Members {
 			if m.Role == Participant && m.ID != f.mineFor && viewMine(s, m.ID).Intentions != nil {
 				if f.mines == nil {
-					f.mines = make(map[string][]byte)
+					f.mines = make(map[string]*Message)
 				}
 				f.mines[m.ID] = build(Participant, m.ID)
 			}

@@ -376,6 +376,10 @@ func TestSlowMemberIsDropped(t *testing.T) {
 	if n := e.metric(t, "hearth_slow_members_dropped_total"); n != 1 {
 		t.Errorf("hearth_slow_members_dropped_total %v, want 1: the slow member's queue should have dropped it", n)
 	}
+	// The changes after the drop reached everyone and were timed.
+	if n := e.metric(t, "hearth_fanout_seconds_count"); n == 0 {
+		t.Error("hearth_fanout_seconds_count is 0 after a load that every member but the slow one read")
+	}
 	// Every other member received every version, without a gap (track
 	// reports gaps as they come).
 	for _, f := range followers {

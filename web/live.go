@@ -618,9 +618,10 @@ func (c *conn) writeLoop(sub *room.Subscription) {
 	for {
 		select {
 		case msg := <-sub.Messages():
-			if err := c.write(msg); err != nil {
+			if err := c.write(msg.Data); err != nil {
 				return
 			}
+			msg.Written()
 		case <-sub.Done():
 			c.finish(sub)
 			return
@@ -640,9 +641,10 @@ func (c *conn) finish(sub *room.Subscription) {
 		for {
 			select {
 			case msg := <-sub.Messages():
-				if c.write(msg) != nil {
+				if c.write(msg.Data) != nil {
 					return
 				}
+				msg.Written()
 				continue
 			default:
 			}

@@ -23,9 +23,14 @@ type Metrics struct {
 	floods      prometheus.Counter
 	commitTime  prometheus.Histogram
 	commitBatch prometheus.Histogram
+	fanOut      prometheus.Histogram
 }
 
 var _ room.Observer = (*Metrics)(nil)
+
+// timeBuckets bound the time histograms: 0.1 ms to 2.5 s, each bound 1.5
+// times the last, fine enough to read a p99 from.
+var timeBuckets = prometheus.ExponentialBuckets(0.0001, 1.5, 26)
 
 // NewMetrics makes the metrics; liveRooms is read at each scrape.
 func NewMetrics(liveRooms func() int) *Metrics {
@@ -48,15 +53,19 @@ func NewMetrics(liveRooms func() int) *Metrics {
 		}),
 		commitTime: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "hearth_commit_seconds", Help: "Time of one group commit to the database, fsync included.",
-			Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16),
+			Buckets: timeBuckets,
 		}),
 		commitBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "hearth_commit_batch_size", Help: "Room saves carried by one group commit.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}),
+		fanOut: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "hearth_fanout_seconds", Help: "Time from a committed change's publication until the last member it was offered to has it written to their connection.",
+			Buckets: timeBuckets,
+		}),
 	}
 	m.reg.MustRegister(
-		m.connected, m.actions, m.rejected, m.slowDropped, m.floods, m.commitTime, m.commitBatch,
+		m.connected, m.actions, m.rejected, m.slowDropped, m.floods, m.commitTime, m.commitBatch, m.fanOut,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "hearth_live_rooms", Help: "Rooms open now.",
 		}, func() float64 { return float64(liveRooms()) }),
@@ -74,6 +83,9 @@ func (m *Metrics) Rejected(code string) { m.rejected.WithLabelValues(code).Inc()
 
 // SlowDropped counts a member dropped for not keeping up.
 func (m *Metrics) SlowDropped() { m.slowDropped.Inc() }
+
+// FannedOut records the time one change took to reach every member's connection.
+func (m *Metrics) FannedOut(took time.Duration) { m.fanOut.Observe(took.Seconds()) }
 
 // Committed records one group commit.
 func (m *Metrics) Committed(batch int, took time.Duration) {

@@ -63,6 +63,7 @@ type config struct {
 	Rooms          int
 	Members        int
 	Duration       time.Duration
+	Window         time.Duration
 	Rate           float64
 	Mix            string
 	ReconnectEvery time.Duration
@@ -95,6 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.Rooms, "rooms", 10, "live rooms (cohorts) to create and drive")
 	fs.IntVar(&c.Members, "members", 10, "participants per room (each room also has one facilitator socket)")
 	fs.DurationVar(&c.Duration, "duration", 30*time.Second, "how long to run actions, per phase")
+	fs.DurationVar(&c.Window, "window", 10*time.Second, "width of the windows of time the latency is also reported by")
 	fs.Float64Var(&c.Rate, "rate", 1, "actions per room per second")
 	fs.StringVar(&c.Mix, "mix", mixCheckIn, `what the rooms run: "checkin" (check-ins only) or "integration" (check-ins, intentions written and revealed, sharing circles with reactions, in turn)`)
 	fs.DurationVar(&c.ReconnectEvery, "reconnect-every", 0, "mean time between deliberate drops per member (0: none)")
@@ -124,6 +126,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("--members must be 1 to 63 (with the facilitator, 64 sockets per room)")
 	case c.Duration < time.Second || c.Duration > 2*time.Hour:
 		return c, errors.New("--duration must be 1s to 2h")
+	case c.Window < 100*time.Millisecond || c.Duration/c.Window > 10000:
+		return c, errors.New("--window must be at least 100ms and at most 10,000 windows long in --duration")
 	case c.Mix != mixCheckIn && c.Mix != mixIntegration:
 		return c, errors.New(`--mix must be "checkin" or "integration"`)
 	case c.Rate <= 0 || c.Rate > 100:
@@ -263,7 +267,10 @@ func loadRun(ctx context.Context, cfg config, logf func(string, ...any)) (*repor
 	end := start.Add(cfg.Duration)
 	logf("running actions for %s", cfg.Duration)
 	h.startDrops()
-	h.lat.track(start, 10*time.Second, int(cfg.Duration/(10*time.Second))+3)
+	if cfg.Window <= 0 { // a config not made by parseFlags
+		cfg.Window = 10 * time.Second
+	}
+	h.lat.track(start, cfg.Window, int(cfg.Duration/cfg.Window)+3)
 	var wg sync.WaitGroup
 	for _, r := range h.rooms {
 		wg.Go(func() { r.drive(ctx, start, end, cfg.Rate) })

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"strconv"
@@ -27,6 +28,57 @@ type serverStats struct {
 	CommitSaves   float64   `json:"commitSaves"`
 	SlowDropped   float64   `json:"slowDropped"`
 	StartTime     float64   `json:"processStartTime"`
+	// The server's own view of a change's way out: each commit, and each
+	// fan-out from publication to the last member's socket.
+	CommitHist histogram `json:"commitHistogram"`
+	FanOutHist histogram `json:"fanOutHistogram"`
+}
+
+// histogram is a Prometheus histogram's cumulative buckets: Counts[i]
+// samples took at most Le[i] seconds.
+type histogram struct {
+	Le     []float64 `json:"le,omitempty"`
+	Counts []float64 `json:"counts,omitempty"`
+}
+
+// add records one bucket line (they come in order of le).
+func (h *histogram) add(le, count float64) {
+	h.Le = append(h.Le, le)
+	h.Counts = append(h.Counts, count)
+}
+
+// quantileMs returns the upper bound, in milliseconds, of the bucket that
+// holds quantile q of the samples taken between a and b; 0 when there were
+// none, -1 when it is past the last finite bound.
+func quantileMs(a, b histogram, q float64) float64 {
+	if len(b.Counts) == 0 || len(a.Counts) != 0 && len(a.Counts) != len(b.Counts) {
+		return 0
+	}
+	total := b.Counts[len(b.Counts)-1]
+	if len(a.Counts) > 0 {
+		total -= a.Counts[len(a.Counts)-1]
+	}
+	if total <= 0 {
+		return 0
+	}
+	for i, c := range b.Counts {
+		if len(a.Counts) > 0 {
+			c -= a.Counts[i]
+		}
+		if c >= q*total {
+			if math.IsInf(b.Le[i], 1) {
+				return -1
+			}
+			return b.Le[i] * 1000
+		}
+	}
+	return -1
+}
+
+// histogramNames maps the histograms the tool reads to where they go.
+var histogramNames = map[string]func(*serverStats) *histogram{
+	"hearth_commit_seconds_bucket": func(s *serverStats) *histogram { return &s.CommitHist },
+	"hearth_fanout_seconds_bucket": func(s *serverStats) *histogram { return &s.FanOutHist },
 }
 
 // metricNames maps the Prometheus series the tool reads to where they go.
@@ -60,18 +112,20 @@ func parseMetrics(r io.Reader) (serverStats, error) {
 		if end < 0 {
 			continue
 		}
-		set, ok := metricNames[string(line[:end])]
-		if !ok {
+		name := string(line[:end])
+		set, ok := metricNames[name]
+		hist, isHist := histogramNames[name]
+		if !ok && !isHist {
 			continue
 		}
 		// The value follows the labels (which may hold spaces in quotes).
-		rest := line[end:]
+		rest, labels := line[end:], []byte(nil)
 		if rest[0] == '{' {
 			close := bytes.LastIndexByte(rest, '}')
 			if close < 0 {
 				continue
 			}
-			rest = rest[close+1:]
+			rest, labels = rest[close+1:], rest[1:close]
 		}
 		fields := strings.Fields(string(rest))
 		if len(fields) == 0 {
@@ -80,6 +134,18 @@ func parseMetrics(r io.Reader) (serverStats, error) {
 		v, err := strconv.ParseFloat(fields[0], 64)
 		if err != nil {
 			return s, fmt.Errorf("metric %s: %w", line[:end], err)
+		}
+		if isHist {
+			le, ok := labelValue(labels, "le")
+			if !ok {
+				continue
+			}
+			bound, err := strconv.ParseFloat(le, 64) // "+Inf" included
+			if err != nil {
+				return s, fmt.Errorf("metric %s: le %q: %w", name, le, err)
+			}
+			hist(&s).add(bound, v)
+			continue
 		}
 		set(&s, v)
 		found++
@@ -91,6 +157,18 @@ func parseMetrics(r io.Reader) (serverStats, error) {
 		return s, fmt.Errorf("no known metrics in the answer")
 	}
 	return s, nil
+}
+
+// labelValue returns the value of the label called name in a series'
+// labels (`a="x",le="0.5"`).
+func labelValue(labels []byte, name string) (string, bool) {
+	for _, pair := range strings.Split(string(labels), ",") {
+		k, v, ok := strings.Cut(pair, "=")
+		if ok && strings.TrimSpace(k) == name {
+			return strings.Trim(strings.TrimSpace(v), `"`), true
+		}
+	}
+	return "", false
 }
 
 // scrape reads the server's /metrics.

@@ -27,6 +27,7 @@ type runReport struct {
 	Rooms          int     `json:"rooms"`
 	Members        int     `json:"participantsPerRoom"`
 	DurationS      float64 `json:"durationSeconds"`
+	WindowS        float64 `json:"latencyWindowSeconds"`
 	Rate           float64 `json:"actionsPerRoomPerSecond"`
 	ReconnectEvery string  `json:"reconnectEvery"`
 	ConnectRate    float64 `json:"connectsPerSecond"`
@@ -37,7 +38,7 @@ type runReport struct {
 func (r *report) MarshalJSON() ([]byte, error) {
 	r.Run = runReport{
 		URL: r.Config.URL, Rooms: r.Config.Rooms, Members: r.Config.Members,
-		DurationS: r.Config.Duration.Seconds(), Rate: r.Config.Rate,
+		DurationS: r.Config.Duration.Seconds(), WindowS: r.Config.Window.Seconds(), Rate: r.Config.Rate,
 		ReconnectEvery: r.Config.ReconnectEvery.String(), ConnectRate: r.Config.connectRate,
 		KeepOpen: r.Config.KeepOpen,
 	}
@@ -65,8 +66,8 @@ type phaseReport struct {
 	ConnectSeconds   float64         `json:"connectSeconds"`
 	Join             summary         `json:"joinMs"`
 	Latency          summary         `json:"actionToEveryoneMs"`
-	LatencyWindows   []windowSummary `json:"actionToEveryoneBy10s,omitempty"`
-	Excluded         int             `json:"latencyExcluded"` // actions whose delivery a drop interrupted
+	LatencyWindows   []windowSummary `json:"actionToEveryoneByWindow,omitempty"` // run.latencyWindowSeconds wide
+	Excluded         int             `json:"latencyExcluded"`                    // actions whose delivery a drop interrupted
 	Sent             int64           `json:"actionsSent"`
 	ActionsPerSecond float64         `json:"actionsPerSecond"`
 	Acked            int64           `json:"acked"`
@@ -127,8 +128,13 @@ type serverSummary struct {
 	RSSPerMemberEnd   float64     `json:"rssPerMemberEndKiB"`
 	CPUCores          float64     `json:"cpuCores"` // during the actions
 	CommitMeanMs      float64     `json:"commitMeanMs"`
-	SavesPerCommit    float64     `json:"savesPerCommit"`
-	GoroutinesPerConn float64     `json:"goroutinesPerMember"`
+	// The server's own figures during the actions, from its histograms:
+	// bucket bounds (at most), not exact times.
+	CommitP99Ms       float64 `json:"commitP99AtMostMs"`
+	FanOutP50Ms       float64 `json:"fanOutP50AtMostMs"`
+	FanOutP99Ms       float64 `json:"fanOutP99AtMostMs"`
+	SavesPerCommit    float64 `json:"savesPerCommit"`
+	GoroutinesPerConn float64 `json:"goroutinesPerMember"`
 	// Restarted is set when the server's counters went back: it restarted
 	// during the phase, so CPU and commit figures cover no one process.
 	Restarted bool `json:"restarted,omitempty"`
@@ -155,6 +161,9 @@ func serverReport(before, connected, end serverStats) serverSummary {
 		s.CommitMeanMs = round2((end.CommitSeconds - connected.CommitSeconds) / c * 1000)
 		s.SavesPerCommit = round2((end.CommitSaves - connected.CommitSaves) / c)
 	}
+	s.CommitP99Ms = round2(quantileMs(connected.CommitHist, end.CommitHist, 0.99))
+	s.FanOutP50Ms = round2(quantileMs(connected.FanOutHist, end.FanOutHist, 0.5))
+	s.FanOutP99Ms = round2(quantileMs(connected.FanOutHist, end.FanOutHist, 0.99))
 	return s
 }
 
@@ -274,10 +283,11 @@ func printReport(w io.Writer, r *report) {
 	row("tool CPU (cores)", num(h.ToolCPUCores), num(f.ToolCPUCores), "")
 	row("machine busy / other processes (cores)", num(h.MachineCores)+" / "+num(h.OtherCores), num(f.MachineCores)+" / "+num(f.OtherCores), "")
 	row("commit mean (ms) / saves per commit", num(h.Server.CommitMeanMs)+" / "+num(h.Server.SavesPerCommit), "", "")
+	row("server's own: commit p99 / fan-out p50, p99 (at most, ms)", num(h.Server.CommitP99Ms)+" / "+num(h.Server.FanOutP50Ms)+", "+num(h.Server.FanOutP99Ms), "", "")
 	tw.Flush()
 
 	if len(h.LatencyWindows) > 1 {
-		fmt.Fprint(w, "\nHearth action→everyone by 10 s (p50 / p99 ms):")
+		fmt.Fprintf(w, "\nHearth action→everyone by %v (p50 / p99 ms):", c.Window)
 		for _, x := range h.LatencyWindows {
 			fmt.Fprintf(w, " [%gs] %s / %s", x.From, num(x.P50), num(x.P99))
 		}

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
 	"os"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -190,6 +192,11 @@ process_resident_memory_bytes 4.5e+08
 process_cpu_seconds_total 12.5
 go_goroutines 44012
 hearth_commit_seconds_bucket{le="0.0001"} 3
+hearth_commit_seconds_bucket{le="0.001"} 900
+hearth_commit_seconds_bucket{le="+Inf"} 1000
+hearth_fanout_seconds_bucket{le="0.001"} 10
+hearth_fanout_seconds_bucket{le="0.01"} 20
+hearth_fanout_seconds_bucket{le="+Inf"} 20
 hearth_commit_seconds_sum 1.5
 hearth_commit_seconds_count 1000
 hearth_commit_batch_size_sum 4000
@@ -202,8 +209,10 @@ process_start_time_seconds 1.76412e+09
 		t.Fatal(err)
 	}
 	want := serverStats{RSSBytes: 4.5e8, HeapInuse: 1.2345e8, StackInuse: 65536e3, CPUSeconds: 12.5, Connected: 11000, Goroutines: 44012,
-		CommitCount: 1000, CommitSeconds: 1.5, CommitSaves: 4000, SlowDropped: 2, StartTime: 1.76412e9}
-	if s != want {
+		CommitCount: 1000, CommitSeconds: 1.5, CommitSaves: 4000, SlowDropped: 2, StartTime: 1.76412e9,
+		CommitHist: histogram{Le: []float64{0.0001, 0.001, math.Inf(1)}, Counts: []float64{3, 900, 1000}},
+		FanOutHist: histogram{Le: []float64{0.001, 0.01, math.Inf(1)}, Counts: []float64{10, 20, 20}}}
+	if !reflect.DeepEqual(s, want) {
 		t.Errorf("parseMetrics = %+v, want %+v", s, want)
 	}
 	if _, err := parseMetrics(strings.NewReader("unrelated 1\n")); err == nil {
@@ -328,5 +337,27 @@ func TestSamplesTimeline(t *testing.T) {
 	}
 	if s.summary().Count != 2 {
 		t.Error("samples in windows are not counted overall")
+	}
+}
+
+func TestQuantileMs(t *testing.T) {
+	le := []float64{0.001, 0.002, 0.004, math.Inf(1)}
+	before := histogram{Le: le, Counts: []float64{50, 50, 50, 50}}
+	after := histogram{Le: le, Counts: []float64{60, 140, 149, 150}} // 100 samples between
+	for _, tc := range []struct {
+		name      string
+		a, b      histogram
+		q, wantMs float64
+	}{
+		{"median of the samples between", before, after, 0.5, 2},
+		{"p99 of the samples between", before, after, 0.99, 4},
+		{"p100 is past the last bound", before, after, 1, -1},
+		{"from the start", histogram{}, after, 0.5, 2},
+		{"no samples between", after, after, 0.99, 0},
+		{"no histogram", histogram{}, histogram{}, 0.99, 0},
+	} {
+		if got := quantileMs(tc.a, tc.b, tc.q); got != tc.wantMs {
+			t.Errorf("%s: got %v ms, want %v", tc.name, got, tc.wantMs)
+		}
 	}
 }
