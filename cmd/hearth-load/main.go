@@ -202,7 +202,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	printReport(stdout, rep)
 	if cfg.jsonPath != "" {
-		b, _ := json.MarshalIndent(rep, "", "  ")
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			fmt.Fprintln(stderr, "hearth-load: encode --json:", err)
+			return exitCantRun
+		}
 		if err := os.WriteFile(cfg.jsonPath, append(b, '\n'), 0o644); err != nil {
 			fmt.Fprintln(stderr, "hearth-load: write --json:", err)
 			return exitCantRun

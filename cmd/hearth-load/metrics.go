@@ -35,14 +35,20 @@ type serverStats struct {
 }
 
 // histogram is a Prometheus histogram's cumulative buckets: Counts[i]
-// samples took at most Le[i] seconds.
+// samples took at most Le[i] seconds, Total samples in all (the +Inf
+// bucket, kept apart: JSON has no infinity).
 type histogram struct {
 	Le     []float64 `json:"le,omitempty"`
 	Counts []float64 `json:"counts,omitempty"`
+	Total  float64   `json:"total"`
 }
 
 // add records one bucket line (they come in order of le).
 func (h *histogram) add(le, count float64) {
+	if math.IsInf(le, 1) {
+		h.Total = count
+		return
+	}
 	h.Le = append(h.Le, le)
 	h.Counts = append(h.Counts, count)
 }
@@ -51,13 +57,10 @@ func (h *histogram) add(le, count float64) {
 // holds quantile q of the samples taken between a and b; 0 when there were
 // none, -1 when it is past the last finite bound.
 func quantileMs(a, b histogram, q float64) float64 {
-	if len(b.Counts) == 0 || len(a.Counts) != 0 && len(a.Counts) != len(b.Counts) {
+	if len(a.Counts) != 0 && len(a.Counts) != len(b.Counts) {
 		return 0
 	}
-	total := b.Counts[len(b.Counts)-1]
-	if len(a.Counts) > 0 {
-		total -= a.Counts[len(a.Counts)-1]
-	}
+	total := b.Total - a.Total
 	if total <= 0 {
 		return 0
 	}
@@ -66,9 +69,6 @@ func quantileMs(a, b histogram, q float64) float64 {
 			c -= a.Counts[i]
 		}
 		if c >= q*total {
-			if math.IsInf(b.Le[i], 1) {
-				return -1
-			}
 			return b.Le[i] * 1000
 		}
 	}

@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"math"
+	"encoding/json"
 	"math/rand/v2"
 	"os"
 	"reflect"
@@ -210,10 +210,13 @@ process_start_time_seconds 1.76412e+09
 	}
 	want := serverStats{RSSBytes: 4.5e8, HeapInuse: 1.2345e8, StackInuse: 65536e3, CPUSeconds: 12.5, Connected: 11000, Goroutines: 44012,
 		CommitCount: 1000, CommitSeconds: 1.5, CommitSaves: 4000, SlowDropped: 2, StartTime: 1.76412e9,
-		CommitHist: histogram{Le: []float64{0.0001, 0.001, math.Inf(1)}, Counts: []float64{3, 900, 1000}},
-		FanOutHist: histogram{Le: []float64{0.001, 0.01, math.Inf(1)}, Counts: []float64{10, 20, 20}}}
+		CommitHist: histogram{Le: []float64{0.0001, 0.001}, Counts: []float64{3, 900}, Total: 1000},
+		FanOutHist: histogram{Le: []float64{0.001, 0.01}, Counts: []float64{10, 20}, Total: 20}}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("parseMetrics = %+v, want %+v", s, want)
+	}
+	if _, err := json.Marshal(s); err != nil {
+		t.Errorf("the stats do not encode as JSON: %v", err)
 	}
 	if _, err := parseMetrics(strings.NewReader("unrelated 1\n")); err == nil {
 		t.Error("parseMetrics without any known metric: no error")
@@ -341,9 +344,9 @@ func TestSamplesTimeline(t *testing.T) {
 }
 
 func TestQuantileMs(t *testing.T) {
-	le := []float64{0.001, 0.002, 0.004, math.Inf(1)}
-	before := histogram{Le: le, Counts: []float64{50, 50, 50, 50}}
-	after := histogram{Le: le, Counts: []float64{60, 140, 149, 150}} // 100 samples between
+	le := []float64{0.001, 0.002, 0.004}
+	before := histogram{Le: le, Counts: []float64{50, 50, 50}, Total: 50}
+	after := histogram{Le: le, Counts: []float64{60, 140, 149}, Total: 150} // 100 samples between
 	for _, tc := range []struct {
 		name      string
 		a, b      histogram
