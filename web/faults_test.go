@@ -380,6 +380,9 @@ func TestSlowMemberIsDropped(t *testing.T) {
 	if n := e.metric(t, "hearth_fanout_seconds_count"); n == 0 {
 		t.Error("hearth_fanout_seconds_count is 0 after a load that every member but the slow one read")
 	}
+	if n := e.metric(t, "hearth_action_seconds_count"); n == 0 {
+		t.Error("hearth_action_seconds_count is 0 after a load of actions")
+	}
 	// Every other member received every version, without a gap (track
 	// reports gaps as they come).
 	for _, f := range followers {

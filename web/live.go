@@ -434,20 +434,20 @@ func (c *conn) readLoop() {
 		if typ != websocket.MessageText {
 			data = nil // answered as a bad message
 		}
-		if !c.actions.push(c.ctx, data, func(data []byte) { c.act(sub, data) }) {
+		if !c.actions.push(c.ctx, frameIn{data: data, at: time.Now()}, func(f frameIn) { c.act(sub, f) }) {
 			return
 		}
 	}
 }
 
 // act decodes and applies one frame, on the read-ahead queue's goroutine.
-func (c *conn) act(sub *room.Subscription, data []byte) {
+func (c *conn) act(sub *room.Subscription, f frameIn) {
 	// Frames still queued when the connection is gone are dropped: the
 	// client sends each action it has no answer for again, with its ID.
 	if c.ctx.Err() != nil {
 		return
 	}
-	cmd, ok := decodeFrame(sub, data)
+	cmd, ok := decodeFrame(sub, f.data)
 	if !ok {
 		return
 	}
@@ -456,6 +456,13 @@ func (c *conn) act(sub *room.Subscription, data []byte) {
 	if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
 		c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
 	}
+	c.s.metrics.Acted(time.Since(f.at))
+}
+
+// frameIn is a frame read from a member, and when it was read.
+type frameIn struct {
+	data []byte
+	at   time.Time
 }
 
 // frameQueue is a connection's read-ahead: frames read and not yet applied,
@@ -463,7 +470,7 @@ func (c *conn) act(sub *room.Subscription, data []byte) {
 // are some, so an idle member costs no third goroutine and no buffer.
 type frameQueue struct {
 	mu      sync.Mutex
-	frames  [][]byte
+	frames  []frameIn
 	working bool
 	space   chan struct{} // set while the reader waits for room; closed when a frame is taken
 	workers sync.WaitGroup
@@ -472,11 +479,11 @@ type frameQueue struct {
 // push queues data, starting a goroutine that applies the queue with apply
 // when none runs. It waits while the queue is full; false when ctx ended
 // first.
-func (q *frameQueue) push(ctx context.Context, data []byte, apply func([]byte)) bool {
+func (q *frameQueue) push(ctx context.Context, f frameIn, apply func(frameIn)) bool {
 	for {
 		q.mu.Lock()
 		if len(q.frames) < readAhead {
-			q.frames = append(q.frames, data)
+			q.frames = append(q.frames, f)
 			start := !q.working
 			q.working = true
 			q.mu.Unlock()
@@ -497,7 +504,7 @@ func (q *frameQueue) push(ctx context.Context, data []byte, apply func([]byte)) 
 	}
 }
 
-func (q *frameQueue) work(apply func([]byte)) {
+func (q *frameQueue) work(apply func(frameIn)) {
 	defer q.workers.Done()
 	for {
 		q.mu.Lock()
@@ -507,15 +514,15 @@ func (q *frameQueue) work(apply func([]byte)) {
 			q.mu.Unlock()
 			return
 		}
-		data := q.frames[0]
-		q.frames[0] = nil
+		f := q.frames[0]
+		q.frames[0] = frameIn{}
 		q.frames = q.frames[1:]
 		if q.space != nil {
 			close(q.space)
 			q.space = nil
 		}
 		q.mu.Unlock()
-		apply(data)
+		apply(f)
 	}
 }
 

@@ -24,6 +24,7 @@ type Metrics struct {
 	commitTime  prometheus.Histogram
 	commitBatch prometheus.Histogram
 	fanOut      prometheus.Histogram
+	action      prometheus.Histogram
 }
 
 var _ room.Observer = (*Metrics)(nil)
@@ -59,13 +60,17 @@ func NewMetrics(liveRooms func() int) *Metrics {
 			Name: "hearth_commit_batch_size", Help: "Room saves carried by one group commit.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}),
+		action: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "hearth_action_seconds", Help: "Time from reading a member's action until it is applied, committed and offered to the room's members, or refused.",
+			Buckets: timeBuckets,
+		}),
 		fanOut: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "hearth_fanout_seconds", Help: "Time from a committed change's publication until the last member it was offered to has it written to their connection.",
 			Buckets: timeBuckets,
 		}),
 	}
 	m.reg.MustRegister(
-		m.connected, m.actions, m.rejected, m.slowDropped, m.floods, m.commitTime, m.commitBatch, m.fanOut,
+		m.connected, m.actions, m.rejected, m.slowDropped, m.floods, m.commitTime, m.commitBatch, m.fanOut, m.action,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "hearth_live_rooms", Help: "Rooms open now.",
 		}, func() float64 { return float64(liveRooms()) }),
@@ -83,6 +88,10 @@ func (m *Metrics) Rejected(code string) { m.rejected.WithLabelValues(code).Inc()
 
 // SlowDropped counts a member dropped for not keeping up.
 func (m *Metrics) SlowDropped() { m.slowDropped.Inc() }
+
+// Acted records the time one action took from its frame being read to its
+// change being offered to the members (or its refusal).
+func (m *Metrics) Acted(took time.Duration) { m.action.Observe(took.Seconds()) }
 
 // FannedOut records the time one change took to reach every member's connection.
 func (m *Metrics) FannedOut(took time.Duration) { m.fanOut.Observe(took.Seconds()) }

@@ -28,9 +28,11 @@ type serverStats struct {
 	CommitSaves   float64   `json:"commitSaves"`
 	SlowDropped   float64   `json:"slowDropped"`
 	StartTime     float64   `json:"processStartTime"`
-	// The server's own view of a change's way out: each commit, and each
-	// fan-out from publication to the last member's socket.
+	// The server's own view of an action's way: each commit, each action
+	// from its frame read to its change offered to the members (commit
+	// included), and each fan-out from then to the last member's socket.
 	CommitHist histogram `json:"commitHistogram"`
+	ActionHist histogram `json:"actionHistogram"`
 	FanOutHist histogram `json:"fanOutHistogram"`
 }
 
@@ -79,6 +81,7 @@ func quantileMs(a, b histogram, q float64) float64 {
 var histogramNames = map[string]func(*serverStats) *histogram{
 	"hearth_commit_seconds_bucket": func(s *serverStats) *histogram { return &s.CommitHist },
 	"hearth_fanout_seconds_bucket": func(s *serverStats) *histogram { return &s.FanOutHist },
+	"hearth_action_seconds_bucket": func(s *serverStats) *histogram { return &s.ActionHist },
 }
 
 // metricNames maps the Prometheus series the tool reads to where they go.
