@@ -149,42 +149,16 @@ func TestHistory(t *testing.T) {
 	t.Run("a schema 1 database with history inline loads, and its next save moves the history out", func(t *testing.T) {
 		db := newDB(t)
 		path := db.path
-		if err := db.Close(); err != nil {
-			t.Fatal(err)
-		}
 		// Write the file as the schema 1 code did: the whole state as JSON.
 		old := withHistory("s1", 4, 3)
-		b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: openTimeout})
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = b.Update(func(tx *bolt.Tx) error {
-			if err := tx.DeleteBucket(bucketHistory); err != nil {
-				return err
-			}
-			if err := tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("1")); err != nil {
-				return err
-			}
+		asOlderSchema(t, db, "1", func(tx *bolt.Tx) error {
 			data, err := json.Marshal(old)
 			if err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketRooms).Put([]byte("s1"), data); err != nil {
-				return err
-			}
-			return tx.Bucket(bucketOpenRooms).Put([]byte("s1"), nil)
+			return tx.Bucket(bucketRooms).Put([]byte("s1"), data)
 		})
-		if cerr := b.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := Check(path); err != nil {
-			t.Errorf("Check of a schema 1 file: %v", err)
-		}
 
-		db.DB = openDB(t, path)
 		if got, want := getRoom(t, db.DB, "s1"), roundTrip(t, *old); !reflect.DeepEqual(got, want) {
 			t.Errorf("Room(s1) from schema 1:\ngot  %+v\nwant %+v", got, want)
 		}
@@ -208,6 +182,46 @@ func TestHistory(t *testing.T) {
 			t.Errorf("Check after the upgrade: %v", err)
 		}
 	})
+}
+
+// asOlderSchema closes db and rewrites its file as a binary of an older
+// schema left it: without the buckets later schemas added, with that
+// schema's key, with what write puts in and the room s1 listed as open.
+// The file must pass Check; db is then opened on it again.
+func asOlderSchema(tb testing.TB, db *testDB, schema string, write func(tx *bolt.Tx) error) {
+	tb.Helper()
+	if err := db.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	b, err := bolt.Open(db.path, 0o600, &bolt.Options{Timeout: openTimeout})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	later := map[string][][]byte{"1": {bucketHistory, bucketParts}, "2": {bucketParts}}[schema]
+	err = b.Update(func(tx *bolt.Tx) error {
+		for _, name := range later {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		if err := tx.Bucket(bucketMeta).Put([]byte("schema"), []byte(schema)); err != nil {
+			return err
+		}
+		if err := write(tx); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketOpenRooms).Put([]byte("s1"), nil)
+	})
+	if cerr := b.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := Check(db.path); err != nil {
+		tb.Errorf("Check of a schema %s file: %v", schema, err)
+	}
+	db.DB = openDB(tb, db.path)
 }
 
 func TestQueueRoom(t *testing.T) {

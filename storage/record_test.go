@@ -196,21 +196,8 @@ func TestPartsInOrder(t *testing.T) {
 func TestSchema2Record(t *testing.T) {
 	db := newDB(t)
 	path := db.path
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
 	old := withHistory("s1", 4, 2)
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: openTimeout})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = b.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketParts); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("2")); err != nil {
-			return err
-		}
+	asOlderSchema(t, db, "2", func(tx *bolt.Tx) error {
 		for i, a := range old.History {
 			data, err := json.Marshal(a)
 			if err != nil {
@@ -230,22 +217,8 @@ func TestSchema2Record(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketRooms).Put([]byte("s1"), data); err != nil {
-			return err
-		}
-		return tx.Bucket(bucketOpenRooms).Put([]byte("s1"), nil)
+		return tx.Bucket(bucketRooms).Put([]byte("s1"), data)
 	})
-	if cerr := b.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Check(path); err != nil {
-		t.Errorf("Check of a schema 2 file: %v", err)
-	}
-
-	db.DB = openDB(t, path)
 	if got, want := getRoom(t, db.DB, "s1"), roundTrip(t, *old); !reflect.DeepEqual(got, want) {
 		t.Errorf("Room(s1) from schema 2:\ngot  %+v\nwant %+v", got, want)
 	}
