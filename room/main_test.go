@@ -40,7 +40,17 @@ type memStore struct {
 
 func newMemStore() *memStore { return &memStore{rooms: make(map[string]State)} }
 
-func (s *memStore) SaveRoom(_ context.Context, st *State) error {
+func (s *memStore) SaveRoom(_ context.Context, st *State, committed func()) error {
+	if err := s.save(st); err != nil {
+		return err
+	}
+	if committed != nil {
+		committed()
+	}
+	return nil
+}
+
+func (s *memStore) save(st *State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {
@@ -61,7 +71,7 @@ func (s *memStore) SaveRoom(_ context.Context, st *State) error {
 }
 
 // QueueRoom commits at once: in memory there is no fsync to spare.
-func (s *memStore) QueueRoom(st *State) error { return s.SaveRoom(context.Background(), st) }
+func (s *memStore) QueueRoom(st *State) error { return s.save(st) }
 
 func (s *memStore) Room(_ context.Context, id string) (State, error) {
 	s.mu.Lock()

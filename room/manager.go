@@ -121,7 +121,7 @@ func (m *Manager) Open(ctx context.Context, s State) (*Room, error) {
 			s.Members[i].Presence = Absent
 		}
 	}
-	if err := m.cfg.Store.SaveRoom(ctx, &s); err != nil {
+	if err := m.cfg.Store.SaveRoom(ctx, &s, nil); err != nil {
 		return nil, fmt.Errorf("open room %s: %w", s.SessionID, err)
 	}
 	r := newRoom(&m.cfg, s)

@@ -15,15 +15,17 @@ type heldStore struct {
 	waiting chan struct{} // receives when a SaveRoom blocks
 }
 
-func (s *heldStore) SaveRoom(ctx context.Context, st *State) error {
+func (s *heldStore) SaveRoom(ctx context.Context, st *State, committed func()) error {
 	if s.held.Load() {
 		s.waiting <- struct{}{}
 		<-s.release
 	}
-	return s.memStore.SaveRoom(ctx, st)
+	return s.memStore.SaveRoom(ctx, st, committed)
 }
 
-func (s *heldStore) QueueRoom(st *State) error { return s.memStore.SaveRoom(context.Background(), st) }
+func (s *heldStore) QueueRoom(st *State) error {
+	return s.memStore.SaveRoom(context.Background(), st, nil)
+}
 
 // joinUnheld joins, failing the test when the join waits for a held save.
 func joinUnheld(tb testing.TB, store *heldStore, r *Room, memberID string) *Subscription {

@@ -10,9 +10,14 @@ import (
 )
 
 // Store persists rooms. SaveRoom must return only once the state is durable
-// (committed with fsync); a room acknowledges nothing before that.
+// (committed with fsync); a room acknowledges nothing before that. When
+// committed is not nil, SaveRoom calls it once the state is durable and
+// before it returns, from whichever goroutine saw the commit: the room
+// publishes the change from there instead of waiting to be woken first.
+// SaveRoom's caller is blocked meanwhile, so committed may use what the
+// caller's locks guard; it must not block.
 type Store interface {
-	SaveRoom(ctx context.Context, s *State) error
+	SaveRoom(ctx context.Context, s *State, committed func()) error
 	// QueueRoom hands s to be committed soon, without waiting for it: for
 	// presence, which nobody is promised and Restore resets anyway. States
 	// of one room are committed in the order they were handed over (by
@@ -142,14 +147,23 @@ func (r *Room) State() State {
 // commitLocked saves next and, once it is durable, makes it the room's state
 // and offers the change to every subscription. The caller holds r.mu.
 func (r *Room) commitLocked(ctx context.Context, next State, ch Change) error {
-	if err := r.cfg.Store.SaveRoom(ctx, &next); err != nil {
+	// Published by the committer, under this caller's r.mu (see Store):
+	// every wake-up on the way from commit to members costs latency.
+	published := false
+	err := r.cfg.Store.SaveRoom(ctx, &next, func() {
+		published = true
+		if ch.Quiet {
+			r.state = next // the actor's ack is all anyone hears of it
+			return
+		}
+		r.publishLocked(next, ch)
+	})
+	if err != nil {
 		return fmt.Errorf("save room %s: %w", next.SessionID, err)
 	}
-	if ch.Quiet {
-		r.state = next // the actor's ack is all anyone hears of it
-		return nil
+	if !published {
+		return fmt.Errorf("save room %s: the store returned without calling committed", next.SessionID)
 	}
-	r.publishLocked(next, ch)
 	return nil
 }
 

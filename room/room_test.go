@@ -719,7 +719,7 @@ func TestRestore(t *testing.T) {
 		ended := left
 		ended.SessionID, ended.CohortID, ended.Status = "s0", "c0", Closed
 		for _, s := range []State{left, ended} {
-			if err := store.SaveRoom(context.Background(), &s); err != nil {
+			if err := store.SaveRoom(context.Background(), &s, nil); err != nil {
 				tb.Fatal(err)
 			}
 		}

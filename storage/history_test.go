@@ -253,13 +253,13 @@ func TestQueueRoom(t *testing.T) {
 			return nil
 		}
 		first := make(chan error, 1)
-		go func() { first <- db.SaveRoom(ctx, testRoom("other", room.Open, 1)) }()
+		go func() { first <- db.SaveRoom(ctx, testRoom("other", room.Open, 1), nil) }()
 		<-held
 		if err := db.QueueRoom(withHistory("s1", 1, 1)); err != nil { // presence: not waited for
 			t.Fatal(err)
 		}
 		acted := make(chan error, 1)
-		go func() { acted <- db.SaveRoom(ctx, withHistory("s1", 2, 2)) }() // an action: acknowledged once durable
+		go func() { acted <- db.SaveRoom(ctx, withHistory("s1", 2, 2), nil) }() // an action: acknowledged once durable
 		close(release)
 		if err := <-first; err != nil {
 			t.Fatal(err)
@@ -290,7 +290,7 @@ func TestQueueRoom(t *testing.T) {
 				for v := 1; v <= saves; v++ {
 					s := withHistory(roomID(r), uint64(v), v/4)
 					if (v+r)%3 == 0 {
-						if err := db.SaveRoom(ctx, s); err != nil {
+						if err := db.SaveRoom(ctx, s, nil); err != nil {
 							t.Error(err)
 							return
 						}
@@ -321,7 +321,7 @@ func TestQueueRoom(t *testing.T) {
 		db := newDB(t)
 		diskOnFire := errors.New("disk on fire")
 		db.CommitHook = func() error { return diskOnFire }
-		if err := db.SaveRoom(ctx, testRoom("s1", room.Open, 1)); !errors.Is(err, diskOnFire) {
+		if err := db.SaveRoom(ctx, testRoom("s1", room.Open, 1), nil); !errors.Is(err, diskOnFire) {
 			t.Fatalf("SaveRoom with a failing disk: got %v", err)
 		}
 		if err := db.QueueRoom(testRoom("s1", room.Open, 2)); !errors.Is(err, ErrFailed) {

@@ -124,7 +124,7 @@ func TestPartsInOrder(t *testing.T) {
 			return nil
 		}
 		first := make(chan error, 1)
-		go func() { first <- db.SaveRoom(ctx, testRoom("other", room.Open, 1)) }()
+		go func() { first <- db.SaveRoom(ctx, testRoom("other", room.Open, 1), nil) }()
 		<-held
 		return func() {
 			close(ch)
@@ -149,7 +149,7 @@ func TestPartsInOrder(t *testing.T) {
 		acted.Version++
 		acted.Applied[acted.Members[2].ID] = []string{"a-after"}
 		done := make(chan error, 1)
-		go func() { done <- db.SaveRoom(ctx, &acted) }()
+		go func() { done <- db.SaveRoom(ctx, &acted, nil) }()
 		// The waited-for save is in the committer's hands before the hold
 		// ends, so both meet in the next batch: the waited-for one first.
 		time.Sleep(20 * time.Millisecond)
@@ -177,7 +177,7 @@ func TestPartsInOrder(t *testing.T) {
 		renamed.Agenda[0].Title = "Renamed"
 		gaveUp, cancel := context.WithCancel(ctx)
 		cancel()
-		if err := db.SaveRoom(gaveUp, &renamed); err == nil {
+		if err := db.SaveRoom(gaveUp, &renamed, nil); err == nil {
 			t.Fatal("SaveRoom with a cancelled context while the committer is held: got no error")
 		}
 		release()

@@ -51,7 +51,7 @@ func BenchmarkSaveRooms(b *testing.B) {
 					id := fmt.Sprintf("b-%d", n)
 					nmu.Unlock()
 					s.Applied[m] = append(append([]string(nil), s.Applied[m][1:]...), id)
-					if err := db.SaveRoom(context.Background(), &s); err != nil {
+					if err := db.SaveRoom(context.Background(), &s, nil); err != nil {
 						b.Error(err)
 					}
 					states[i] = s

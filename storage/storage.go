@@ -146,6 +146,9 @@ type saveRequest struct {
 	version   uint64
 	open      bool
 	data      []byte // the roomRecord
+	// committed, when set, is called once the commit carrying this state
+	// has succeeded, before the verdict is sent (room.Store.SaveRoom).
+	committed func()
 	parts     []part // the parts that changed since the room's last state
 	// history holds the finished activities not handed over before, encoded;
 	// the first is the room's history entry number first.
@@ -320,6 +323,9 @@ func (db *DB) commitLoop() {
 		lastStart = time.Now()
 		err := db.commit(batch)
 		for _, req := range batch {
+			if err == nil && req.committed != nil {
+				req.committed()
+			}
 			if req.done != nil {
 				req.done <- err
 			}
@@ -503,8 +509,11 @@ func (db *DB) handedOver(req *saveRequest) {
 	db.handed[req.sessionID] = max(db.handed[req.sessionID], req.first+len(req.history))
 }
 
-// SaveRoom commits the room's state and returns once it is durable.
-func (db *DB) SaveRoom(ctx context.Context, s *room.State) error {
+// SaveRoom commits the room's state and returns once it is durable. The
+// committer calls committed (when not nil) after the commit and before
+// SaveRoom returns; it runs on the committer's goroutine, so it must be
+// short and must not block.
+func (db *DB) SaveRoom(ctx context.Context, s *room.State, committed func()) error {
 	if err := db.Err(); err != nil {
 		return ErrFailed
 	}
@@ -513,6 +522,7 @@ func (db *DB) SaveRoom(ctx context.Context, s *room.State) error {
 		return err
 	}
 	req.done = make(chan error, 1)
+	req.committed = committed
 	select {
 	case db.saves <- req:
 	case <-db.quit:

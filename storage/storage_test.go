@@ -139,7 +139,7 @@ func roundTrip(tb testing.TB, s room.State) room.State {
 
 func saveRoom(tb testing.TB, db *DB, s *room.State) {
 	tb.Helper()
-	if err := db.SaveRoom(context.Background(), s); err != nil {
+	if err := db.SaveRoom(context.Background(), s, nil); err != nil {
 		tb.Fatalf("SaveRoom(%s v%d): %v", s.SessionID, s.Version, err)
 	}
 }
@@ -374,7 +374,7 @@ func TestRooms(t *testing.T) {
 		if err := db.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.SaveRoom(ctx, testRoom("s1", room.Open, 1)); !errors.Is(err, ErrStopped) {
+		if err := db.SaveRoom(ctx, testRoom("s1", room.Open, 1), nil); !errors.Is(err, ErrStopped) {
 			t.Errorf("SaveRoom after Close: got %v, want ErrStopped", err)
 		}
 		if err := db.PutCohort(ctx, facilitator.Cohort{ID: "c1"}); !errors.Is(err, ErrStopped) {
@@ -420,7 +420,7 @@ func TestGroupCommit(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			started.Done()
-			errs <- db.SaveRoom(context.Background(), testRoom(roomID(i), room.Open, uint64(i+1)))
+			errs <- db.SaveRoom(context.Background(), testRoom(roomID(i), room.Open, uint64(i+1)), nil)
 		}()
 	}
 	wg.Wait()
@@ -472,7 +472,7 @@ func TestFailedCommit(t *testing.T) {
 
 	diskOnFire := errors.New("disk on fire")
 	db.CommitHook = func() error { return diskOnFire }
-	err := db.SaveRoom(ctx, testRoom("lost", room.Open, 1))
+	err := db.SaveRoom(ctx, testRoom("lost", room.Open, 1), nil)
 	if !errors.Is(err, diskOnFire) {
 		t.Fatalf("SaveRoom with a failing commit: got %v, want %v", err, diskOnFire)
 	}
@@ -491,8 +491,8 @@ func TestFailedCommit(t *testing.T) {
 		name string
 		do   func() error
 	}{
-		{"SaveRoom of a saved room", func() error { return db.SaveRoom(ctx, testRoom("kept", room.Open, 2)) }},
-		{"SaveRoom of a new room", func() error { return db.SaveRoom(ctx, testRoom("fresh", room.Open, 1)) }},
+		{"SaveRoom of a saved room", func() error { return db.SaveRoom(ctx, testRoom("kept", room.Open, 2), nil) }},
+		{"SaveRoom of a new room", func() error { return db.SaveRoom(ctx, testRoom("fresh", room.Open, 1), nil) }},
 		{"PutCohort", func() error { return db.PutCohort(ctx, facilitator.Cohort{ID: "c1", Name: "Circle"}) }},
 		{"CreateAccount", func() error {
 			return db.CreateAccount(ctx, facilitator.Account{ID: "a1", Email: "a@example.org"})
@@ -607,7 +607,7 @@ func TestCommitSpacing(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := db.SaveRoom(ctx, testRoom(roomID(i+1), room.Open, 1)); err != nil {
+			if err := db.SaveRoom(ctx, testRoom(roomID(i+1), room.Open, 1), nil); err != nil {
 				t.Errorf("SaveRoom: %v", err)
 			}
 		}()
@@ -620,5 +620,32 @@ func TestCommitSpacing(t *testing.T) {
 	}
 	if gap := starts[1].Sub(starts[0]); gap < spacing-5*time.Millisecond {
 		t.Errorf("second commit %v after the first, want at least %v", gap, spacing)
+	}
+}
+
+// TestSaveRoomCommitted checks SaveRoom's committed function: called once,
+// after the state is durable and before SaveRoom returns; never for a
+// commit that failed.
+func TestSaveRoomCommitted(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	calls := 0
+	err := db.SaveRoom(ctx, testRoom("s1", room.Open, 1), func() {
+		calls++
+		if s, err := db.Room(ctx, "s1"); err != nil || s.Version != 1 {
+			t.Errorf("in committed: Room(s1) = version %d, %v; want the state saved", s.Version, err)
+		}
+	})
+	if err != nil || calls != 1 {
+		t.Fatalf("SaveRoom: %v, committed called %d times; want nil and once", err, calls)
+	}
+
+	failing := newDB(t)
+	failing.CommitHook = func() error { return errors.New("disk on fire") }
+	if err := failing.SaveRoom(ctx, testRoom("s1", room.Open, 1), func() { calls++ }); err == nil {
+		t.Fatal("SaveRoom with a failing disk: no error")
+	}
+	if calls != 1 {
+		t.Errorf("committed was called for a failed commit")
 	}
 }
