@@ -162,7 +162,9 @@ func (r *Room) commitLocked(ctx context.Context, next State, ch Change) error {
 		return fmt.Errorf("save room %s: %w", next.SessionID, err)
 	}
 	if !published {
-		return fmt.Errorf("save room %s: the store returned without calling committed", next.SessionID)
+		// The state is durable but unpublished: a Store that breaks its
+		// contract, which no error to the client could describe truly.
+		panic("room: SaveRoom returned without calling committed")
 	}
 	return nil
 }

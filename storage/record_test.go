@@ -167,6 +167,34 @@ func TestPartsInOrder(t *testing.T) {
 		}
 	})
 
+	t.Run("an acknowledged quiet change is not overwritten by a presence state of the same version queued before it", func(t *testing.T) {
+		db := newDB(t)
+		s := loadRoom(t, 2)
+		saveRoom(t, db.DB, &s)
+		release := hold(db)
+		joined := cloneState(s) // presence: queued, a new version
+		joined.Version++
+		joined.Members[4].Presence, joined.Members[4].Since = room.Reconnecting, t0.Add(time.Hour)
+		if err := db.QueueRoom(&joined); err != nil {
+			t.Fatal(err)
+		}
+		reacted := cloneState(joined) // a reaction: quiet, the same version
+		reacted.Title = "after the reaction"
+		reacted.Applied[reacted.Members[2].ID] = []string{"a-reaction"}
+		done := make(chan error, 1)
+		go func() { done <- db.SaveRoom(ctx, &reacted, nil) }()
+		time.Sleep(20 * time.Millisecond) // both meet in the next batch, the waited-for one first
+		release()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		want := roundTrip(t, reacted)
+		db.reopen(t)
+		if got := getRoom(t, db.DB, s.SessionID); !reflect.DeepEqual(got, want) {
+			t.Errorf("after reopen: title %q, IDs %v; want %q, %v", got.Title, got.Applied[reacted.Members[2].ID], want.Title, want.Applied[reacted.Members[2].ID])
+		}
+	})
+
 	t.Run("a state its caller gave up on does not count as written", func(t *testing.T) {
 		db := newDB(t)
 		s := loadRoom(t, 2)

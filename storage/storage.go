@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -107,9 +108,13 @@ type DB struct {
 	handed   map[string]int
 	cached   map[string]*partsCache
 
-	// committed is the version of each room last committed in this process.
-	// Only the committer goroutine touches it.
+	// committed is, per room, the seq of its state last committed in this
+	// process. Only the committer goroutine touches it.
 	committed map[string]uint64
+	// seq numbers the states in the order they are encoded, which for one
+	// room is the order it hands them over (under its lock). Versions do
+	// not do: a quiet change (a reaction) keeps its room's version.
+	seq atomic.Uint64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -143,7 +148,7 @@ const DefaultCommitSpacing = 4 * time.Millisecond
 // saveRequest is one room state on its way to a commit.
 type saveRequest struct {
 	sessionID string
-	version   uint64
+	seq       uint64 // DB.seq when encoded: a room's states, in order
 	open      bool
 	data      []byte // the roomRecord
 	// committed, when set, is called once the commit carrying this state
@@ -351,13 +356,14 @@ func (db *DB) commit(batch []*saveRequest) error {
 	// A room's states reach the committer in order, but a queued state
 	// handed over before a waited-for one is taken after it into the batch.
 	// Each state carries only the parts that changed since the one before
-	// it, so a room's states are written oldest first, each over the last.
+	// it, so a room's states are written in the order they were handed
+	// over, each over the last.
 	ordered := slices.Clone(batch)
-	slices.SortStableFunc(ordered, func(a, b *saveRequest) int {
+	slices.SortFunc(ordered, func(a, b *saveRequest) int {
 		if c := strings.Compare(a.sessionID, b.sessionID); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.version, b.version)
+		return cmp.Compare(a.seq, b.seq)
 	})
 	written := make(map[string]uint64, len(batch))
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
@@ -379,10 +385,10 @@ func (db *DB) commit(batch []*saveRequest) error {
 			// Never reached while a room's states come in order (the one
 			// before a committed state is in its batch or an earlier one),
 			// but an older state must never overwrite a newer one.
-			if v, ok := db.committed[req.sessionID]; ok && v > req.version {
+			if c, ok := db.committed[req.sessionID]; ok && c > req.seq {
 				continue
 			}
-			written[req.sessionID] = req.version
+			written[req.sessionID] = req.seq
 			if err := rooms.Put([]byte(req.sessionID), req.data); err != nil {
 				return err
 			}
@@ -417,9 +423,9 @@ func (db *DB) commit(batch []*saveRequest) error {
 		return err
 	}
 	for _, req := range batch {
-		if v, ok := written[req.sessionID]; ok && v == req.version {
+		if c, ok := written[req.sessionID]; ok && c == req.seq {
 			if req.open {
-				db.committed[req.sessionID] = req.version
+				db.committed[req.sessionID] = req.seq
 			} else {
 				delete(db.committed, req.sessionID)
 			}
@@ -448,7 +454,7 @@ func (db *DB) request(s *room.State) (*saveRequest, error) {
 		return nil, err
 	}
 	first = min(first, len(s.History))
-	req := &saveRequest{sessionID: s.SessionID, version: s.Version, open: s.Status == room.Open, first: first}
+	req := &saveRequest{sessionID: s.SessionID, seq: db.seq.Add(1), open: s.Status == room.Open, first: first}
 	for _, a := range s.History[first:] {
 		b, err := json.Marshal(a)
 		if err != nil {
