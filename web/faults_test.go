@@ -554,24 +554,7 @@ func TestFloodingMemberIsDroppedOnASlowDisk(t *testing.T) {
 // acknowledged during the flood and after it.
 func floodRoom(t *testing.T, e *env, frame func(i int) []byte) {
 	t.Helper()
-	fb := e.newFacilitator("ana@example.org", "Ana")
-	g := fb.newGroup(2, true)
-	fb.open(g)
-	fac := e.joinFacilitator(t, fb, g)
-	fac.act("checkin.start", map[string]string{"prompt": "How are you arriving?", "visibility": "facilitators"})
-	other := e.joinParticipant(t, g, 1)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	flood, _, err := websocket.Dial(ctx, e.wsURL("/ws/p/"+g.tokens[0]), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer flood.CloseNow()
-	flood.SetReadLimit(1 << 20)
-	if _, data, err := flood.Read(ctx); err != nil || !bytes.Contains(data, []byte(`"snapshot"`)) {
-		t.Fatalf("flooder's first message %.60s, %v; want its snapshot", data, err)
-	}
+	ctx, g, fac, other, flood := floodScene(t, e, 90*time.Second)
 
 	// The flooder reads everything (it is not slow, only pushy) and counts
 	// the replies to its frames: an ack, an error or a snapshot each.
@@ -653,6 +636,32 @@ func floodRoom(t *testing.T, e *env, frame func(i int) []byte) {
 	})
 	other.act("checkin.answer", map[string]any{"scale": 7, "state": "within", "note": "after the flood"})
 	fac.next("the other member's answer after the flood", func(m msg) bool { return bytes.Contains(m.raw, []byte("after the flood")) })
+}
+
+// floodScene opens a room with a facilitator, who starts a check-in for
+// facilitators, and two participants: P1 joined as other, P0 dialled as the
+// flooder and its snapshot read. ctx ends after within, or with the test.
+func floodScene(t *testing.T, e *env, within time.Duration) (ctx context.Context, g group, fac, other *client, flood *websocket.Conn) {
+	t.Helper()
+	fb := e.newFacilitator("ana@example.org", "Ana")
+	g = fb.newGroup(2, true)
+	fb.open(g)
+	fac = e.joinFacilitator(t, fb, g)
+	fac.act("checkin.start", map[string]string{"prompt": "How are you arriving?", "visibility": "facilitators"})
+	other = e.joinParticipant(t, g, 1)
+
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	t.Cleanup(cancel)
+	flood, _, err := websocket.Dial(ctx, e.wsURL("/ws/p/"+g.tokens[0]), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { flood.CloseNow() })
+	flood.SetReadLimit(1 << 20)
+	if _, data, err := flood.Read(ctx); err != nil || !bytes.Contains(data, []byte(`"snapshot"`)) {
+		t.Fatalf("flooder's first message %.60s, %v; want its snapshot", data, err)
+	}
+	return ctx, g, fac, other, flood
 }
 
 // TestConnectDisconnectChurn connects and disconnects participants 10,000

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -34,24 +33,7 @@ func TestFloodingMemberIsDroppedWhileTheRoomIsStuck(t *testing.T) {
 			close(release)
 		}
 	}()
-	fb := e.newFacilitator("ana@example.org", "Ana")
-	g := fb.newGroup(2, true)
-	fb.open(g)
-	fac := e.joinFacilitator(t, fb, g)
-	fac.act("checkin.start", map[string]string{"prompt": "How are you arriving?", "visibility": "facilitators"})
-	other := e.joinParticipant(t, g, 1)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	flood, _, err := websocket.Dial(ctx, e.wsURL("/ws/p/"+g.tokens[0]), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer flood.CloseNow()
-	flood.SetReadLimit(1 << 20)
-	if _, data, err := flood.Read(ctx); err != nil || !bytes.Contains(data, []byte(`"snapshot"`)) {
-		t.Fatalf("flooder's first message %.60s, %v; want its snapshot", data, err)
-	}
+	ctx, _, fac, other, flood := floodScene(t, e, 60*time.Second)
 	readEnd := make(chan error, 1)
 	go func() {
 		for {
