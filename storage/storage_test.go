@@ -137,6 +137,29 @@ func roundTrip(tb testing.TB, s room.State) room.State {
 	return out
 }
 
+// holdCommitter holds db's committer inside its next commit (a save of
+// another room) until release is called, so the saves handed over
+// meanwhile meet in the batch after it. Call it before any save sets
+// CommitHook otherwise.
+func holdCommitter(tb testing.TB, db *DB) (release func()) {
+	tb.Helper()
+	ch, held := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	db.CommitHook = func() error {
+		once.Do(func() { close(held); <-ch })
+		return nil
+	}
+	first := make(chan error, 1)
+	go func() { first <- db.SaveRoom(context.Background(), testRoom("other", room.Open, 1), nil) }()
+	<-held
+	return func() {
+		close(ch)
+		if err := <-first; err != nil {
+			tb.Error(err)
+		}
+	}
+}
+
 func saveRoom(tb testing.TB, db *DB, s *room.State) {
 	tb.Helper()
 	if err := db.SaveRoom(context.Background(), s, nil); err != nil {
