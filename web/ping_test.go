@@ -11,18 +11,26 @@ import (
 	"hearth/web"
 )
 
-// TestOnlySilentMembersArePinged has one participant send a frame every
-// 200 ms and another send nothing. A frame proves its sender is there as
-// well as a pong would: the silent one is pinged (and stays, since it
-// answers), the one who sends is not.
-func TestOnlySilentMembersArePinged(t *testing.T) {
+// fastPingRoom opens a room of n participants on a server that pings a
+// member silent for a second and waits a second for the pong.
+func fastPingRoom(t *testing.T, n int) (*env, *browser, group) {
+	t.Helper()
 	e, _ := newTunedEnv(t, 30*time.Second, func(w *web.Server) {
 		w.PingInterval = time.Second
 		w.PingTimeout = time.Second
 	})
 	fb := e.newFacilitator("ana@example.org", "Ana")
-	g := fb.newGroup(2, true)
+	g := fb.newGroup(n, true)
 	fb.open(g)
+	return e, fb, g
+}
+
+// TestOnlySilentMembersArePinged has one participant send a frame every
+// 200 ms and another send nothing. A frame proves its sender is there as
+// well as a pong would: the silent one is pinged (and stays, since it
+// answers), the one who sends is not.
+func TestOnlySilentMembersArePinged(t *testing.T) {
+	e, _, g := fastPingRoom(t, 2)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -75,13 +83,7 @@ func TestOnlySilentMembersArePinged(t *testing.T) {
 // PingTimeout of last being heard from (3 s here; 15 + 5 + 10 s in
 // production).
 func TestSilentDeadMemberIsCutInTime(t *testing.T) {
-	e, _ := newTunedEnv(t, 30*time.Second, func(w *web.Server) {
-		w.PingInterval = time.Second
-		w.PingTimeout = time.Second
-	})
-	fb := e.newFacilitator("ana@example.org", "Ana")
-	g := fb.newGroup(1, true)
-	fb.open(g)
+	e, fb, g := fastPingRoom(t, 1)
 	fac := e.joinFacilitator(t, fb, g)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
