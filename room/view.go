@@ -368,9 +368,6 @@ func (f *fanout) messageTo(m Member) *Message {
 	return f.participants
 }
 
-// messageFor returns the encoded message m is sent.
-func (f *fanout) messageFor(m Member) []byte { return f.messageTo(m).Data }
-
 // track makes every message of the change report to fan when written.
 func (f *fanout) track(fan *fanTrack) {
 	f.facilitators.fan, f.participants.fan = fan, fan

@@ -298,3 +298,6 @@ func TestAnonymousAggregate(t *testing.T) {
 		})
 	}
 }
+
+// messageFor returns the encoded message m is sent.
+func (f *fanout) messageFor(m Member) []byte { return f.messageTo(m).Data }

@@ -358,8 +358,7 @@ func (db *DB) commit(batch []*saveRequest) error {
 	// Each state carries only the parts that changed since the one before
 	// it, so a room's states are written in the order they were handed
 	// over, each over the last.
-	ordered := slices.Clone(batch)
-	slices.SortFunc(ordered, func(a, b *saveRequest) int {
+	slices.SortFunc(batch, func(a, b *saveRequest) int {
 		if c := strings.Compare(a.sessionID, b.sessionID); c != 0 {
 			return c
 		}
@@ -373,7 +372,7 @@ func (db *DB) commit(batch []*saveRequest) error {
 			}
 		}
 		rooms, history, parts, open := tx.Bucket(bucketRooms), tx.Bucket(bucketHistory), tx.Bucket(bucketParts), tx.Bucket(bucketOpenRooms)
-		for _, req := range ordered {
+		for _, req := range batch {
 			// Finished activities never change: writing one again is
 			// harmless, missing one is not, so they are written whatever
 			// happens to the state beside them.
