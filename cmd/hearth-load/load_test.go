@@ -50,7 +50,7 @@ func TestLoadRunAgainstHearth(t *testing.T) {
 	}
 	cfg := config{
 		URL: startHearth(t), Email: "load@example.org", password: "a long passphrase",
-		Rooms: 3, Members: 4, Duration: 2 * time.Second, Rate: 8, ReconnectEvery: 700 * time.Millisecond,
+		Rooms: 3, Members: 4, Duration: 2 * time.Second, Window: time.Second, Rate: 8, ReconnectEvery: 700 * time.Millisecond,
 		connectRate: 500, Grace: 2 * time.Second, seedWorkers: 2,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -105,7 +105,7 @@ func TestLoadRunIntegrationMix(t *testing.T) {
 	url := startHearth(t)
 	cfg := config{
 		URL: url, Email: "load@example.org", password: "a long passphrase",
-		Rooms: 2, Members: 4, Duration: 4 * time.Second, Rate: 20, Mix: mixIntegration,
+		Rooms: 2, Members: 4, Duration: 4 * time.Second, Window: time.Second, Rate: 20, Mix: mixIntegration,
 		connectRate: 500, Grace: 2 * time.Second, seedWorkers: 2,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

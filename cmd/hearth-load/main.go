@@ -271,9 +271,6 @@ func loadRun(ctx context.Context, cfg config, logf func(string, ...any)) (*repor
 	end := start.Add(cfg.Duration)
 	logf("running actions for %s", cfg.Duration)
 	h.startDrops()
-	if cfg.Window <= 0 { // a config not made by parseFlags
-		cfg.Window = 10 * time.Second
-	}
 	h.lat.track(start, cfg.Window, int(cfg.Duration/cfg.Window)+3)
 	var wg sync.WaitGroup
 	for _, r := range h.rooms {
