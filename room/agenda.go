@@ -10,15 +10,9 @@ import (
 	"github.com/google/uuid"
 )
 
-// Kind is the kind of an agenda item.
+// Kind is the kind of an agenda item: the name its activity is registered
+// under (activity.go).
 type Kind string
-
-const (
-	KindCheckIn   Kind = "checkin"
-	KindGrounding Kind = "grounding"
-	KindCheckOut  Kind = "checkout"
-	KindCircle    Kind = "circle"
-)
 
 // ItemStatus is where an agenda item is in the session.
 type ItemStatus string
@@ -30,137 +24,45 @@ const (
 	Skipped ItemStatus = "skipped"
 )
 
-// Breath is a breathing pattern, in whole seconds per phase.
-type Breath struct {
-	In   int `json:"in"`
-	Hold int `json:"hold"`
-	Out  int `json:"out"`
-	Rest int `json:"rest"`
-}
-
-// cycle returns the length of one breath.
-func (b Breath) cycle() time.Duration {
-	return time.Duration(b.In+b.Hold+b.Out+b.Rest) * time.Second
-}
-
-// Item is one step of a session's agenda, with the settings of its kind.
+// Item is one step of a session's agenda, with the settings of its kind. It
+// is sent and stored as one JSON object: its own fields and its settings'.
 type Item struct {
-	ID     string     `json:"id"`
-	Kind   Kind       `json:"kind"`
-	Title  string     `json:"title,omitempty"`
-	Status ItemStatus `json:"status,omitempty"`
-	// checkin, checkout and intentions
-	Prompt string `json:"prompt,omitempty"`
-	// checkin
-	Visibility Visibility `json:"visibility,omitempty"`
-	// grounding
-	Seconds int     `json:"seconds,omitempty"`
-	Breath  *Breath `json:"breath,omitempty"`
-	// checkout
-	ClosingCheck bool `json:"closingCheck,omitempty"`
-	// intentions
-	Reveal     RevealMode `json:"reveal,omitempty"`
-	Commitment bool       `json:"commitment,omitempty"` // ask each participant for one step
-	// circle
-	Mode         CircleMode    `json:"mode,omitempty"`
-	Order        SpeakingOrder `json:"order,omitempty"`
-	ShareSeconds int           `json:"shareSeconds,omitempty"` // 0: no time per share
+	ID     string
+	Kind   Kind
+	Title  string
+	Status ItemStatus
+	// Settings are the kind's own (CheckInSettings, …); nil for a kind
+	// this binary does not know.
+	Settings Settings
+}
+
+// NewItem returns a new item of the settings' kind, with a title.
+func NewItem(title string, s Settings) Item {
+	return Item{Kind: s.kind(), Title: title, Settings: s}
 }
 
 // Limits of an agenda.
 const (
 	MaxItems         = 30
 	MaxTitle         = 100
-	MinGroundSeconds = 10
-	MaxGroundSeconds = 1800
-	MaxBreathPhase   = 20
 	MaxExtendSeconds = 600
-	MaxWord          = 40
-	MinShareSeconds  = 30
-	MaxShareSeconds  = 1800
 )
 
-// Normalize checks an item's settings and returns it cleaned (text trimmed,
-// settings of other kinds dropped). It keeps ID and Status as they are.
+// Normalize checks an item's settings and returns it cleaned (text
+// trimmed). It keeps ID and Status as they are.
 func (it Item) Normalize() (Item, error) {
 	out := Item{ID: it.ID, Kind: it.Kind, Status: it.Status, Title: strings.TrimSpace(it.Title)}
 	if utf8.RuneCountInString(out.Title) > MaxTitle {
 		return Item{}, errorf(CodeInvalid, "The title is longer than %d characters.", MaxTitle)
 	}
-	prompt := func() error {
-		out.Prompt = strings.TrimSpace(it.Prompt)
-		if out.Prompt == "" {
-			return errorf(CodeInvalid, "The activity needs a prompt.")
-		}
-		if utf8.RuneCountInString(out.Prompt) > MaxPrompt {
-			return errorf(CodeInvalid, "The prompt is longer than %d characters.", MaxPrompt)
-		}
-		return nil
-	}
-	switch it.Kind {
-	case KindCheckIn:
-		if err := prompt(); err != nil {
-			return Item{}, err
-		}
-		switch it.Visibility {
-		case VisibleToGroup, VisibleToFacilitators, Anonymous:
-			out.Visibility = it.Visibility
-		default:
-			return Item{}, errorf(CodeInvalid, "Visibility must be group, facilitators or anonymous.")
-		}
-	case KindGrounding:
-		if it.Seconds < MinGroundSeconds || it.Seconds > MaxGroundSeconds {
-			return Item{}, errorf(CodeInvalid, "A grounding pause lasts from %d seconds to %d minutes.", MinGroundSeconds, MaxGroundSeconds/60)
-		}
-		out.Seconds = it.Seconds
-		if b := it.Breath; b != nil {
-			for _, v := range []int{b.In, b.Hold, b.Out, b.Rest} {
-				if v < 0 || v > MaxBreathPhase {
-					return Item{}, errorf(CodeInvalid, "Each breathing phase lasts 0 to %d seconds.", MaxBreathPhase)
-				}
-			}
-			if b.In < 1 || b.Out < 1 {
-				return Item{}, errorf(CodeInvalid, "Breathing in and out last at least a second each.")
-			}
-			bb := *b
-			out.Breath = &bb
-		}
-	case KindCheckOut:
-		if err := prompt(); err != nil {
-			return Item{}, err
-		}
-		out.ClosingCheck = it.ClosingCheck
-	case KindIntentions:
-		if err := prompt(); err != nil {
-			return Item{}, err
-		}
-		if err := intentionSettings(it, &out); err != nil {
-			return Item{}, err
-		}
-	case KindCircle:
-		if err := prompt(); err != nil {
-			return Item{}, err
-		}
-		switch it.Mode {
-		case RoundMode:
-			switch it.Order {
-			case RosterOrder, RandomOrder, ArrangedOrder:
-				out.Order = it.Order
-			default:
-				return Item{}, errorf(CodeInvalid, "The speaking order must be roster, random or arranged.")
-			}
-		case OpenFloor:
-		default:
-			return Item{}, errorf(CodeInvalid, "A circle goes round in order or is an open floor.")
-		}
-		out.Mode = it.Mode
-		if it.ShareSeconds != 0 && (it.ShareSeconds < MinShareSeconds || it.ShareSeconds > MaxShareSeconds) {
-			return Item{}, errorf(CodeInvalid, "A time per share is from %d seconds to %d minutes, or none.", MinShareSeconds, MaxShareSeconds/60)
-		}
-		out.ShareSeconds = it.ShareSeconds
-	default:
+	if it.Settings == nil || it.Settings.kind() != it.Kind {
 		return Item{}, errorf(CodeInvalid, "Unknown activity kind %q.", it.Kind)
 	}
+	settings, err := it.Settings.check()
+	if err != nil {
+		return Item{}, err
+	}
+	out.Settings = settings
 	return out, nil
 }
 
@@ -223,7 +125,7 @@ func findChangeable(s State, data json.RawMessage) (int, error) {
 	return changeableIndex(s, in.ItemID)
 }
 
-func agendaAdd(s State, actor Member, data json.RawMessage) (State, Change, error) {
+func agendaAdd(s State, _ time.Time, actor Member, data json.RawMessage) (State, Change, error) {
 	if err := requireFacilitator(actor); err != nil {
 		return s, Change{}, err
 	}
@@ -253,10 +155,10 @@ func agendaAdd(s State, actor Member, data json.RawMessage) (State, Change, erro
 	}
 	next := s.clone()
 	next.Agenda = slices.Insert(next.Agenda, at, it)
-	return next, Change{Agenda: true}, nil
+	return next, agendaChange(&next), nil
 }
 
-func agendaEdit(s State, actor Member, data json.RawMessage) (State, Change, error) {
+func agendaEdit(s State, _ time.Time, actor Member, data json.RawMessage) (State, Change, error) {
 	if err := requireFacilitator(actor); err != nil {
 		return s, Change{}, err
 	}
@@ -280,10 +182,10 @@ func agendaEdit(s State, actor Member, data json.RawMessage) (State, Change, err
 	it.Status = s.Agenda[i].Status
 	next := s.clone()
 	next.Agenda[i] = it
-	return next, Change{Agenda: true}, nil
+	return next, agendaChange(&next), nil
 }
 
-func agendaRemove(s State, actor Member, data json.RawMessage) (State, Change, error) {
+func agendaRemove(s State, _ time.Time, actor Member, data json.RawMessage) (State, Change, error) {
 	if err := requireFacilitator(actor); err != nil {
 		return s, Change{}, err
 	}
@@ -293,10 +195,10 @@ func agendaRemove(s State, actor Member, data json.RawMessage) (State, Change, e
 	}
 	next := s.clone()
 	next.Agenda = slices.Delete(next.Agenda, i, i+1)
-	return next, Change{Agenda: true}, nil
+	return next, agendaChange(&next), nil
 }
 
-func agendaSkip(s State, actor Member, data json.RawMessage) (State, Change, error) {
+func agendaSkip(s State, _ time.Time, actor Member, data json.RawMessage) (State, Change, error) {
 	if err := requireFacilitator(actor); err != nil {
 		return s, Change{}, err
 	}
@@ -309,10 +211,10 @@ func agendaSkip(s State, actor Member, data json.RawMessage) (State, Change, err
 	}
 	next := s.clone()
 	next.Agenda[i].Status = Skipped
-	return next, Change{Agenda: true}, nil
+	return next, agendaChange(&next), nil
 }
 
-func agendaMove(s State, actor Member, data json.RawMessage) (State, Change, error) {
+func agendaMove(s State, _ time.Time, actor Member, data json.RawMessage) (State, Change, error) {
 	if err := requireFacilitator(actor); err != nil {
 		return s, Change{}, err
 	}
@@ -334,7 +236,7 @@ func agendaMove(s State, actor Member, data json.RawMessage) (State, Change, err
 	it := next.Agenda[i]
 	next.Agenda = slices.Delete(next.Agenda, i, i+1)
 	next.Agenda = slices.Insert(next.Agenda, *in.To, it)
-	return next, Change{Agenda: true}, nil
+	return next, agendaChange(&next), nil
 }
 
 // agendaStart starts the item with the given ID: pending, skipped, or done
@@ -355,13 +257,14 @@ func agendaStart(s State, now time.Time, actor Member, data json.RawMessage) (St
 		return s, Change{}, errorf(CodeClosed, "Another activity is running; end it first.")
 	}
 	next := s.clone()
-	startItem(&next, i, now)
-	return next, Change{Agenda: true, Activity: true}, nil
+	var ch Change
+	startItem(&next, i, now, &ch)
+	return next, ch, nil
 }
 
 // agendaNext ends the running activity, if any, and starts the next pending
 // item.
-func agendaNext(s State, now time.Time, actor Member) (State, Change, error) {
+func agendaNext(s State, now time.Time, actor Member, _ json.RawMessage) (State, Change, error) {
 	if err := requireFacilitator(actor); err != nil {
 		return s, Change{}, err
 	}
@@ -371,37 +274,42 @@ func agendaNext(s State, now time.Time, actor Member) (State, Change, error) {
 		endCurrent(&next, now)
 		ended = true
 	}
+	var ch Change
 	i := slices.IndexFunc(next.Agenda, func(it Item) bool { return it.Status == Pending })
 	if i < 0 {
 		if !ended {
 			return s, Change{}, errorf(CodeClosed, "Nothing is left on the agenda.")
 		}
-		return next, Change{Agenda: true, Activity: true}, nil
+		ch.agendaChanged(&next)
+		ch.activity(&next)
+		return next, ch, nil
 	}
-	startItem(&next, i, now)
-	return next, Change{Agenda: true, Activity: true}, nil
+	startItem(&next, i, now, &ch)
+	return next, ch, nil
 }
 
-// startItem makes agenda item i the running activity. s is a clone.
-func startItem(s *State, i int, now time.Time) {
+// startItem makes agenda item i the running activity (s is a clone) and
+// adds to ch what everyone hears of it: the agenda, the activity, and each
+// member's own part of it where they come with one (their earlier
+// intentions, say), which no shared message may carry.
+func startItem(s *State, i int, now time.Time, ch *Change) {
 	it := s.Agenda[i]
 	s.Agenda[i].Status = Running
-	a := Activity{ItemID: it.ID}
-	id := uuid.Must(uuid.NewV7()).String()
-	switch it.Kind {
-	case KindCheckIn:
-		a.CheckIn = &CheckIn{ID: id, Prompt: it.Prompt, Visibility: it.Visibility, Open: true, StartedAt: now, Answers: map[string]Answer{}}
-	case KindGrounding:
-		a.Grounding = &Grounding{ID: id, Seconds: it.Seconds, Breath: it.Breath, StartedAt: now,
-			EndsAt: now.Add(time.Duration(it.Seconds) * time.Second), CycleStart: now}
-	case KindCheckOut:
-		a.CheckOut = &CheckOut{ID: id, Prompt: it.Prompt, ClosingCheck: it.ClosingCheck, StartedAt: now, Words: map[string]Word{}}
-	case KindIntentions:
-		a.Intentions = newIntentions(id, it, now)
-	case KindCircle:
-		a.Circle = newCircle(s, it, id, now)
+	s.Current = &Activity{ItemID: it.ID, Run: it.Settings.start(s, uuid.Must(uuid.NewV7()).String(), now)}
+	ch.agendaChanged(s)
+	ch.activity(s)
+	for _, m := range s.Members {
+		if _, v := s.Current.Run.mine(s, m.ID); v != nil {
+			ch.mine(s, m.ID)
+		}
 	}
-	s.Current = &a
+}
+
+// agendaChange is the change of a command that changed the agenda alone.
+func agendaChange(s *State) Change {
+	var ch Change
+	ch.agendaChanged(s)
+	return ch
 }
 
 // endCurrent moves the running activity into the history and marks its
@@ -413,6 +321,10 @@ func endCurrent(s *State, now time.Time) {
 	if i := s.itemIndex(s.Current.ItemID); i >= 0 && s.Current.ItemID != "" {
 		s.Agenda[i].Status = Done
 	}
-	s.History = append(s.History, finish(*s.Current, now))
+	done := s.Current.clone()
+	if done.Run != nil {
+		done.Run.finish(now)
+	}
+	s.History = append(s.History, done)
 	s.Current = nil
 }

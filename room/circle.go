@@ -2,10 +2,91 @@ package room
 
 import (
 	"encoding/json"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"time"
 )
+
+// The sharing circle: one person holds the talking piece at a time, in a
+// round (a speaking order) or on an open floor (raised hands).
+
+// KindCircle is the sharing circle's kind.
+const KindCircle Kind = "circle"
+
+// Command types of the sharing circle.
+const (
+	TypeCircleDone   = "circle.done"
+	TypeCirclePass   = "circle.pass"
+	TypeCircleNext   = "circle.next"
+	TypeCircleGive   = "circle.give"
+	TypeCircleSkip   = "circle.skip"
+	TypeCircleOrder  = "circle.order"
+	TypeCircleExtend = "circle.extend"
+	TypeCircleEnd    = "circle.end"
+	TypeCircleReact  = "circle.react"
+	TypeCircleRaise  = "circle.raise"
+	TypeCircleLower  = "circle.lower"
+)
+
+// Limits of a share's time, in seconds.
+const (
+	MinShareSeconds = 30
+	MaxShareSeconds = 1800
+)
+
+var circleKind = kindSpec{
+	settings: decodeJSON[CircleSettings, Settings],
+	run:      decodeJSON[*Circle, Run],
+	commands: map[string]transition{
+		TypeCircleDone:   circleDone,
+		TypeCirclePass:   circlePass,
+		TypeCircleNext:   circleNext,
+		TypeCircleGive:   circleGive,
+		TypeCircleSkip:   circleSkip,
+		TypeCircleOrder:  circleOrder,
+		TypeCircleExtend: circleExtend,
+		TypeCircleEnd:    circleEnd,
+		TypeCircleReact:  circleReact,
+		TypeCircleRaise:  circleRaise,
+		TypeCircleLower:  circleLower,
+	},
+}
+
+// CircleSettings are a planned sharing circle's settings.
+type CircleSettings struct {
+	Prompt       string        `json:"prompt,omitempty"`
+	Mode         CircleMode    `json:"mode,omitempty"`
+	Order        SpeakingOrder `json:"order,omitempty"`
+	ShareSeconds int           `json:"shareSeconds,omitempty"` // 0: no time per share
+}
+
+func (CircleSettings) kind() Kind { return KindCircle }
+
+func (c CircleSettings) check() (Settings, error) {
+	p, err := checkPrompt(c.Prompt)
+	if err != nil {
+		return nil, err
+	}
+	out := CircleSettings{Prompt: p, Mode: c.Mode}
+	switch c.Mode {
+	case RoundMode:
+		switch c.Order {
+		case RosterOrder, RandomOrder, ArrangedOrder:
+			out.Order = c.Order
+		default:
+			return nil, errorf(CodeInvalid, "The speaking order must be roster, random or arranged.")
+		}
+	case OpenFloor:
+	default:
+		return nil, errorf(CodeInvalid, "A circle goes round in order or is an open floor.")
+	}
+	if c.ShareSeconds != 0 && (c.ShareSeconds < MinShareSeconds || c.ShareSeconds > MaxShareSeconds) {
+		return nil, errorf(CodeInvalid, "A time per share is from %d seconds to %d minutes, or none.", MinShareSeconds, MaxShareSeconds/60)
+	}
+	out.ShareSeconds = c.ShareSeconds
+	return out, nil
+}
 
 // CircleMode is how the talking piece moves in a sharing circle.
 type CircleMode string
@@ -94,8 +175,15 @@ type Circle struct {
 	Held int `json:"held,omitempty"`
 }
 
-func (c Circle) clone() Circle {
-	out := c
+// Circle returns a's run when it is a sharing circle, or nil.
+func (a *Activity) Circle() *Circle { return runOf[*Circle](a) }
+
+func (*Circle) kind() Kind { return KindCircle }
+
+func (c *Circle) span() (time.Time, time.Time) { return c.StartedAt, c.EndedAt }
+
+func (c *Circle) clone() Run {
+	out := *c
 	out.Queue = slices.Clone(c.Queue)
 	out.Passes = cloneMap(c.Passes)
 	out.Reacted = cloneMap(c.Reacted) // slices are replaced, never appended to in place
@@ -104,12 +192,12 @@ func (c Circle) clone() Circle {
 		t := *c.Turn
 		out.Turn = &t
 	}
-	return out
+	return &out
 }
 
-// newCircle starts a circle from its agenda item. A round's order is the
-// participants who are with the room now; those who come later join the end.
-func newCircle(s *State, it Item, id string, now time.Time) *Circle {
+// start begins a circle. A round's order is the participants who are with
+// the room now; those who come later join the end.
+func (it CircleSettings) start(s *State, id string, now time.Time) Run {
 	c := &Circle{ID: id, Prompt: it.Prompt, Mode: it.Mode, Order: it.Order, ShareSeconds: it.ShareSeconds,
 		StartedAt: now, Queue: []string{}, Passes: map[string]int{}, Turns: []Turn{}}
 	if it.Mode != RoundMode {
@@ -200,11 +288,28 @@ func (c *Circle) handOn(s *State, now time.Time) {
 // circleFor returns a copy of s to change and its running circle, or an
 // error when no circle runs.
 func circleFor(s State) (State, *Circle, error) {
-	if s.Current == nil || s.Current.Circle == nil {
+	if s.Current.Circle() == nil {
 		return s, nil, errorf(CodeClosed, "There is no sharing circle now.")
 	}
 	next := s.clone()
-	return next, next.Current.Circle, nil
+	return next, next.Current.Circle(), nil
+}
+
+// turnMoved is the change of a command that moved the talking piece: the
+// circle for everyone, and every participant's own part of it, since the
+// share in progress (and what they sent to it) is part of each one's.
+func turnMoved(next *State) Change {
+	var ch Change
+	ch.activity(next)
+	ch.mineOfParticipants(next)
+	return ch
+}
+
+// circleChanged is the change of a command that moved nobody's own part.
+func circleChanged(next *State) Change {
+	var ch Change
+	ch.activity(next)
+	return ch
 }
 
 // facilitatorCircle is the start of every facilitator's circle command: the
@@ -265,9 +370,9 @@ func circleDone(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 	if err := c.share(in); err != nil {
 		return s, Change{}, err
 	}
-	was := c.endTurn(now, Spoke)
+	c.endTurn(now, Spoke)
 	c.handOn(&next, now)
-	return next, Change{Activity: true, Mine: was}, nil
+	return next, turnMoved(&next), nil
 }
 
 // circlePass is the holder's pass. The first pass in a round moves them to
@@ -298,12 +403,12 @@ func circlePass(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 		c.endTurn(now, PassedFinal)
 	}
 	c.handOn(&next, now)
-	return next, Change{Activity: true, Mine: actor.ID}, nil
+	return next, turnMoved(&next), nil
 }
 
 // circleNext hands the piece to the first person waiting: the next in the
 // round, or the first raised hand on the open floor.
-func circleNext(s State, now time.Time, actor Member) (State, Change, error) {
+func circleNext(s State, now time.Time, actor Member, _ json.RawMessage) (State, Change, error) {
 	next, c, err := facilitatorCircle(s, actor, nil, nil)
 	if err != nil {
 		return s, Change{}, err
@@ -319,7 +424,7 @@ func circleNext(s State, now time.Time, actor Member) (State, Change, error) {
 		return s, Change{}, errorf(CodeClosed, "Nobody here is waiting for the talking piece.")
 	}
 	c.startTurn(id, now)
-	return next, Change{Activity: true}, nil
+	return next, turnMoved(&next), nil
 }
 
 // circleGive hands the piece to a participant of the facilitator's choosing.
@@ -339,12 +444,11 @@ func circleGive(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 	if c.Turn != nil && c.Turn.MemberID == in.MemberID {
 		return s, Change{}, errorf(CodeClosed, "They hold the talking piece already.")
 	}
-	ch := Change{Activity: true}
 	if c.Turn != nil {
-		ch.Mine = c.endTurn(now, Spoke)
+		c.endTurn(now, Spoke)
 	}
 	c.startTurn(in.MemberID, now)
-	return next, ch, nil
+	return next, turnMoved(&next), nil
 }
 
 // circleSkip skips the holder (who has not shared; the command names their
@@ -363,25 +467,27 @@ func circleSkip(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 		if err := c.share(shareRef{Turn: in.Turn}); err != nil {
 			return s, Change{}, err
 		}
-		was := c.endTurn(now, SkippedTurn)
+		c.endTurn(now, SkippedTurn)
 		c.handOn(&next, now)
-		return next, Change{Activity: true, Mine: was}, nil
+		return next, turnMoved(&next), nil
 	}
 	if !slices.Contains(c.Queue, in.MemberID) {
 		return s, Change{}, errorf(CodeInvalid, "They are not waiting for the talking piece.")
 	}
 	c.Queue = slices.DeleteFunc(c.Queue, func(q string) bool { return q == in.MemberID })
 	if c.Mode == OpenFloor {
-		return next, Change{Activity: true, Mine: in.MemberID}, nil
+		ch := circleChanged(&next)
+		ch.mine(&next, in.MemberID) // their hand is down
+		return next, ch, nil
 	}
 	// A record without a number: they never held the piece.
 	c.Turns = append(c.Turns, Turn{MemberID: in.MemberID, StartedAt: now, EndedAt: now, Outcome: SkippedTurn})
-	return next, Change{Activity: true}, nil
+	return next, circleChanged(&next), nil
 }
 
 // circleOrder rearranges the people still waiting. The holder is not in the
 // queue, so a reorder never touches the share in progress.
-func circleOrder(s State, actor Member, data json.RawMessage) (State, Change, error) {
+func circleOrder(s State, _ time.Time, actor Member, data json.RawMessage) (State, Change, error) {
 	var in struct {
 		Order []string `json:"order"`
 	}
@@ -399,7 +505,7 @@ func circleOrder(s State, actor Member, data json.RawMessage) (State, Change, er
 		return s, Change{}, errorf(CodeInvalid, "The new order must list exactly the people still waiting, once each.")
 	}
 	c.Queue = slices.Clone(in.Order)
-	return next, Change{Activity: true}, nil
+	return next, circleChanged(&next), nil
 }
 
 // circleExtend gives the current share more time.
@@ -427,12 +533,12 @@ func circleExtend(s State, now time.Time, actor Member, data json.RawMessage) (S
 	}
 	// A share whose time is up counts again from now.
 	c.Turn.EndsAt = later(c.Turn.EndsAt, now).Add(add)
-	return next, Change{Activity: true}, nil
+	return next, circleChanged(&next), nil
 }
 
 // circleEnd ends the round. Whoever holds the piece finishes; the people not
 // reached stay listed, so the summary shows them.
-func circleEnd(s State, now time.Time, actor Member) (State, Change, error) {
+func circleEnd(s State, now time.Time, actor Member, _ json.RawMessage) (State, Change, error) {
 	next, c, err := facilitatorCircle(s, actor, nil, nil)
 	if err != nil {
 		return s, Change{}, err
@@ -440,19 +546,18 @@ func circleEnd(s State, now time.Time, actor Member) (State, Change, error) {
 	if c.RoundOver {
 		return s, Change{}, errorf(CodeClosed, "The round has ended already.")
 	}
-	ch := Change{Activity: true}
 	if c.Turn != nil {
-		ch.Mine = c.endTurn(now, Spoke)
+		c.endTurn(now, Spoke)
 	}
 	c.RoundOver = true
-	return next, ch, nil
+	return next, turnMoved(&next), nil
 }
 
 // circleReact is a listener's silent reaction to the share in progress. The
 // change is quiet: no one is sent anything, not even a bare version, so
 // nothing reaches or interrupts the speaker until the share ends. The
 // sender's page shows it as sent from its ack, a reload from the snapshot.
-func circleReact(s State, actor Member, data json.RawMessage) (State, Change, error) {
+func circleReact(s State, _ time.Time, actor Member, data json.RawMessage) (State, Change, error) {
 	if actor.Role != Participant {
 		return s, Change{}, errorf(CodeNotAllowed, "Only participants send reactions.")
 	}
@@ -484,7 +589,15 @@ func circleReact(s State, actor Member, data json.RawMessage) (State, Change, er
 		return s, Change{}, errorf(CodeInvalid, "You sent this one already.")
 	}
 	c.Reacted[actor.ID] = append(slices.Clone(sent), in.Kind)
-	return next, Change{Quiet: true}, nil
+	return next, Change{quiet: true}, nil
+}
+
+func circleRaise(s State, _ time.Time, actor Member, _ json.RawMessage) (State, Change, error) {
+	return circleHand(s, actor, true)
+}
+
+func circleLower(s State, _ time.Time, actor Member, _ json.RawMessage) (State, Change, error) {
+	return circleHand(s, actor, false)
 }
 
 // circleHand raises or lowers a participant's hand on the open floor.
@@ -515,18 +628,18 @@ func circleHand(s State, actor Member, raise bool) (State, Change, error) {
 	} else {
 		c.Queue = slices.DeleteFunc(c.Queue, func(q string) bool { return q == actor.ID })
 	}
-	return next, Change{Activity: true, Mine: actor.ID}, nil
+	ch := circleChanged(&next)
+	ch.mine(&next, actor.ID)
+	return next, ch, nil
 }
 
-// circlePresence keeps a running circle in step with a member's presence; s
-// is a clone. A late arrival joins the end of the round; a holder who has
-// left (past the grace period) loses the piece, which moves on. It returns
-// the member whose turn ended, if any.
-func circlePresence(s *State, m Member, p Presence, now time.Time) string {
-	if s.Current == nil || s.Current.Circle == nil || m.Role != Participant {
-		return ""
+// presence keeps a running circle in step with a member's presence; s is a
+// clone. A late arrival joins the end of the round; a holder who has left
+// (past the grace period) loses the piece, which moves on.
+func (c *Circle) presence(s *State, m Member, p Presence, now time.Time, ch *Change) {
+	if m.Role != Participant {
+		return
 	}
-	c := s.Current.Circle
 	switch p {
 	case Present:
 		if c.Mode == RoundMode && !c.RoundOver && !slices.Contains(c.Queue, m.ID) &&
@@ -535,16 +648,18 @@ func circlePresence(s *State, m Member, p Presence, now time.Time) string {
 		}
 	case Left:
 		if c.Turn != nil && c.Turn.MemberID == m.ID {
-			was := c.endTurn(now, LeftRoom)
+			c.endTurn(now, LeftRoom)
 			c.handOn(s, now)
-			return was
+			ch.mineOfParticipants(s)
 		}
 	}
-	return ""
 }
 
-// finishCircle closes a circle as it goes into the history.
-func finishCircle(c *Circle, now time.Time) {
+// finish closes a circle as it goes into the history.
+func (c *Circle) finish(now time.Time) {
+	if !c.EndedAt.IsZero() {
+		return
+	}
 	if c.Turn != nil {
 		c.endTurn(now, Spoke)
 	}
@@ -601,11 +716,10 @@ type circleView struct {
 	Away int `json:"away"`
 }
 
-func viewCircle(s *State) *circleView {
-	c := s.Current.Circle
-	name := func(id string) string { m, _ := s.Member(id); return m.Name }
+func (c *Circle) view(s *State, itemID string, _ Role) any {
+	name := func(id string) string { return memberName(s, id) }
 	v := &circleView{
-		ID: c.ID, Kind: string(KindCircle), ItemID: s.Current.ItemID, Prompt: c.Prompt, Mode: c.Mode,
+		ID: c.ID, Kind: string(KindCircle), ItemID: itemID, Prompt: c.Prompt, Mode: c.Mode,
 		Order: c.Order, ShareSeconds: c.ShareSeconds, StartedAt: millis(c.StartedAt),
 		Next: c.waiting(s), Queue: make([]waitingView, len(c.Queue)), Turns: make([]turnView, len(c.Turns)),
 		RoundOver: c.RoundOver,
@@ -648,7 +762,7 @@ type receivedView struct {
 	Reactions map[string]int `json:"reactions"`
 }
 
-func viewCircleMine(c *Circle, memberID string) *circleMineView {
+func (c *Circle) mine(_ *State, memberID string) (string, any) {
 	v := &circleMineView{HandUp: c.Mode == OpenFloor && slices.Contains(c.Queue, memberID)}
 	if c.Turn != nil {
 		v.Turn = c.Turn.N
@@ -664,5 +778,86 @@ func viewCircleMine(c *Circle, memberID string) *circleMineView {
 			break
 		}
 	}
-	return v
+	return "circle", v
+}
+
+// --- afterwards --------------------------------------------------------------
+
+// SummaryTurn is one turn of a sharing circle. It has no reactions: those
+// were for the speaker alone.
+type SummaryTurn struct {
+	// N numbers the holds of the talking piece from 1; 0 is someone
+	// skipped while waiting, who never held it.
+	N         int         `json:"n"`
+	MemberID  string      `json:"memberId"`
+	Name      string      `json:"name"`
+	Outcome   TurnOutcome `json:"outcome,omitempty"` // "" for the share in progress
+	StartedAt time.Time   `json:"startedAt"`
+	EndedAt   time.Time   `json:"endedAt,omitzero"`
+	// Duration is how long they held the piece (0 while they still do).
+	Duration time.Duration `json:"duration"`
+}
+
+// CircleSection is a sharing circle as it happened.
+type CircleSection struct {
+	Prompt       string        `json:"prompt"`
+	Mode         CircleMode    `json:"mode"`
+	Order        SpeakingOrder `json:"order,omitempty"`
+	ShareSeconds int           `json:"shareSeconds"`
+	// Turns are the holds of the talking piece in the order they happened;
+	// while the circle runs, the share in progress is the last one, without
+	// an outcome.
+	Turns []SummaryTurn `json:"turns"`
+	// Waiting names who was still waiting for the piece when the circle
+	// ended (or is now): the rest of the round, or the hands still raised
+	// on the open floor.
+	Waiting []string `json:"waiting"`
+	// RoundOver is true when the facilitator ended the round.
+	RoundOver bool `json:"roundOver"`
+}
+
+func (c *Circle) section(s *State, _ []Activity) any {
+	out := &CircleSection{Prompt: c.Prompt, Mode: c.Mode, Order: c.Order, ShareSeconds: c.ShareSeconds,
+		Turns: make([]SummaryTurn, 0, len(c.Turns)+1), Waiting: make([]string, 0, len(c.Queue)), RoundOver: c.RoundOver}
+	for _, t := range c.Turns {
+		out.Turns = append(out.Turns, SummaryTurn{N: t.N, MemberID: t.MemberID, Name: memberName(s, t.MemberID),
+			Outcome: t.Outcome, StartedAt: t.StartedAt, EndedAt: t.EndedAt, Duration: t.EndedAt.Sub(t.StartedAt)})
+	}
+	if t := c.Turn; t != nil {
+		out.Turns = append(out.Turns, SummaryTurn{N: t.N, MemberID: t.MemberID, Name: memberName(s, t.MemberID), StartedAt: t.StartedAt})
+	}
+	for _, id := range c.Queue {
+		out.Waiting = append(out.Waiting, memberName(s, id))
+	}
+	return out
+}
+
+// JourneyTurn is one turn of a circle as everyone saw it. Name is empty for
+// the participant's own turns, which Mine marks; only those carry the
+// reactions the speaker was shown after their share.
+type JourneyTurn struct {
+	Name      string         `json:"name,omitempty"`
+	Mine      bool           `json:"mine,omitempty"`
+	Outcome   TurnOutcome    `json:"outcome"`
+	Reactions map[string]int `json:"reactions,omitempty"`
+}
+
+// JourneyCircle is a sharing circle: the order of who shared and who
+// passed.
+type JourneyCircle struct {
+	Prompt string        `json:"prompt"`
+	Mode   CircleMode    `json:"mode"`
+	Turns  []JourneyTurn `json:"turns"`
+}
+
+func (c *Circle) moment(s *State, memberID string) any {
+	out := &JourneyCircle{Prompt: c.Prompt, Mode: c.Mode, Turns: make([]JourneyTurn, 0, len(c.Turns))}
+	for _, t := range c.Turns {
+		if t.MemberID == memberID {
+			out.Turns = append(out.Turns, JourneyTurn{Mine: true, Outcome: t.Outcome, Reactions: maps.Clone(t.Reactions)})
+			continue
+		}
+		out.Turns = append(out.Turns, JourneyTurn{Name: memberName(s, t.MemberID), Outcome: t.Outcome})
+	}
+	return out
 }

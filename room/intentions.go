@@ -24,6 +24,46 @@ const (
 	TypeIntentionReveal  = "intention.reveal"
 )
 
+var intentionsKind = kindSpec{
+	settings: decodeJSON[IntentionsSettings, Settings],
+	run:      decodeJSON[*Intentions, Run],
+	commands: map[string]transition{
+		TypeIntentionWrite:   intentionWrite,
+		TypeIntentionReflect: intentionReflect,
+		TypeIntentionCommit:  intentionCommit,
+		TypeIntentionReveal:  intentionReveal,
+	},
+}
+
+// IntentionsSettings are a planned intentions activity's settings.
+type IntentionsSettings struct {
+	Prompt     string     `json:"prompt,omitempty"`
+	Reveal     RevealMode `json:"reveal,omitempty"`
+	Commitment bool       `json:"commitment,omitempty"` // ask each participant for one step
+}
+
+func (IntentionsSettings) kind() Kind { return KindIntentions }
+
+func (c IntentionsSettings) check() (Settings, error) {
+	p, err := checkPrompt(c.Prompt)
+	if err != nil {
+		return nil, err
+	}
+	switch c.Reveal {
+	case RevealNamed, RevealAnonymous:
+	default:
+		return nil, errorf(CodeInvalid, "Choose whether intentions are revealed with names or anonymously.")
+	}
+	return IntentionsSettings{Prompt: p, Reveal: c.Reveal, Commitment: c.Commitment}, nil
+}
+
+func (c IntentionsSettings) start(_ *State, id string, now time.Time) Run {
+	return &Intentions{
+		ID: id, Prompt: c.Prompt, Reveal: c.Reveal, Commitment: c.Commitment, StartedAt: now,
+		Written: map[string]Intention{}, Reflections: map[string]Reflection{}, Commitments: map[string]Commitment{},
+	}
+}
+
 // Limits of the intentions activity, in characters.
 const (
 	MaxIntention = 300
@@ -65,6 +105,14 @@ type Intentions struct {
 	Reflections map[string]Reflection `json:"reflections"`
 	// Commitments holds each participant's one step, by member ID.
 	Commitments map[string]Commitment `json:"commitments"`
+	// Shown holds, after an anonymous reveal, the text of each intention as
+	// the group sees it, by intention ID. An intention written or changed
+	// after the reveal waits until another one does too (or the activity
+	// ends), so neither when it appears nor where tells whose it is. A
+	// reveal stored without Shown showed every intention as written.
+	Shown map[string]string `json:"shown,omitempty"`
+	// Held lists the writers whose intention waits to be shown.
+	Held []string `json:"held,omitempty"`
 }
 
 // Intention is one participant's intention. Its ID stays the same when its
@@ -156,7 +204,7 @@ func BuildJourneys(earlier []State, roster []Member) map[string][]PastIntention 
 			acts = append(acts, *s.Current)
 		}
 		for _, a := range acts {
-			in := a.Intentions
+			in := a.Intentions()
 			if in == nil {
 				continue
 			}
@@ -215,32 +263,45 @@ func sortedByAt[V any](m map[string]V, key func(V) (time.Time, string)) []V {
 	return out
 }
 
-// intentionSettings checks the settings of an intentions item into out.
-func intentionSettings(it Item, out *Item) error {
-	switch it.Reveal {
-	case RevealNamed, RevealAnonymous:
-		out.Reveal = it.Reveal
-	default:
-		return errorf(CodeInvalid, "Choose whether intentions are revealed with names or anonymously.")
-	}
-	out.Commitment = it.Commitment
-	return nil
-}
+// Intentions returns a's run when it is an intentions activity, or nil.
+func (a *Activity) Intentions() *Intentions { return runOf[*Intentions](a) }
 
-func newIntentions(id string, it Item, now time.Time) *Intentions {
-	return &Intentions{
-		ID: id, Prompt: it.Prompt, Reveal: it.Reveal, Commitment: it.Commitment, StartedAt: now,
-		Written: map[string]Intention{}, Reflections: map[string]Reflection{}, Commitments: map[string]Commitment{},
-	}
-}
+func (*Intentions) kind() Kind { return KindIntentions }
 
-func (in *Intentions) clone() *Intentions {
+func (in *Intentions) span() (time.Time, time.Time) { return in.StartedAt, in.EndedAt }
+
+func (in *Intentions) clone() Run {
 	c := *in
 	c.Written = cloneMap(in.Written)
 	c.Reflections = cloneMap(in.Reflections)
 	c.Commitments = cloneMap(in.Commitments)
+	if in.Shown != nil {
+		c.Shown = cloneMap(in.Shown)
+	}
+	c.Held = slices.Clone(in.Held)
 	return &c
 }
+
+// finish shows what was held back: the activity's end is the moment every
+// late intention appears together.
+func (in *Intentions) finish(now time.Time) {
+	if in.EndedAt.IsZero() {
+		in.EndedAt = now
+	}
+	in.showHeld()
+}
+
+// showHeld adds the held intentions to the shown set.
+func (in *Intentions) showHeld() {
+	for _, id := range in.Held {
+		if w, ok := in.Written[id]; ok {
+			in.Shown[w.ID] = w.Text
+		}
+	}
+	in.Held = nil
+}
+
+func (*Intentions) presence(*State, Member, Presence, time.Time, *Change) {}
 
 // pastOf returns the member's earlier intention with the ID.
 func (s *State) pastOf(memberID, id string) (PastIntention, bool) {
@@ -258,15 +319,27 @@ func currentIntentions(s State, actor Member) (*Intentions, error) {
 	if actor.Role != Participant {
 		return nil, errorf(CodeNotAllowed, "Only participants write intentions.")
 	}
-	if s.Current == nil || s.Current.Intentions == nil {
+	in := s.Current.Intentions()
+	if in == nil {
 		return nil, errorf(CodeClosed, "There is no intentions activity now.")
 	}
-	return s.Current.Intentions, nil
+	return in, nil
+}
+
+// ownChange is the change of a participant's own action in the activity:
+// the facilitators follow it in their view, the participant gets their own
+// part, and the others' view moves only by its counts.
+func ownChange(next *State, actorID string) Change {
+	var ch Change
+	ch.activity(next)
+	ch.mine(next, actorID)
+	return ch
 }
 
 // intentionWrite sets or changes the participant's intention. It is taken
 // after the reveal too: someone still typing when the facilitator revealed
-// joins the shown set when they send.
+// joins the shown set when they send (after an anonymous reveal, together
+// with another, see Shown).
 func intentionWrite(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
 	in, err := currentIntentions(s, actor)
 	if err != nil {
@@ -291,8 +364,15 @@ func intentionWrite(s State, now time.Time, actor Member, data json.RawMessage) 
 	}
 	w.Text, w.At = text, now
 	next := s.clone()
-	next.Current.Intentions.Written[actor.ID] = w
-	return next, Change{Activity: true, Mine: actor.ID}, nil
+	nin := next.Current.Intentions()
+	nin.Written[actor.ID] = w
+	if nin.Revealed && nin.Shown != nil && nin.Shown[w.ID] != w.Text && !slices.Contains(nin.Held, actor.ID) {
+		nin.Held = append(nin.Held, actor.ID)
+		if len(nin.Held) > 1 {
+			nin.showHeld()
+		}
+	}
+	return next, ownChange(&next, actor.ID), nil
 }
 
 func intentionReflect(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
@@ -315,11 +395,11 @@ func intentionReflect(s State, now time.Time, actor Member, data json.RawMessage
 		return s, Change{}, errorf(CodeInvalid, "You have no earlier intention with this ID.")
 	}
 	next := s.clone()
-	next.Current.Intentions.Reflections[msg.IntentionID] = Reflection{
+	next.Current.Intentions().Reflections[msg.IntentionID] = Reflection{
 		IntentionID: msg.IntentionID, MemberID: actor.ID, Outcome: msg.Outcome, At: now,
 	}
 	// Facilitators follow each journey in their view of the activity.
-	return next, Change{Activity: true, Mine: actor.ID}, nil
+	return next, ownChange(&next, actor.ID), nil
 }
 
 func intentionCommit(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
@@ -354,24 +434,34 @@ func intentionCommit(s State, now time.Time, actor Member, data json.RawMessage)
 	}
 	c.IntentionID, c.Step, c.At = msg.IntentionID, step, now
 	next := s.clone()
-	next.Current.Intentions.Commitments[actor.ID] = c
-	return next, Change{Activity: true, Mine: actor.ID}, nil
+	next.Current.Intentions().Commitments[actor.ID] = c
+	return next, ownChange(&next, actor.ID), nil
 }
 
-func intentionReveal(s State, now time.Time, actor Member) (State, Change, error) {
+func intentionReveal(s State, now time.Time, actor Member, _ json.RawMessage) (State, Change, error) {
 	if err := requireFacilitator(actor); err != nil {
 		return s, Change{}, err
 	}
-	if s.Current == nil || s.Current.Intentions == nil {
+	in := s.Current.Intentions()
+	if in == nil {
 		return s, Change{}, errorf(CodeClosed, "There is no intentions activity now.")
 	}
-	if s.Current.Intentions.Revealed {
+	if in.Revealed {
 		return s, Change{}, errorf(CodeClosed, "The intentions are revealed already.")
 	}
 	next := s.clone()
-	next.Current.Intentions.Revealed = true
-	next.Current.Intentions.RevealedAt = now
-	return next, Change{Activity: true}, nil
+	nin := next.Current.Intentions()
+	nin.Revealed = true
+	nin.RevealedAt = now
+	if nin.Reveal == RevealAnonymous {
+		nin.Shown = make(map[string]string, len(nin.Written))
+		for _, w := range nin.Written {
+			nin.Shown[w.ID] = w.Text
+		}
+	}
+	var ch Change
+	ch.activity(&next)
+	return next, ch, nil
 }
 
 // --- what each member may see ---------------------------------------------
@@ -458,10 +548,9 @@ type myIntentionsView struct {
 	LastCommitments []commitmentView `json:"lastCommitments,omitempty"`
 }
 
-func viewIntentions(s *State, role Role) *intentionsView {
-	in := s.Current.Intentions
+func (in *Intentions) view(s *State, itemID string, role Role) any {
 	v := &intentionsView{
-		ID: in.ID, Kind: string(KindIntentions), ItemID: s.Current.ItemID, Prompt: in.Prompt,
+		ID: in.ID, Kind: string(KindIntentions), ItemID: itemID, Prompt: in.Prompt,
 		Reveal: in.Reveal, Commitment: in.Commitment, Revealed: in.Revealed, StartedAt: millis(in.StartedAt),
 		WrittenCount: len(in.Written), Expected: s.Expected(),
 	}
@@ -519,7 +608,14 @@ func shown(s *State, in *Intentions) []shownView {
 	}
 	ks := make([]keyed, 0, len(in.Written))
 	for _, w := range in.Written {
-		ks = append(ks, keyed{sha256.Sum256([]byte(in.ID + "\x00" + w.ID)), w.Text})
+		text := w.Text
+		if in.Shown != nil {
+			var ok bool
+			if text, ok = in.Shown[w.ID]; !ok {
+				continue // held back until it can join unnoticed
+			}
+		}
+		ks = append(ks, keyed{sha256.Sum256([]byte(in.ID + "\x00" + w.ID)), text})
 	}
 	sort.Slice(ks, func(i, j int) bool { return string(ks[i].key[:]) < string(ks[j].key[:]) })
 	for _, k := range ks {
@@ -594,10 +690,9 @@ func lastCommitments(s *State, memberID string) []commitmentView {
 	return out
 }
 
-// viewMyIntentions returns the member's own part of the running intentions
-// activity, or nil when they have none (no intention, no step, no past).
-func viewMyIntentions(s *State, memberID string) *myIntentionsView {
-	in := s.Current.Intentions
+// mine returns the member's own part of the running intentions activity, or
+// nil when they have none (no intention, no step, no past).
+func (in *Intentions) mine(s *State, memberID string) (string, any) {
 	v := &myIntentionsView{ActivityID: in.ID, Commitment: viewCommitment(s, in, memberID)}
 	if w, ok := in.Written[memberID]; ok {
 		iv := viewIntention(s, w, false)
@@ -608,7 +703,176 @@ func viewMyIntentions(s *State, memberID string) *myIntentionsView {
 		v.LastCommitments = lastCommitments(s, memberID)
 	}
 	if v.Intention == nil && v.Commitment == nil && len(v.Past) == 0 {
-		return nil
+		return "", nil
 	}
-	return v
+	return "intentions", v
 }
+
+// --- afterwards --------------------------------------------------------------
+
+// SummaryIntention is an intention written in the session.
+type SummaryIntention struct {
+	MemberID string    `json:"memberId"`
+	Name     string    `json:"name"`
+	Text     string    `json:"text"`
+	At       time.Time `json:"at"`
+}
+
+// SummaryReflection is what a participant said, in the session, of one of
+// their intentions from an earlier session.
+type SummaryReflection struct {
+	MemberID string `json:"memberId"`
+	Name     string `json:"name"`
+	// Intention is the earlier intention's text, and SessionTitle the
+	// session it was set in, as the room knew them when it opened.
+	IntentionID  string    `json:"intentionId"`
+	Intention    string    `json:"intention"`
+	SessionTitle string    `json:"sessionTitle,omitempty"`
+	Outcome      Outcome   `json:"outcome"`
+	At           time.Time `json:"at"`
+}
+
+// SummaryStep is the one step a participant committed to in the session.
+type SummaryStep struct {
+	MemberID    string `json:"memberId"`
+	Name        string `json:"name"`
+	Step        string `json:"step"`
+	IntentionID string `json:"intentionId"`
+	// Intention is the text of the intention the step is for;
+	// SessionTitle names the earlier session it was set in, and is empty
+	// for an intention written in this one.
+	Intention    string    `json:"intention"`
+	SessionTitle string    `json:"sessionTitle,omitempty"`
+	At           time.Time `json:"at"`
+}
+
+// IntentionsSection is an intentions activity as facilitators look back on
+// it: every intention with its writer's name, whatever the reveal.
+type IntentionsSection struct {
+	Prompt     string     `json:"prompt"`
+	Reveal     RevealMode `json:"reveal"`
+	Commitment bool       `json:"commitment"`
+	Revealed   bool       `json:"revealed"`
+	RevealedAt time.Time  `json:"revealedAt,omitzero"`
+	// Intentions, Reflections and Steps are each in the order they were
+	// last written.
+	Intentions  []SummaryIntention  `json:"intentions"`
+	Reflections []SummaryReflection `json:"reflections"`
+	Steps       []SummaryStep       `json:"steps"`
+	// Unwritten names the participants who came and wrote no intention
+	// here, in roster order.
+	Unwritten []string `json:"unwritten"`
+}
+
+func (in *Intentions) section(s *State, _ []Activity) any {
+	out := &IntentionsSection{
+		Prompt: in.Prompt, Reveal: in.Reveal, Commitment: in.Commitment, Revealed: in.Revealed, RevealedAt: in.RevealedAt,
+		Intentions:  make([]SummaryIntention, 0, len(in.Written)),
+		Reflections: make([]SummaryReflection, 0, len(in.Reflections)),
+		Steps:       make([]SummaryStep, 0, len(in.Commitments)),
+	}
+	for _, w := range sortedByAt(in.Written, func(w Intention) (time.Time, string) { return w.At, w.MemberID }) {
+		out.Intentions = append(out.Intentions, SummaryIntention{MemberID: w.MemberID, Name: memberName(s, w.MemberID), Text: w.Text, At: w.At})
+	}
+	for _, r := range sortedByAt(in.Reflections, func(r Reflection) (time.Time, string) { return r.At, r.IntentionID }) {
+		p, _ := s.pastOf(r.MemberID, r.IntentionID)
+		out.Reflections = append(out.Reflections, SummaryReflection{MemberID: r.MemberID, Name: memberName(s, r.MemberID),
+			IntentionID: r.IntentionID, Intention: p.Text, SessionTitle: p.SessionTitle, Outcome: r.Outcome, At: r.At})
+	}
+	for _, c := range sortedByAt(in.Commitments, func(c Commitment) (time.Time, string) { return c.At, c.MemberID }) {
+		st := SummaryStep{MemberID: c.MemberID, Name: memberName(s, c.MemberID), Step: c.Step, IntentionID: c.IntentionID, At: c.At}
+		if w, ok := in.Written[c.MemberID]; ok && w.ID == c.IntentionID {
+			st.Intention = w.Text
+		} else if p, ok := s.pastOf(c.MemberID, c.IntentionID); ok {
+			st.Intention, st.SessionTitle = p.Text, p.SessionTitle
+		}
+		out.Steps = append(out.Steps, st)
+	}
+	out.Unwritten = unanswered(s, func(id string) bool { _, ok := in.Written[id]; return ok })
+	return out
+}
+
+// JourneyIntention is the participant's own intention.
+type JourneyIntention struct {
+	Text string    `json:"text"`
+	At   time.Time `json:"at"`
+}
+
+// JourneyReflection is what the participant said of one of their earlier
+// intentions.
+type JourneyReflection struct {
+	Intention    string    `json:"intention"`
+	SessionTitle string    `json:"sessionTitle,omitempty"`
+	Outcome      Outcome   `json:"outcome"`
+	At           time.Time `json:"at"`
+}
+
+// JourneyStep is the participant's own step, with the intention it is for.
+type JourneyStep struct {
+	Step      string `json:"step"`
+	Intention string `json:"intention"`
+	// SessionTitle names the earlier session of the intention; empty for
+	// the one written in this session.
+	SessionTitle string    `json:"sessionTitle,omitempty"`
+	At           time.Time `json:"at"`
+}
+
+// JourneyShown is a revealed intention as the group saw it: Name is set
+// only in a named reveal, and empty for the participant's own, which Mine
+// marks. In an anonymous reveal nothing tells whose is whose.
+type JourneyShown struct {
+	Name string `json:"name,omitempty"`
+	Mine bool   `json:"mine,omitempty"`
+	Text string `json:"text"`
+}
+
+// JourneyIntentions is an intentions activity: the participant's own part,
+// and the revealed set when the facilitator revealed it.
+type JourneyIntentions struct {
+	Prompt      string              `json:"prompt"`
+	Reveal      RevealMode          `json:"reveal"`
+	Revealed    bool                `json:"revealed"`
+	Mine        *JourneyIntention   `json:"mine,omitempty"`
+	Reflections []JourneyReflection `json:"reflections"`
+	Step        *JourneyStep        `json:"step,omitempty"`
+	// Shown is empty unless the intentions were revealed.
+	Shown []JourneyShown `json:"shown"`
+}
+
+func (in *Intentions) moment(s *State, memberID string) any {
+	out := &JourneyIntentions{Prompt: in.Prompt, Reveal: in.Reveal, Revealed: in.Revealed,
+		Reflections: []JourneyReflection{}, Shown: []JourneyShown{}}
+	if w, ok := in.Written[memberID]; ok {
+		out.Mine = &JourneyIntention{Text: w.Text, At: w.At}
+	}
+	for _, r := range sortedByAt(in.Reflections, func(r Reflection) (time.Time, string) { return r.At, r.IntentionID }) {
+		if r.MemberID != memberID {
+			continue
+		}
+		p, _ := s.pastOf(memberID, r.IntentionID)
+		out.Reflections = append(out.Reflections, JourneyReflection{Intention: p.Text, SessionTitle: p.SessionTitle, Outcome: r.Outcome, At: r.At})
+	}
+	if c, ok := in.Commitments[memberID]; ok {
+		st := &JourneyStep{Step: c.Step, At: c.At}
+		if w, ok := in.Written[memberID]; ok && w.ID == c.IntentionID {
+			st.Intention = w.Text
+		} else if p, ok := s.pastOf(memberID, c.IntentionID); ok {
+			st.Intention, st.SessionTitle = p.Text, p.SessionTitle
+		}
+		out.Step = st
+	}
+	if !in.Revealed {
+		return out
+	}
+	// The same set, in the same order, as the room showed: shown() decides
+	// it for both, so the history can never tell more than the reveal did.
+	for _, sh := range shown(s, in) {
+		js := JourneyShown{Name: sh.Name, Text: sh.Text}
+		if in.Reveal == RevealNamed && sh.MemberID == memberID {
+			js.Name, js.Mine = "", true
+		}
+		out.Shown = append(out.Shown, js)
+	}
+	return out
+}
+

@@ -79,7 +79,7 @@ func (m *Manager) Restore(ctx context.Context) (int, error) {
 		if !changed[k] {
 			continue
 		}
-		if err := m.cfg.Store.QueueRoom(&restored[k]); err != nil {
+		if err := m.cfg.Store.QueueRoom(Record{State: &restored[k], Roster: true}); err != nil {
 			return 0, fmt.Errorf("restore room %s: %w", restored[k].SessionID, err)
 		}
 	}
@@ -121,7 +121,7 @@ func (m *Manager) Open(ctx context.Context, s State) (*Room, error) {
 			s.Members[i].Presence = Absent
 		}
 	}
-	if err := m.cfg.Store.SaveRoom(ctx, &s, nil); err != nil {
+	if err := m.cfg.Store.SaveRoom(ctx, firstRecord(&s), nil); err != nil {
 		return nil, fmt.Errorf("open room %s: %w", s.SessionID, err)
 	}
 	r := newRoom(&m.cfg, s)

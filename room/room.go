@@ -9,21 +9,26 @@ import (
 	"time"
 )
 
-// Store persists rooms. SaveRoom must return only once the state is durable
-// (committed with fsync); a room acknowledges nothing before that. When
-// committed is not nil, SaveRoom calls it once the state is durable and
-// before it returns, from whichever goroutine saw the commit: the room
-// publishes the change from there instead of waiting to be woken first.
-// SaveRoom's caller is blocked meanwhile, so committed may use what the
-// caller's locks guard; it must not block.
+// Store persists rooms. The room hands it a Record of each change: the state
+// after it and which of its parts changed, so the store writes those and
+// needs no guess at what the room's fields are.
+//
+// SaveRoom must return only once the record is durable (committed with
+// fsync); a room acknowledges nothing before that. When committed is not
+// nil, SaveRoom calls it once the record is durable and before it returns,
+// from whichever goroutine saw the commit: the room publishes the change
+// from there instead of waiting to be woken first. SaveRoom's caller is
+// blocked meanwhile, so committed may use what the caller's locks guard; it
+// must not block, and the store must call it exactly once when SaveRoom
+// returns nil (the room treats a nil return without it as a broken store).
 type Store interface {
-	SaveRoom(ctx context.Context, s *State, committed func()) error
-	// QueueRoom hands s to be committed soon, without waiting for it: for
-	// presence, which nobody is promised and Restore resets anyway. States
+	SaveRoom(ctx context.Context, rec Record, committed func()) error
+	// QueueRoom hands rec to be committed soon, without waiting for it: for
+	// presence, which nobody is promised and Restore resets anyway. Records
 	// of one room are committed in the order they were handed over (by
-	// SaveRoom or QueueRoom), so a queued state never overwrites a later
-	// acknowledged one. It fails only when the store cannot take s at all.
-	QueueRoom(s *State) error
+	// SaveRoom or QueueRoom), so a queued record never overwrites a later
+	// acknowledged one. It fails only when the store cannot take rec at all.
+	QueueRoom(rec Record) error
 	// OpenRooms returns every room whose Status is Open.
 	OpenRooms(ctx context.Context) ([]State, error)
 	// Room returns the last committed state of a session's room, open or
@@ -146,13 +151,14 @@ func (r *Room) State() State {
 
 // commitLocked saves next and, once it is durable, makes it the room's state
 // and offers the change to every subscription. The caller holds r.mu.
-func (r *Room) commitLocked(ctx context.Context, next State, ch Change) error {
+func (r *Room) commitLocked(ctx context.Context, next State, ch Change, applied string) error {
+	rec := Record{State: &next, Roster: ch.roster, Agenda: ch.agenda, Applied: applied}
 	// Published by the committer, under this caller's r.mu (see Store):
 	// every wake-up on the way from commit to members costs latency.
 	published := false
-	err := r.cfg.Store.SaveRoom(ctx, &next, func() {
+	err := r.cfg.Store.SaveRoom(ctx, rec, func() {
 		published = true
-		if ch.Quiet {
+		if ch.quiet {
 			r.state = next // the actor's ack is all anyone hears of it
 			return
 		}
@@ -176,7 +182,7 @@ func (r *Room) commitLocked(ctx context.Context, next State, ch Change) error {
 // reconnecting), and a join that waited for an fsync made every arrival,
 // and the herd after a restart, queue behind the disk. The caller holds r.mu.
 func (r *Room) presenceLocked(next State, ch Change) error {
-	if err := r.cfg.Store.QueueRoom(&next); err != nil {
+	if err := r.cfg.Store.QueueRoom(Record{State: &next, Roster: ch.roster}); err != nil {
 		return fmt.Errorf("save room %s: %w", next.SessionID, err)
 	}
 	r.publishLocked(next, ch)
@@ -187,16 +193,14 @@ func (r *Room) presenceLocked(next State, ch Change) error {
 // subscription. The caller holds r.mu.
 func (r *Room) publishLocked(next State, ch Change) {
 	r.state = next
-	now := r.cfg.Now()
-	f := encodeChange(&r.state, ch, now)
 	var fan *fanTrack
 	if r.cfg.Observer != nil {
 		fan = &fanTrack{start: time.Now(), observer: r.cfg.Observer}
 		// One more than the offers, taken back after the last of them, so
 		// a writer quicker than this loop cannot report early.
 		fan.pending.Store(int32(len(r.subs)) + 1)
-		f.track(fan)
 	}
+	f := newFanout(r.state.Version, r.cfg.Now(), ch.parts, fan)
 	queued := 0
 	for sub := range r.subs {
 		if r.sendLocked(sub, f.messageTo(sub.member)) {
@@ -342,7 +346,7 @@ func (r *Room) AddMember(ctx context.Context, m Member) error {
 	if !changed {
 		return nil
 	}
-	return r.commitLocked(ctx, next, ch)
+	return r.commitLocked(ctx, next, ch, "")
 }
 
 // leave settles presence when one of the member's connections ends.
@@ -414,7 +418,7 @@ func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) error {
 		r.sendLocked(sub, &Message{Data: snapshot(&r.state, m, r.cfg.Now())})
 		return nil
 	}
-	dup, err := r.applyLocked(ctx, sub.member.ID, cmd)
+	version, dup, err := r.applyLocked(ctx, sub.member.ID, cmd)
 	var stored *storeError
 	if errors.As(err, &stored) {
 		r.reject(sub, cmd, errorf(CodeInternal, "Your action could not be saved. Nothing changed."))
@@ -424,7 +428,7 @@ func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) error {
 		r.reject(sub, cmd, err)
 		return nil
 	}
-	r.sendLocked(sub, &Message{Data: mustJSON(ackMessage{Type: "ack", ID: cmd.ID, Version: r.state.Version, Duplicate: dup})})
+	r.sendLocked(sub, &Message{Data: mustJSON(ackMessage{Type: "ack", ID: cmd.ID, Version: version, Duplicate: dup})})
 	if r.state.Status == Closed {
 		r.closeLocked()
 	}
@@ -436,7 +440,7 @@ func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) error {
 func (r *Room) Act(ctx context.Context, actorID string, cmd Command) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	_, err := r.applyLocked(ctx, actorID, cmd)
+	_, _, err := r.applyLocked(ctx, actorID, cmd)
 	var stored *storeError
 	if errors.As(err, &stored) {
 		return stored.err
@@ -458,26 +462,36 @@ type storeError struct{ err error }
 
 func (e *storeError) Error() string { return e.err.Error() }
 
-// applyLocked checks, commits and publishes one command. It reports dup when
-// the action ID was applied before (nothing is done twice).
-func (r *Room) applyLocked(ctx context.Context, actorID string, cmd Command) (dup bool, err error) {
-	if r.state.applied(actorID, cmd.ID) {
-		return true, nil
+// applyLocked checks, commits and publishes one command, and returns the
+// room's version with it applied. It reports dup when the action ID was
+// applied before (nothing is done twice); the version is then the one it
+// was applied at (the room's current one for an action remembered without
+// it).
+func (r *Room) applyLocked(ctx context.Context, actorID string, cmd Command) (version uint64, dup bool, err error) {
+	if a, ok := r.state.applied(actorID, cmd.ID); ok {
+		if a.Version == 0 {
+			a.Version = r.state.Version
+		}
+		return a.Version, true, nil
 	}
 	if r.stopped {
-		return false, errorf(CodeClosed, "The server is restarting; try again in a moment.")
+		return 0, false, errorf(CodeClosed, "The server is restarting; try again in a moment.")
 	}
 	next, ch, err := Apply(r.state, r.cfg.Now(), actorID, cmd)
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
-	if err := r.commitLocked(ctx, next, ch); err != nil {
-		return false, &storeError{err}
+	applied := ""
+	if cmd.ID != "" {
+		applied = actorID
+	}
+	if err := r.commitLocked(ctx, next, ch, applied); err != nil {
+		return 0, false, &storeError{err}
 	}
 	if r.cfg.Observer != nil {
 		r.cfg.Observer.Applied(cmd.Type)
 	}
-	return false, nil
+	return next.Version, false, nil
 }
 
 func (r *Room) reject(sub *Subscription, cmd Command, err error) {

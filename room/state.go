@@ -8,7 +8,9 @@
 package room
 
 import (
+	"encoding/json"
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -74,40 +76,6 @@ type Member struct {
 	LastLeft time.Time `json:"lastLeft,omitzero"`
 }
 
-// Answer is one participant's check-in answer.
-type Answer struct {
-	MemberID string    `json:"memberId"`
-	Scale    int       `json:"scale"`
-	State    Arousal   `json:"state"`
-	Feeling  string    `json:"feeling"`
-	Note     string    `json:"note"`
-	At       time.Time `json:"at"`
-}
-
-// CheckIn is an arrival check-in. Answers are keyed by member ID.
-type CheckIn struct {
-	ID         string            `json:"id"`
-	Prompt     string            `json:"prompt"`
-	Visibility Visibility        `json:"visibility"`
-	Open       bool              `json:"open"`
-	StartedAt  time.Time         `json:"startedAt"`
-	ClosedAt   time.Time         `json:"closedAt,omitzero"`
-	Answers    map[string]Answer `json:"answers"`
-}
-
-// Activity is a run of one agenda item. Exactly one of the kinds is set.
-type Activity struct {
-	// ItemID is the agenda item this runs ("" for a check-in started before
-	// agendas existed).
-	ItemID    string     `json:"itemId,omitempty"`
-	CheckIn   *CheckIn   `json:"checkin,omitempty"`
-	Grounding *Grounding `json:"grounding,omitempty"`
-	CheckOut  *CheckOut  `json:"checkout,omitempty"`
-	// Intentions is the shared intentions activity (intentions.go).
-	Intentions *Intentions `json:"intentions,omitempty"`
-	Circle     *Circle     `json:"circle,omitempty"`
-}
-
 // State is everything a room is, as committed to the store. It is treated as
 // a value: Apply returns a new State and never changes the one it was given.
 type State struct {
@@ -128,14 +96,14 @@ type State struct {
 	Current *Activity `json:"current,omitempty"`
 	// History holds finished activities, oldest first.
 	History []Activity `json:"history,omitempty"`
-	// Applied remembers each member's most recent action IDs, so an action
+	// Applied remembers each member's most recent actions, so an action
 	// retried after a reconnect is applied once. It is committed with the
 	// change it belongs to, so the promise survives a restart.
-	Applied map[string][]string `json:"applied,omitempty"`
+	Applied map[string][]AppliedAction `json:"applied,omitempty"`
 	// Journeys holds, by participant ID, the intentions each set in the
 	// cohort's earlier sessions, with what became of them (BuildJourneys).
-	// It is filled when the room opens and never changed after, so clones
-	// share it.
+	// It is filled when the room opens and never changed after (no command
+	// writes it), so clones share it.
 	Journeys map[string][]PastIntention `json:"journeys,omitempty"`
 }
 
@@ -153,72 +121,65 @@ func (s *State) Member(id string) (Member, bool) {
 	return Member{}, false
 }
 
+// AppliedAction is an action the room applied: the client's ID for it, and
+// the room's version once it was applied.
+type AppliedAction struct {
+	ID      string `json:"id"`
+	Version uint64 `json:"v"`
+}
+
+// UnmarshalJSON reads an applied action, or the bare ID that rooms stored
+// before they kept the version (Version 0: not known).
+func (a *AppliedAction) UnmarshalJSON(data []byte) error {
+	if len(data) > 0 && data[0] == '"' {
+		*a = AppliedAction{}
+		return json.Unmarshal(data, &a.ID)
+	}
+	type plain AppliedAction
+	return json.Unmarshal(data, (*plain)(a))
+}
+
 // clone returns a deep copy, so a transition can change it freely.
 func (s State) clone() State {
 	c := s
-	c.Members = append([]Member(nil), s.Members...)
-	c.Agenda = append([]Item(nil), s.Agenda...) // items are values; Breath is never changed in place
+	c.Members = slices.Clone(s.Members)
+	c.Agenda = slices.Clone(s.Agenda) // an item's Settings are values
 	if s.Current != nil {
 		a := s.Current.clone()
 		c.Current = &a
 	}
-	c.History = append([]Activity(nil), s.History...) // finished activities are never changed
+	c.History = slices.Clone(s.History) // finished activities are never changed
 	if s.Applied != nil {
 		c.Applied = maps.Clone(s.Applied) // slices are replaced, never appended to in place
 	}
 	return c
 }
 
-func (a Activity) clone() Activity {
-	c := Activity{ItemID: a.ItemID}
-	if a.Grounding != nil {
-		g := *a.Grounding
-		c.Grounding = &g
-	}
-	if a.CheckOut != nil {
-		co := *a.CheckOut
-		co.Words = cloneMap(a.CheckOut.Words)
-		c.CheckOut = &co
-	}
-	if a.Circle != nil {
-		cc := a.Circle.clone()
-		c.Circle = &cc
-	}
-	if a.CheckIn != nil {
-		ci := *a.CheckIn
-		ci.Answers = cloneMap(a.CheckIn.Answers)
-		c.CheckIn = &ci
-	}
-	if a.Intentions != nil {
-		c.Intentions = a.Intentions.clone()
-	}
-	return c
-}
-
-// applied reports whether the member's action ID was already applied.
-func (s *State) applied(memberID, actionID string) bool {
-	for _, id := range s.Applied[memberID] {
-		if id == actionID {
-			return true
+// applied returns the action the member's action ID names, if it was
+// applied.
+func (s *State) applied(memberID, actionID string) (AppliedAction, bool) {
+	for _, a := range s.Applied[memberID] {
+		if a.ID == actionID {
+			return a, true
 		}
 	}
-	return false
+	return AppliedAction{}, false
 }
 
-func (s *State) remember(memberID, actionID string) {
+func (s *State) remember(memberID, actionID string, version uint64) {
 	if actionID == "" {
 		return
 	}
 	if s.Applied == nil {
-		s.Applied = make(map[string][]string)
+		s.Applied = make(map[string][]AppliedAction)
 	}
 	old := s.Applied[memberID]
 	if len(old) >= appliedMemory {
 		old = old[len(old)-appliedMemory+1:]
 	}
-	ids := make([]string, 0, len(old)+1)
+	ids := make([]AppliedAction, 0, len(old)+1)
 	ids = append(ids, old...)
-	s.Applied[memberID] = append(ids, actionID)
+	s.Applied[memberID] = append(ids, AppliedAction{ID: actionID, Version: version})
 }
 
 // Expected counts the participants who are with the room now (present or

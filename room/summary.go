@@ -1,7 +1,7 @@
 package room
 
 import (
-	"sort"
+	"encoding/json"
 	"time"
 )
 
@@ -56,8 +56,8 @@ type Attendance struct {
 	Presence Presence `json:"presence"`
 }
 
-// Section is one activity that ran. Kind says which of the kind's fields is
-// set.
+// Section is one activity that ran: its own fields, and its kind's part of
+// the summary (Detail, e.g. a *CheckInSection), sent under the kind's name.
 type Section struct {
 	Kind      Kind      `json:"kind"`
 	ItemID    string    `json:"itemId,omitempty"`
@@ -65,70 +65,17 @@ type Section struct {
 	StartedAt time.Time `json:"startedAt"`
 	EndedAt   time.Time `json:"endedAt,omitzero"`
 	Running   bool      `json:"running,omitempty"`
-
-	CheckIn    *CheckInSection    `json:"checkin,omitempty"`
-	Grounding  *GroundingSection  `json:"grounding,omitempty"`
-	CheckOut   *CheckOutSection   `json:"checkout,omitempty"`
-	Intentions *IntentionsSection `json:"intentions,omitempty"`
-	Circle     *CircleSection     `json:"circle,omitempty"`
-	// A new activity kind adds its field here, and one function below.
+	Detail    any       `json:"-"`
 }
 
-// SummaryAnswer is a check-in answer with the name of who gave it.
-type SummaryAnswer struct {
-	MemberID string    `json:"memberId"`
-	Name     string    `json:"name"`
-	Scale    int       `json:"scale"`
-	State    Arousal   `json:"state"`
-	Feeling  string    `json:"feeling,omitempty"`
-	Note     string    `json:"note,omitempty"`
-	At       time.Time `json:"at"`
-}
-
-// CheckInSection is a check-in's answers as facilitators saw them.
-type CheckInSection struct {
-	Prompt     string          `json:"prompt"`
-	Visibility Visibility      `json:"visibility"`
-	Answers    []SummaryAnswer `json:"answers"`
-	// Unanswered names the participants who came to the session and gave no
-	// answer here.
-	Unanswered   []string        `json:"unanswered"`
-	ScaleAverage float64         `json:"scaleAverage"`
-	States       map[Arousal]int `json:"states"`
-}
-
-// GroundingSection is a grounding pause as it ran.
-type GroundingSection struct {
-	// Seconds is the pause's length with its extensions.
-	Seconds int     `json:"seconds"`
-	Breath  *Breath `json:"breath,omitempty"`
-	// Ran is how long it was on, from start to end (pauses included);
-	// EndedEarly is true when it was ended before its countdown ran out.
-	Ran        time.Duration `json:"ran"`
-	EndedEarly bool          `json:"endedEarly"`
-}
-
-// SummaryWord is a check-out word with who gave it, and how they arrived.
-type SummaryWord struct {
-	MemberID string  `json:"memberId"`
-	Name     string  `json:"name"`
-	Word     string  `json:"word"`
-	State    Arousal `json:"state,omitempty"`
-	// Arrival is the member's state in the latest check-in they answered
-	// before this check-out, "" when none.
-	Arrival Arousal   `json:"arrival,omitempty"`
-	At      time.Time `json:"at"`
-}
-
-// CheckOutSection is a check-out's words, the closing states beside the
-// arrival states, and the cloud.
-type CheckOutSection struct {
-	Prompt       string        `json:"prompt"`
-	ClosingCheck bool          `json:"closingCheck"`
-	Revealed     bool          `json:"revealed"`
-	Words        []SummaryWord `json:"words"`
-	Unanswered   []string      `json:"unanswered"`
-	Cloud        []CloudWord   `json:"cloud"`
+// MarshalJSON encodes the section with its detail under its kind's name.
+func (sec Section) MarshalJSON() ([]byte, error) {
+	type plain Section
+	head, err := json.Marshal(plain(sec))
+	if err != nil {
+		return nil, err
+	}
+	return withKind(head, sec.Kind, sec.Detail)
 }
 
 // Summarize returns the summary of the session whose room is s.
@@ -191,233 +138,16 @@ func attendance(m Member) Attendance {
 // section builds the summary of one activity. before is the history that
 // ran before it, for what an activity looks back on (the check-out's
 // arrival states).
-//
-// A new activity kind adds one case here and one function like
-// checkInSection below; nothing else in the summary changes.
 func section(s *State, before []Activity, a Activity) Section {
-	sec := Section{ItemID: a.ItemID}
+	sec := Section{ItemID: a.ItemID, Kind: a.Kind()}
 	if i := s.itemIndex(a.ItemID); i >= 0 && a.ItemID != "" {
-		// The item's kind stands until a case below sets it, so a kind
-		// without its function yet still shows where it ran.
-		sec.Title, sec.Kind = s.Agenda[i].Title, s.Agenda[i].Kind
+		sec.Title = s.Agenda[i].Title
 	}
-	switch {
-	case a.CheckIn != nil:
-		sec.Kind, sec.StartedAt, sec.EndedAt = KindCheckIn, a.CheckIn.StartedAt, a.CheckIn.ClosedAt
-		sec.CheckIn = checkInSection(s, a.CheckIn)
-	case a.Grounding != nil:
-		sec.Kind, sec.StartedAt, sec.EndedAt = KindGrounding, a.Grounding.StartedAt, a.Grounding.EndedAt
-		sec.Grounding = groundingSection(a.Grounding)
-	case a.CheckOut != nil:
-		sec.Kind, sec.StartedAt, sec.EndedAt = KindCheckOut, a.CheckOut.StartedAt, a.CheckOut.EndedAt
-		sec.CheckOut = checkOutSection(s, before, a.CheckOut)
-	case a.Intentions != nil:
-		sec.Kind, sec.StartedAt, sec.EndedAt = KindIntentions, a.Intentions.StartedAt, a.Intentions.EndedAt
-		sec.Intentions = intentionsSection(s, a.Intentions)
-	case a.Circle != nil:
-		sec.Kind, sec.StartedAt, sec.EndedAt = KindCircle, a.Circle.StartedAt, a.Circle.EndedAt
-		sec.Circle = circleSection(s, a.Circle)
+	if a.Run != nil {
+		sec.StartedAt, sec.EndedAt = a.Run.span()
+		sec.Detail = a.Run.section(s, before)
 	}
 	return sec
-}
-
-func checkInSection(s *State, ci *CheckIn) *CheckInSection {
-	out := &CheckInSection{
-		Prompt: ci.Prompt, Visibility: ci.Visibility,
-		Answers: make([]SummaryAnswer, 0, len(ci.Answers)),
-		States:  map[Arousal]int{Hypo: 0, Within: 0, Hyper: 0},
-	}
-	sum := 0
-	for _, a := range ci.Answers {
-		out.Answers = append(out.Answers, SummaryAnswer{
-			MemberID: a.MemberID, Name: memberName(s, a.MemberID), Scale: a.Scale, State: a.State,
-			Feeling: a.Feeling, Note: a.Note, At: a.At,
-		})
-		sum += a.Scale
-		out.States[a.State]++
-	}
-	if len(ci.Answers) > 0 {
-		out.ScaleAverage = float64(sum) / float64(len(ci.Answers))
-	}
-	sort.Slice(out.Answers, func(i, j int) bool {
-		return byTime(out.Answers[i].At, out.Answers[j].At, out.Answers[i].MemberID, out.Answers[j].MemberID)
-	})
-	out.Unanswered = unanswered(s, func(id string) bool { _, ok := ci.Answers[id]; return ok })
-	return out
-}
-
-func groundingSection(g *Grounding) *GroundingSection {
-	out := &GroundingSection{Seconds: g.Seconds, Breath: g.Breath}
-	end := g.EndedAt
-	if !end.IsZero() {
-		out.Ran = end.Sub(g.StartedAt)
-		// A pause ended while paused, or before its countdown reached zero,
-		// was ended early.
-		out.EndedEarly = g.Paused || end.Before(g.EndsAt)
-	}
-	return out
-}
-
-func checkOutSection(s *State, before []Activity, co *CheckOut) *CheckOutSection {
-	out := &CheckOutSection{
-		Prompt: co.Prompt, ClosingCheck: co.ClosingCheck, Revealed: co.Revealed,
-		Words: make([]SummaryWord, 0, len(co.Words)), Cloud: co.Cloud(),
-	}
-	for _, w := range co.Words {
-		out.Words = append(out.Words, SummaryWord{
-			MemberID: w.MemberID, Name: memberName(s, w.MemberID), Word: w.Word, State: w.State,
-			Arrival: arrivalIn(before, w.MemberID), At: w.At,
-		})
-	}
-	sort.Slice(out.Words, func(i, j int) bool {
-		return byTime(out.Words[i].At, out.Words[j].At, out.Words[i].MemberID, out.Words[j].MemberID)
-	})
-	out.Unanswered = unanswered(s, func(id string) bool { _, ok := co.Words[id]; return ok })
-	return out
-}
-
-// SummaryIntention is an intention written in the session.
-type SummaryIntention struct {
-	MemberID string    `json:"memberId"`
-	Name     string    `json:"name"`
-	Text     string    `json:"text"`
-	At       time.Time `json:"at"`
-}
-
-// SummaryReflection is what a participant said, in the session, of one of
-// their intentions from an earlier session.
-type SummaryReflection struct {
-	MemberID string `json:"memberId"`
-	Name     string `json:"name"`
-	// Intention is the earlier intention's text, and SessionTitle the
-	// session it was set in, as the room knew them when it opened.
-	IntentionID  string    `json:"intentionId"`
-	Intention    string    `json:"intention"`
-	SessionTitle string    `json:"sessionTitle,omitempty"`
-	Outcome      Outcome   `json:"outcome"`
-	At           time.Time `json:"at"`
-}
-
-// SummaryStep is the one step a participant committed to in the session.
-type SummaryStep struct {
-	MemberID    string `json:"memberId"`
-	Name        string `json:"name"`
-	Step        string `json:"step"`
-	IntentionID string `json:"intentionId"`
-	// Intention is the text of the intention the step is for;
-	// SessionTitle names the earlier session it was set in, and is empty
-	// for an intention written in this one.
-	Intention    string    `json:"intention"`
-	SessionTitle string    `json:"sessionTitle,omitempty"`
-	At           time.Time `json:"at"`
-}
-
-// IntentionsSection is an intentions activity as facilitators look back on
-// it: every intention with its writer's name, whatever the reveal.
-type IntentionsSection struct {
-	Prompt     string     `json:"prompt"`
-	Reveal     RevealMode `json:"reveal"`
-	Commitment bool       `json:"commitment"`
-	Revealed   bool       `json:"revealed"`
-	RevealedAt time.Time  `json:"revealedAt,omitzero"`
-	// Intentions, Reflections and Steps are each in the order they were
-	// last written.
-	Intentions  []SummaryIntention  `json:"intentions"`
-	Reflections []SummaryReflection `json:"reflections"`
-	Steps       []SummaryStep       `json:"steps"`
-	// Unwritten names the participants who came and wrote no intention
-	// here, in roster order.
-	Unwritten []string `json:"unwritten"`
-}
-
-// SummaryTurn is one turn of a sharing circle. It has no reactions: those
-// were for the speaker alone.
-type SummaryTurn struct {
-	// N numbers the holds of the talking piece from 1; 0 is someone
-	// skipped while waiting, who never held it.
-	N         int         `json:"n"`
-	MemberID  string      `json:"memberId"`
-	Name      string      `json:"name"`
-	Outcome   TurnOutcome `json:"outcome,omitempty"` // "" for the share in progress
-	StartedAt time.Time   `json:"startedAt"`
-	EndedAt   time.Time   `json:"endedAt,omitzero"`
-	// Duration is how long they held the piece (0 while they still do).
-	Duration time.Duration `json:"duration"`
-}
-
-// CircleSection is a sharing circle as it happened.
-type CircleSection struct {
-	Prompt       string        `json:"prompt"`
-	Mode         CircleMode    `json:"mode"`
-	Order        SpeakingOrder `json:"order,omitempty"`
-	ShareSeconds int           `json:"shareSeconds"`
-	// Turns are the holds of the talking piece in the order they happened;
-	// while the circle runs, the share in progress is the last one, without
-	// an outcome.
-	Turns []SummaryTurn `json:"turns"`
-	// Waiting names who was still waiting for the piece when the circle
-	// ended (or is now): the rest of the round, or the hands still raised
-	// on the open floor.
-	Waiting []string `json:"waiting"`
-	// RoundOver is true when the facilitator ended the round.
-	RoundOver bool `json:"roundOver"`
-}
-
-func intentionsSection(s *State, in *Intentions) *IntentionsSection {
-	out := &IntentionsSection{
-		Prompt: in.Prompt, Reveal: in.Reveal, Commitment: in.Commitment, Revealed: in.Revealed, RevealedAt: in.RevealedAt,
-		Intentions:  make([]SummaryIntention, 0, len(in.Written)),
-		Reflections: make([]SummaryReflection, 0, len(in.Reflections)),
-		Steps:       make([]SummaryStep, 0, len(in.Commitments)),
-	}
-	for _, w := range sortedByAt(in.Written, func(w Intention) (time.Time, string) { return w.At, w.MemberID }) {
-		out.Intentions = append(out.Intentions, SummaryIntention{MemberID: w.MemberID, Name: memberName(s, w.MemberID), Text: w.Text, At: w.At})
-	}
-	for _, r := range sortedByAt(in.Reflections, func(r Reflection) (time.Time, string) { return r.At, r.IntentionID }) {
-		p, _ := s.pastOf(r.MemberID, r.IntentionID)
-		out.Reflections = append(out.Reflections, SummaryReflection{MemberID: r.MemberID, Name: memberName(s, r.MemberID),
-			IntentionID: r.IntentionID, Intention: p.Text, SessionTitle: p.SessionTitle, Outcome: r.Outcome, At: r.At})
-	}
-	for _, c := range sortedByAt(in.Commitments, func(c Commitment) (time.Time, string) { return c.At, c.MemberID }) {
-		st := SummaryStep{MemberID: c.MemberID, Name: memberName(s, c.MemberID), Step: c.Step, IntentionID: c.IntentionID, At: c.At}
-		if w, ok := in.Written[c.MemberID]; ok && w.ID == c.IntentionID {
-			st.Intention = w.Text
-		} else if p, ok := s.pastOf(c.MemberID, c.IntentionID); ok {
-			st.Intention, st.SessionTitle = p.Text, p.SessionTitle
-		}
-		out.Steps = append(out.Steps, st)
-	}
-	out.Unwritten = unanswered(s, func(id string) bool { _, ok := in.Written[id]; return ok })
-	return out
-}
-
-func circleSection(s *State, c *Circle) *CircleSection {
-	out := &CircleSection{Prompt: c.Prompt, Mode: c.Mode, Order: c.Order, ShareSeconds: c.ShareSeconds,
-		Turns: make([]SummaryTurn, 0, len(c.Turns)+1), Waiting: make([]string, 0, len(c.Queue)), RoundOver: c.RoundOver}
-	for _, t := range c.Turns {
-		out.Turns = append(out.Turns, SummaryTurn{N: t.N, MemberID: t.MemberID, Name: memberName(s, t.MemberID),
-			Outcome: t.Outcome, StartedAt: t.StartedAt, EndedAt: t.EndedAt, Duration: t.EndedAt.Sub(t.StartedAt)})
-	}
-	if t := c.Turn; t != nil {
-		out.Turns = append(out.Turns, SummaryTurn{N: t.N, MemberID: t.MemberID, Name: memberName(s, t.MemberID), StartedAt: t.StartedAt})
-	}
-	for _, id := range c.Queue {
-		out.Waiting = append(out.Waiting, memberName(s, id))
-	}
-	return out
-}
-
-// arrivalIn returns the member's state in the latest check-in of history
-// they answered, or "".
-func arrivalIn(history []Activity, memberID string) Arousal {
-	for i := len(history) - 1; i >= 0; i-- {
-		if ci := history[i].CheckIn; ci != nil {
-			if a, ok := ci.Answers[memberID]; ok {
-				return a.State
-			}
-		}
-	}
-	return ""
 }
 
 // unanswered returns the names of the participants who came to the session

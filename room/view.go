@@ -2,7 +2,6 @@ package room
 
 import (
 	"encoding/json"
-	"sort"
 	"time"
 )
 
@@ -15,88 +14,6 @@ type memberView struct {
 	Name     string   `json:"name"`
 	Role     Role     `json:"role"`
 	Presence Presence `json:"presence"`
-}
-
-// MinAnonymous is the number of answers an anonymous aggregate needs before
-// participants see it.
-const MinAnonymous = 3
-
-type answerView struct {
-	MemberID string  `json:"memberId"`
-	Name     string  `json:"name"`
-	Scale    int     `json:"scale"`
-	State    Arousal `json:"state"`
-	Feeling  string  `json:"feeling"`
-	Note     string  `json:"note"`
-	At       int64   `json:"at"`
-}
-
-type aggregateView struct {
-	Count        int             `json:"count"`
-	ScaleAverage float64         `json:"scaleAverage"`
-	States       map[Arousal]int `json:"states"`
-}
-
-type activityView struct {
-	ID            string         `json:"id"`
-	Kind          string         `json:"kind"`
-	ItemID        string         `json:"itemId"`
-	Prompt        string         `json:"prompt"`
-	Visibility    Visibility     `json:"visibility"`
-	Open          bool           `json:"open"`
-	StartedAt     int64          `json:"startedAt"`
-	AnsweredCount int            `json:"answeredCount"`
-	Expected      int            `json:"expected"`
-	Answered      []string       `json:"answered,omitempty"`
-	Answers       []answerView   `json:"answers,omitempty"`
-	Aggregate     *aggregateView `json:"aggregate,omitempty"`
-}
-
-type mineView struct {
-	Answer *answerView `json:"answer,omitempty"`
-	Word   *wordView   `json:"word,omitempty"`
-	// Intentions is a participant's own part of an intentions activity.
-	Intentions *myIntentionsView `json:"intentions,omitempty"`
-	Circle     *circleMineView   `json:"circle,omitempty"`
-}
-
-type groundingView struct {
-	ID         string  `json:"id"`
-	Kind       string  `json:"kind"`
-	ItemID     string  `json:"itemId"`
-	Seconds    int     `json:"seconds"`
-	Breath     *Breath `json:"breath"`
-	StartedAt  int64   `json:"startedAt"`
-	EndsAt     int64   `json:"endsAt"`
-	Paused     bool    `json:"paused"`
-	Remaining  int64   `json:"remaining"`
-	CycleStart int64   `json:"cycleStart"`
-	PausedAt   int64   `json:"pausedAt"`
-}
-
-type wordView struct {
-	MemberID string  `json:"memberId,omitempty"`
-	Name     string  `json:"name,omitempty"`
-	Word     string  `json:"word"`
-	State    Arousal `json:"state,omitempty"`
-	// Arrival is how the member arrived (their latest check-in state this
-	// session), for facilitators to compare with how they leave.
-	Arrival Arousal `json:"arrival,omitempty"`
-	At      int64   `json:"at"`
-}
-
-type checkOutView struct {
-	ID            string      `json:"id"`
-	Kind          string      `json:"kind"`
-	ItemID        string      `json:"itemId"`
-	Prompt        string      `json:"prompt"`
-	ClosingCheck  bool        `json:"closingCheck"`
-	Revealed      bool        `json:"revealed"`
-	StartedAt     int64       `json:"startedAt"`
-	AnsweredCount int         `json:"answeredCount"`
-	Expected      int         `json:"expected"`
-	Words         []wordView  `json:"words,omitempty"`
-	Cloud         []CloudWord `json:"cloud,omitempty"`
 }
 
 // itemView is an agenda item as a participant sees it: where the group is,
@@ -128,18 +45,6 @@ type snapshotMessage struct {
 	Room       roomView   `json:"room"`
 }
 
-// eventMessage is an event without its agenda and activity, which
-// encodeChange appends to the encoded object: "agenda" and "activity" (null
-// while gathering) when they changed.
-type eventMessage struct {
-	Type       string      `json:"type"`
-	Version    uint64      `json:"version"`
-	ServerTime int64       `json:"serverTime"`
-	Member     *memberView `json:"member,omitempty"`
-	Mine       *mineView   `json:"mine,omitempty"`
-	Status     Status      `json:"status,omitempty"`
-}
-
 func millis(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -149,14 +54,6 @@ func millis(t time.Time) int64 {
 
 func viewMember(m Member) memberView {
 	return memberView{ID: m.ID, Name: m.Name, Role: m.Role, Presence: m.Presence}
-}
-
-func viewAnswer(s *State, a Answer) answerView {
-	m, _ := s.Member(a.MemberID)
-	return answerView{
-		MemberID: a.MemberID, Name: m.Name, Scale: a.Scale, State: a.State,
-		Feeling: a.Feeling, Note: a.Note, At: millis(a.At),
-	}
 }
 
 // viewAgenda returns the agenda as a member of role may see it.
@@ -177,141 +74,27 @@ func viewAgenda(s *State, role Role) any {
 // viewActivity returns the current activity as a member of role may see it,
 // or nil while the room is gathering.
 func viewActivity(s *State, role Role) any {
-	switch {
-	case s.Current == nil:
+	if s.Current == nil || s.Current.Run == nil {
 		return nil
-	case s.Current.Grounding != nil:
-		return viewGrounding(s.Current)
-	case s.Current.CheckOut != nil:
-		return viewCheckOut(s, role)
-	case s.Current.CheckIn != nil:
-		return viewCheckIn(s, role)
-	case s.Current.Intentions != nil:
-		return viewIntentions(s, role)
-	case s.Current.Circle != nil:
-		return viewCircle(s)
 	}
-	return nil
+	return s.Current.Run.view(s, s.Current.ItemID, role)
 }
 
-func viewGrounding(a *Activity) *groundingView {
-	g := a.Grounding
-	return &groundingView{
-		ID: g.ID, Kind: string(KindGrounding), ItemID: a.ItemID, Seconds: g.Seconds, Breath: g.Breath,
-		StartedAt: millis(g.StartedAt), EndsAt: millis(g.EndsAt), Paused: g.Paused,
-		Remaining: g.Remaining.Milliseconds(), CycleStart: millis(g.CycleStart), PausedAt: millis(g.PausedAt),
-	}
-}
+// mineView is a member's own part of the current activity, under its
+// kind's field ("answer", "word", "intentions", "circle"); empty when they
+// have none.
+type mineView map[string]any
 
-func viewCheckOut(s *State, role Role) *checkOutView {
-	co := s.Current.CheckOut
-	v := &checkOutView{
-		ID: co.ID, Kind: string(KindCheckOut), ItemID: s.Current.ItemID, Prompt: co.Prompt,
-		ClosingCheck: co.ClosingCheck, Revealed: co.Revealed, StartedAt: millis(co.StartedAt),
-		AnsweredCount: len(co.Words), Expected: s.Expected(),
-	}
-	if role == Facilitator {
-		v.Words = make([]wordView, 0, len(co.Words))
-		for _, w := range co.Words {
-			m, _ := s.Member(w.MemberID)
-			v.Words = append(v.Words, wordView{MemberID: w.MemberID, Name: m.Name, Word: w.Word, State: w.State,
-				Arrival: arrival(s, w.MemberID), At: millis(w.At)})
-		}
-		sort.Slice(v.Words, func(i, j int) bool {
-			if v.Words[i].At != v.Words[j].At {
-				return v.Words[i].At < v.Words[j].At
-			}
-			return v.Words[i].MemberID < v.Words[j].MemberID
-		})
-	}
-	// Words without names: the cloud tells nobody who chose what.
-	if role == Facilitator || co.Revealed {
-		v.Cloud = co.Cloud()
-	}
-	return v
-}
-
-// arrival returns the member's state in the session's latest check-in they
-// answered, or "".
-func arrival(s *State, memberID string) Arousal {
-	for i := len(s.History) - 1; i >= 0; i-- {
-		if ci := s.History[i].CheckIn; ci != nil {
-			if a, ok := ci.Answers[memberID]; ok {
-				return a.State
-			}
-		}
-	}
-	return ""
-}
-
-func viewCheckIn(s *State, role Role) *activityView {
-	ci := s.Current.CheckIn
-	v := &activityView{
-		ID:            ci.ID,
-		Kind:          "checkin",
-		ItemID:        s.Current.ItemID,
-		Prompt:        ci.Prompt,
-		Visibility:    ci.Visibility,
-		Open:          ci.Open,
-		StartedAt:     millis(ci.StartedAt),
-		AnsweredCount: len(ci.Answers),
-		Expected:      s.Expected(),
-	}
-	seesAnswers := role == Facilitator || ci.Visibility == VisibleToGroup
-	// With one or two answers an "anonymous" aggregate would give away who
-	// said what, so participants see it from MinAnonymous answers on.
-	seesAggregate := seesAnswers || (ci.Visibility == Anonymous && len(ci.Answers) >= MinAnonymous)
-	if seesAnswers {
-		v.Answers = make([]answerView, 0, len(ci.Answers))
-		for _, a := range ci.Answers {
-			v.Answers = append(v.Answers, viewAnswer(s, a))
-		}
-		sort.Slice(v.Answers, func(i, j int) bool {
-			if v.Answers[i].At != v.Answers[j].At {
-				return v.Answers[i].At < v.Answers[j].At
-			}
-			return v.Answers[i].MemberID < v.Answers[j].MemberID
-		})
-		v.Answered = make([]string, len(v.Answers))
-		for i, a := range v.Answers {
-			v.Answered[i] = a.MemberID
-		}
-	}
-	if seesAggregate {
-		agg := &aggregateView{States: map[Arousal]int{Hypo: 0, Within: 0, Hyper: 0}}
-		sum := 0
-		for _, a := range ci.Answers {
-			agg.Count++
-			sum += a.Scale
-			agg.States[a.State]++
-		}
-		if agg.Count > 0 {
-			agg.ScaleAverage = float64(sum) / float64(agg.Count)
-		}
-		v.Aggregate = agg
-	}
-	return v
-}
-
-// viewMine returns the member's own contributions to the current activity.
+// viewMine returns the member's own part of the current activity.
 func viewMine(s *State, memberID string) mineView {
-	switch {
-	case s.Current == nil:
-	case s.Current.CheckIn != nil:
-		if a, ok := s.Current.CheckIn.Answers[memberID]; ok {
-			av := viewAnswer(s, a)
-			return mineView{Answer: &av}
-		}
-	case s.Current.CheckOut != nil:
-		if w, ok := s.Current.CheckOut.Words[memberID]; ok {
-			return mineView{Word: &wordView{Word: w.Word, State: w.State, At: millis(w.At)}}
-		}
-	case s.Current.Intentions != nil:
-		return mineView{Intentions: viewMyIntentions(s, memberID)}
-	case s.Current.Circle != nil:
-		return mineView{Circle: viewCircleMine(s.Current.Circle, memberID)}
+	if s.Current == nil || s.Current.Run == nil {
+		return mineView{}
 	}
-	return mineView{}
+	field, v := s.Current.Run.mine(s, memberID)
+	if v == nil {
+		return mineView{}
+	}
+	return mineView{field: v}
 }
 
 // snapshot encodes the whole room as the member may see it.
@@ -340,124 +123,78 @@ func snapshot(s *State, m Member, now time.Time) []byte {
 	return mustJSON(msg)
 }
 
-// fanout holds the encoded event of one change for each audience. Each
-// message is encoded once and shared by every member of its audience, so the
-// cost of a change does not grow with the room's size beyond one queue send
-// per member.
+// fanout builds the event of one committed change for each member from
+// the change's parts. Each part is encoded once, and members who get the
+// same parts share one Message, so the cost of a change does not grow with
+// the room's size beyond one queue send per member.
 type fanout struct {
-	facilitators *Message
-	participants *Message
-	mineFor      string // this member gets mine instead of its audience's message
-	mine         *Message
-	// mines holds the messages of members whose own part came with the
-	// change itself (an activity that starts with something of theirs).
-	mines map[string]*Message
+	head  []byte // {"type":"event","version":…,"serverTime":… without its '}'
+	parts []part
+	enc   [][]byte // each part's value, encoded on first use
+	// shared holds the messages of members with no part of their own, by
+	// the set of parts they get.
+	shared map[uint64]*Message
+	fan    *fanTrack
 }
 
-// messageTo returns the message m is sent.
+func newFanout(version uint64, now time.Time, parts []part, fan *fanTrack) *fanout {
+	head := mustJSON(struct {
+		Type       string `json:"type"`
+		Version    uint64 `json:"version"`
+		ServerTime int64  `json:"serverTime"`
+	}{"event", version, now.UnixMilli()})
+	return &fanout{head: head[:len(head)-1], parts: parts, enc: make([][]byte, len(parts)), fan: fan}
+}
+
+// messageTo returns the message for m: the parts whose audience includes
+// m, and nothing else.
 func (f *fanout) messageTo(m Member) *Message {
-	if m.ID == f.mineFor && f.mine != nil {
-		return f.mine
+	var mask uint64
+	own := false
+	for i, p := range f.parts {
+		if p.to.includes(m) {
+			own = own || p.to.kind == toMember || i >= 64
+			if i < 64 {
+				mask |= 1 << i
+			}
+		}
 	}
-	if msg, ok := f.mines[m.ID]; ok {
+	if own {
+		return f.build(m)
+	}
+	if msg, ok := f.shared[mask]; ok {
 		return msg
 	}
-	if m.Role == Facilitator {
-		return f.facilitators
+	msg := f.build(m)
+	if f.shared == nil {
+		f.shared = make(map[uint64]*Message, 2)
 	}
-	return f.participants
+	f.shared[mask] = msg
+	return msg
 }
 
-// track makes every message of the change report to fan when written.
-func (f *fanout) track(fan *fanTrack) {
-	f.facilitators.fan, f.participants.fan = fan, fan
-	if f.mine != nil {
-		f.mine.fan = fan
-	}
-	for _, msg := range f.mines {
-		msg.fan = fan
-	}
-}
-
-// encodeChange builds the event messages of a committed change.
-func encodeChange(s *State, ch Change, now time.Time) fanout {
-	base := eventMessage{Type: "event", Version: s.Version, ServerTime: now.UnixMilli(), Status: ""}
-	if ch.Status {
-		base.Status = s.Status
-	}
-	if len(ch.Members) > 0 {
-		if m, ok := s.Member(ch.Members[0]); ok {
-			mv := viewMember(m)
-			base.Member = &mv
-		}
-	}
-	// The agenda and the activity are encoded once per role and appended
-	// to each message as they are: as json.RawMessage fields they were
-	// scanned again by every message that carried them, and encoded again
-	// for each member's own message.
-	type parts struct{ agenda, activity []byte }
-	var byRole map[Role]parts
-	partsFor := func(role Role) parts {
-		p, ok := byRole[role]
-		if !ok {
-			if ch.Activity {
-				p.activity = mustJSON(viewActivity(s, role))
+// build encodes the event as m gets it.
+func (f *fanout) build(m Member) *Message {
+	n := len(f.head) + 1
+	for i, p := range f.parts {
+		if p.to.includes(m) {
+			if f.enc[i] == nil {
+				f.enc[i] = mustJSON(p.value)
 			}
-			if ch.Agenda {
-				p.agenda = mustJSON(viewAgenda(s, role))
-			}
-			if byRole == nil {
-				byRole = make(map[Role]parts, 2)
-			}
-			byRole[role] = p
-		}
-		return p
-	}
-	build := func(role Role, mineFor string) *Message {
-		msg := base
-		if mineFor != "" {
-			mv := viewMine(s, mineFor)
-			msg.Mine = &mv
-		}
-		b := mustJSON(msg)
-		if !ch.Activity && !ch.Agenda {
-			return &Message{Data: b}
-		}
-		p := partsFor(role)
-		out := make([]byte, 0, len(b)+len(p.agenda)+len(p.activity)+len(`,"agenda":,"activity":`))
-		out = append(out, b[:len(b)-1]...) // b ends with '}'
-		if ch.Agenda {
-			out = append(append(out, `,"agenda":`...), p.agenda...)
-		}
-		if ch.Activity {
-			out = append(append(out, `,"activity":`...), p.activity...)
-		}
-		return &Message{Data: append(out, '}')}
-	}
-	f := fanout{
-		facilitators: build(Facilitator, ""),
-		participants: build(Participant, ""),
-	}
-	if ch.Mine != "" {
-		if m, ok := s.Member(ch.Mine); ok {
-			f.mineFor = m.ID
-			f.mine = build(m.Role, m.ID)
+			n += len(p.field) + 4 + len(f.enc[i])
 		}
 	}
-	// An intentions activity starts (its item runs: the agenda changes with
-	// it) with each participant's own past, which no shared message may
-	// carry: those who have one get a message of their own.
-	if ch.Activity && ch.Agenda && s.Current != nil && s.Current.Intentions != nil {
-		for _, m := range s.Members {
-			if m.Role == Participant && m.ID != f.mineFor && viewMine(s, m.ID).Intentions != nil {
-				if f.mines == nil {
-					f.mines = make(map[string]*Message)
-				}
-				f.mines[m.ID] = build(Participant, m.ID)
-			}
+	out := make([]byte, 0, n)
+	out = append(out, f.head...)
+	for i, p := range f.parts {
+		if p.to.includes(m) {
+			out = append(out, ',', '"')
+			out = append(out, p.field...)
+			out = append(out, '"', ':')
+			out = append(out, f.enc[i]...)
 		}
 	}
-	return f
+	return &Message{Data: append(out, '}'), fan: f.fan}
 }
 
 // ackMessage and errorMessage are the replies to the sender of an action.
