@@ -36,6 +36,14 @@ type Item struct {
 	Settings Settings
 }
 
+// Prompt returns the item's prompt, for kinds that have one, or "".
+func (it Item) Prompt() string {
+	if p, ok := it.Settings.(interface{ prompt() string }); ok {
+		return p.prompt()
+	}
+	return ""
+}
+
 // NewItem returns a new item of the settings' kind, with a title.
 func NewItem(title string, s Settings) Item {
 	return Item{Kind: s.kind(), Title: title, Settings: s}

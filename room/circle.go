@@ -61,6 +61,8 @@ type CircleSettings struct {
 	ShareSeconds int           `json:"shareSeconds,omitempty"` // 0: no time per share
 }
 
+func (c CircleSettings) prompt() string { return c.Prompt }
+
 func (CircleSettings) kind() Kind { return KindCircle }
 
 func (c CircleSettings) check() (Settings, error) {

@@ -42,6 +42,8 @@ type IntentionsSettings struct {
 	Commitment bool       `json:"commitment,omitempty"` // ask each participant for one step
 }
 
+func (c IntentionsSettings) prompt() string { return c.Prompt }
+
 func (IntentionsSettings) kind() Kind { return KindIntentions }
 
 func (c IntentionsSettings) check() (Settings, error) {
@@ -875,4 +877,3 @@ func (in *Intentions) moment(s *State, memberID string) any {
 	}
 	return out
 }
-

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
-	"reflect"
 	"slices"
 	"sync"
+	"time"
 
 	"hearth/room"
 )
@@ -32,71 +32,57 @@ const (
 	partApplied  = 'p'
 )
 
-// recordOut is what a record is encoded from: the State with the parts
-// stored apart shadowed, left nil so they are omitted. Every other field of
-// State, the current activity included, is encoded by encoding/json, so a
-// field added to State is stored without anyone remembering to add it here.
-// readRoom decodes the result as a roomRecord.
-type recordOut struct {
-	*room.State
-	HistoryLen int  `json:"historyLen"`
-	Parts      bool `json:"parts"`
-
-	Members  []struct{} `json:"members,omitempty"`
-	Agenda   []struct{} `json:"agenda,omitempty"`
-	Applied  []struct{} `json:"applied,omitempty"`
-	History  []struct{} `json:"history,omitempty"`
-	Journeys []struct{} `json:"journeys,omitempty"`
+// head is what a room's record under rooms/<session> holds: the room's own
+// fields and its current activity, named one by one. A field added to
+// room.State is stored only once it is added here or to the parts
+// (TestRecordCoversState fails until then).
+type head struct {
+	SessionID  string         `json:"sessionId"`
+	CohortID   string         `json:"cohortId"`
+	Title      string         `json:"title"`
+	Cohort     string         `json:"cohort"`
+	VideoURL   string         `json:"videoUrl"`
+	Status     room.Status    `json:"status"`
+	Version    uint64         `json:"version"`
+	OpenedAt   time.Time      `json:"openedAt"`
+	ClosedAt   time.Time      `json:"closedAt,omitzero"`
+	Current    *room.Activity `json:"current,omitempty"`
+	HistoryLen int            `json:"historyLen"`
+	Parts      bool           `json:"parts"`
 }
 
-// part is one key of room_parts to write, or to delete when value is nil.
+// part is one key of room_parts to write.
 type part struct {
 	key   []byte
 	value []byte
 }
 
-// partsCache holds, for one live room, the parts of the last state handed
-// to the committer. A save writes a part only when it is not equal to the
-// one handed over last; states of a room reach the committer in order and
-// are committed in version order (commit), so the parts in the database
-// are always those of the latest committed state. When a state is encoded
-// but not handed over, the room's cache is dropped (forgetParts) and its
-// next save writes every part.
-type partsCache struct {
-	mu       sync.Mutex
-	members  []room.Member
-	agenda   []room.Item
-	journeys map[string][]room.PastIntention
-	applied  map[string][]string // by member ID
-	written  bool                // false until a first save wrote every part
-}
-
-// parts returns the cache of a live room, made on first use.
-func (db *DB) parts(sessionID string) *partsCache {
+// partsWritten reports whether a save of the room in this process has
+// handed over every part; until one has, a save writes them all.
+func (db *DB) partsWritten(sessionID string) bool {
 	db.handedMu.Lock()
 	defer db.handedMu.Unlock()
-	p, ok := db.cached[sessionID]
-	if !ok {
-		p = &partsCache{}
-		db.cached[sessionID] = p
+	return db.written[sessionID]
+}
+
+// setPartsWritten records whether the room's parts in the database are
+// those of the last record handed over. A record encoded but never handed
+// over sets it false: the next save writes every part.
+func (db *DB) setPartsWritten(sessionID string, ok bool) {
+	db.handedMu.Lock()
+	defer db.handedMu.Unlock()
+	if ok {
+		db.written[sessionID] = true
+	} else {
+		delete(db.written, sessionID)
 	}
-	return p
 }
 
-// forgetParts drops a room's cache after a state was encoded against it but
-// never handed over: what the cache says was written may not be.
-func (db *DB) forgetParts(sessionID string) {
-	db.handedMu.Lock()
-	defer db.handedMu.Unlock()
-	delete(db.cached, sessionID)
-}
-
-// encodeRecord encodes s as the record of a room with historyLen finished
-// activities (stored apart), and the parts that changed since the state
-// last handed over, which it records in p as handed over.
-func encodeRecord(p *partsCache, s *room.State, historyLen int) ([]byte, []part, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+// encodeRecord encodes rec's state as the record of a room with historyLen
+// finished activities (stored apart), and the parts rec says changed (all
+// of them when all is set).
+func encodeRecord(rec room.Record, historyLen int, all bool) ([]byte, []part, error) {
+	s := rec.State
 	var parts []part
 	add := func(tag byte, memberID string, v any) error {
 		value, err := json.Marshal(v)
@@ -106,53 +92,44 @@ func encodeRecord(p *partsCache, s *room.State, historyLen int) ([]byte, []part,
 		parts = append(parts, part{key: partKey(s.SessionID, tag, memberID), value: value})
 		return nil
 	}
-	if !p.written || !slices.Equal(p.members, s.Members) {
+	if all || rec.Roster {
 		if err := add(partMembers, "", s.Members); err != nil {
 			return nil, nil, err
 		}
-		p.members = slices.Clone(s.Members)
 	}
-	if !p.written || !slices.EqualFunc(p.agenda, s.Agenda, sameItem) {
+	if all || rec.Agenda {
 		if err := add(partAgenda, "", s.Agenda); err != nil {
 			return nil, nil, err
 		}
-		p.agenda = slices.Clone(s.Agenda)
 	}
-	// Journeys are set when a room opens and never changed in place after
-	// (State says so): the same map is the same journeys.
-	if !p.written || !sameMap(p.journeys, s.Journeys) {
+	if all || rec.Journeys {
 		if err := add(partJourneys, "", s.Journeys); err != nil {
 			return nil, nil, err
 		}
-		p.journeys = s.Journeys
 	}
-	if p.applied == nil {
-		p.applied = make(map[string][]string, len(s.Applied))
-	}
-	for _, id := range slices.Sorted(maps.Keys(s.Applied)) {
-		if ids, ok := p.applied[id]; !ok || !slices.Equal(ids, s.Applied[id]) {
+	if all {
+		for _, id := range slices.Sorted(maps.Keys(s.Applied)) {
 			if err := add(partApplied, id, s.Applied[id]); err != nil {
 				return nil, nil, err
 			}
-			p.applied[id] = slices.Clone(s.Applied[id])
+		}
+	} else if rec.Applied != "" {
+		if err := add(partApplied, rec.Applied, s.Applied[rec.Applied]); err != nil {
+			return nil, nil, err
 		}
 	}
-	// Members removed from a room keep their IDs in Applied, so this is
-	// rare; a state without them must not read back with them.
-	for id := range p.applied {
-		if _, ok := s.Applied[id]; !ok {
-			parts = append(parts, part{key: partKey(s.SessionID, partApplied, id)})
-			delete(p.applied, id)
-		}
-	}
-	p.written = true
 
 	// The record goes to a pooled buffer, copied once: a save allocates the
 	// record, the changed parts and little else.
 	scratch := scratchPool.Get().(*bytes.Buffer)
 	defer scratchPool.Put(scratch)
 	scratch.Reset()
-	if err := json.NewEncoder(scratch).Encode(recordOut{State: s, HistoryLen: historyLen, Parts: true}); err != nil {
+	h := head{
+		SessionID: s.SessionID, CohortID: s.CohortID, Title: s.Title, Cohort: s.Cohort, VideoURL: s.VideoURL,
+		Status: s.Status, Version: s.Version, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt, Current: s.Current,
+		HistoryLen: historyLen, Parts: true,
+	}
+	if err := json.NewEncoder(scratch).Encode(h); err != nil {
 		return nil, nil, err
 	}
 	record := bytes.Clone(bytes.TrimSuffix(scratch.Bytes(), []byte("\n"))) // Encode ends with a newline
@@ -189,10 +166,10 @@ func readParts(c cursor, sessionID []byte, s *room.State) error {
 		case partJourneys:
 			err = json.Unmarshal(v, &s.Journeys)
 		case partApplied:
-			var ids []string
+			var ids []room.AppliedAction
 			if err = json.Unmarshal(v, &ids); err == nil {
 				if s.Applied == nil {
-					s.Applied = make(map[string][]string)
+					s.Applied = make(map[string][]room.AppliedAction)
 				}
 				s.Applied[string(rest[1:])] = ids
 			}
@@ -215,19 +192,3 @@ type cursor interface {
 
 // scratchPool holds the buffers encodeRecord encodes into.
 var scratchPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// sameItem reports whether two agenda items encode the same.
-func sameItem(a, b room.Item) bool {
-	if a.Breath != b.Breath {
-		if a.Breath == nil || b.Breath == nil || *a.Breath != *b.Breath {
-			return false
-		}
-		a.Breath = b.Breath
-	}
-	return a == b
-}
-
-// sameMap reports whether a and b are the same map (not merely equal).
-func sameMap[M ~map[K]V, K comparable, V any](a, b M) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
-}

@@ -35,17 +35,19 @@ var (
 	_ facilitator.Store = (*DB)(nil)
 )
 
-// schemaVersion 3 keeps a live room's roster, agenda, journeys and
-// remembered action IDs under keys of their own in room_parts (record.go);
-// version 2 began keeping each finished activity under its own key in
-// room_history. Files of versions 1 (history inline in the room) and 2
-// (parts inline) still load: Open upgrades the key, and the first save of
-// such a room moves its history and its parts out. A binary that knows only
-// an older version refuses a newer file, which it would read without them.
-const schemaVersion = "3"
+// schemaVersion 4 keeps, with each remembered action ID, the room's version
+// it was applied at (a duplicate's ack says it); version 3 began keeping a
+// live room's roster, agenda, journeys and remembered action IDs under keys
+// of their own in room_parts (record.go); version 2 began keeping each
+// finished activity under its own key in room_history. Files of versions 1
+// (history inline in the room), 2 (parts inline) and 3 (bare action IDs)
+// still load: Open upgrades the key, and the first save of such a room
+// moves its history and its parts out. A binary that knows only an older
+// version refuses a newer file, which it would misread.
+const schemaVersion = "4"
 
 // readableSchemas are the schema versions this binary reads.
-var readableSchemas = []string{"1", "2", schemaVersion}
+var readableSchemas = []string{"1", "2", "3", schemaVersion}
 
 // errRosterMissing is readParts' error for a room whose record says its
 // parts are stored apart but whose roster is not there.
@@ -101,12 +103,13 @@ type DB struct {
 	queueStopped bool
 	wake         chan struct{} // holds a token while queued may be non-empty
 
-	// handedMu guards handed and cached: per live room, how many finished
+	// handedMu guards handed and written: per live room, how many finished
 	// activities were handed to the committer, so each is encoded and
-	// written once, and the encoding of the parts of its last save.
+	// written once, and whether the parts in the database will be those of
+	// its last record handed over, so a save may write only what changed.
 	handedMu sync.Mutex
 	handed   map[string]int
-	cached   map[string]*partsCache
+	written  map[string]bool
 
 	// committed is, per room, the seq of its state last committed in this
 	// process. Only the committer goroutine touches it.
@@ -223,7 +226,7 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 		done:      make(chan struct{}),
 		wake:      make(chan struct{}, 1),
 		handed:    make(map[string]int),
-		cached:    make(map[string]*partsCache),
+		written:   make(map[string]bool),
 		committed: make(map[string]uint64),
 		failed:    make(chan struct{}),
 
@@ -445,9 +448,11 @@ func historyKey(sessionID string, i int) []byte {
 	return k
 }
 
-// request encodes s for the committer: the live part of the room, and the
-// finished activities that no earlier save handed over.
-func (db *DB) request(s *room.State) (*saveRequest, error) {
+// request encodes rec for the committer: the live part of the room, the
+// parts that changed, and the finished activities that no earlier save
+// handed over.
+func (db *DB) request(rec room.Record) (*saveRequest, error) {
+	s := rec.State
 	first, err := db.handedHistory(s.SessionID)
 	if err != nil {
 		return nil, err
@@ -461,9 +466,9 @@ func (db *DB) request(s *room.State) (*saveRequest, error) {
 		}
 		req.history = append(req.history, b)
 	}
-	req.data, req.parts, err = encodeRecord(db.parts(s.SessionID), s, len(s.History))
+	req.data, req.parts, err = encodeRecord(rec, len(s.History), !db.partsWritten(s.SessionID))
 	if err != nil {
-		db.forgetParts(s.SessionID)
+		db.setPartsWritten(s.SessionID, false)
 		return nil, fmt.Errorf("encode room %s: %w", s.SessionID, err)
 	}
 	return req, nil
@@ -508,21 +513,23 @@ func (db *DB) handedOver(req *saveRequest) {
 	defer db.handedMu.Unlock()
 	if !req.open {
 		delete(db.handed, req.sessionID)
-		delete(db.cached, req.sessionID)
+		delete(db.written, req.sessionID)
 		return
 	}
 	db.handed[req.sessionID] = max(db.handed[req.sessionID], req.first+len(req.history))
+	db.written[req.sessionID] = true
 }
 
 // SaveRoom commits the room's state and returns once it is durable. The
 // committer calls committed (when not nil) after the commit and before
 // SaveRoom returns; it runs on the committer's goroutine, so it must be
 // short and must not block.
-func (db *DB) SaveRoom(ctx context.Context, s *room.State, committed func()) error {
+func (db *DB) SaveRoom(ctx context.Context, rec room.Record, committed func()) error {
 	if err := db.Err(); err != nil {
 		return ErrFailed
 	}
-	req, err := db.request(s)
+	s := rec.State
+	req, err := db.request(rec)
 	if err != nil {
 		return err
 	}
@@ -531,10 +538,10 @@ func (db *DB) SaveRoom(ctx context.Context, s *room.State, committed func()) err
 	select {
 	case db.saves <- req:
 	case <-db.quit:
-		db.forgetParts(s.SessionID)
+		db.setPartsWritten(s.SessionID, false)
 		return ErrStopped
 	case <-ctx.Done():
-		db.forgetParts(s.SessionID)
+		db.setPartsWritten(s.SessionID, false)
 		return ctx.Err()
 	}
 	db.handedOver(req)
@@ -548,18 +555,19 @@ func (db *DB) SaveRoom(ctx context.Context, s *room.State, committed func()) err
 // handed over in order (by SaveRoom or QueueRoom) are committed in that
 // order; a later one is never overwritten by an earlier one. It returns an
 // error only when the state cannot be taken (storage failed or closed).
-func (db *DB) QueueRoom(s *room.State) error {
+func (db *DB) QueueRoom(rec room.Record) error {
 	if err := db.Err(); err != nil {
 		return ErrFailed
 	}
-	req, err := db.request(s)
+	s := rec.State
+	req, err := db.request(rec)
 	if err != nil {
 		return err
 	}
 	db.queueMu.Lock()
 	if db.queueStopped {
 		db.queueMu.Unlock()
-		db.forgetParts(s.SessionID)
+		db.setPartsWritten(s.SessionID, false)
 		return ErrStopped
 	}
 	db.queued = append(db.queued, req)

@@ -288,8 +288,8 @@ func itemName(it room.Item) string {
 	if it.Title != "" {
 		return it.Title
 	}
-	if it.Prompt != "" {
-		return string(it.Kind) + ": " + it.Prompt
+	if p := it.Prompt(); p != "" {
+		return string(it.Kind) + ": " + p
 	}
 	return string(it.Kind)
 }
@@ -302,9 +302,9 @@ func writeSection(b *strings.Builder, n int, sec room.Section) {
 	if sec.Running {
 		running = " (running at the export)"
 	}
-	switch {
-	case sec.CheckIn != nil:
-		ci := sec.CheckIn
+	switch d := sec.Detail.(type) {
+	case *room.CheckInSection:
+		ci := d
 		if title == "" {
 			title = "Check-in"
 		}
@@ -327,8 +327,8 @@ func writeSection(b *strings.Builder, n int, sec room.Section) {
 			fmt.Fprintf(b, "\nNo answer from: %s.\n", md(strings.Join(ci.Unanswered, ", ")))
 		}
 		b.WriteString("\n")
-	case sec.Grounding != nil:
-		g := sec.Grounding
+	case *room.GroundingSection:
+		g := d
 		if title == "" {
 			title = "Grounding"
 		}
@@ -341,8 +341,8 @@ func writeSection(b *strings.Builder, n int, sec room.Section) {
 			fmt.Fprintf(b, "; ended early, after %s", duration(g.Ran))
 		}
 		b.WriteString(".\n\n")
-	case sec.CheckOut != nil:
-		co := sec.CheckOut
+	case *room.CheckOutSection:
+		co := d
 		if title == "" {
 			title = "Check-out"
 		}
@@ -370,18 +370,18 @@ func writeSection(b *strings.Builder, n int, sec room.Section) {
 			b.WriteString("\nNot revealed to the group.\n")
 		}
 		b.WriteString("\n")
-	case sec.Intentions != nil:
+	case *room.IntentionsSection:
 		if title == "" {
 			title = "Intentions"
 		}
 		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
-		writeIntentions(b, sec.Intentions)
-	case sec.Circle != nil:
+		writeIntentions(b, d)
+	case *room.CircleSection:
 		if title == "" {
 			title = "Sharing circle"
 		}
 		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
-		writeCircle(b, sec.Circle, sec.Running)
+		writeCircle(b, d, sec.Running)
 	default:
 		// A kind without its case yet: at least where it ran.
 		if title == "" {

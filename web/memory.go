@@ -417,15 +417,15 @@ func cell(sum room.Summary, memberID string) cellJSON {
 		c.Drops = a.Drops
 	}
 	for _, sec := range sum.Sections {
-		if sec.CheckIn != nil && c.Arrival == nil {
-			for _, ans := range sec.CheckIn.Answers {
+		if ci, ok := sec.Detail.(*room.CheckInSection); ok && c.Arrival == nil {
+			for _, ans := range ci.Answers {
 				if ans.MemberID == memberID {
 					c.Arrival = &arrivalJSON{Scale: ans.Scale, State: ans.State}
 				}
 			}
 		}
-		if sec.CheckOut != nil {
-			for _, wd := range sec.CheckOut.Words {
+		if co, ok := sec.Detail.(*room.CheckOutSection); ok {
+			for _, wd := range co.Words {
 				if wd.MemberID == memberID {
 					c.Departure = &departureJSON{Word: wd.Word, State: wd.State}
 				}
