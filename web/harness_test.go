@@ -34,24 +34,58 @@ type env struct {
 	key    []byte
 	setup  string
 
-	mu    sync.Mutex
-	db    *storage.DB
-	rooms *room.Manager
-	web   *web.Server
-	srv   *httptest.Server
-	grace time.Duration
+	mu       sync.Mutex
+	db       *storage.DB
+	rooms    *room.Manager
+	web      *web.Server
+	srv      *httptest.Server
+	grace    time.Duration
+	now      func() time.Time // nil: time.Now
+	loginTTL time.Duration    // 0: the back office's default
 }
 
 const testSetupToken = "test-setup-token"
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvWith(tb, envOptions{})
+}
+
+// envOptions are what a test may choose of its server; zero fields keep the
+// defaults of newEnv.
+type envOptions struct {
+	// dbPath is the database to serve, as a server would find it on start
+	// (rooms that were open are restored); a new one when "".
+	dbPath string
+	// inviteKey derives invite tokens; the harness's fixed key when nil.
+	inviteKey []byte
+	// now is the clock of the rooms and the back office; time.Now when nil.
+	now func() time.Time
+	// grace is how long a dropped member shows as reconnecting; 30s when 0.
+	grace time.Duration
+	// loginTTL is how long a login lasts; the back office's default when 0.
+	loginTTL time.Duration
+}
+
+func newEnvWith(tb testing.TB, o envOptions) *env {
+	tb.Helper()
 	e := &env{
-		tb:     tb,
-		dbPath: filepath.Join(tb.TempDir(), "hearth.db"),
-		key:    bytes.Repeat([]byte{7}, 32),
-		setup:  testSetupToken,
-		grace:  30 * time.Second,
+		tb:       tb,
+		dbPath:   o.dbPath,
+		key:      o.inviteKey,
+		setup:    testSetupToken,
+		grace:    o.grace,
+		now:      o.now,
+		loginTTL: o.loginTTL,
+	}
+	if e.dbPath == "" {
+		e.dbPath = filepath.Join(tb.TempDir(), "hearth.db")
+	}
+	if e.key == nil {
+		e.key = bytes.Repeat([]byte{7}, 32)
+	}
+	if e.grace == 0 {
+		e.grace = 30 * time.Second
 	}
 	e.start()
 	tb.Cleanup(e.stop)
@@ -64,9 +98,10 @@ func (e *env) start() {
 	if err != nil {
 		e.tb.Fatalf("open db: %v", err)
 	}
-	fac := &facilitator.Service{Store: db, InviteKey: e.key}
+	fac := &facilitator.Service{Store: db, InviteKey: e.key, Now: e.now, LoginTTL: e.loginTTL}
 	rooms := room.NewManager(room.Config{
 		Store: db,
+		Now:   e.now,
 		Grace: e.grace,
 		OnClosed: func(s room.State) {
 			fac.MarkClosed(context.Background(), s.SessionID, s.ClosedAt)
@@ -206,7 +241,7 @@ func (e *env) newFacilitator(email, name string) *browser {
 	e.mu.Lock()
 	db := e.db
 	e.mu.Unlock()
-	fac := &facilitator.Service{Store: db, InviteKey: e.key}
+	fac := &facilitator.Service{Store: db, InviteKey: e.key, Now: e.now}
 	if _, err := fac.CreateAccount(context.Background(), email, name, "a long passphrase"); err != nil {
 		e.tb.Fatalf("create account: %v", err)
 	}
