@@ -25,6 +25,15 @@ const (
 	TypeCheckInClose  = "checkin.close"
 )
 
+// Visibility decides who sees the answers of a check-in.
+type Visibility string
+
+const (
+	VisibleToGroup        Visibility = "group"
+	VisibleToFacilitators Visibility = "facilitators"
+	Anonymous             Visibility = "anonymous"
+)
+
 // MinAnonymous is the number of answers an anonymous aggregate needs before
 // participants see it, and the number of people whose answers must be new
 // (or changed) before they see it again: from two aggregates that differ by

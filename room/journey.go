@@ -5,15 +5,16 @@ import (
 	"time"
 )
 
-// This file decides what a participant may see of a session afterwards, as
-// view.go does for the live room: their own contributions, and what the
-// group shared in the open while they were there. Never another member's
-// facilitators-only or anonymous answer, never a closing state of anyone
-// else, never a check-out word that was not revealed, and no names on the
-// check-out cloud. Of intentions: their own, their own reflections and
-// step, and the others' only as revealed (without names when the reveal
-// was anonymous). Of a circle: the order of who shared and who passed, as
-// everyone saw it, and the reactions to their own turns only.
+// This file puts together what a participant may see of a session
+// afterwards; each kind's moment (in its own file) decides what of its runs:
+// their own contributions, and what the group shared in the open while they
+// were there. Never another member's facilitators-only or anonymous answer,
+// never a closing state of anyone else, never a check-out word that was not
+// revealed, and no names on the check-out cloud. Of intentions: their own,
+// their own reflections and step, and the others' only as revealed (without
+// names when the reveal was anonymous). Of a circle: the order of who shared
+// and who passed, as everyone saw it, and the reactions to their own turns
+// only.
 
 // Journey is one session as a participant may look back on it.
 type Journey struct {

@@ -40,15 +40,6 @@ const (
 	Closed Status = "closed"
 )
 
-// Visibility decides who sees the answers of a check-in.
-type Visibility string
-
-const (
-	VisibleToGroup        Visibility = "group"
-	VisibleToFacilitators Visibility = "facilitators"
-	Anonymous             Visibility = "anonymous"
-)
-
 // Arousal is a window-of-tolerance state.
 type Arousal string
 

@@ -5,9 +5,11 @@ import (
 	"time"
 )
 
-// This file decides what each member may see. Every byte that leaves the room
-// toward a member is built here, from the committed state and the member's
-// role; nothing else in Hearth chooses what a client receives.
+// This file builds every byte that leaves the room toward a member: the
+// snapshot (the room as that member may see it, from each kind's view and
+// mine) and the events of committed changes, routed by the audiences the
+// changes name (event.go). What a member may see of an activity is decided
+// in its kind's file.
 
 type memberView struct {
 	ID       string   `json:"id"`
