@@ -225,10 +225,31 @@ func TestBadFrames(t *testing.T) {
 		{"bad data", fac, `{"type":"checkin.start","id":"x7","data":"oops"}`, "invalid"},
 		{"bad visibility", fac, `{"type":"checkin.start","id":"x8","data":{"prompt":"p","visibility":"everyone"}}`, "invalid"},
 	}
+	// A binary frame is refused whatever it holds, even an action its
+	// sender may take; the connection stays open (the cases below are
+	// answered on it), and the frame changes nothing (checked after them).
+	t.Run("binary frame", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := `{"type":"checkin.start","id":"x0","data":{"prompt":"p","visibility":"group"}}`
+		if err := fac.ws.Write(ctx, websocket.MessageBinary, []byte(start)); err != nil {
+			t.Fatal(err)
+		}
+		m := fac.next("error", isType("error"))
+		const want = "Hearth reads text frames of JSON; this was a binary frame."
+		if m.Code != "bad_message" || m.Message != want || m.ID != "" {
+			t.Errorf("error %s %q for action %q, want bad_message %q for none: the frame is not read", m.Code, m.Message, m.ID, want)
+		}
+	})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if m := errorFor(tc.c, tc.raw); m.Code != tc.code {
+			m := errorFor(tc.c, tc.raw)
+			if m.Code != tc.code {
 				t.Errorf("code %q (%s), want %q", m.Code, m.Message, tc.code)
+			}
+			// Every refusal says in words what was wrong.
+			if len(m.Message) < 10 {
+				t.Errorf("message %q, want a sentence a person can read", m.Message)
 			}
 		})
 	}

@@ -411,7 +411,9 @@ func (c *conn) readLoop() {
 			// Not in a room (yet): say so, so no action waits for an
 			// answer that will never come.
 			var f frame
-			json.Unmarshal(data, &f)
+			if typ == websocket.MessageText {
+				json.Unmarshal(data, &f)
+			}
 			c.write(room.ErrorMessage(f.ID, room.CodeClosed, "The room is not open yet."))
 			continue
 		}
@@ -431,10 +433,10 @@ func (c *conn) readLoop() {
 		} else if over > 0 {
 			over--
 		}
-		if typ != websocket.MessageText {
-			data = nil // answered as a bad message
-		}
-		if !c.actions.push(c.ctx, frameIn{data: data, at: time.Now()}, func(f frameIn) { c.act(sub, f) }) {
+		// A binary frame is answered in turn, like any frame, so the client
+		// hears why nothing happened; its bytes are never read as an action.
+		f := frameIn{binary: typ != websocket.MessageText, data: data, at: time.Now()}
+		if !c.actions.push(c.ctx, f, func(f frameIn) { c.act(sub, f) }) {
 			return
 		}
 	}
@@ -447,7 +449,7 @@ func (c *conn) act(sub *room.Subscription, f frameIn) {
 	if c.ctx.Err() != nil {
 		return
 	}
-	cmd, ok := decodeFrame(sub, f.data)
+	cmd, ok := decodeFrame(sub, f)
 	if !ok {
 		return
 	}
@@ -461,8 +463,9 @@ func (c *conn) act(sub *room.Subscription, f frameIn) {
 
 // frameIn is a frame read from a member, and when it was read.
 type frameIn struct {
-	data []byte
-	at   time.Time
+	binary bool
+	data   []byte
+	at     time.Time
 }
 
 // frameQueue is a connection's read-ahead: frames read and not yet applied,
@@ -599,9 +602,15 @@ func (c *conn) refuse(err error) {
 }
 
 // decodeFrame turns a frame into a command, or answers the client why not.
-func decodeFrame(sub *room.Subscription, data []byte) (room.Command, bool) {
+// Every refusal here changes nothing in the room.
+func decodeFrame(sub *room.Subscription, in frameIn) (room.Command, bool) {
+	if in.binary {
+		// No ID: a binary frame is not read at all, so it has none.
+		sub.Reject("", room.CodeBadMessage, "Hearth reads text frames of JSON; this was a binary frame.")
+		return room.Command{}, false
+	}
 	var f frame
-	if data == nil || json.Unmarshal(data, &f) != nil {
+	if json.Unmarshal(in.data, &f) != nil {
 		sub.Reject("", room.CodeBadMessage, "The message is not a JSON object.")
 		return room.Command{}, false
 	}
