@@ -351,8 +351,8 @@ func TestIntegrationCircleAgenda(t *testing.T) {
 			t.Errorf("item %s is %s, want done", it.Kind, it.Status)
 		}
 	}
-	if len(st.History) != 5 || st.History[1].Grounding == nil || st.History[2].Intentions == nil ||
-		st.History[3].Circle == nil || st.History[4].CheckOut == nil {
+	if len(st.History) != 5 || st.History[0].CheckIn() == nil || st.History[1].Grounding() == nil ||
+		st.History[2].Intentions() == nil || st.History[3].Circle() == nil || st.History[4].CheckOut() == nil {
 		t.Errorf("history %+v, want check-in, grounding, intentions, circle, check-out", st.History)
 	}
 	if id := fac.send("agenda.next", struct{}{}); fac.reply(id, "error").Code != "closed" {

@@ -870,7 +870,7 @@ func TestCommitErrorStopsAcknowledging(t *testing.T) {
 		}
 	}
 	rm, _ := e.rooms.Get(g.session)
-	if st := rm.State(); st.Current == nil || st.Current.CheckIn == nil || len(st.Current.CheckIn.Answers) != 1 || !st.Current.CheckIn.Open {
+	if st := rm.State(); st.Current.CheckIn() == nil || len(st.Current.CheckIn().Answers) != 1 || !st.Current.CheckIn().Open {
 		t.Errorf("the room's state changed after the failure: %+v", st.Current)
 	}
 
@@ -881,8 +881,8 @@ func TestCommitErrorStopsAcknowledging(t *testing.T) {
 		t.Fatal(err)
 	}
 	var notes []string
-	if stored.Current != nil && stored.Current.CheckIn != nil {
-		for _, a := range stored.Current.CheckIn.Answers {
+	if ci := stored.Current.CheckIn(); ci != nil {
+		for _, a := range ci.Answers {
 			notes = append(notes, a.Note)
 		}
 	}

@@ -162,7 +162,7 @@ func TestWholeSession(t *testing.T) {
 		t.Fatalf("history has %d activities, want 3", len(st.History))
 	}
 	for i, a := range st.History {
-		if a.CheckIn == nil || len(a.CheckIn.Answers) != n {
+		if a.CheckIn() == nil || len(a.CheckIn().Answers) != n {
 			t.Errorf("history[%d]: %+v, want a check-in with %d answers", i, a, n)
 		}
 	}

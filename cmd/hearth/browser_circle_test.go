@@ -26,10 +26,10 @@ func TestBrowserCircle(t *testing.T) {
 	names := []string{"Sam", "Kim", "Lee"}
 	seed := seedCohort(t, m, "Thursday circle", names...)
 	week3 := seed.plan("Week 3", time.Now().Add(time.Hour),
-		room.Item{Kind: room.KindCircle, Title: "Sharing circle", Prompt: "What has stayed with you this week?",
-			Mode: room.RoundMode, Order: room.RosterOrder, ShareSeconds: room.MinShareSeconds},
-		room.Item{Kind: room.KindCircle, Title: "Open floor", Prompt: "Is there anything else you would like to say?", Mode: room.OpenFloor},
-		room.Item{Kind: room.KindCheckOut, Prompt: "One word for how you leave."})
+		room.NewItem("Sharing circle", room.CircleSettings{Prompt: "What has stayed with you this week?",
+			Mode: room.RoundMode, Order: room.RosterOrder, ShareSeconds: room.MinShareSeconds}),
+		room.NewItem("Open floor", room.CircleSettings{Prompt: "Is there anything else you would like to say?", Mode: room.OpenFloor}),
+		room.NewItem("", room.CheckOutSettings{Prompt: "One word for how you leave."}))
 
 	ana := newPerson(t, browser, "facilitator", 1280, 900)
 	seed.logIn(ana)

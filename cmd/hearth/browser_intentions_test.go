@@ -30,7 +30,7 @@ func TestBrowserIntentions(t *testing.T) {
 	seed := seedCohort(t, m, "Tuesday circle", names...)
 	links, tokens := seed.links, seed.tokens
 	week1 := seed.plan("Week 1", time.Now().Add(time.Hour),
-		room.Item{Kind: room.KindIntentions, Prompt: "What would you like to carry into the coming week?", Reveal: room.RevealAnonymous, Commitment: true})
+		room.NewItem("", room.IntentionsSettings{Prompt: "What would you like to carry into the coming week?", Reveal: room.RevealAnonymous, Commitment: true}))
 
 	ana := newPerson(t, browser, "facilitator", 1280, 900)
 	seed.logIn(ana)

@@ -29,12 +29,12 @@ func TestBrowserMemory(t *testing.T) {
 	seed := seedCohort(t, m, "Tuesday circle", names...)
 	links, ids, cohort := seed.links, seed.ids, seed.cohort
 	week1 := seed.plan("Week 1", time.Now().Add(-time.Hour),
-		room.Item{Kind: room.KindCheckIn, Title: "Arrival", Prompt: "How are you arriving?", Visibility: room.VisibleToGroup},
-		room.Item{Kind: room.KindIntentions, Prompt: "What would you like to carry into the week?", Reveal: room.RevealAnonymous, Commitment: true},
-		room.Item{Kind: room.KindCircle, Title: "Sharing circle", Prompt: "What has stayed with you?", Mode: room.RoundMode, Order: room.RosterOrder},
-		room.Item{Kind: room.KindCheckOut, Prompt: "One word for how you leave", ClosingCheck: true})
+		room.NewItem("Arrival", room.CheckInSettings{Prompt: "How are you arriving?", Visibility: room.VisibleToGroup}),
+		room.NewItem("", room.IntentionsSettings{Prompt: "What would you like to carry into the week?", Reveal: room.RevealAnonymous, Commitment: true}),
+		room.NewItem("Sharing circle", room.CircleSettings{Prompt: "What has stayed with you?", Mode: room.RoundMode, Order: room.RosterOrder}),
+		room.NewItem("", room.CheckOutSettings{Prompt: "One word for how you leave", ClosingCheck: true}))
 	week2 := seed.plan("Week 2", time.Now().Add(7*24*time.Hour),
-		room.Item{Kind: room.KindIntentions, Prompt: "And this week?", Reveal: room.RevealNamed})
+		room.NewItem("", room.IntentionsSettings{Prompt: "And this week?", Reveal: room.RevealNamed}))
 
 	ana := newPerson(t, browser, "facilitator", 1280, 900)
 	seed.logIn(ana)

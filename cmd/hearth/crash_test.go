@@ -224,17 +224,18 @@ func TestKill9UnderLoad(t *testing.T) {
 
 	checkins := make([]*room.CheckIn, 0, len(st.History)+1)
 	for i, a := range st.History {
-		if a.CheckIn == nil {
+		ci := a.CheckIn()
+		if ci == nil {
 			t.Fatalf("history[%d] is not a check-in: %+v", i, a)
 		}
-		if len(a.CheckIn.Answers) != crashParticipants {
+		if len(ci.Answers) != crashParticipants {
 			t.Errorf("history[%d] (check-in %s) has %d answers, want %d: the facilitator ended it only once all had answered",
-				i, a.CheckIn.ID, len(a.CheckIn.Answers), crashParticipants)
+				i, ci.ID, len(ci.Answers), crashParticipants)
 		}
-		checkins = append(checkins, a.CheckIn)
+		checkins = append(checkins, ci)
 	}
-	if st.Current != nil && st.Current.CheckIn != nil {
-		checkins = append(checkins, st.Current.CheckIn)
+	if ci := st.Current.CheckIn(); ci != nil {
+		checkins = append(checkins, ci)
 	}
 	// Each acknowledged start made one check-in: a start applied twice
 	// would have made an extra, empty one, and a second checkin.start a
