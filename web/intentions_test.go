@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -131,21 +132,47 @@ func TestIntentionsAcrossSessions(t *testing.T) {
 		}
 	}
 	fac.act("intention.reveal", struct{}{})
-	// P2 was still typing: the intention joins the revealed set.
+	// P2 was still typing: after an anonymous reveal a late intention is
+	// held back while it would be the only one to appear (its arrival would
+	// tell whose it is), and joins the revealed set when the activity ends.
 	people[2].act("intention.write", map[string]string{"text": week1(2)})
 	json.Unmarshal(snap(people[0]).Room.Activity, &pv)
-	if !pv.Revealed || len(pv.Shown) != n {
-		t.Fatalf("P0 after the reveal sees %+v, want all %d shown", pv, n)
+	if !pv.Revealed || len(pv.Shown) != n-1 {
+		t.Fatalf("P0 after the reveal sees %+v, want the %d intentions written before it shown", pv, n-1)
 	}
 	for _, sh := range pv.Shown {
 		if sh.Name != "" {
 			t.Errorf("an anonymous reveal names %q", sh.Name)
+		}
+		if sh.Text == week1(2) {
+			t.Error("P2's late intention was shown on its own")
+		}
+	}
+	for _, p := range people[:2] {
+		if p.received(week1(2)) {
+			t.Errorf("%s received P2's late intention while it was held", p.name)
 		}
 	}
 	if people[1].received("step-of-P0-week1") || people[2].received("step-of-P0-week1") {
 		t.Error("P0's step reached another participant")
 	}
 	fb.must(200, "POST", "/api/sessions/"+g.session+"/close", nil, nil)
+	var hist activityHistory
+	e.browser().must(200, "GET", "/api/p/"+g.tokens[0]+"/history", nil, &hist)
+	if len(hist.Sessions) != 1 || len(hist.Sessions[0].Moments) != 1 || hist.Sessions[0].Moments[0].Intentions == nil {
+		t.Fatalf("P0's history %+v, want week 1's intentions", hist)
+	}
+	shown := hist.Sessions[0].Moments[0].Intentions.Shown
+	var texts []string
+	for _, sh := range shown {
+		texts = append(texts, sh.Text)
+		if sh.Name != "" {
+			t.Errorf("the history of an anonymous reveal names %q", sh.Name)
+		}
+	}
+	if len(texts) != n || !slices.Contains(texts, week1(2)) {
+		t.Errorf("P0's history of week 1 shows %q, want all %d, P2's late one too", texts, n)
+	}
 
 	// Week 2, planned now, as a facilitator would.
 	var s2 sessionJSON
