@@ -59,7 +59,7 @@ func BenchmarkEncodeRoom(b *testing.B) {
 		b.Run(fmt.Sprintf("%d rounds", rounds), func(b *testing.B) {
 			db := newDB(b)
 			s := loadRoom(b, rounds)
-			req, err := db.request(&s)
+			req, err := db.request(whole(&s))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -67,7 +67,7 @@ func BenchmarkEncodeRoom(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				s.Version++
-				if req, err = db.request(&s); err != nil {
+				if req, err = db.request(room.Record{State: &s}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -19,7 +18,7 @@ import (
 // finishedCheckIn is a finished check-in with one answer, told apart by n.
 func finishedCheckIn(n int) room.Activity {
 	at := t0.Add(time.Duration(n) * time.Minute)
-	return room.Activity{ItemID: fmt.Sprintf("item-%d", n), CheckIn: &room.CheckIn{
+	return room.Activity{ItemID: fmt.Sprintf("item-%d", n), Run: &room.CheckIn{
 		ID: fmt.Sprintf("ci-h%d", n), Prompt: "How are you arriving?", Visibility: room.VisibleToGroup,
 		StartedAt: at, ClosedAt: at.Add(30 * time.Second),
 		Answers: map[string]room.Answer{"p1": {MemberID: "p1", Scale: n % 11, State: room.Within, Note: fmt.Sprintf("note %d", n), At: at}},
@@ -93,20 +92,20 @@ func TestHistory(t *testing.T) {
 		// History never changes once finished; a state that broke that rule
 		// shows whether the store wrote the entry again.
 		changed := withHistory("s1", 2, 3)
-		changed.History[0].CheckIn.Prompt = "rewritten"
+		changed.History[0].CheckIn().Prompt = "rewritten"
 		saveRoom(t, db.DB, changed)
 		for _, phase := range []string{"before reopen", "after reopen"} {
 			if phase == "after reopen" {
 				db.reopen(t)
 				// A new process learns what is stored from the record.
 				changed = withHistory("s1", 3, 4)
-				changed.History[1].CheckIn.Prompt = "rewritten"
+				changed.History[1].CheckIn().Prompt = "rewritten"
 				saveRoom(t, db.DB, changed)
 			}
 			got := getRoom(t, db.DB, "s1")
 			for i, a := range got.History {
-				if a.CheckIn.Prompt != "How are you arriving?" {
-					t.Errorf("%s: history %d was written again: prompt %q", phase, i, a.CheckIn.Prompt)
+				if a.CheckIn().Prompt != "How are you arriving?" {
+					t.Errorf("%s: history %d was written again: prompt %q", phase, i, a.CheckIn().Prompt)
 				}
 			}
 			if want := int(got.Version) + 1; len(got.History) != want {
@@ -121,10 +120,10 @@ func TestHistory(t *testing.T) {
 		saveRoom(t, db.DB, withHistory("s1", 1, 3))
 		saveRoom(t, db.DB, withHistory("s10", 1, 5))
 		db.reopen(t)
-		if got := getRoom(t, db.DB, "s1"); len(got.History) != 3 || got.History[2].CheckIn.ID != "ci-h2" {
+		if got := getRoom(t, db.DB, "s1"); len(got.History) != 3 || got.History[2].CheckIn().ID != "ci-h2" {
 			t.Errorf("Room(s1): got %d finished activities, want 3", len(got.History))
 		}
-		if got := getRoom(t, db.DB, "s10"); len(got.History) != 5 || got.History[4].CheckIn.ID != "ci-h4" {
+		if got := getRoom(t, db.DB, "s10"); len(got.History) != 5 || got.History[4].CheckIn().ID != "ci-h4" {
 			t.Errorf("Room(s10): got %d finished activities, want 5", len(got.History))
 		}
 	})
@@ -151,14 +150,14 @@ func TestHistory(t *testing.T) {
 		// Write the file as the schema 1 code did: the whole state as JSON.
 		old := withHistory("s1", 4, 3)
 		asOlderSchema(t, db, "1", func(tx *bolt.Tx) error {
-			data, err := json.Marshal(old)
+			data, err := olderJSON(old)
 			if err != nil {
 				return err
 			}
 			return tx.Bucket(bucketRooms).Put([]byte("s1"), data)
 		})
 
-		upgradesOnSave(t, db, "1", old, withHistory("s1", 5, 4), func(record []byte, entries int) error {
+		upgradesOnSave(t, db, "1", unversioned(old), whole(withHistory("s1", 5, 4)), func(record []byte, entries int) error {
 			if entries != 4 || bytes.Contains(record, []byte(`"history":`)) {
 				return fmt.Errorf("%d entries in room_history (want 4), record %s", entries, record)
 			}
@@ -169,16 +168,16 @@ func TestHistory(t *testing.T) {
 
 // upgradesOnSave checks room s1 of a file asOlderSchema wrote: it reads
 // back as old; once next is saved and the file reopened, it reads back as
-// next and moved accepts what is stored (the record and the number of its
-// entries in room_history); the file still passes Check.
-func upgradesOnSave(t *testing.T, db *testDB, schema string, old, next *room.State, moved func(record []byte, entries int) error) {
+// next's state and moved accepts what is stored (the record and the number
+// of its entries in room_history); the file still passes Check.
+func upgradesOnSave(t *testing.T, db *testDB, schema string, old *room.State, next room.Record, moved func(record []byte, entries int) error) {
 	t.Helper()
 	if got, want := getRoom(t, db.DB, "s1"), roundTrip(t, *old); !reflect.DeepEqual(got, want) {
 		t.Errorf("Room(s1) from schema %s:\ngot  %+v\nwant %+v", schema, got, want)
 	}
-	saveRoom(t, db.DB, next)
+	saveRecord(t, db.DB, next)
 	db.reopen(t)
-	if got, want := getRoom(t, db.DB, "s1"), roundTrip(t, *next); !reflect.DeepEqual(got, want) {
+	if got, want := getRoom(t, db.DB, "s1"), roundTrip(t, *next.State); !reflect.DeepEqual(got, want) {
 		t.Errorf("Room(s1) after its first save:\ngot  %+v\nwant %+v", got, want)
 	}
 	if err := moved(rawRoom(t, db.DB, "s1")); err != nil {
@@ -205,7 +204,7 @@ func asOlderSchema(tb testing.TB, db *testDB, schema string, write func(tx *bolt
 	if err != nil {
 		tb.Fatal(err)
 	}
-	later := map[string][][]byte{"1": {bucketHistory, bucketParts}, "2": {bucketParts}}[schema]
+	later := map[string][][]byte{"1": {bucketHistory, bucketParts}, "2": {bucketParts}, "3": nil}[schema]
 	err = b.Update(func(tx *bolt.Tx) error {
 		for _, name := range later {
 			if err := tx.DeleteBucket(name); err != nil {
@@ -237,10 +236,10 @@ func TestQueueRoom(t *testing.T) {
 
 	t.Run("a queued state is committed without anyone waiting, and by Close", func(t *testing.T) {
 		db := newDB(t)
-		if err := db.QueueRoom(withHistory("s1", 1, 1)); err != nil {
+		if err := db.QueueRoom(whole(withHistory("s1", 1, 1))); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.QueueRoom(withHistory("s1", 2, 2)); err != nil {
+		if err := db.QueueRoom(whole(withHistory("s1", 2, 2))); err != nil {
 			t.Fatal(err)
 		}
 		db.reopen(t)
@@ -254,11 +253,11 @@ func TestQueueRoom(t *testing.T) {
 		// Hold the committer in its first commit, so the queued state and the
 		// waited-for one meet in the next batch, in either order.
 		release := holdCommitter(t, db.DB)
-		if err := db.QueueRoom(withHistory("s1", 1, 1)); err != nil { // presence: not waited for
+		if err := db.QueueRoom(whole(withHistory("s1", 1, 1))); err != nil { // presence: not waited for
 			t.Fatal(err)
 		}
 		acted := make(chan error, 1)
-		go func() { acted <- db.SaveRoom(ctx, withHistory("s1", 2, 2), nil) }() // an action: acknowledged once durable
+		go func() { acted <- db.SaveRoom(ctx, whole(withHistory("s1", 2, 2)), nil) }() // an action: acknowledged once durable
 		release()
 		if err := <-acted; err != nil {
 			t.Fatal(err)
@@ -286,7 +285,7 @@ func TestQueueRoom(t *testing.T) {
 				for v := 1; v <= saves; v++ {
 					s := withHistory(roomID(r), uint64(v), v/4)
 					if (v+r)%3 == 0 {
-						if err := db.SaveRoom(ctx, s, nil); err != nil {
+						if err := db.SaveRoom(ctx, whole(s), nil); err != nil {
 							t.Error(err)
 							return
 						}
@@ -295,7 +294,7 @@ func TestQueueRoom(t *testing.T) {
 						if got := getRoom(t, db.DB, roomID(r)); got.Version < uint64(v) {
 							t.Errorf("room %d: acked version %d, stored %d", r, v, got.Version)
 						}
-					} else if err := db.QueueRoom(s); err != nil {
+					} else if err := db.QueueRoom(whole(s)); err != nil {
 						t.Error(err)
 						return
 					}
@@ -317,17 +316,17 @@ func TestQueueRoom(t *testing.T) {
 		db := newDB(t)
 		diskOnFire := errors.New("disk on fire")
 		db.CommitHook = func() error { return diskOnFire }
-		if err := db.SaveRoom(ctx, testRoom("s1", room.Open, 1), nil); !errors.Is(err, diskOnFire) {
+		if err := db.SaveRoom(ctx, whole(testRoom("s1", room.Open, 1)), nil); !errors.Is(err, diskOnFire) {
 			t.Fatalf("SaveRoom with a failing disk: got %v", err)
 		}
-		if err := db.QueueRoom(testRoom("s1", room.Open, 2)); !errors.Is(err, ErrFailed) {
+		if err := db.QueueRoom(whole(testRoom("s1", room.Open, 2))); !errors.Is(err, ErrFailed) {
 			t.Errorf("QueueRoom after a failed commit: got %v, want ErrFailed", err)
 		}
 		db2 := newDB(t)
 		if err := db2.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if err := db2.QueueRoom(testRoom("s1", room.Open, 1)); !errors.Is(err, ErrStopped) {
+		if err := db2.QueueRoom(whole(testRoom("s1", room.Open, 1))); !errors.Is(err, ErrStopped) {
 			t.Errorf("QueueRoom after Close: got %v, want ErrStopped", err)
 		}
 	})

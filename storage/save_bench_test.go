@@ -25,10 +25,10 @@ func BenchmarkSaveRooms(b *testing.B) {
 			for i := range states {
 				s := cloneState(base)
 				s.SessionID = fmt.Sprintf("0190f5c2-7b1d-7c3e-9a4f-%012d", i)
-				s.Applied = make(map[string][]string, len(s.Members))
+				s.Applied = make(map[string][]room.AppliedAction, len(s.Members))
 				for _, m := range s.Members {
 					for k := range ids {
-						s.Applied[m.ID] = append(s.Applied[m.ID], fmt.Sprintf("a-%d-%s-%d", i, m.ID, k))
+						s.Applied[m.ID] = append(s.Applied[m.ID], room.AppliedAction{ID: fmt.Sprintf("a-%d-%s-%d", i, m.ID, k), Version: s.Version})
 					}
 				}
 				saveRoom(b, db.DB, &s)
@@ -50,8 +50,8 @@ func BenchmarkSaveRooms(b *testing.B) {
 					n++
 					id := fmt.Sprintf("b-%d", n)
 					nmu.Unlock()
-					s.Applied[m] = append(append([]string(nil), s.Applied[m][1:]...), id)
-					if err := db.SaveRoom(context.Background(), &s, nil); err != nil {
+					s.Applied[m] = append(append([]room.AppliedAction(nil), s.Applied[m][1:]...), room.AppliedAction{ID: id, Version: s.Version})
+					if err := db.SaveRoom(context.Background(), room.Record{State: &s, Applied: m}, nil); err != nil {
 						b.Error(err)
 					}
 					states[i] = s
