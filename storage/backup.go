@@ -118,7 +118,7 @@ func Check(path string) error {
 		for _, name := range allBuckets {
 			// A version 1 file gets room_history, and a version 1 or 2
 			// file room_parts, when a server opens it.
-			if string(v) == "1" && bytes.Equal(name, bucketHistory) || string(v) != schemaVersion && bytes.Equal(name, bucketParts) {
+			if string(v) == "1" && bytes.Equal(name, bucketHistory) || (string(v) == "1" || string(v) == "2") && bytes.Equal(name, bucketParts) {
 				continue
 			}
 			if tx.Bucket(name) == nil {

@@ -395,13 +395,7 @@ func (db *DB) commit(batch []*saveRequest) error {
 				return err
 			}
 			for _, p := range req.parts {
-				var err error
-				if p.value == nil {
-					err = parts.Delete(p.key)
-				} else {
-					err = parts.Put(p.key, p.value)
-				}
-				if err != nil {
+				if err := parts.Put(p.key, p.value); err != nil {
 					return err
 				}
 			}
