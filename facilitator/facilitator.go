@@ -118,6 +118,14 @@ type Template struct {
 
 // Store persists the back office. Getters return ErrNotFound when there is
 // nothing with that key.
+//
+// The Update methods read a record, let fn change it and write it back in
+// one transaction, so two changes of one record never undo each other: a
+// change that comes second sees the first. They return the record as
+// written, ErrNotFound when there is none, or fn's error as it is, in which
+// case nothing was written. fn must not change the record's ID (nor a
+// participant's or a session's cohort), and must not call the Store: it runs
+// inside the write transaction.
 type Store interface {
 	CountAccounts(ctx context.Context) (int, error)
 	// CreateAccount fails with ErrEmailTaken when the email is in use.
@@ -130,6 +138,7 @@ type Store interface {
 	DeleteLogin(ctx context.Context, tokenHash string) error
 
 	PutCohort(ctx context.Context, c Cohort) error
+	UpdateCohort(ctx context.Context, id string, fn func(*Cohort) error) (Cohort, error)
 	Cohort(ctx context.Context, id string) (Cohort, error)
 	// CohortsOf returns the cohorts the account facilitates.
 	CohortsOf(ctx context.Context, accountID string) ([]Cohort, error)
@@ -137,6 +146,8 @@ type Store interface {
 	// PutParticipant saves p and points p.TokenHash at it; a previous token
 	// hash of p stops resolving in the same commit.
 	PutParticipant(ctx context.Context, p Participant) error
+	// UpdateParticipant repoints the token index as PutParticipant does.
+	UpdateParticipant(ctx context.Context, id string, fn func(*Participant) error) (Participant, error)
 	Participant(ctx context.Context, id string) (Participant, error)
 	ParticipantByToken(ctx context.Context, tokenHash string) (Participant, error)
 	// Participants returns a cohort's participants, oldest first.
@@ -144,6 +155,7 @@ type Store interface {
 	DeleteParticipant(ctx context.Context, id string) error
 
 	PutSession(ctx context.Context, s Session) error
+	UpdateSession(ctx context.Context, id string, fn func(*Session) error) (Session, error)
 	Session(ctx context.Context, id string) (Session, error)
 	// Sessions returns a cohort's sessions, by start time.
 	Sessions(ctx context.Context, cohortID string) ([]Session, error)

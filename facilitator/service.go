@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,8 +33,10 @@ const (
 // DefaultLoginTTL is how long a login lasts.
 const DefaultLoginTTL = 14 * 24 * time.Hour
 
-// Service applies the back office's rules on top of a Store.
-// Use it through a pointer: it holds a lock and must not be copied.
+// Service applies the back office's rules on top of a Store. A change that
+// reads a record and writes it back does both in one of the Store's Update
+// transactions, so two changes never interleave and undo each other (an
+// acceptance written back over a reissue would revive the revoked link).
 type Service struct {
 	Store Store
 	// InviteKey derives invite tokens; at least 32 random bytes, kept apart
@@ -43,11 +44,6 @@ type Service struct {
 	InviteKey []byte
 	Now       func() time.Time
 	LoginTTL  time.Duration
-
-	// mu serialises the changes that read a record and write it back, so
-	// two of them never interleave and undo each other (an acceptance
-	// written back over a reissue would revive the revoked link).
-	mu sync.Mutex
 }
 
 func (s *Service) now() time.Time {
@@ -295,27 +291,27 @@ func (s *Service) Cohort(ctx context.Context, acct Account, id string) (Cohort, 
 	return c, err
 }
 
+// updateCohort changes a cohort acct facilitates in one transaction.
+func (s *Service) updateCohort(ctx context.Context, acct Account, id string, change func(*Cohort) error) (Cohort, error) {
+	c, err := s.Store.UpdateCohort(ctx, id, func(c *Cohort) error {
+		if !c.Facilitates(acct.ID) {
+			return notFound("cohort")
+		}
+		return change(c)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Cohort{}, notFound("cohort")
+	}
+	return c, err
+}
+
 // UpdateCohort changes a cohort's details.
 func (s *Service) UpdateCohort(ctx context.Context, acct Account, id string, in CohortInput) (Cohort, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.Cohort(ctx, acct, id)
-	if err != nil {
-		return Cohort{}, err
-	}
-	if err := in.applyTo(&c); err != nil {
-		return Cohort{}, err
-	}
-	if err := s.Store.PutCohort(ctx, c); err != nil {
-		return Cohort{}, err
-	}
-	return c, nil
+	return s.updateCohort(ctx, acct, id, in.applyTo)
 }
 
 // AddCoFacilitator gives the account with email the same controls of the cohort.
 func (s *Service) AddCoFacilitator(ctx context.Context, acct Account, cohortID, email string) (Cohort, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	c, err := s.Cohort(ctx, acct, cohortID)
 	if err != nil {
 		return Cohort{}, err
@@ -330,11 +326,12 @@ func (s *Service) AddCoFacilitator(ctx context.Context, acct Account, cohortID, 
 	if c.Facilitates(other.ID) {
 		return c, nil
 	}
-	c.Facilitators = append(c.Facilitators, other.ID)
-	if err := s.Store.PutCohort(ctx, c); err != nil {
-		return Cohort{}, err
-	}
-	return c, nil
+	return s.updateCohort(ctx, acct, cohortID, func(c *Cohort) error {
+		if !c.Facilitates(other.ID) {
+			c.Facilitators = append(c.Facilitators, other.ID)
+		}
+		return nil
+	})
 }
 
 // Facilitators returns the accounts that facilitate c, in the order added.
@@ -395,48 +392,58 @@ func (s *Service) participantOf(ctx context.Context, acct Account, cohortID, id 
 	return p, err
 }
 
+// updateParticipant changes a participant of a cohort acct facilitates in
+// one transaction; one removed meanwhile is not found.
+func (s *Service) updateParticipant(ctx context.Context, acct Account, cohortID, id string, change func(*Participant) error) (Participant, error) {
+	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
+		return Participant{}, err
+	}
+	p, err := s.Store.UpdateParticipant(ctx, id, func(p *Participant) error {
+		if p.CohortID != cohortID {
+			return notFound("participant")
+		}
+		return change(p)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Participant{}, notFound("participant")
+	}
+	return p, err
+}
+
 // RenameParticipant changes a participant's display name.
 func (s *Service) RenameParticipant(ctx context.Context, acct Account, cohortID, id, name string) (Participant, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.participantOf(ctx, acct, cohortID, id)
-	if err != nil {
-		return Participant{}, err
-	}
 	name = strings.TrimSpace(name)
-	if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
-		return Participant{}, err
-	}
-	p.Name = name
-	if err := s.Store.PutParticipant(ctx, p); err != nil {
-		return Participant{}, err
-	}
-	return p, nil
+	return s.updateParticipant(ctx, acct, cohortID, id, func(p *Participant) error {
+		// Checked here, so someone else's participant is not found before
+		// a name is invalid.
+		if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
+			return err
+		}
+		p.Name = name
+		return nil
+	})
 }
 
 // ReissueInvite revokes the participant's link and issues a new one.
 func (s *Service) ReissueInvite(ctx context.Context, acct Account, cohortID, id string) (Participant, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.participantOf(ctx, acct, cohortID, id)
-	if err != nil {
-		return Participant{}, err
-	}
-	s.newInvite(&p)
-	if err := s.Store.PutParticipant(ctx, p); err != nil {
-		return Participant{}, err
-	}
-	return p, nil
+	return s.updateParticipant(ctx, acct, cohortID, id, func(p *Participant) error {
+		s.newInvite(p)
+		return nil
+	})
 }
 
 // RemoveParticipant removes a participant; their link stops working.
 func (s *Service) RemoveParticipant(ctx context.Context, acct Account, cohortID, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if _, err := s.participantOf(ctx, acct, cohortID, id); err != nil {
 		return err
 	}
-	return s.Store.DeleteParticipant(ctx, id)
+	// The participant's cohort never changes: the check above holds for
+	// the delete, and a removal that raced this one leaves nothing.
+	err := s.Store.DeleteParticipant(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return notFound("participant")
+	}
+	return err
 }
 
 // Invitee returns the participant whose invite token this is, and their cohort.
@@ -467,8 +474,7 @@ func (s *Service) Invitee(ctx context.Context, token string) (Participant, Cohor
 // AcceptAgreements records that the participant accepted the given version
 // of their cohort's agreements, and when.
 func (s *Service) AcceptAgreements(ctx context.Context, token string, version int) (Participant, Cohort, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unknown := errorf(CodeUnauthorized, "This link is no longer valid. Please ask your facilitator for a new one.")
 	p, c, err := s.Invitee(ctx, token)
 	if err != nil {
 		return Participant{}, Cohort{}, err
@@ -479,8 +485,22 @@ func (s *Service) AcceptAgreements(ctx context.Context, token string, version in
 	if _, ok := p.Accepted(version); ok {
 		return p, c, nil
 	}
-	p.Acceptances = append(p.Acceptances, Acceptance{Version: version, At: s.now()})
-	if err := s.Store.PutParticipant(ctx, p); err != nil {
+	at := s.now()
+	p, err = s.Store.UpdateParticipant(ctx, p.ID, func(p *Participant) error {
+		// The link may have been reissued since it was checked: the
+		// acceptance is the link holder's, and the link is no longer theirs.
+		if !hmac.Equal([]byte(s.InviteToken(*p)), []byte(token)) {
+			return unknown
+		}
+		if _, ok := p.Accepted(version); !ok {
+			p.Acceptances = append(p.Acceptances, Acceptance{Version: version, At: at})
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Participant{}, Cohort{}, unknown
+	}
+	if err != nil {
 		return Participant{}, Cohort{}, err
 	}
 	return p, c, nil
@@ -545,38 +565,30 @@ func (s *Service) NextSession(ctx context.Context, cohortID string) (Session, bo
 
 // MarkLive records that the session's room opened. A closed session stays closed.
 func (s *Service) MarkLive(ctx context.Context, ss Session) (Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Read it again: the room may have closed since the caller read it.
-	ss, err := s.Store.Session(ctx, ss.ID)
-	if err != nil {
-		return Session{}, err
-	}
-	if ss.Status == Closed {
-		return Session{}, errorf(CodeConflict, "This session is closed.")
-	}
-	if ss.Status == Live {
-		return ss, nil
-	}
-	ss.Status = Live
-	ss.OpenedAt = s.now()
-	return ss, s.Store.PutSession(ctx, ss)
+	return s.Store.UpdateSession(ctx, ss.ID, func(ss *Session) error {
+		// Checked in the transaction: the room may have closed since the
+		// caller read the session.
+		if ss.Status == Closed {
+			return errorf(CodeConflict, "This session is closed.")
+		}
+		if ss.Status != Live {
+			ss.Status = Live
+			ss.OpenedAt = s.now()
+		}
+		return nil
+	})
 }
 
 // MarkClosed records that the session's room closed at the given time.
 func (s *Service) MarkClosed(ctx context.Context, sessionID string, at time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, err := s.Store.Session(ctx, sessionID)
-	if err != nil {
-		return err
-	}
-	if ss.Status == Closed {
+	_, err := s.Store.UpdateSession(ctx, sessionID, func(ss *Session) error {
+		if ss.Status != Closed {
+			ss.Status = Closed
+			ss.ClosedAt = at.UTC()
+		}
 		return nil
-	}
-	ss.Status = Closed
-	ss.ClosedAt = at.UTC()
-	return s.Store.PutSession(ctx, ss)
+	})
+	return err
 }
 
 // newID returns a time-ordered ID (UUIDv7), so records made one after the
@@ -588,20 +600,16 @@ func newID() string {
 // SetAgenda replaces a planned session's agenda. agenda must already be
 // checked by the room's rules (web does that).
 func (s *Service) SetAgenda(ctx context.Context, acct Account, sessionID string, agenda json.RawMessage) (Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, _, err := s.Session(ctx, acct, sessionID)
-	if err != nil {
+	if _, _, err := s.Session(ctx, acct, sessionID); err != nil {
 		return Session{}, err
 	}
-	if ss.Status != Planned {
-		return Session{}, errorf(CodeConflict, "The room is open: change the agenda in the room.")
-	}
-	ss.Agenda = agenda
-	if err := s.Store.PutSession(ctx, ss); err != nil {
-		return Session{}, err
-	}
-	return ss, nil
+	return s.Store.UpdateSession(ctx, sessionID, func(ss *Session) error {
+		if ss.Status != Planned {
+			return errorf(CodeConflict, "The room is open: change the agenda in the room.")
+		}
+		ss.Agenda = agenda
+		return nil
+	})
 }
 
 // SaveTemplate saves an agenda (checked by the room's rules) as the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -909,23 +910,29 @@ func TestAcceptAgreements(t *testing.T) {
 	})
 }
 
-// pausingStore lets a test stop a service call inside its PutParticipant of
-// a participant who accepted agreements, the write that ends AcceptAgreements.
+// pausingStore lets a test stop AcceptAgreements inside the transaction
+// that records the acceptance, once the acceptance is made and before it is
+// written.
 type pausingStore struct {
 	facilitator.Store
-	reached chan struct{} // closed when that write arrives
-	release chan struct{} // the write goes on when this is closed
+	reached chan struct{} // closed when the acceptance is made
+	release chan struct{} // the transaction goes on when this is closed
 	once    sync.Once
 }
 
-func (s *pausingStore) PutParticipant(ctx context.Context, p facilitator.Participant) error {
-	if len(p.Acceptances) > 0 {
-		s.once.Do(func() {
-			close(s.reached)
-			<-s.release
-		})
-	}
-	return s.Store.PutParticipant(ctx, p)
+func (s *pausingStore) UpdateParticipant(ctx context.Context, id string, fn func(*facilitator.Participant) error) (facilitator.Participant, error) {
+	return s.Store.UpdateParticipant(ctx, id, func(p *facilitator.Participant) error {
+		if err := fn(p); err != nil {
+			return err
+		}
+		if len(p.Acceptances) > 0 {
+			s.once.Do(func() {
+				close(s.reached)
+				<-s.release
+			})
+		}
+		return nil
+	})
 }
 
 func TestConcurrentParticipantChanges(t *testing.T) {
@@ -1005,5 +1012,56 @@ func TestConcurrentParticipantChanges(t *testing.T) {
 			p, err := store.Participant(ctx, sam.ID)
 			tc.check(t, svc, p, err, token)
 		})
+	}
+}
+
+// Changes of one cohort run at once from many requests: each reads and
+// writes the cohort in one transaction, so none undoes another.
+func TestConcurrentCohortChanges(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t)
+	robin := newAccount(t, svc, "Robin")
+	c := newCohort(t, svc, robin, "Spring circle", "Confidentiality.")
+	const n = 8
+	others := make([]facilitator.Account, n)
+	for i := range others {
+		others[i] = newAccount(t, svc, fmt.Sprintf("Co%d", i))
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for i := range n {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := svc.AddCoFacilitator(ctx, robin, c.ID, others[i].Email)
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := svc.UpdateCohort(ctx, robin, c.ID, facilitator.CohortInput{Agreements: ptr(fmt.Sprintf("Agreements, take %d.", i))})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("change: %v", err)
+		}
+	}
+	got, err := svc.Cohort(ctx, robin, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range others {
+		if !got.Facilitates(a.ID) {
+			t.Errorf("%s is not a facilitator after the concurrent changes; got %v", a.Name, got.Facilitators)
+		}
+	}
+	// Every change of the agreements counted: none read a version another
+	// had already passed.
+	if want := c.AgreementsVersion + n; got.AgreementsVersion != want {
+		t.Errorf("agreements version: got %d, want %d", got.AgreementsVersion, want)
 	}
 }

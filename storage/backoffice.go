@@ -88,6 +88,28 @@ func (db *DB) PutCohort(ctx context.Context, c facilitator.Cohort) error {
 	})
 }
 
+// UpdateCohort changes a cohort in one transaction (facilitator.Store).
+func (db *DB) UpdateCohort(ctx context.Context, id string, fn func(*facilitator.Cohort) error) (facilitator.Cohort, error) {
+	var c facilitator.Cohort
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCohorts)
+		if err := getJSON(b, id, &c); err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+		if c.ID != id {
+			return fmt.Errorf("update cohort %s: the change moved it to %q", id, c.ID)
+		}
+		return putJSON(b, id, c)
+	})
+	if err != nil {
+		return facilitator.Cohort{}, err
+	}
+	return c, nil
+}
+
 // Cohort returns the cohort with the ID.
 func (db *DB) Cohort(ctx context.Context, id string) (facilitator.Cohort, error) {
 	var c facilitator.Cohort
@@ -119,27 +141,57 @@ func (db *DB) CohortsOf(ctx context.Context, accountID string) ([]facilitator.Co
 // PutParticipant stores p and repoints its invite token index.
 func (db *DB) PutParticipant(ctx context.Context, p facilitator.Participant) error {
 	return db.update(func(tx *bolt.Tx) error {
-		people, tokens := tx.Bucket(bucketParticipants), tx.Bucket(bucketTokens)
 		var old facilitator.Participant
-		switch err := getJSON(people, p.ID, &old); err {
+		switch err := getJSON(tx.Bucket(bucketParticipants), p.ID, &old); err {
 		case nil:
-			if old.TokenHash != p.TokenHash {
-				if err := tokens.Delete([]byte(old.TokenHash)); err != nil {
-					return err
-				}
-			}
+			return putParticipant(tx, old.TokenHash, p)
 		case facilitator.ErrNotFound:
+			return putParticipant(tx, "", p)
 		default:
 			return err
 		}
-		if err := tokens.Put([]byte(p.TokenHash), []byte(p.ID)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketCohortPeople).Put(indexKey(p.CohortID, p.ID), nil); err != nil {
-			return err
-		}
-		return putJSON(people, p.ID, p)
 	})
+}
+
+// UpdateParticipant changes a participant in one transaction and repoints
+// its invite token index (facilitator.Store).
+func (db *DB) UpdateParticipant(ctx context.Context, id string, fn func(*facilitator.Participant) error) (facilitator.Participant, error) {
+	var p facilitator.Participant
+	err := db.update(func(tx *bolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketParticipants), id, &p); err != nil {
+			return err
+		}
+		oldToken, cohortID := p.TokenHash, p.CohortID
+		if err := fn(&p); err != nil {
+			return err
+		}
+		if p.ID != id || p.CohortID != cohortID {
+			return fmt.Errorf("update participant %s: the change moved them to %q in cohort %q", id, p.ID, p.CohortID)
+		}
+		return putParticipant(tx, oldToken, p)
+	})
+	if err != nil {
+		return facilitator.Participant{}, err
+	}
+	return p, nil
+}
+
+// putParticipant writes p, whose stored token hash was oldToken ("" for a
+// new participant), with its token and cohort index entries.
+func putParticipant(tx *bolt.Tx, oldToken string, p facilitator.Participant) error {
+	tokens := tx.Bucket(bucketTokens)
+	if oldToken != "" && oldToken != p.TokenHash {
+		if err := tokens.Delete([]byte(oldToken)); err != nil {
+			return err
+		}
+	}
+	if err := tokens.Put([]byte(p.TokenHash), []byte(p.ID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketCohortPeople).Put(indexKey(p.CohortID, p.ID), nil); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketParticipants), p.ID, p)
 }
 
 // Participant returns the participant with the ID.
@@ -207,6 +259,28 @@ func (db *DB) PutSession(ctx context.Context, s facilitator.Session) error {
 		}
 		return putJSON(tx.Bucket(bucketSessions), s.ID, s)
 	})
+}
+
+// UpdateSession changes a session in one transaction (facilitator.Store).
+func (db *DB) UpdateSession(ctx context.Context, id string, fn func(*facilitator.Session) error) (facilitator.Session, error) {
+	var s facilitator.Session
+	err := db.update(func(tx *bolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketSessions), id, &s); err != nil {
+			return err
+		}
+		cohortID := s.CohortID
+		if err := fn(&s); err != nil {
+			return err
+		}
+		if s.ID != id || s.CohortID != cohortID {
+			return fmt.Errorf("update session %s: the change moved it to %q in cohort %q", id, s.ID, s.CohortID)
+		}
+		return putJSON(tx.Bucket(bucketSessions), id, s)
+	})
+	if err != nil {
+		return facilitator.Session{}, err
+	}
+	return s, nil
 }
 
 // Session returns the session with the ID.

@@ -3,7 +3,10 @@ package storage
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -390,6 +393,231 @@ func TestSessions(t *testing.T) {
 		}
 		if got, want := ids(ss, sessionID), []string{"s-third", "s-first", "s-second"}; !reflect.DeepEqual(got, want) {
 			t.Errorf("Sessions(c1) after moving s-third first: got %v, want %v", got, want)
+		}
+	})
+}
+
+// Each Update method reads and writes in one transaction: concurrent
+// changes of one record all land, none written over another.
+func TestConcurrentUpdates(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	const n = 16
+	if err := db.PutCohort(ctx, facilitator.Cohort{ID: "c1", Name: "Circle", Facilitators: []string{"ana"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutParticipant(ctx, facilitator.Participant{ID: "p1", CohortID: "c1", Name: "Sam", TokenHash: "tok-0"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSession(ctx, facilitator.Session{ID: "s1", CohortID: "c1", Title: "Week"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutNote(ctx, facilitator.Note{ID: "n1", CohortID: "c1", AuthorID: "ana", Text: "Notes:"}); err != nil {
+		t.Fatal(err)
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*n)
+	for i := range n {
+		wg.Add(4)
+		go func() {
+			defer wg.Done()
+			_, err := db.UpdateCohort(ctx, "c1", func(c *facilitator.Cohort) error {
+				c.Facilitators = append(c.Facilitators, fmt.Sprintf("f%02d", i))
+				return nil
+			})
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := db.UpdateParticipant(ctx, "p1", func(p *facilitator.Participant) error {
+				p.Acceptances = append(p.Acceptances, facilitator.Acceptance{Version: i + 1})
+				p.TokenHash = fmt.Sprintf("tok-%d", i+1)
+				return nil
+			})
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := db.UpdateSession(ctx, "s1", func(s *facilitator.Session) error {
+				s.Title += fmt.Sprintf(" %02d", i)
+				return nil
+			})
+			errs <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := db.UpdateNote(ctx, "n1", func(note *facilitator.Note) error {
+				note.Text += fmt.Sprintf(" %02d", i)
+				return nil
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("update: %v", err)
+		}
+	}
+	db.reopen(t)
+
+	c, err := db.Cohort(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Facilitators) != n+1 {
+		t.Errorf("cohort facilitators: got %d %v, want %d (none lost)", len(c.Facilitators), c.Facilitators, n+1)
+	}
+	p, err := db.Participant(ctx, "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Acceptances) != n {
+		t.Errorf("participant acceptances: got %d, want %d (none lost)", len(p.Acceptances), n)
+	}
+	// Only the last token written resolves; every earlier one was unhooked
+	// by the update that replaced it.
+	for i := range n + 1 {
+		tok := fmt.Sprintf("tok-%d", i)
+		got, err := db.ParticipantByToken(ctx, tok)
+		if tok == p.TokenHash {
+			if err != nil || got.ID != "p1" {
+				t.Errorf("ParticipantByToken(%s), the current token: got %q, %v, want p1", tok, got.ID, err)
+			}
+			continue
+		}
+		wantNotFound(t, "ParticipantByToken("+tok+"), an old token", err)
+	}
+	ss, err := db.Session(ctx, "s1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(ss.Title, " "); got != n {
+		t.Errorf("session: got %d additions in %q, want %d (none lost)", got, ss.Title, n)
+	}
+	note, err := db.Note(ctx, "n1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(note.Text, " "); got != n {
+		t.Errorf("note: got %d additions in %q, want %d (none lost)", got, note.Text, n)
+	}
+}
+
+func TestUpdateRefusals(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	if err := db.PutCohort(ctx, facilitator.Cohort{ID: "c1", Name: "Circle"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutParticipant(ctx, facilitator.Participant{ID: "p1", CohortID: "c1", Name: "Sam", TokenHash: "tok"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSession(ctx, facilitator.Session{ID: "s1", CohortID: "c1", Title: "Week 1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutNote(ctx, facilitator.Note{ID: "n1", CohortID: "c1", Text: "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	refused := errors.New("refused")
+	for _, tc := range []struct {
+		name string
+		do   func() error
+		want error // nil: any error but ErrNotFound and refused
+	}{
+		{"a missing cohort", func() error {
+			_, err := db.UpdateCohort(ctx, "c-none", func(*facilitator.Cohort) error { return nil })
+			return err
+		}, facilitator.ErrNotFound},
+		{"a missing participant", func() error {
+			_, err := db.UpdateParticipant(ctx, "p-none", func(*facilitator.Participant) error { return nil })
+			return err
+		}, facilitator.ErrNotFound},
+		{"a missing session", func() error {
+			_, err := db.UpdateSession(ctx, "s-none", func(*facilitator.Session) error { return nil })
+			return err
+		}, facilitator.ErrNotFound},
+		{"a missing note", func() error {
+			_, err := db.UpdateNote(ctx, "n-none", func(*facilitator.Note) error { return nil })
+			return err
+		}, facilitator.ErrNotFound},
+		{"a cohort change fn refuses", func() error {
+			_, err := db.UpdateCohort(ctx, "c1", func(c *facilitator.Cohort) error { c.Name = "lost"; return refused })
+			return err
+		}, refused},
+		{"a participant change fn refuses", func() error {
+			_, err := db.UpdateParticipant(ctx, "p1", func(p *facilitator.Participant) error {
+				p.Name, p.TokenHash = "lost", "tok-lost"
+				return refused
+			})
+			return err
+		}, refused},
+		{"a session change fn refuses", func() error {
+			_, err := db.UpdateSession(ctx, "s1", func(s *facilitator.Session) error { s.Title = "lost"; return refused })
+			return err
+		}, refused},
+		{"a note change fn refuses", func() error {
+			_, err := db.UpdateNote(ctx, "n1", func(n *facilitator.Note) error { n.Text = "lost"; return refused })
+			return err
+		}, refused},
+		{"a cohort moved to another ID", func() error {
+			_, err := db.UpdateCohort(ctx, "c1", func(c *facilitator.Cohort) error { c.ID, c.Name = "c2", "lost"; return nil })
+			return err
+		}, nil},
+		{"a participant moved to another cohort", func() error {
+			_, err := db.UpdateParticipant(ctx, "p1", func(p *facilitator.Participant) error { p.CohortID, p.Name = "c2", "lost"; return nil })
+			return err
+		}, nil},
+		{"a session moved to another cohort", func() error {
+			_, err := db.UpdateSession(ctx, "s1", func(s *facilitator.Session) error { s.CohortID, s.Title = "c2", "lost"; return nil })
+			return err
+		}, nil},
+		{"a note moved to another cohort", func() error {
+			_, err := db.UpdateNote(ctx, "n1", func(n *facilitator.Note) error { n.CohortID, n.Text = "c2", "lost"; return nil })
+			return err
+		}, nil},
+	} {
+		t.Run(tc.name+" is refused, nothing written", func(t *testing.T) {
+			err := tc.do()
+			switch {
+			case tc.want != nil && !errors.Is(err, tc.want):
+				t.Errorf("got %v, want %v", err, tc.want)
+			case tc.want == nil && (err == nil || errors.Is(err, facilitator.ErrNotFound) || errors.Is(err, refused)):
+				t.Errorf("got %v, want the change refused", err)
+			}
+		})
+	}
+	t.Run("what was refused is not stored", func(t *testing.T) {
+		c, err := db.Cohort(ctx, "c1")
+		if err != nil || c.Name != "Circle" {
+			t.Errorf("cohort: got %q, %v, want Circle", c.Name, err)
+		}
+		_, err = db.Cohort(ctx, "c2")
+		wantNotFound(t, "Cohort(c2)", err)
+		p, err := db.Participant(ctx, "p1")
+		if err != nil || p.Name != "Sam" {
+			t.Errorf("participant: got %q, %v, want Sam", p.Name, err)
+		}
+		if got, err := db.ParticipantByToken(ctx, "tok"); err != nil || got.ID != "p1" {
+			t.Errorf("ParticipantByToken(tok): got %q, %v, want p1", got.ID, err)
+		}
+		_, err = db.ParticipantByToken(ctx, "tok-lost")
+		wantNotFound(t, "ParticipantByToken(tok-lost)", err)
+		if ps, err := db.Participants(ctx, "c2"); err != nil || len(ps) != 0 {
+			t.Errorf("Participants(c2): got %d, %v, want none", len(ps), err)
+		}
+		ss, err := db.Session(ctx, "s1")
+		if err != nil || ss.Title != "Week 1" {
+			t.Errorf("session: got %q, %v, want Week 1", ss.Title, err)
+		}
+		if all, err := db.Sessions(ctx, "c2"); err != nil || len(all) != 0 {
+			t.Errorf("Sessions(c2): got %d, %v, want none", len(all), err)
+		}
+		n, err := db.Note(ctx, "n1")
+		if err != nil || n.Text != "kept" {
+			t.Errorf("note: got %q, %v, want kept", n.Text, err)
 		}
 	})
 }
