@@ -144,6 +144,20 @@ func (s *Service) DeleteNote(ctx context.Context, acct Account, id string) error
 	return err
 }
 
+// NoteAuthor returns the account that wrote a note of a cohort acct
+// facilitates, who may no longer facilitate it; not found when acct may not
+// read the note or the author's account is gone.
+func (s *Service) NoteAuthor(ctx context.Context, acct Account, n Note) (Account, error) {
+	if _, err := s.Cohort(ctx, acct, n.CohortID); err != nil {
+		return Account{}, notFound("note")
+	}
+	a, err := s.Store.Account(ctx, n.AuthorID)
+	if errors.Is(err, ErrNotFound) {
+		return Account{}, notFound("account")
+	}
+	return a, err
+}
+
 // Notes returns the notes of a cohort acct facilitates, oldest first.
 func (s *Service) Notes(ctx context.Context, acct Account, cohortID string) ([]Note, error) {
 	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {

@@ -37,6 +37,10 @@ const DefaultLoginTTL = 14 * 24 * time.Hour
 // reads a record and writes it back does both in one of the Store's Update
 // transactions, so two changes never interleave and undo each other (an
 // acceptance written back over a reissue would revive the revoked link).
+//
+// A session's life (planning it, its agenda, opening and closing its room)
+// is the session service's, in facilitator/session: it needs the room's
+// rules. Service only reads sessions, for whoever may see them.
 type Service struct {
 	Store Store
 	// InviteKey derives invite tokens; at least 32 random bytes, kept apart
@@ -506,11 +510,10 @@ func (s *Service) AcceptAgreements(ctx context.Context, token string, version in
 	return p, c, nil
 }
 
-// PlanSession adds a session to a cohort.
-func (s *Service) PlanSession(ctx context.Context, acct Account, cohortID, title string, startsAt time.Time) (Session, error) {
-	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
-		return Session{}, err
-	}
+// NewSession returns a new planned session of a cohort, made now, or an
+// invalid error. It applies the back office's rules only: storing a session
+// is the session service's (facilitator/session).
+func NewSession(cohortID, title string, startsAt, now time.Time) (Session, error) {
 	title = strings.TrimSpace(title)
 	if err := checkLen("Title", title, 1, MaxName); err != nil {
 		return Session{}, err
@@ -518,11 +521,18 @@ func (s *Service) PlanSession(ctx context.Context, acct Account, cohortID, title
 	if startsAt.IsZero() {
 		return Session{}, errorf(CodeInvalid, "Choose a date and time.")
 	}
-	ss := Session{ID: newID(), CohortID: cohortID, Title: title, StartsAt: startsAt.UTC(), Status: Planned, CreatedAt: s.now()}
-	if err := s.Store.PutSession(ctx, ss); err != nil {
-		return Session{}, err
+	return Session{ID: newID(), CohortID: cohortID, Title: title, StartsAt: startsAt.UTC(), Status: Planned, CreatedAt: now.UTC()}, nil
+}
+
+// NewTemplate returns a new agenda template of the account, made now, or an
+// invalid error. items must be checked by the room's rules already: the
+// session service (facilitator/session) checks them and stores templates.
+func NewTemplate(accountID, name string, items json.RawMessage, now time.Time) (Template, error) {
+	name = strings.TrimSpace(name)
+	if err := checkLen("Name", name, 1, MaxName); err != nil {
+		return Template{}, err
 	}
-	return ss, nil
+	return Template{ID: newID(), AccountID: accountID, Name: name, Items: items, CreatedAt: now.UTC()}, nil
 }
 
 // Session returns a session of a cohort acct facilitates, with the cohort.
@@ -549,6 +559,16 @@ func (s *Service) Sessions(ctx context.Context, acct Account, cohortID string) (
 	return s.Store.Sessions(ctx, cohortID)
 }
 
+// InviteeSessions returns the sessions of the cohort the invite token lets
+// its holder into, by start time.
+func (s *Service) InviteeSessions(ctx context.Context, token string) ([]Session, error) {
+	_, c, err := s.Invitee(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Sessions(ctx, c.ID)
+}
+
 // NextSession returns the cohort's next planned session, if any.
 func (s *Service) NextSession(ctx context.Context, cohortID string) (Session, bool, error) {
 	all, err := s.Store.Sessions(ctx, cohortID)
@@ -563,67 +583,10 @@ func (s *Service) NextSession(ctx context.Context, cohortID string) (Session, bo
 	return Session{}, false, nil
 }
 
-// MarkLive records that the session's room opened. A closed session stays closed.
-func (s *Service) MarkLive(ctx context.Context, ss Session) (Session, error) {
-	return s.Store.UpdateSession(ctx, ss.ID, func(ss *Session) error {
-		// Checked in the transaction: the room may have closed since the
-		// caller read the session.
-		if ss.Status == Closed {
-			return errorf(CodeConflict, "This session is closed.")
-		}
-		if ss.Status != Live {
-			ss.Status = Live
-			ss.OpenedAt = s.now()
-		}
-		return nil
-	})
-}
-
-// MarkClosed records that the session's room closed at the given time.
-func (s *Service) MarkClosed(ctx context.Context, sessionID string, at time.Time) error {
-	_, err := s.Store.UpdateSession(ctx, sessionID, func(ss *Session) error {
-		if ss.Status != Closed {
-			ss.Status = Closed
-			ss.ClosedAt = at.UTC()
-		}
-		return nil
-	})
-	return err
-}
-
 // newID returns a time-ordered ID (UUIDv7), so records made one after the
 // other sort in that order even when their timestamps tie.
 func newID() string {
 	return uuid.Must(uuid.NewV7()).String()
-}
-
-// SetAgenda replaces a planned session's agenda. agenda must already be
-// checked by the room's rules (web does that).
-func (s *Service) SetAgenda(ctx context.Context, acct Account, sessionID string, agenda json.RawMessage) (Session, error) {
-	if _, _, err := s.Session(ctx, acct, sessionID); err != nil {
-		return Session{}, err
-	}
-	return s.Store.UpdateSession(ctx, sessionID, func(ss *Session) error {
-		if ss.Status != Planned {
-			return errorf(CodeConflict, "The room is open: change the agenda in the room.")
-		}
-		ss.Agenda = agenda
-		return nil
-	})
-}
-
-// SaveTemplate saves an agenda (checked by the room's rules) as the
-// account's own template.
-func (s *Service) SaveTemplate(ctx context.Context, acct Account, name string, items json.RawMessage) (Template, error) {
-	name = strings.TrimSpace(name)
-	if err := checkLen("Name", name, 1, MaxName); err != nil {
-		return Template{}, err
-	}
-	t := Template{ID: newID(), AccountID: acct.ID, Name: name, Items: items, CreatedAt: s.now()}
-	if err := s.Store.PutTemplate(ctx, t); err != nil {
-		return Template{}, err
-	}
-	return t, nil
 }
 
 // Templates returns the account's own templates.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"hearth/facilitator"
+	"hearth/room"
 )
 
 // ids returns the IDs of xs, in order, through id.
@@ -336,9 +338,9 @@ func TestSessions(t *testing.T) {
 
 	sessions := []facilitator.Session{
 		{ID: "s-third", CohortID: "c1", Title: "Week 3", StartsAt: t0.Add(14 * 24 * time.Hour), Status: facilitator.Planned, CreatedAt: t0},
-		{ID: "s-first", CohortID: "c1", Title: "Week 1", StartsAt: t0, Status: facilitator.Closed,
-			OpenedAt: t0, ClosedAt: t0.Add(90 * time.Minute), CreatedAt: t0},
-		{ID: "s-second", CohortID: "c1", Title: "Week 2", StartsAt: t0.Add(7 * 24 * time.Hour), Status: facilitator.Live, OpenedAt: t0, CreatedAt: t0},
+		{ID: "s-first", CohortID: "c1", Title: "Week 1", StartsAt: t0, Status: facilitator.Planned, CreatedAt: t0,
+			Agenda: []byte(`[{"kind":"grounding","seconds":60}]`)},
+		{ID: "s-second", CohortID: "c1", Title: "Week 2", StartsAt: t0.Add(7 * 24 * time.Hour), Status: facilitator.Planned, CreatedAt: t0},
 		{ID: "s-other", CohortID: "c2", Title: "Elsewhere", StartsAt: t0.Add(time.Hour), Status: facilitator.Planned, CreatedAt: t0},
 	}
 	for _, s := range sessions {
@@ -395,6 +397,185 @@ func TestSessions(t *testing.T) {
 			t.Errorf("Sessions(c1) after moving s-third first: got %v, want %v", got, want)
 		}
 	})
+}
+
+// rawSession returns the session's record as stored, decoded as a map.
+func rawSession(tb testing.TB, db *DB, id string) map[string]any {
+	tb.Helper()
+	var rec map[string]any
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return getJSON(tx.Bucket(bucketSessions), id, &rec)
+	})
+	if err != nil {
+		tb.Fatalf("session %s as stored: %v", id, err)
+	}
+	return rec
+}
+
+// A session's life is its room's: one source, read in the transaction that
+// reads the session, never stored with the session.
+func TestSessionLife(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	life := func(tb testing.TB, id string) (facilitator.SessionStatus, time.Time, time.Time) {
+		tb.Helper()
+		ss, err := db.Session(ctx, id)
+		if err != nil {
+			tb.Fatalf("Session(%s): %v", id, err)
+		}
+		all, err := db.Sessions(ctx, ss.CohortID)
+		if err != nil {
+			tb.Fatalf("Sessions(%s): %v", ss.CohortID, err)
+		}
+		for _, other := range all {
+			if other.ID == id && !reflect.DeepEqual(other, ss) {
+				tb.Errorf("Sessions(%s) and Session(%s) disagree:\n%+v\n%+v", ss.CohortID, id, other, ss)
+			}
+		}
+		return ss.Status, ss.OpenedAt, ss.ClosedAt
+	}
+	wantLife := func(tb testing.TB, id string, status facilitator.SessionStatus, opened, closed time.Time) {
+		tb.Helper()
+		gotStatus, gotOpened, gotClosed := life(tb, id)
+		if gotStatus != status || !gotOpened.Equal(opened) || !gotClosed.Equal(closed) {
+			tb.Errorf("session %s: got %s opened %v closed %v, want %s opened %v closed %v",
+				id, gotStatus, gotOpened, gotClosed, status, opened, closed)
+		}
+		if gotOpened.Location() != time.UTC || gotClosed.Location() != time.UTC {
+			tb.Errorf("session %s: times in %v and %v, want UTC", id, gotOpened.Location(), gotClosed.Location())
+		}
+	}
+
+	ss := facilitator.Session{ID: "s1", CohortID: "c1", Title: "Week 1", StartsAt: t0, CreatedAt: t0,
+		// A status put with a session is not stored.
+		Status: facilitator.Live, OpenedAt: t0}
+	if err := db.PutSession(ctx, ss); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a session without a room is planned", func(t *testing.T) {
+		wantLife(t, "s1", facilitator.Planned, time.Time{}, time.Time{})
+	})
+
+	opened := t0.In(time.FixedZone("CET", 3600))
+	open := testRoom("s1", room.Open, 1)
+	open.OpenedAt = opened
+	saveRoom(t, db.DB, open)
+	t.Run("a session whose room is open is live, since the room opened", func(t *testing.T) {
+		wantLife(t, "s1", facilitator.Live, t0, time.Time{})
+		db.reopen(t)
+		wantLife(t, "s1", facilitator.Live, t0, time.Time{})
+	})
+
+	t.Run("UpdateSession sees the room's life, and does not store one", func(t *testing.T) {
+		var seen facilitator.SessionStatus
+		got, err := db.UpdateSession(ctx, "s1", func(s *facilitator.Session) error {
+			seen = s.Status
+			s.Title = "Week 1, renamed"
+			s.Status, s.ClosedAt = facilitator.Closed, t0
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen != facilitator.Live || got.Status != facilitator.Live || !got.ClosedAt.IsZero() || got.Title != "Week 1, renamed" {
+			t.Errorf("UpdateSession: fn saw %s; got %s closed %v titled %q, want live seen, live returned, not closed, renamed",
+				seen, got.Status, got.ClosedAt, got.Title)
+		}
+		wantLife(t, "s1", facilitator.Live, t0, time.Time{})
+	})
+
+	closed := *open
+	closed.Status, closed.Version, closed.ClosedAt = room.Closed, 2, t0.Add(90*time.Minute)
+	saveRoom(t, db.DB, &closed)
+	t.Run("a session whose room closed is closed, when the room closed", func(t *testing.T) {
+		wantLife(t, "s1", facilitator.Closed, t0, t0.Add(90*time.Minute))
+	})
+
+	t.Run("the session's record holds no life of its own", func(t *testing.T) {
+		rec := rawSession(t, db.DB, "s1")
+		for _, key := range []string{"status", "openedAt", "closedAt"} {
+			if v, ok := rec[key]; ok {
+				t.Errorf("stored session has %q: %v, want none", key, v)
+			}
+		}
+		if rec["title"] != "Week 1, renamed" {
+			t.Errorf("stored session title: got %v, want the update's", rec["title"])
+		}
+	})
+
+	// Files written before kept a status with the session, marked after the
+	// room's first commit. The room's record wins wherever there is one.
+	legacy := []struct {
+		name   string
+		record string // the session as an older Hearth stored it
+		room   *room.State
+		status facilitator.SessionStatus
+		opened time.Time
+		closed time.Time
+	}{
+		{
+			name:   "an old live session whose room closed is closed",
+			record: `{"id":"old-1","cohortId":"c1","title":"Old","status":"live","openedAt":"2025-03-14T18:00:00Z"}`,
+			room: func() *room.State {
+				r := testRoom("old-1", room.Closed, 5)
+				r.ClosedAt = t0.Add(time.Hour)
+				return r
+			}(),
+			status: facilitator.Closed, opened: t0, closed: t0.Add(time.Hour),
+		},
+		{
+			name:   "an old planned session whose room opened before its mark is live",
+			record: `{"id":"old-2","cohortId":"c1","title":"Old","status":"planned"}`,
+			room:   testRoom("old-2", room.Open, 1),
+			status: facilitator.Live, opened: t0,
+		},
+		{
+			name:   "an old planned session without a room is planned",
+			record: `{"id":"old-3","cohortId":"c1","title":"Old","status":"planned"}`,
+			status: facilitator.Planned,
+		},
+		{
+			name:   "an old closed session without a room stays closed",
+			record: `{"id":"old-4","cohortId":"c1","title":"Old","status":"closed","openedAt":"2025-03-14T18:00:00Z","closedAt":"2025-03-14T19:00:00Z"}`,
+			status: facilitator.Closed, opened: t0, closed: t0.Add(time.Hour),
+		},
+		{
+			name:   "an old live session without a room reads closed, never to open again",
+			record: `{"id":"old-5","cohortId":"c1","title":"Old","status":"live","openedAt":"2025-03-14T18:00:00Z"}`,
+			status: facilitator.Closed, opened: t0,
+		},
+	}
+	for _, tc := range legacy {
+		t.Run(tc.name, func(t *testing.T) {
+			var id struct{ ID string }
+			if err := json.Unmarshal([]byte(tc.record), &id); err != nil {
+				t.Fatal(err)
+			}
+			err := db.bolt.Update(func(tx *bolt.Tx) error {
+				if err := tx.Bucket(bucketCohortSession).Put(indexKey("c1", id.ID), nil); err != nil {
+					return err
+				}
+				return tx.Bucket(bucketSessions).Put([]byte(id.ID), []byte(tc.record))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.room != nil {
+				saveRoom(t, db.DB, tc.room)
+			}
+			wantLife(t, id.ID, tc.status, tc.opened, tc.closed)
+			// Written again, the session drops the status it kept.
+			if _, err := db.UpdateSession(ctx, id.ID, func(*facilitator.Session) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := rawSession(t, db.DB, id.ID)["status"]; ok {
+				t.Errorf("rewritten old session keeps status %v, want none", v)
+			}
+			if tc.room != nil {
+				wantLife(t, id.ID, tc.status, tc.opened, tc.closed)
+			}
+		})
+	}
 }
 
 // Each Update method reads and writes in one transaction: concurrent
