@@ -33,7 +33,10 @@ import (
 )
 
 // Service runs sessions' lives on top of the back office and the live
-// rooms. Create it with New; use it through a pointer.
+// rooms. It checks who may act through the facilitator service, and it is
+// what stores sessions and templates (the only caller of PutSession,
+// UpdateSession and PutTemplate), through that service's Store. Create it
+// with New; use it through a pointer.
 type Service struct {
 	fac   *facilitator.Service
 	rooms *room.Manager
