@@ -92,17 +92,23 @@ const (
 
 // Session is one planned meeting of a cohort.
 type Session struct {
-	ID        string        `json:"id"`
-	CohortID  string        `json:"cohortId"`
-	Title     string        `json:"title"`
-	StartsAt  time.Time     `json:"startsAt"`
-	Status    SessionStatus `json:"status"`
-	OpenedAt  time.Time     `json:"openedAt,omitzero"`
-	ClosedAt  time.Time     `json:"closedAt,omitzero"`
-	CreatedAt time.Time     `json:"createdAt"`
+	ID        string    `json:"id"`
+	CohortID  string    `json:"cohortId"`
+	Title     string    `json:"title"`
+	StartsAt  time.Time `json:"startsAt"`
+	CreatedAt time.Time `json:"createdAt"`
+	// Status, OpenedAt and ClosedAt are the session's life, and its room is
+	// their one source: a session is Planned until its room was opened,
+	// Live while the room is open, Closed after, and the times are the
+	// room's. The Store fills them from the room's record whenever it reads
+	// a session, and never stores them with the session.
+	Status   SessionStatus `json:"status"`
+	OpenedAt time.Time     `json:"openedAt,omitzero"`
+	ClosedAt time.Time     `json:"closedAt,omitzero"`
 	// Agenda is the planned agenda, as the room package encodes it. The back
 	// office keeps it without reading it: the rules of activities are the
-	// room's, and web checks an agenda with them before it is saved.
+	// room's, and the session service (facilitator/session) checks an agenda
+	// with them before it stores it.
 	Agenda json.RawMessage `json:"agenda,omitempty"`
 }
 
@@ -118,6 +124,14 @@ type Template struct {
 
 // Store persists the back office. Getters return ErrNotFound when there is
 // nothing with that key.
+//
+// The Update methods read a record, let fn change it and write it back in
+// one transaction, so two changes of one record never undo each other: a
+// change that comes second sees the first. They return the record as
+// written, ErrNotFound when there is none, or fn's error as it is, in which
+// case nothing was written. fn must not change the record's ID (nor a
+// participant's or a session's cohort), and must not call the Store: it runs
+// inside the write transaction.
 type Store interface {
 	CountAccounts(ctx context.Context) (int, error)
 	// CreateAccount fails with ErrEmailTaken when the email is in use.
@@ -130,6 +144,7 @@ type Store interface {
 	DeleteLogin(ctx context.Context, tokenHash string) error
 
 	PutCohort(ctx context.Context, c Cohort) error
+	UpdateCohort(ctx context.Context, id string, fn func(*Cohort) error) (Cohort, error)
 	Cohort(ctx context.Context, id string) (Cohort, error)
 	// CohortsOf returns the cohorts the account facilitates.
 	CohortsOf(ctx context.Context, accountID string) ([]Cohort, error)
@@ -137,13 +152,24 @@ type Store interface {
 	// PutParticipant saves p and points p.TokenHash at it; a previous token
 	// hash of p stops resolving in the same commit.
 	PutParticipant(ctx context.Context, p Participant) error
+	// UpdateParticipant repoints the token index as PutParticipant does.
+	UpdateParticipant(ctx context.Context, id string, fn func(*Participant) error) (Participant, error)
 	Participant(ctx context.Context, id string) (Participant, error)
 	ParticipantByToken(ctx context.Context, tokenHash string) (Participant, error)
 	// Participants returns a cohort's participants, oldest first.
 	Participants(ctx context.Context, cohortID string) ([]Participant, error)
 	DeleteParticipant(ctx context.Context, id string) error
 
+	// PutSession stores a new session. Its Status, OpenedAt and ClosedAt
+	// are not stored: they are its room's.
 	PutSession(ctx context.Context, s Session) error
+	// UpdateSession hands fn the session with its life as its room's record
+	// says in the same transaction, so fn may refuse a change to a session
+	// whose room has opened. What fn sets of the session's life is not
+	// stored.
+	UpdateSession(ctx context.Context, id string, fn func(*Session) error) (Session, error)
+	// Session and Sessions fill each session's Status, OpenedAt and
+	// ClosedAt from its room's record, read in the same transaction.
 	Session(ctx context.Context, id string) (Session, error)
 	// Sessions returns a cohort's sessions, by start time.
 	Sessions(ctx context.Context, cohortID string) ([]Session, error)

@@ -33,6 +33,8 @@ type Note struct {
 // NoteStore persists notes. It is part of Store.
 type NoteStore interface {
 	PutNote(ctx context.Context, n Note) error
+	// UpdateNote is as Store's other Update methods.
+	UpdateNote(ctx context.Context, id string, fn func(*Note) error) (Note, error)
 	Note(ctx context.Context, id string) (Note, error)
 	// CohortNotes returns a cohort's notes, oldest first.
 	CohortNotes(ctx context.Context, cohortID string) ([]Note, error)
@@ -111,31 +113,49 @@ func (s *Service) ownNote(ctx context.Context, acct Account, id string) (Note, e
 
 // EditNote changes the text of acct's own note.
 func (s *Service) EditNote(ctx context.Context, acct Account, id, text string) (Note, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n, err := s.ownNote(ctx, acct, id)
+	if _, err := s.ownNote(ctx, acct, id); err != nil {
+		return Note{}, err
+	}
+	text, err := noteText(text)
 	if err != nil {
 		return Note{}, err
 	}
-	text, err = noteText(text)
-	if err != nil {
-		return Note{}, err
+	// A note's cohort and author never change, so the check above holds
+	// for the update; a note deleted meanwhile stays deleted.
+	n, err := s.Store.UpdateNote(ctx, id, func(n *Note) error {
+		n.Text, n.UpdatedAt = text, s.now()
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Note{}, notFound("note")
 	}
-	n.Text, n.UpdatedAt = text, s.now()
-	if err := s.Store.PutNote(ctx, n); err != nil {
-		return Note{}, err
-	}
-	return n, nil
+	return n, err
 }
 
 // DeleteNote deletes acct's own note.
 func (s *Service) DeleteNote(ctx context.Context, acct Account, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if _, err := s.ownNote(ctx, acct, id); err != nil {
 		return err
 	}
-	return s.Store.DeleteNote(ctx, id)
+	err := s.Store.DeleteNote(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return notFound("note")
+	}
+	return err
+}
+
+// NoteAuthor returns the account that wrote a note of a cohort acct
+// facilitates, who may no longer facilitate it; not found when acct may not
+// read the note or the author's account is gone.
+func (s *Service) NoteAuthor(ctx context.Context, acct Account, n Note) (Account, error) {
+	if _, err := s.Cohort(ctx, acct, n.CohortID); err != nil {
+		return Account{}, notFound("note")
+	}
+	a, err := s.Store.Account(ctx, n.AuthorID)
+	if errors.Is(err, ErrNotFound) {
+		return Account{}, notFound("account")
+	}
+	return a, err
 }
 
 // Notes returns the notes of a cohort acct facilitates, oldest first.

@@ -20,14 +20,8 @@ func TestNotes(t *testing.T) {
 	other := newCohort(t, svc, cleo, "Thursday circle", "Be kind.")
 	sam := newParticipant(t, svc, ana, c.ID, "Sam")
 	stranger := newParticipant(t, svc, cleo, other.ID, "Lee")
-	week1, err := svc.PlanSession(ctx, ana, c.ID, "Week 1", t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	elsewhere, err := svc.PlanSession(ctx, cleo, other.ID, "Week 1", t0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	week1 := newSession(t, svc, c.ID, "Week 1", t0)
+	elsewhere := newSession(t, svc, other.ID, "Week 1", t0)
 
 	add := []struct {
 		name  string

@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,8 +33,14 @@ const (
 // DefaultLoginTTL is how long a login lasts.
 const DefaultLoginTTL = 14 * 24 * time.Hour
 
-// Service applies the back office's rules on top of a Store.
-// Use it through a pointer: it holds a lock and must not be copied.
+// Service applies the back office's rules on top of a Store. A change that
+// reads a record and writes it back does both in one of the Store's Update
+// transactions, so two changes never interleave and undo each other (an
+// acceptance written back over a reissue would revive the revoked link).
+//
+// A session's life (planning it, its agenda, opening and closing its room)
+// is the session service's, in facilitator/session: it needs the room's
+// rules. Service only reads sessions, for whoever may see them.
 type Service struct {
 	Store Store
 	// InviteKey derives invite tokens; at least 32 random bytes, kept apart
@@ -43,11 +48,6 @@ type Service struct {
 	InviteKey []byte
 	Now       func() time.Time
 	LoginTTL  time.Duration
-
-	// mu serialises the changes that read a record and write it back, so
-	// two of them never interleave and undo each other (an acceptance
-	// written back over a reissue would revive the revoked link).
-	mu sync.Mutex
 }
 
 func (s *Service) now() time.Time {
@@ -295,27 +295,27 @@ func (s *Service) Cohort(ctx context.Context, acct Account, id string) (Cohort, 
 	return c, err
 }
 
+// updateCohort changes a cohort acct facilitates in one transaction.
+func (s *Service) updateCohort(ctx context.Context, acct Account, id string, change func(*Cohort) error) (Cohort, error) {
+	c, err := s.Store.UpdateCohort(ctx, id, func(c *Cohort) error {
+		if !c.Facilitates(acct.ID) {
+			return notFound("cohort")
+		}
+		return change(c)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Cohort{}, notFound("cohort")
+	}
+	return c, err
+}
+
 // UpdateCohort changes a cohort's details.
 func (s *Service) UpdateCohort(ctx context.Context, acct Account, id string, in CohortInput) (Cohort, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, err := s.Cohort(ctx, acct, id)
-	if err != nil {
-		return Cohort{}, err
-	}
-	if err := in.applyTo(&c); err != nil {
-		return Cohort{}, err
-	}
-	if err := s.Store.PutCohort(ctx, c); err != nil {
-		return Cohort{}, err
-	}
-	return c, nil
+	return s.updateCohort(ctx, acct, id, in.applyTo)
 }
 
 // AddCoFacilitator gives the account with email the same controls of the cohort.
 func (s *Service) AddCoFacilitator(ctx context.Context, acct Account, cohortID, email string) (Cohort, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	c, err := s.Cohort(ctx, acct, cohortID)
 	if err != nil {
 		return Cohort{}, err
@@ -330,11 +330,12 @@ func (s *Service) AddCoFacilitator(ctx context.Context, acct Account, cohortID, 
 	if c.Facilitates(other.ID) {
 		return c, nil
 	}
-	c.Facilitators = append(c.Facilitators, other.ID)
-	if err := s.Store.PutCohort(ctx, c); err != nil {
-		return Cohort{}, err
-	}
-	return c, nil
+	return s.updateCohort(ctx, acct, cohortID, func(c *Cohort) error {
+		if !c.Facilitates(other.ID) {
+			c.Facilitators = append(c.Facilitators, other.ID)
+		}
+		return nil
+	})
 }
 
 // Facilitators returns the accounts that facilitate c, in the order added.
@@ -395,48 +396,58 @@ func (s *Service) participantOf(ctx context.Context, acct Account, cohortID, id 
 	return p, err
 }
 
+// updateParticipant changes a participant of a cohort acct facilitates in
+// one transaction; one removed meanwhile is not found.
+func (s *Service) updateParticipant(ctx context.Context, acct Account, cohortID, id string, change func(*Participant) error) (Participant, error) {
+	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
+		return Participant{}, err
+	}
+	p, err := s.Store.UpdateParticipant(ctx, id, func(p *Participant) error {
+		if p.CohortID != cohortID {
+			return notFound("participant")
+		}
+		return change(p)
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Participant{}, notFound("participant")
+	}
+	return p, err
+}
+
 // RenameParticipant changes a participant's display name.
 func (s *Service) RenameParticipant(ctx context.Context, acct Account, cohortID, id, name string) (Participant, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.participantOf(ctx, acct, cohortID, id)
-	if err != nil {
-		return Participant{}, err
-	}
 	name = strings.TrimSpace(name)
-	if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
-		return Participant{}, err
-	}
-	p.Name = name
-	if err := s.Store.PutParticipant(ctx, p); err != nil {
-		return Participant{}, err
-	}
-	return p, nil
+	return s.updateParticipant(ctx, acct, cohortID, id, func(p *Participant) error {
+		// Checked here, so someone else's participant is not found before
+		// a name is invalid.
+		if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
+			return err
+		}
+		p.Name = name
+		return nil
+	})
 }
 
 // ReissueInvite revokes the participant's link and issues a new one.
 func (s *Service) ReissueInvite(ctx context.Context, acct Account, cohortID, id string) (Participant, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p, err := s.participantOf(ctx, acct, cohortID, id)
-	if err != nil {
-		return Participant{}, err
-	}
-	s.newInvite(&p)
-	if err := s.Store.PutParticipant(ctx, p); err != nil {
-		return Participant{}, err
-	}
-	return p, nil
+	return s.updateParticipant(ctx, acct, cohortID, id, func(p *Participant) error {
+		s.newInvite(p)
+		return nil
+	})
 }
 
 // RemoveParticipant removes a participant; their link stops working.
 func (s *Service) RemoveParticipant(ctx context.Context, acct Account, cohortID, id string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if _, err := s.participantOf(ctx, acct, cohortID, id); err != nil {
 		return err
 	}
-	return s.Store.DeleteParticipant(ctx, id)
+	// The participant's cohort never changes: the check above holds for
+	// the delete, and a removal that raced this one leaves nothing.
+	err := s.Store.DeleteParticipant(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return notFound("participant")
+	}
+	return err
 }
 
 // Invitee returns the participant whose invite token this is, and their cohort.
@@ -467,8 +478,7 @@ func (s *Service) Invitee(ctx context.Context, token string) (Participant, Cohor
 // AcceptAgreements records that the participant accepted the given version
 // of their cohort's agreements, and when.
 func (s *Service) AcceptAgreements(ctx context.Context, token string, version int) (Participant, Cohort, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	unknown := errorf(CodeUnauthorized, "This link is no longer valid. Please ask your facilitator for a new one.")
 	p, c, err := s.Invitee(ctx, token)
 	if err != nil {
 		return Participant{}, Cohort{}, err
@@ -479,18 +489,31 @@ func (s *Service) AcceptAgreements(ctx context.Context, token string, version in
 	if _, ok := p.Accepted(version); ok {
 		return p, c, nil
 	}
-	p.Acceptances = append(p.Acceptances, Acceptance{Version: version, At: s.now()})
-	if err := s.Store.PutParticipant(ctx, p); err != nil {
+	at := s.now()
+	p, err = s.Store.UpdateParticipant(ctx, p.ID, func(p *Participant) error {
+		// The link may have been reissued since it was checked: the
+		// acceptance is the link holder's, and the link is no longer theirs.
+		if !hmac.Equal([]byte(s.InviteToken(*p)), []byte(token)) {
+			return unknown
+		}
+		if _, ok := p.Accepted(version); !ok {
+			p.Acceptances = append(p.Acceptances, Acceptance{Version: version, At: at})
+		}
+		return nil
+	})
+	if errors.Is(err, ErrNotFound) {
+		return Participant{}, Cohort{}, unknown
+	}
+	if err != nil {
 		return Participant{}, Cohort{}, err
 	}
 	return p, c, nil
 }
 
-// PlanSession adds a session to a cohort.
-func (s *Service) PlanSession(ctx context.Context, acct Account, cohortID, title string, startsAt time.Time) (Session, error) {
-	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
-		return Session{}, err
-	}
+// NewSession returns a new planned session of a cohort, made now, or an
+// invalid error. It applies the back office's rules only: storing a session
+// is the session service's (facilitator/session).
+func NewSession(cohortID, title string, startsAt, now time.Time) (Session, error) {
 	title = strings.TrimSpace(title)
 	if err := checkLen("Title", title, 1, MaxName); err != nil {
 		return Session{}, err
@@ -498,11 +521,18 @@ func (s *Service) PlanSession(ctx context.Context, acct Account, cohortID, title
 	if startsAt.IsZero() {
 		return Session{}, errorf(CodeInvalid, "Choose a date and time.")
 	}
-	ss := Session{ID: newID(), CohortID: cohortID, Title: title, StartsAt: startsAt.UTC(), Status: Planned, CreatedAt: s.now()}
-	if err := s.Store.PutSession(ctx, ss); err != nil {
-		return Session{}, err
+	return Session{ID: newID(), CohortID: cohortID, Title: title, StartsAt: startsAt.UTC(), Status: Planned, CreatedAt: now.UTC()}, nil
+}
+
+// NewTemplate returns a new agenda template of the account, made now, or an
+// invalid error. items must be checked by the room's rules already: the
+// session service (facilitator/session) checks them and stores templates.
+func NewTemplate(accountID, name string, items json.RawMessage, now time.Time) (Template, error) {
+	name = strings.TrimSpace(name)
+	if err := checkLen("Name", name, 1, MaxName); err != nil {
+		return Template{}, err
 	}
-	return ss, nil
+	return Template{ID: newID(), AccountID: accountID, Name: name, Items: items, CreatedAt: now.UTC()}, nil
 }
 
 // Session returns a session of a cohort acct facilitates, with the cohort.
@@ -529,6 +559,16 @@ func (s *Service) Sessions(ctx context.Context, acct Account, cohortID string) (
 	return s.Store.Sessions(ctx, cohortID)
 }
 
+// InviteeSessions returns the sessions of the cohort the invite token lets
+// its holder into, by start time.
+func (s *Service) InviteeSessions(ctx context.Context, token string) ([]Session, error) {
+	_, c, err := s.Invitee(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Sessions(ctx, c.ID)
+}
+
 // NextSession returns the cohort's next planned session, if any.
 func (s *Service) NextSession(ctx context.Context, cohortID string) (Session, bool, error) {
 	all, err := s.Store.Sessions(ctx, cohortID)
@@ -543,79 +583,10 @@ func (s *Service) NextSession(ctx context.Context, cohortID string) (Session, bo
 	return Session{}, false, nil
 }
 
-// MarkLive records that the session's room opened. A closed session stays closed.
-func (s *Service) MarkLive(ctx context.Context, ss Session) (Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Read it again: the room may have closed since the caller read it.
-	ss, err := s.Store.Session(ctx, ss.ID)
-	if err != nil {
-		return Session{}, err
-	}
-	if ss.Status == Closed {
-		return Session{}, errorf(CodeConflict, "This session is closed.")
-	}
-	if ss.Status == Live {
-		return ss, nil
-	}
-	ss.Status = Live
-	ss.OpenedAt = s.now()
-	return ss, s.Store.PutSession(ctx, ss)
-}
-
-// MarkClosed records that the session's room closed at the given time.
-func (s *Service) MarkClosed(ctx context.Context, sessionID string, at time.Time) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, err := s.Store.Session(ctx, sessionID)
-	if err != nil {
-		return err
-	}
-	if ss.Status == Closed {
-		return nil
-	}
-	ss.Status = Closed
-	ss.ClosedAt = at.UTC()
-	return s.Store.PutSession(ctx, ss)
-}
-
 // newID returns a time-ordered ID (UUIDv7), so records made one after the
 // other sort in that order even when their timestamps tie.
 func newID() string {
 	return uuid.Must(uuid.NewV7()).String()
-}
-
-// SetAgenda replaces a planned session's agenda. agenda must already be
-// checked by the room's rules (web does that).
-func (s *Service) SetAgenda(ctx context.Context, acct Account, sessionID string, agenda json.RawMessage) (Session, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, _, err := s.Session(ctx, acct, sessionID)
-	if err != nil {
-		return Session{}, err
-	}
-	if ss.Status != Planned {
-		return Session{}, errorf(CodeConflict, "The room is open: change the agenda in the room.")
-	}
-	ss.Agenda = agenda
-	if err := s.Store.PutSession(ctx, ss); err != nil {
-		return Session{}, err
-	}
-	return ss, nil
-}
-
-// SaveTemplate saves an agenda (checked by the room's rules) as the
-// account's own template.
-func (s *Service) SaveTemplate(ctx context.Context, acct Account, name string, items json.RawMessage) (Template, error) {
-	name = strings.TrimSpace(name)
-	if err := checkLen("Name", name, 1, MaxName); err != nil {
-		return Template{}, err
-	}
-	t := Template{ID: newID(), AccountID: acct.ID, Name: name, Items: items, CreatedAt: s.now()}
-	if err := s.Store.PutTemplate(ctx, t); err != nil {
-		return Template{}, err
-	}
-	return t, nil
 }
 
 // Templates returns the account's own templates.

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"hearth/facilitator"
+	"hearth/room"
 )
 
 // CountAccounts returns the number of facilitator accounts.
@@ -88,6 +90,28 @@ func (db *DB) PutCohort(ctx context.Context, c facilitator.Cohort) error {
 	})
 }
 
+// UpdateCohort changes a cohort in one transaction (facilitator.Store).
+func (db *DB) UpdateCohort(ctx context.Context, id string, fn func(*facilitator.Cohort) error) (facilitator.Cohort, error) {
+	var c facilitator.Cohort
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketCohorts)
+		if err := getJSON(b, id, &c); err != nil {
+			return err
+		}
+		if err := fn(&c); err != nil {
+			return err
+		}
+		if c.ID != id {
+			return fmt.Errorf("update cohort %s: the change moved it to %q", id, c.ID)
+		}
+		return putJSON(b, id, c)
+	})
+	if err != nil {
+		return facilitator.Cohort{}, err
+	}
+	return c, nil
+}
+
 // Cohort returns the cohort with the ID.
 func (db *DB) Cohort(ctx context.Context, id string) (facilitator.Cohort, error) {
 	var c facilitator.Cohort
@@ -119,27 +143,57 @@ func (db *DB) CohortsOf(ctx context.Context, accountID string) ([]facilitator.Co
 // PutParticipant stores p and repoints its invite token index.
 func (db *DB) PutParticipant(ctx context.Context, p facilitator.Participant) error {
 	return db.update(func(tx *bolt.Tx) error {
-		people, tokens := tx.Bucket(bucketParticipants), tx.Bucket(bucketTokens)
 		var old facilitator.Participant
-		switch err := getJSON(people, p.ID, &old); err {
+		switch err := getJSON(tx.Bucket(bucketParticipants), p.ID, &old); err {
 		case nil:
-			if old.TokenHash != p.TokenHash {
-				if err := tokens.Delete([]byte(old.TokenHash)); err != nil {
-					return err
-				}
-			}
+			return putParticipant(tx, old.TokenHash, p)
 		case facilitator.ErrNotFound:
+			return putParticipant(tx, "", p)
 		default:
 			return err
 		}
-		if err := tokens.Put([]byte(p.TokenHash), []byte(p.ID)); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketCohortPeople).Put(indexKey(p.CohortID, p.ID), nil); err != nil {
-			return err
-		}
-		return putJSON(people, p.ID, p)
 	})
+}
+
+// UpdateParticipant changes a participant in one transaction and repoints
+// its invite token index (facilitator.Store).
+func (db *DB) UpdateParticipant(ctx context.Context, id string, fn func(*facilitator.Participant) error) (facilitator.Participant, error) {
+	var p facilitator.Participant
+	err := db.update(func(tx *bolt.Tx) error {
+		if err := getJSON(tx.Bucket(bucketParticipants), id, &p); err != nil {
+			return err
+		}
+		oldToken, cohortID := p.TokenHash, p.CohortID
+		if err := fn(&p); err != nil {
+			return err
+		}
+		if p.ID != id || p.CohortID != cohortID {
+			return fmt.Errorf("update participant %s: the change moved them to %q in cohort %q", id, p.ID, p.CohortID)
+		}
+		return putParticipant(tx, oldToken, p)
+	})
+	if err != nil {
+		return facilitator.Participant{}, err
+	}
+	return p, nil
+}
+
+// putParticipant writes p, whose stored token hash was oldToken ("" for a
+// new participant), with its token and cohort index entries.
+func putParticipant(tx *bolt.Tx, oldToken string, p facilitator.Participant) error {
+	tokens := tx.Bucket(bucketTokens)
+	if oldToken != "" && oldToken != p.TokenHash {
+		if err := tokens.Delete([]byte(oldToken)); err != nil {
+			return err
+		}
+	}
+	if err := tokens.Put([]byte(p.TokenHash), []byte(p.ID)); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketCohortPeople).Put(indexKey(p.CohortID, p.ID), nil); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketParticipants), p.ID, p)
 }
 
 // Participant returns the participant with the ID.
@@ -199,32 +253,135 @@ func (db *DB) DeleteParticipant(ctx context.Context, id string) error {
 	})
 }
 
-// PutSession stores a session.
+// sessionRecord is a session as stored. A session's life (its status and
+// when it opened and closed) is its room's: reads fill it from the rooms
+// bucket, and writes leave it out. The outer fields shadow the session's
+// own (the shallower field wins in encoding/json): left zero, they are not
+// written, and on reading they catch the life that files written before
+// kept with the session, which only counts where the session has no room
+// record (sessionLife).
+type sessionRecord struct {
+	*facilitator.Session
+	Status   facilitator.SessionStatus `json:"status,omitempty"`
+	OpenedAt time.Time                 `json:"openedAt,omitzero"`
+	ClosedAt time.Time                 `json:"closedAt,omitzero"`
+}
+
+// PutSession stores a session, without its life (facilitator.Store).
 func (db *DB) PutSession(ctx context.Context, s facilitator.Session) error {
 	return db.update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketCohortSession).Put(indexKey(s.CohortID, s.ID), nil); err != nil {
-			return err
-		}
-		return putJSON(tx.Bucket(bucketSessions), s.ID, s)
+		return putSession(tx, s)
 	})
 }
 
-// Session returns the session with the ID.
+// UpdateSession changes a session in one transaction, handing fn the
+// session with its life as its room's record says (facilitator.Store).
+func (db *DB) UpdateSession(ctx context.Context, id string, fn func(*facilitator.Session) error) (facilitator.Session, error) {
+	var s facilitator.Session
+	err := db.update(func(tx *bolt.Tx) error {
+		var err error
+		if s, err = readSession(tx, id); err != nil {
+			return err
+		}
+		cohortID, status, opened, closed := s.CohortID, s.Status, s.OpenedAt, s.ClosedAt
+		if err := fn(&s); err != nil {
+			return err
+		}
+		if s.ID != id || s.CohortID != cohortID {
+			return fmt.Errorf("update session %s: the change moved it to %q in cohort %q", id, s.ID, s.CohortID)
+		}
+		// Nothing in this transaction changes the room: its life stands.
+		s.Status, s.OpenedAt, s.ClosedAt = status, opened, closed
+		return putSession(tx, s)
+	})
+	if err != nil {
+		return facilitator.Session{}, err
+	}
+	return s, nil
+}
+
+func putSession(tx *bolt.Tx, s facilitator.Session) error {
+	if err := tx.Bucket(bucketCohortSession).Put(indexKey(s.CohortID, s.ID), nil); err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketSessions), s.ID, sessionRecord{Session: &s})
+}
+
+// readSession decodes a session and fills its life from its room's record,
+// inside the transaction.
+func readSession(tx *bolt.Tx, id string) (facilitator.Session, error) {
+	var s facilitator.Session
+	rec := sessionRecord{Session: &s}
+	if err := getJSON(tx.Bucket(bucketSessions), id, &rec); err != nil {
+		return facilitator.Session{}, err
+	}
+	if err := sessionLife(tx, &s, rec); err != nil {
+		return facilitator.Session{}, err
+	}
+	return s, nil
+}
+
+// sessionLife sets s's status and times from its room's record: Live while
+// the room is open, Closed once it closed, with the room's times. Without a
+// room record the session is Planned. Opening a room has always committed
+// the room before the session's own status was marked, so a file from
+// before this rule holds a live or closed status without a room record only
+// if it was altered by hand or by something other than Hearth; such a
+// session reads as Closed, with the times it kept, so a room never opens
+// for a session already said to have met.
+func sessionLife(tx *bolt.Tx, s *facilitator.Session, stored sessionRecord) error {
+	data := tx.Bucket(bucketRooms).Get([]byte(s.ID))
+	if data == nil {
+		s.Status, s.OpenedAt, s.ClosedAt = facilitator.Planned, time.Time{}, time.Time{}
+		if stored.Status == facilitator.Live || stored.Status == facilitator.Closed {
+			s.Status, s.OpenedAt, s.ClosedAt = facilitator.Closed, stored.OpenedAt, stored.ClosedAt
+		}
+		return nil
+	}
+	// The room's record (roomRecord) keeps room.State's fields at its top.
+	var life struct {
+		Status   room.Status `json:"status"`
+		OpenedAt time.Time   `json:"openedAt"`
+		ClosedAt time.Time   `json:"closedAt"`
+	}
+	if err := json.Unmarshal(data, &life); err != nil {
+		return fmt.Errorf("decode room %s: %w", s.ID, err)
+	}
+	s.Status = facilitator.Closed
+	if life.Status == room.Open {
+		s.Status = facilitator.Live
+	}
+	s.OpenedAt, s.ClosedAt = utc(life.OpenedAt), utc(life.ClosedAt)
+	return nil
+}
+
+// utc returns t in UTC, and the zero time as it is.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
+
+// Session returns the session with the ID, its life read from its room.
 func (db *DB) Session(ctx context.Context, id string) (facilitator.Session, error) {
 	var s facilitator.Session
 	err := db.bolt.View(func(tx *bolt.Tx) error {
-		return getJSON(tx.Bucket(bucketSessions), id, &s)
+		var err error
+		s, err = readSession(tx, id)
+		return err
 	})
 	return s, err
 }
 
-// Sessions returns a cohort's sessions by start time.
+// Sessions returns a cohort's sessions by start time, each one's life read
+// from its room.
 func (db *DB) Sessions(ctx context.Context, cohortID string) ([]facilitator.Session, error) {
 	var out []facilitator.Session
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		return eachChild(tx.Bucket(bucketCohortSession), cohortID, func(id string) error {
-			var s facilitator.Session
-			if err := getJSON(tx.Bucket(bucketSessions), id, &s); err != nil {
+			s, err := readSession(tx, id)
+			if err != nil {
 				return err
 			}
 			out = append(out, s)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"fmt"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -24,6 +25,29 @@ func (db *DB) PutNote(ctx context.Context, n facilitator.Note) error {
 		}
 		return putJSON(tx.Bucket(bucketNotes), n.ID, n)
 	})
+}
+
+// UpdateNote changes a note in one transaction (facilitator.NoteStore).
+func (db *DB) UpdateNote(ctx context.Context, id string, fn func(*facilitator.Note) error) (facilitator.Note, error) {
+	var n facilitator.Note
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketNotes)
+		if err := getJSON(b, id, &n); err != nil {
+			return err
+		}
+		cohortID := n.CohortID
+		if err := fn(&n); err != nil {
+			return err
+		}
+		if n.ID != id || n.CohortID != cohortID {
+			return fmt.Errorf("update note %s: the change moved it to %q in cohort %q", id, n.ID, n.CohortID)
+		}
+		return putJSON(b, id, n)
+	})
+	if err != nil {
+		return facilitator.Note{}, err
+	}
+	return n, nil
 }
 
 // Note returns the note with the ID.

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -191,6 +192,88 @@ func TestOtherFacilitatorsCohortIsNotFound(t *testing.T) {
 	ben.must(200, "GET", "/api/cohorts/"+g.cohort, nil, nil)
 	c := e.joinFacilitator(t, ben, g)
 	c.act("checkin.start", map[string]string{"prompt": "How are you?", "visibility": "group"})
+}
+
+// A facilitator who does not facilitate a session's cohort gets 404 from
+// every session route, whatever the session's state, before any other
+// check: a 409 for a live room (or a 400 for a bad agenda) would tell
+// anyone which session IDs exist and which are live. Nothing changes.
+func TestOtherFacilitatorsSessionIsNotFound(t *testing.T) {
+	e := newEnv(t)
+	ana := e.newFacilitator("ana@example.org", "Ana")
+	g := ana.newGroup(1, true)
+	plan := func(title string) string {
+		var s sessionJSON
+		ana.must(201, "POST", "/api/cohorts/"+g.cohort+"/sessions", map[string]string{"title": title, "startsAt": "2026-12-08T18:00:00Z"}, &s)
+		return s.ID
+	}
+	closed := g.session
+	ana.must(200, "POST", "/api/sessions/"+closed+"/open", nil, nil)
+	ana.must(200, "POST", "/api/sessions/"+closed+"/close", nil, nil)
+	live := plan("Week 2")
+	ana.must(200, "POST", "/api/sessions/"+live+"/open", nil, nil)
+	planned := plan("Week 3")
+	ben := e.newFacilitator("ben@example.org", "Ben")
+
+	cohortBefore := cohortAsRead(t, ana, g.cohort)
+	rm, ok := e.rooms.Get(live)
+	if !ok {
+		t.Fatal("the live session has no room")
+	}
+	versionBefore := rm.State().Version
+
+	var unknown apiError
+	if got := ben.do("POST", "/api/sessions/no-such-session/open", nil, &unknown); got != 404 {
+		t.Fatalf("an unknown session: %d, want 404", got)
+	}
+	routes := []struct{ name, method, path, body string }{
+		{"PUT /api/sessions/{id}/agenda", "PUT", "/api/sessions/%s/agenda", `{"items":[{"kind":"grounding","seconds":60}]}`},
+		{"PUT /api/sessions/{id}/agenda, invalid", "PUT", "/api/sessions/%s/agenda", `{"items":[{"kind":"dance"}]}`},
+		{"POST /api/sessions/{id}/open", "POST", "/api/sessions/%s/open", ""},
+		{"POST /api/sessions/{id}/close", "POST", "/api/sessions/%s/close", ""},
+		{"GET /api/sessions/{id}/summary", "GET", "/api/sessions/%s/summary", ""},
+		// The facilitator's WebSocket, asked without an upgrade.
+		{"GET /ws/sessions/{id}", "GET", "/ws/sessions/%s", ""},
+	}
+	for _, ss := range []struct{ state, id string }{{"planned", planned}, {"live", live}, {"closed", closed}} {
+		for _, rt := range routes {
+			t.Run(rt.name+" of a "+ss.state+" session", func(t *testing.T) {
+				var ae apiError
+				var body any
+				if rt.body != "" {
+					body = rt.body
+				}
+				if got := ben.do(rt.method, fmt.Sprintf(rt.path, ss.id), body, &ae); got != 404 || ae != unknown {
+					t.Errorf("Ben: %d %+v, want 404 as for an unknown session (%+v)", got, ae, unknown)
+				}
+			})
+		}
+		t.Run("the WebSocket of a "+ss.state+" session", func(t *testing.T) {
+			if _, err := dial(t, e.wsURL("/ws/sessions/"+ss.id), ben.cookieHeader(), "ben"); err == nil || !strings.Contains(err.Error(), "404") {
+				t.Errorf("Ben's socket: %v, want 404", err)
+			}
+		})
+	}
+
+	t.Run("nothing changed", func(t *testing.T) {
+		if got := cohortAsRead(t, ana, g.cohort); got != cohortBefore {
+			t.Errorf("Ana's cohort after Ben's requests:\ngot  %s\nwant %s", got, cohortBefore)
+		}
+		if got := rm.State().Version; got != versionBefore {
+			t.Errorf("live room version: got %d, want %d", got, versionBefore)
+		}
+		if _, ok := e.rooms.Get(live); !ok {
+			t.Error("the live room closed")
+		}
+	})
+}
+
+// cohortAsRead returns the cohort as its facilitator's browser reads it.
+func cohortAsRead(tb testing.TB, b *browser, cohortID string) string {
+	tb.Helper()
+	var raw json.RawMessage
+	b.must(200, "GET", "/api/cohorts/"+cohortID, nil, &raw)
+	return string(raw)
 }
 
 func TestBadFrames(t *testing.T) {

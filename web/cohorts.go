@@ -2,11 +2,11 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"hearth/facilitator"
+	"hearth/facilitator/session"
 	"hearth/room"
 )
 
@@ -82,21 +82,15 @@ func (s *Server) viewParticipant(r *http.Request, c facilitator.Cohort, p facili
 	return v
 }
 
-// viewSession reports a session's status as the rooms know it: a room that
-// closed while its "closed" mark was still on its way shows as closed.
-func (s *Server) viewSession(ss facilitator.Session) sessionJSON {
-	status := ss.Status
-	if _, live := s.rooms.Get(ss.ID); live && status != facilitator.Closed {
-		status = facilitator.Live
-	} else if status == facilitator.Live {
-		status = facilitator.Closed
-	}
-	return sessionJSON{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: status,
-		OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: decodeAgenda(ss.Agenda)}
+// viewSession shows a session as the store read it: its status is its
+// room's.
+func viewSession(ss facilitator.Session) sessionJSON {
+	return sessionJSON{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: ss.Status,
+		OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: session.Agenda(ss.Agenda)}
 }
 
 func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, error) {
-	ctx := r.Context()
+	ctx, acct := r.Context(), account(r)
 	v := cohortJSON{
 		ID: c.ID, Name: c.Name, Description: c.Description, Agreements: c.Agreements,
 		AgreementsVersion: c.AgreementsVersion, VideoURL: c.VideoURL, Archived: c.Archived,
@@ -109,19 +103,19 @@ func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, 
 	for _, a := range facs {
 		v.Facilitators = append(v.Facilitators, viewAccount(a))
 	}
-	people, err := s.fac.Store.Participants(ctx, c.ID)
+	people, err := s.fac.Participants(ctx, acct, c.ID)
 	if err != nil {
 		return v, err
 	}
 	for _, p := range people {
 		v.Participants = append(v.Participants, s.viewParticipant(r, c, p))
 	}
-	sessions, err := s.fac.Store.Sessions(ctx, c.ID)
+	sessions, err := s.fac.Sessions(ctx, acct, c.ID)
 	if err != nil {
 		return v, err
 	}
 	for _, ss := range sessions {
-		v.Sessions = append(v.Sessions, s.viewSession(ss))
+		v.Sessions = append(v.Sessions, viewSession(ss))
 	}
 	return v, nil
 }
@@ -203,50 +197,11 @@ func (s *Server) addCoFacilitator(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A co-facilitator added while the room is live can enter it at once.
-	if err := s.syncRoster(r.Context(), c); err != nil {
+	if err := s.sessions.SyncRoster(r.Context(), account(r), c); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.sendCohort(w, r, http.StatusOK, c)
-}
-
-// syncRoster puts the cohort's facilitators and participants on its live
-// room's roster (new ones added, renamed ones renamed).
-func (s *Server) syncRoster(ctx context.Context, c facilitator.Cohort) error {
-	rm, ok := s.rooms.ForCohort(c.ID)
-	if !ok {
-		return nil
-	}
-	members, err := s.roster(ctx, c)
-	if err != nil {
-		return err
-	}
-	for _, m := range members {
-		if err := rm.AddMember(ctx, m); err != nil && !errors.Is(err, room.ErrClosed) {
-			return err
-		}
-	}
-	return nil
-}
-
-// roster returns the cohort's people as room members: facilitators first.
-func (s *Server) roster(ctx context.Context, c facilitator.Cohort) ([]room.Member, error) {
-	facs, err := s.fac.Facilitators(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	people, err := s.fac.Store.Participants(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]room.Member, 0, len(facs)+len(people))
-	for _, a := range facs {
-		out = append(out, room.Member{ID: a.ID, Name: a.Name, Role: room.Facilitator, Presence: room.Absent})
-	}
-	for _, p := range people {
-		out = append(out, room.Member{ID: p.ID, Name: p.Name, Role: room.Participant, Presence: room.Absent})
-	}
-	return out, nil
 }
 
 func (s *Server) addParticipant(w http.ResponseWriter, r *http.Request) {
@@ -300,7 +255,7 @@ func (s *Server) changeParticipant(w http.ResponseWriter, r *http.Request, statu
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.syncRoster(ctx, c); err != nil {
+	if err := s.sessions.SyncRoster(ctx, acct, c); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -334,92 +289,33 @@ func (s *Server) planSession(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ss, err := s.fac.PlanSession(r.Context(), account(r), r.PathValue("id"), in.Title, in.StartsAt)
+	ss, err := s.sessions.Plan(r.Context(), account(r), r.PathValue("id"), in.Title, in.StartsAt)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, s.viewSession(ss))
+	writeJSON(w, http.StatusCreated, viewSession(ss))
 }
 
 func (s *Server) openSession(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	ss, c, err := s.fac.Session(ctx, account(r), r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if _, live := s.rooms.Get(ss.ID); live {
-		writeJSON(w, http.StatusOK, s.viewSession(ss))
-		return
-	}
-	if ss.Status != facilitator.Planned {
-		s.writeError(w, r, &httpError{http.StatusConflict, "conflict", "This session is closed. Plan a new one."})
-		return
-	}
-	members, err := s.roster(ctx, c)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	journeys, err := s.journeys(ctx, c.ID, ss.ID, members)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	_, err = s.rooms.Open(ctx, room.State{
-		SessionID: ss.ID, CohortID: c.ID, Title: ss.Title, Cohort: c.Name, VideoURL: c.VideoURL, Members: members,
-		Agenda: roomAgenda(ss), Journeys: journeys,
-	})
-	if errors.Is(err, room.ErrAlreadyOpen) {
-		s.writeError(w, r, &httpError{http.StatusConflict, "conflict", "Another session of this cohort is live. Close it first."})
-		return
+	ss, opened, err := s.sessions.Open(r.Context(), account(r), r.PathValue("id"))
+	if opened {
+		s.lobby.wake(ss.CohortID)
+		s.log.Info().Str("session", ss.ID).Str("cohort", ss.CohortID).Msg("room opened")
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	ss, err = s.fac.MarkLive(ctx, ss)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.lobby.wake(c.ID)
-	s.log.Info().Str("session", ss.ID).Str("cohort", c.ID).Msg("room opened")
-	writeJSON(w, http.StatusOK, s.viewSession(ss))
+	writeJSON(w, http.StatusOK, viewSession(ss))
 }
 
 func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) {
-	ctx, acct := r.Context(), account(r)
-	ss, _, err := s.fac.Session(ctx, acct, r.PathValue("id"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rm, live := s.rooms.Get(ss.ID)
-	if !live {
-		s.writeError(w, r, &httpError{http.StatusConflict, "conflict", "This session is not live."})
-		return
-	}
-	if err := rm.Act(ctx, acct.ID, room.Command{Type: room.TypeRoomClose}); err != nil {
-		var re *room.Error
-		if errors.As(err, &re) {
-			s.writeError(w, r, &httpError{http.StatusConflict, "conflict", re.Message})
-			return
-		}
-		s.writeError(w, r, err)
-		return
-	}
-	st := rm.State()
-	if err := s.fac.MarkClosed(ctx, ss.ID, st.ClosedAt); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ss, err = s.fac.Store.Session(ctx, ss.ID)
+	ss, err := s.sessions.Close(r.Context(), account(r), r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.log.Info().Str("session", ss.ID).Msg("room closed")
-	writeJSON(w, http.StatusOK, s.viewSession(ss))
+	writeJSON(w, http.StatusOK, viewSession(ss))
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"hearth/facilitator"
+	"hearth/facilitator/session"
 	"hearth/room"
 )
 
@@ -81,7 +82,7 @@ func (m *memory) export(now time.Time) exportJSON {
 	v.Sessions = make([]exportSessionJSON, 0, len(m.sessions))
 	for _, ss := range m.sessions {
 		es := exportSessionJSON{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: ss.Status,
-			OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: decodeAgenda(ss.Agenda)}
+			OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: session.Agenda(ss.Agenda)}
 		if sum, ok := m.summaries[ss.ID]; ok {
 			es.Summary = &sum
 		}

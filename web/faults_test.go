@@ -26,6 +26,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"hearth/facilitator"
+	"hearth/facilitator/session"
 	"hearth/room"
 	"hearth/storage"
 	"hearth/web"
@@ -71,12 +72,10 @@ func newTunedEnv(tb testing.TB, grace time.Duration, tune func(w *web.Server)) (
 		Store:    db,
 		Grace:    e.grace,
 		Observer: metrics,
-		OnClosed: func(s room.State) {
-			fac.MarkClosed(context.Background(), s.SessionID, s.ClosedAt)
-		},
 	})
 	w := web.New(web.Config{
 		Facilitators: fac,
+		Sessions:     session.New(fac, rooms),
 		Rooms:        rooms,
 		Log:          zerolog.New(io.MultiWriter(logs, zerolog.NewTestWriter(tb))).Level(zerolog.WarnLevel),
 		SetupToken:   e.setup,

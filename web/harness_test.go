@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"hearth/facilitator"
+	"hearth/facilitator/session"
 	"hearth/room"
 	"hearth/storage"
 	"hearth/web"
@@ -103,15 +104,13 @@ func (e *env) start() {
 		Store: db,
 		Now:   e.now,
 		Grace: e.grace,
-		OnClosed: func(s room.State) {
-			fac.MarkClosed(context.Background(), s.SessionID, s.ClosedAt)
-		},
 	})
 	if _, err := rooms.Restore(context.Background()); err != nil {
 		e.tb.Fatalf("restore: %v", err)
 	}
 	w := web.New(web.Config{
 		Facilitators: fac,
+		Sessions:     session.New(fac, rooms),
 		Rooms:        rooms,
 		Log:          zerolog.New(zerolog.NewTestWriter(e.tb)).Level(zerolog.WarnLevel),
 		SetupToken:   e.setup,

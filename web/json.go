@@ -29,8 +29,10 @@ func tooMany(retry time.Duration) *httpError {
 	return &httpError{http.StatusTooManyRequests, "too_many", "Too many attempts. Please wait " + strconv.Itoa(int(retry.Seconds())+1) + " seconds."}
 }
 
-// writeError sends err in the one error shape of the API. Domain errors keep
-// their message; anything else is logged and reported as internal.
+// writeError sends err in the one error shape of the API. Domain errors
+// (*facilitator.Error, the room's refusals included, which the session
+// service translates) keep their code and message and get their status from
+// statusOf; anything else is logged and reported as internal.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var (
 		he *httpError
@@ -50,18 +52,20 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, he.status, map[string]any{"error": map[string]string{"code": he.code, "message": he.message}})
 }
 
+// statuses maps each domain error code to its HTTP status: the one place
+// where a refusal of the back office, of a session's life or of a room
+// becomes a status.
+var statuses = map[string]int{
+	facilitator.CodeInvalid:      http.StatusBadRequest,
+	facilitator.CodeUnauthorized: http.StatusUnauthorized,
+	facilitator.CodeNotFound:     http.StatusNotFound,
+	facilitator.CodeConflict:     http.StatusConflict,
+	facilitator.CodeForbidden:    http.StatusForbidden,
+}
+
 func statusOf(code string) int {
-	switch code {
-	case facilitator.CodeInvalid:
-		return http.StatusBadRequest
-	case facilitator.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case facilitator.CodeNotFound:
-		return http.StatusNotFound
-	case facilitator.CodeConflict:
-		return http.StatusConflict
-	case facilitator.CodeForbidden:
-		return http.StatusForbidden
+	if status, ok := statuses[code]; ok {
+		return status
 	}
 	return http.StatusInternalServerError
 }

@@ -144,14 +144,9 @@ type frame struct {
 
 func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 	acct := account(r)
-	ss, _, err := s.fac.Session(r.Context(), acct, r.PathValue("id"))
+	rm, err := s.sessions.Room(r.Context(), acct, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	rm, ok := s.rooms.Get(ss.ID)
-	if !ok {
-		s.writeError(w, r, &httpError{http.StatusConflict, "conflict", "This session is not live."})
 		return
 	}
 	s.serveSocket(w, r, func(c *conn) {

@@ -50,21 +50,21 @@ func (s *Server) authorsOf(ctx context.Context, c facilitator.Cohort) (*authors,
 	return a, nil
 }
 
-func (a *authors) name(ctx context.Context, id string) string {
-	if n, ok := a.names[id]; ok {
+func (a *authors) name(ctx context.Context, reader facilitator.Account, note facilitator.Note) string {
+	if n, ok := a.names[note.AuthorID]; ok {
 		return n
 	}
 	n := "A former facilitator"
-	if acct, err := a.s.fac.Store.Account(ctx, id); err == nil {
+	if acct, err := a.s.fac.NoteAuthor(ctx, reader, note); err == nil {
 		n = acct.Name
 	}
-	a.names[id] = n
+	a.names[note.AuthorID] = n
 	return n
 }
 
 func (a *authors) view(ctx context.Context, reader facilitator.Account, n facilitator.Note) noteJSON {
 	return noteJSON{ID: n.ID, SessionID: n.SessionID, ParticipantID: n.ParticipantID, AuthorID: n.AuthorID,
-		AuthorName: a.name(ctx, n.AuthorID), Text: n.Text, CreatedAt: n.CreatedAt, UpdatedAt: timePtr(n.UpdatedAt),
+		AuthorName: a.name(ctx, reader, n), Text: n.Text, CreatedAt: n.CreatedAt, UpdatedAt: timePtr(n.UpdatedAt),
 		Mine: n.AuthorID == reader.ID}
 }
 
@@ -92,10 +92,10 @@ func (s *Server) loadMemory(ctx context.Context, acct facilitator.Account, cohor
 	if m.facilitators, err = s.fac.Facilitators(ctx, c); err != nil {
 		return nil, err
 	}
-	if m.participants, err = s.fac.Store.Participants(ctx, c.ID); err != nil {
+	if m.participants, err = s.fac.Participants(ctx, acct, c.ID); err != nil {
 		return nil, err
 	}
-	if m.sessions, err = s.fac.Store.Sessions(ctx, c.ID); err != nil {
+	if m.sessions, err = s.fac.Sessions(ctx, acct, c.ID); err != nil {
 		return nil, err
 	}
 	for _, ss := range m.sessions {
@@ -109,7 +109,7 @@ func (s *Server) loadMemory(ctx context.Context, acct facilitator.Account, cohor
 		m.summaries[ss.ID] = room.Summarize(st)
 		m.states = append(m.states, st)
 	}
-	notes, err := s.fac.Store.CohortNotes(ctx, c.ID)
+	notes, err := s.fac.Notes(ctx, acct, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -157,13 +157,13 @@ func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v := summaryJSON{CohortID: c.ID, Cohort: c.Name, Session: s.viewSession(ss), Summary: room.Summarize(st),
+	v := summaryJSON{CohortID: c.ID, Cohort: c.Name, Session: viewSession(ss), Summary: room.Summarize(st),
 		Notes: []noteJSON{}, Participants: []personJSON{}}
 	if v.Notes, err = s.notesFor(ctx, acct, c, func(n facilitator.Note) bool { return n.SessionID == ss.ID }); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	people, err := s.fac.Store.Participants(ctx, c.ID)
+	people, err := s.fac.Participants(ctx, acct, c.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -499,7 +499,7 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	sessions, err := s.fac.Store.Sessions(ctx, c.ID)
+	sessions, err := s.fac.InviteeSessions(ctx, r.PathValue("token"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,7 +1,8 @@
 // Package web is Hearth's HTTP face: the JSON API of the back office, the
 // WebSocket endpoint of the live rooms, security headers and the embedded
 // browser UI. It turns a logged-in facilitator or an invited participant into
-// a room member with a role; the rules live in room and facilitator.
+// a room member with a role; the rules live in room, facilitator and
+// facilitator/session, and web reaches no store but through them.
 package web
 
 import (
@@ -15,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"hearth/facilitator"
+	"hearth/facilitator/session"
 	"hearth/room"
 )
 
@@ -36,9 +38,10 @@ const (
 
 // Server serves Hearth over HTTP. Create it with New.
 type Server struct {
-	fac   *facilitator.Service
-	rooms *room.Manager
-	log   zerolog.Logger
+	fac      *facilitator.Service
+	sessions *session.Service
+	rooms    *room.Manager
+	log      zerolog.Logger
 
 	// PingInterval, PingTimeout and WriteTimeout govern live connections;
 	// tests shorten them.
@@ -70,8 +73,10 @@ func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
 // Config is what a Server is made of.
 type Config struct {
 	Facilitators *facilitator.Service
-	Rooms        *room.Manager
-	Log          zerolog.Logger
+	// Sessions runs sessions' lives over Facilitators and Rooms.
+	Sessions *session.Service
+	Rooms    *room.Manager
+	Log      zerolog.Logger
 	// SetupToken is the one-time first-run token ("" when accounts exist).
 	SetupToken string
 	// Metrics, when nil, is made here; pass the one the rooms observe.
@@ -86,6 +91,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{
 		fac:          cfg.Facilitators,
+		sessions:     cfg.Sessions,
 		rooms:        cfg.Rooms,
 		log:          cfg.Log,
 		metrics:      metrics,

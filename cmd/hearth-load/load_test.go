@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"hearth/facilitator"
+	"hearth/facilitator/session"
 	"hearth/room"
 	"hearth/storage"
 	"hearth/web"
@@ -29,7 +30,7 @@ func startHearth(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	rooms := room.NewManager(room.Config{Store: db})
-	w := web.New(web.Config{Facilitators: fac, Rooms: rooms, Log: zerolog.Nop()})
+	w := web.New(web.Config{Facilitators: fac, Sessions: session.New(fac, rooms), Rooms: rooms, Log: zerolog.Nop()})
 	w.SetReady(true)
 	srv := httptest.NewServer(w)
 	tb.Cleanup(func() {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -63,19 +62,14 @@ func seedCohort(t *testing.T, m *Main, cohortName string, names ...string) seede
 func (s seeded) plan(title string, startsAt time.Time, items ...room.Item) facilitator.Session {
 	s.t.Helper()
 	ctx := context.Background()
-	ss, err := s.fac.PlanSession(ctx, s.acct, s.cohort.ID, title, startsAt)
+	ss, err := s.m.Sessions.Plan(ctx, s.acct, s.cohort.ID, title, startsAt)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	if items == nil {
 		return ss
 	}
-	planned, err := room.PlanAgenda(items)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	raw, _ := json.Marshal(planned)
-	if ss, err = s.fac.SetAgenda(ctx, s.acct, ss.ID, raw); err != nil {
+	if ss, err = s.m.Sessions.SetAgenda(ctx, s.acct, ss.ID, items); err != nil {
 		s.t.Fatal(err)
 	}
 	return ss

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"hearth/facilitator"
+	"hearth/facilitator/session"
 	"hearth/room"
 	"hearth/storage"
 	"hearth/web"
@@ -37,6 +38,7 @@ type Main struct {
 	SetupToken string // "" when accounts exist
 	DB         *storage.DB
 	Rooms      *room.Manager
+	Sessions   *session.Service
 	Web        *web.Server
 
 	listener net.Listener
@@ -93,12 +95,8 @@ func (m *Main) Open(ctx context.Context) error {
 		Store:    db,
 		Grace:    m.Grace,
 		Observer: metrics,
-		OnClosed: func(s room.State) {
-			if err := fac.MarkClosed(context.Background(), s.SessionID, s.ClosedAt); err != nil {
-				m.Log.Error().Err(err).Str("session", s.SessionID).Msg("mark session closed")
-			}
-		},
 	})
+	m.Sessions = session.New(fac, m.Rooms)
 	start := time.Now()
 	n, err := m.Rooms.Restore(ctx)
 	if err != nil {
@@ -116,7 +114,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if needed {
 		m.SetupToken = facilitator.NewToken()
 	}
-	m.Web = web.New(web.Config{Facilitators: fac, Rooms: m.Rooms, Log: m.Log, SetupToken: m.SetupToken, Metrics: metrics})
+	m.Web = web.New(web.Config{Facilitators: fac, Sessions: m.Sessions, Rooms: m.Rooms, Log: m.Log, SetupToken: m.SetupToken, Metrics: metrics})
 	m.Web.PublicURL = m.PublicURL
 	m.Web.SecureCookies = strings.HasPrefix(m.PublicURL, "https://")
 
