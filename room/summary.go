@@ -1,6 +1,7 @@
 package room
 
 import (
+	"cmp"
 	"encoding/json"
 	"time"
 )
@@ -141,7 +142,8 @@ func attendance(m Member) Attendance {
 func section(s *State, before []Activity, a Activity) Section {
 	sec := Section{ItemID: a.ItemID, Kind: a.Kind()}
 	if i := s.itemIndex(a.ItemID); i >= 0 && a.ItemID != "" {
-		sec.Title = s.Agenda[i].Title
+		// An activity without its run still shows what kind of item ran.
+		sec.Title, sec.Kind = s.Agenda[i].Title, cmp.Or(sec.Kind, s.Agenda[i].Kind)
 	}
 	if a.Run != nil {
 		sec.StartedAt, sec.EndedAt = a.Run.span()
