@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -41,9 +39,10 @@ func journeys() map[string][]PastIntention {
 // written yet), with the journeys from Week 0.
 func withIntentions(reveal RevealMode, commitment bool) State {
 	s := gathering()
-	s.Agenda = []Item{{ID: "i-int", Kind: KindIntentions, Title: "Intentions", Status: Running, Prompt: intPrompt, Reveal: reveal, Commitment: commitment}}
+	s.Agenda = []Item{{ID: "i-int", Kind: KindIntentions, Title: "Intentions", Status: Running,
+		Settings: IntentionsSettings{Prompt: intPrompt, Reveal: reveal, Commitment: commitment}}}
 	s.Journeys = journeys()
-	s.Current = &Activity{ItemID: "i-int", Intentions: &Intentions{
+	s.Current = &Activity{ItemID: "i-int", Run: &Intentions{
 		ID: "act-int", Prompt: intPrompt, Reveal: reveal, Commitment: commitment, StartedAt: t0.Add(time.Minute),
 		Written: map[string]Intention{}, Reflections: map[string]Reflection{}, Commitments: map[string]Commitment{},
 	}}
@@ -52,140 +51,72 @@ func withIntentions(reveal RevealMode, commitment bool) State {
 
 // withWritten returns s with the member's intention written.
 func withWritten(s State, memberID, id, text string) State {
-	s = intentionsCopy(s)
-	s.Current.Intentions.Written[memberID] = Intention{ID: id, MemberID: memberID, Text: text, At: t0.Add(2 * time.Minute)}
+	s = fullCopy(s)
+	s.Current.Intentions().Written[memberID] = Intention{ID: id, MemberID: memberID, Text: text, At: t0.Add(2 * time.Minute)}
 	return s
 }
 
 func revealed(s State) State {
-	s = intentionsCopy(s)
-	s.Current.Intentions.Revealed = true
-	s.Current.Intentions.RevealedAt = t0.Add(3 * time.Minute)
+	s = fullCopy(s)
+	in := s.Current.Intentions()
+	in.Revealed = true
+	in.RevealedAt = t0.Add(3 * time.Minute)
+	if in.Reveal == RevealAnonymous {
+		// What the reveal showed: every intention written by then.
+		in.Shown = map[string]string{}
+		for _, w := range in.Written {
+			in.Shown[w.ID] = w.Text
+		}
+	}
 	return s
-}
-
-// intentionsCopy is fullCopy that also copies intentions and journeys, so a
-// transition that changed them in place is caught.
-func intentionsCopy(s State) State {
-	c := fullCopy(s)
-	copyIn := func(a *Activity, from *Intentions) {
-		if from == nil {
-			return
-		}
-		in := *from
-		in.Written = maps.Clone(from.Written)
-		in.Reflections = maps.Clone(from.Reflections)
-		in.Commitments = maps.Clone(from.Commitments)
-		a.Intentions = &in
-	}
-	if s.Current != nil {
-		copyIn(c.Current, s.Current.Intentions)
-	}
-	for i := range s.History {
-		copyIn(&c.History[i], s.History[i].Intentions)
-	}
-	if s.Journeys != nil {
-		c.Journeys = make(map[string][]PastIntention, len(s.Journeys))
-		for k, v := range s.Journeys {
-			v = slices.Clone(v)
-			for i := range v {
-				v[i].Reflections = slices.Clone(v[i].Reflections)
-				v[i].Commitments = slices.Clone(v[i].Commitments)
-			}
-			c.Journeys[k] = v
-		}
-	}
-	return c
-}
-
-// runIntentionStep checks what runStep checks, with copies that hold the
-// intentions and journeys too (fullCopy knows only the older kinds): the
-// input is not changed, a refusal changes nothing and spends no version, a
-// success spends one and shares no memory with its input.
-func runIntentionStep(t *testing.T, tc step) {
-	t.Helper()
-	before := intentionsCopy(tc.state)
-	after, ch, err := Apply(tc.state, now, tc.actor, tc.cmd)
-	if !reflect.DeepEqual(tc.state, before) {
-		t.Fatalf("Apply changed its input state:\ngot  %+v\nwant %+v", tc.state.Current, before.Current)
-	}
-	if tc.wantCode != "" {
-		if got := ErrorCode(err); err == nil || got != tc.wantCode {
-			t.Fatalf("got error %v, want code %q", err, tc.wantCode)
-		}
-		if e := (*Error)(nil); !errors.As(err, &e) || e.Message == "" {
-			t.Errorf("got error %#v, want an *Error with a message a person can read", err)
-		}
-		if !reflect.DeepEqual(after, before) {
-			t.Errorf("a refusal returned a changed state:\ngot  %+v\nwant %+v", after, before)
-		}
-		wantChange(t, ch, Change{})
-		return
-	}
-	if err != nil {
-		t.Fatalf("got error %v, want none", err)
-	}
-	if after.Version != before.Version+1 {
-		t.Errorf("got version %d, want %d", after.Version, before.Version+1)
-	}
-	if !after.applied(tc.actor, tc.cmd.ID) {
-		t.Errorf("action %q is not remembered as applied", tc.cmd.ID)
-	}
-	wantChange(t, ch, tc.change)
-	if tc.check != nil {
-		tc.check(t, before, after)
-	}
-	scribbleAll(&after)
-	if after.Current != nil && after.Current.Intentions != nil {
-		in := after.Current.Intentions
-		in.Written["scribbled"] = Intention{Text: "scribbled"}
-		in.Reflections["scribbled"] = Reflection{Outcome: "scribbled"}
-		in.Commitments["scribbled"] = Commitment{Step: "scribbled"}
-		in.Revealed = !in.Revealed
-	}
-	if !reflect.DeepEqual(tc.state, before) {
-		t.Errorf("the state Apply returned shares memory with its input")
-	}
 }
 
 func intentionsOf(tb testing.TB, s State) *Intentions {
 	tb.Helper()
-	if s.Current == nil || s.Current.Intentions == nil {
+	in := s.Current.Intentions()
+	if in == nil {
 		tb.Fatalf("got current %+v, want an intentions activity", s.Current)
 	}
-	return s.Current.Intentions
+	return in
 }
 
 func TestItemNormalizeIntentions(t *testing.T) {
+	intentions := func(title string, set IntentionsSettings) Item {
+		return Item{Kind: KindIntentions, Title: title, Settings: set}
+	}
 	tests := []struct {
 		name     string
-		in       Item
+		in       string // the item as a facilitator's client sends it
 		want     Item
 		wantCode string
 	}{
 		{
 			name: "named, with a commitment",
-			in:   Item{Kind: KindIntentions, Title: " Intentions ", Prompt: " What will you carry? ", Reveal: RevealNamed, Commitment: true},
-			want: Item{Kind: KindIntentions, Title: "Intentions", Prompt: "What will you carry?", Reveal: RevealNamed, Commitment: true},
+			in:   `{"kind":"intentions","title":" Intentions ","prompt":" What will you carry? ","reveal":"named","commitment":true}`,
+			want: intentions("Intentions", IntentionsSettings{Prompt: "What will you carry?", Reveal: RevealNamed, Commitment: true}),
 		},
 		{
 			name: "anonymous, settings of other kinds dropped",
-			in:   Item{Kind: KindIntentions, Prompt: "p", Reveal: RevealAnonymous, Visibility: VisibleToGroup, Seconds: 60, ClosingCheck: true},
-			want: Item{Kind: KindIntentions, Prompt: "p", Reveal: RevealAnonymous},
+			in:   `{"kind":"intentions","prompt":"p","reveal":"anonymous","visibility":"group","seconds":60,"closingCheck":true}`,
+			want: intentions("", IntentionsSettings{Prompt: "p", Reveal: RevealAnonymous}),
 		},
 		{
 			name: "other kinds drop the intentions settings",
-			in:   Item{Kind: KindCheckOut, Prompt: "p", Reveal: RevealNamed, Commitment: true},
-			want: Item{Kind: KindCheckOut, Prompt: "p"},
+			in:   `{"kind":"checkout","prompt":"p","reveal":"named","commitment":true}`,
+			want: Item{Kind: KindCheckOut, Settings: CheckOutSettings{Prompt: "p"}},
 		},
-		{name: "no reveal mode", in: Item{Kind: KindIntentions, Prompt: "p"}, wantCode: CodeInvalid},
-		{name: "an unknown reveal mode", in: Item{Kind: KindIntentions, Prompt: "p", Reveal: "everyone"}, wantCode: CodeInvalid},
-		{name: "no prompt", in: Item{Kind: KindIntentions, Prompt: "  ", Reveal: RevealNamed}, wantCode: CodeInvalid},
-		{name: "a prompt too long", in: Item{Kind: KindIntentions, Prompt: strings.Repeat("é", MaxPrompt+1), Reveal: RevealNamed}, wantCode: CodeInvalid},
+		{name: "no reveal mode", in: `{"kind":"intentions","prompt":"p"}`, wantCode: CodeInvalid},
+		{name: "an unknown reveal mode", in: `{"kind":"intentions","prompt":"p","reveal":"everyone"}`, wantCode: CodeInvalid},
+		{name: "no prompt", in: `{"kind":"intentions","prompt":"  ","reveal":"named"}`, wantCode: CodeInvalid},
+		{name: "a prompt too long", in: `{"kind":"intentions","prompt":"` + strings.Repeat("é", MaxPrompt+1) + `","reveal":"named"}`, wantCode: CodeInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := tc.in.Normalize()
+			var in Item
+			if err := json.Unmarshal([]byte(tc.in), &in); err != nil {
+				t.Fatal(err)
+			}
+			got, err := in.Normalize()
 			if tc.wantCode != "" {
 				if ErrorCode(err) != tc.wantCode {
 					t.Fatalf("got %v, want code %s", err, tc.wantCode)
@@ -200,6 +131,9 @@ func TestItemNormalizeIntentions(t *testing.T) {
 			}
 		})
 	}
+	if _, err := (Item{Kind: KindIntentions, Settings: CircleSettings{Prompt: "p", Mode: OpenFloor}}).Normalize(); ErrorCode(err) != CodeInvalid {
+		t.Errorf("settings of another kind: got %v, want code %s", err, CodeInvalid)
+	}
 }
 
 func TestApplyIntentionWrite(t *testing.T) {
@@ -209,7 +143,7 @@ func TestApplyIntentionWrite(t *testing.T) {
 	tests := []step{
 		{
 			name: "the first one gets a fresh ID", state: anon, actor: "p1", cmd: write("  To rest more.  "),
-			change: Change{Activity: true, Mine: "p1"},
+			change: heard{Activity: true, Mine: []string{"p1"}},
 			check: func(tb testing.TB, _, after State) {
 				w := intentionsOf(tb, after).Written["p1"]
 				if w.ID == "" || w.MemberID != "p1" || w.Text != "To rest more." || !w.At.Equal(now) {
@@ -222,7 +156,7 @@ func TestApplyIntentionWrite(t *testing.T) {
 		},
 		{
 			name: "changing it keeps its ID", state: withWritten(anon, "p1", "int-1", "old"), actor: "p1", cmd: write("new"),
-			change: Change{Activity: true, Mine: "p1"},
+			change: heard{Activity: true, Mine: []string{"p1"}},
 			check: func(tb testing.TB, _, after State) {
 				if w := intentionsOf(tb, after).Written["p1"]; w.ID != "int-1" || w.Text != "new" {
 					tb.Errorf("got %+v, want int-1 with the new text", w)
@@ -231,17 +165,21 @@ func TestApplyIntentionWrite(t *testing.T) {
 		},
 		{
 			// Kim was typing when the facilitator revealed: her intention
-			// still counts, and joins the shown set.
+			// still counts, and waits to join the shown set with another
+			// (TestLateIntentions).
 			name: "after the reveal, still taken", state: revealed(withWritten(anon, "p1", "int-1", nowOfSam)), actor: "p2", cmd: write(nowOfKim),
-			change: Change{Activity: true, Mine: "p2"},
+			change: heard{Activity: true, Mine: []string{"p2"}},
 			check: func(tb testing.TB, _, after State) {
 				in := intentionsOf(tb, after)
 				if !in.Revealed || in.Written["p2"].Text != nowOfKim {
 					tb.Errorf("got %+v, want Kim's intention in a revealed activity", in)
 				}
+				if !slices.Equal(in.Held, []string{"p2"}) || !reflect.DeepEqual(in.Shown, map[string]string{"int-1": nowOfSam}) {
+					tb.Errorf("got held %v shown %v, want Kim's held and Sam's alone shown", in.Held, in.Shown)
+				}
 			},
 		},
-		{name: "the longest", state: anon, actor: "p1", cmd: write(longest), change: Change{Activity: true, Mine: "p1"}},
+		{name: "the longest", state: anon, actor: "p1", cmd: write(longest), change: heard{Activity: true, Mine: []string{"p1"}}},
 		{name: "one character too long", state: anon, actor: "p1", cmd: write(longest + "ü"), wantCode: CodeInvalid},
 		{name: "empty", state: anon, actor: "p1", cmd: write(""), wantCode: CodeInvalid},
 		{name: "only spaces", state: anon, actor: "p1", cmd: write(" \n\t "), wantCode: CodeInvalid},
@@ -253,7 +191,7 @@ func TestApplyIntentionWrite(t *testing.T) {
 		{name: "during a check-out", state: running("i-out", now), actor: "p1", cmd: write("mine"), wantCode: CodeClosed},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { runIntentionStep(t, tc) })
+		t.Run(tc.name, func(t *testing.T) { runStep(t, tc) })
 	}
 }
 
@@ -265,7 +203,7 @@ func TestApplyIntentionReflect(t *testing.T) {
 	tests := []step{
 		{
 			name: "on an earlier intention of one's own", state: s, actor: "p1", cmd: reflect_("int-sam-0", "lived"),
-			change: Change{Activity: true, Mine: "p1"},
+			change: heard{Activity: true, Mine: []string{"p1"}},
 			check: func(tb testing.TB, _, after State) {
 				want := Reflection{IntentionID: "int-sam-0", MemberID: "p1", Outcome: Lived, At: now}
 				if got := intentionsOf(tb, after).Reflections["int-sam-0"]; got != want {
@@ -276,8 +214,8 @@ func TestApplyIntentionReflect(t *testing.T) {
 				}
 			},
 		},
-		{name: "let it go", state: s, actor: "p2", cmd: reflect_("int-kim-0", "letgo"), change: Change{Activity: true, Mine: "p2"}},
-		{name: "still with it", state: s, actor: "p2", cmd: reflect_("int-kim-0", "still"), change: Change{Activity: true, Mine: "p2"}},
+		{name: "let it go", state: s, actor: "p2", cmd: reflect_("int-kim-0", "letgo"), change: heard{Activity: true, Mine: []string{"p2"}}},
+		{name: "still with it", state: s, actor: "p2", cmd: reflect_("int-kim-0", "still"), change: heard{Activity: true, Mine: []string{"p2"}}},
 		{name: "on someone else's", state: s, actor: "p1", cmd: reflect_("int-kim-0", "lived"), wantCode: CodeInvalid},
 		{name: "on an unknown ID", state: s, actor: "p1", cmd: reflect_("int-nobody", "lived"), wantCode: CodeInvalid},
 		{name: "with no ID", state: s, actor: "p1", cmd: reflect_("", "lived"), wantCode: CodeInvalid},
@@ -288,7 +226,7 @@ func TestApplyIntentionReflect(t *testing.T) {
 		{name: "while gathering", state: planned(), actor: "p1", cmd: reflect_("int-sam-0", "lived"), wantCode: CodeClosed},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { runIntentionStep(t, tc) })
+		t.Run(tc.name, func(t *testing.T) { runStep(t, tc) })
 	}
 	t.Run("again replaces the first", func(t *testing.T) {
 		a, _, err := Apply(s, now, "p1", reflect_("int-sam-0", "still"))
@@ -315,7 +253,7 @@ func TestApplyIntentionCommit(t *testing.T) {
 	tests := []step{
 		{
 			name: "for an earlier intention", state: s, actor: "p1", cmd: commit("int-sam-0", " Walk every morning. "),
-			change: Change{Activity: true, Mine: "p1"},
+			change: heard{Activity: true, Mine: []string{"p1"}},
 			check: func(tb testing.TB, _, after State) {
 				c := intentionsOf(tb, after).Commitments["p1"]
 				if c.ID == "" || c.IntentionID != "int-sam-0" || c.Step != "Walk every morning." || c.MemberID != "p1" || !c.At.Equal(now) {
@@ -325,23 +263,23 @@ func TestApplyIntentionCommit(t *testing.T) {
 		},
 		{
 			name: "for the intention written now", state: withWritten(s, "p3", "int-lee", "rest"), actor: "p3", cmd: commit("int-lee", "Sleep by ten."),
-			change: Change{Activity: true, Mine: "p3"},
+			change: heard{Activity: true, Mine: []string{"p3"}},
 		},
 		{
 			name: "again: the same commitment, changed", actor: "p1", cmd: commit("int-sam-0", "new step"),
 			state: func() State {
-				c := intentionsCopy(s)
-				c.Current.Intentions.Commitments["p1"] = Commitment{ID: "com-1", MemberID: "p1", IntentionID: "int-sam-0", Step: "old", At: t0}
+				c := fullCopy(s)
+				c.Current.Intentions().Commitments["p1"] = Commitment{ID: "com-1", MemberID: "p1", IntentionID: "int-sam-0", Step: "old", At: t0}
 				return c
 			}(),
-			change: Change{Activity: true, Mine: "p1"},
+			change: heard{Activity: true, Mine: []string{"p1"}},
 			check: func(tb testing.TB, _, after State) {
 				if c := intentionsOf(tb, after).Commitments["p1"]; c.ID != "com-1" || c.Step != "new step" {
 					tb.Errorf("got %+v, want com-1 with the new step", c)
 				}
 			},
 		},
-		{name: "the longest step", state: s, actor: "p1", cmd: commit("int-sam-0", longest), change: Change{Activity: true, Mine: "p1"}},
+		{name: "the longest step", state: s, actor: "p1", cmd: commit("int-sam-0", longest), change: heard{Activity: true, Mine: []string{"p1"}}},
 		{name: "a step too long", state: s, actor: "p1", cmd: commit("int-sam-0", longest+"ß"), wantCode: CodeInvalid},
 		{name: "an empty step", state: s, actor: "p1", cmd: commit("int-sam-0", "  "), wantCode: CodeInvalid},
 		{name: "for someone else's", state: withWritten(s, "p2", "int-kim", "x"), actor: "p1", cmd: commit("int-kim", "step"), wantCode: CodeInvalid},
@@ -354,7 +292,7 @@ func TestApplyIntentionCommit(t *testing.T) {
 		{name: "while gathering", state: planned(), actor: "p1", cmd: commit("int-sam-0", "step"), wantCode: CodeClosed},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { runIntentionStep(t, tc) })
+		t.Run(tc.name, func(t *testing.T) { runStep(t, tc) })
 	}
 }
 
@@ -363,22 +301,141 @@ func TestApplyIntentionReveal(t *testing.T) {
 	s := withWritten(withIntentions(RevealAnonymous, false), "p1", "int-1", nowOfSam)
 	tests := []step{
 		{
-			name: "shows them", state: s, actor: "f1", cmd: reveal, change: Change{Activity: true},
+			name: "shows them", state: s, actor: "f1", cmd: reveal, change: heard{Activity: true},
 			check: func(tb testing.TB, before, after State) {
 				in := intentionsOf(tb, after)
-				if !in.Revealed || !in.RevealedAt.Equal(now) || !reflect.DeepEqual(in.Written, before.Current.Intentions.Written) {
+				if !in.Revealed || !in.RevealedAt.Equal(now) || !reflect.DeepEqual(in.Written, before.Current.Intentions().Written) {
 					tb.Errorf("got %+v, want revealed at now, the intentions as they were", in)
+				}
+				// An anonymous reveal keeps what it showed, to hold back
+				// what comes after it.
+				if !reflect.DeepEqual(in.Shown, map[string]string{"int-1": nowOfSam}) || len(in.Held) != 0 {
+					tb.Errorf("got shown %v held %v, want Sam's as written and nothing held", in.Shown, in.Held)
 				}
 			},
 		},
-		{name: "with nothing written", state: withIntentions(RevealNamed, false), actor: "f1", cmd: reveal, change: Change{Activity: true}},
+		{name: "with nothing written", state: withIntentions(RevealNamed, false), actor: "f1", cmd: reveal, change: heard{Activity: true}},
 		{name: "twice", state: revealed(s), actor: "f1", cmd: reveal, wantCode: CodeClosed},
 		{name: "by a participant", state: s, actor: "p1", cmd: reveal, wantCode: CodeNotAllowed},
 		{name: "while gathering", state: planned(), actor: "f1", cmd: reveal, wantCode: CodeClosed},
 		{name: "during a check-out", state: running("i-out", now), actor: "f1", cmd: reveal, wantCode: CodeClosed},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { runIntentionStep(t, tc) })
+		t.Run(tc.name, func(t *testing.T) { runStep(t, tc) })
+	}
+}
+
+// TestLateIntentions writes intentions after the reveal. After an anonymous
+// reveal, one that appeared alone (or changed alone) would say whose it is,
+// by when it came: it is held until a second one comes, or the activity
+// ends. After a named reveal the names say it anyway: it shows at once.
+func TestLateIntentions(t *testing.T) {
+	const (
+		changedOfSam = "changed-intention-of-Sam"
+		againOfKim   = "intention-again-of-Kim"
+	)
+	type act struct{ actor, text string } // text "": the facilitator ends the activity
+	tests := []struct {
+		name   string
+		reveal RevealMode
+		acts   []act // after Sam's intention is revealed
+		// shown is what participants see of the intentions after the
+		// last act (in the room, or once ended, looking back); held are
+		// texts no participant but their writer may have received.
+		shown, held []string
+	}{
+		{name: "one late intention is not shown", reveal: RevealAnonymous,
+			acts: []act{{"p2", nowOfKim}}, shown: []string{nowOfSam}, held: []string{nowOfKim}},
+		{name: "a second late one shows both", reveal: RevealAnonymous,
+			acts: []act{{"p2", nowOfKim}, {"p3", nowOfLee}}, shown: []string{nowOfSam, nowOfKim, nowOfLee}},
+		{name: "the same writer again is still one", reveal: RevealAnonymous,
+			acts: []act{{"p2", nowOfKim}, {"p2", againOfKim}}, shown: []string{nowOfSam}, held: []string{nowOfKim, againOfKim}},
+		{name: "a changed one is held, the text shown stays", reveal: RevealAnonymous,
+			acts: []act{{"p1", changedOfSam}}, shown: []string{nowOfSam}, held: []string{changedOfSam}},
+		{name: "a changed one and a late one show together", reveal: RevealAnonymous,
+			acts: []act{{"p1", changedOfSam}, {"p2", nowOfKim}}, shown: []string{changedOfSam, nowOfKim}},
+		{name: "ending the activity shows a lone late one", reveal: RevealAnonymous,
+			acts: []act{{"p2", nowOfKim}, {"f1", ""}}, shown: []string{nowOfSam, nowOfKim}},
+		{name: "a named reveal shows a late one at once", reveal: RevealNamed,
+			acts: []act{{"p2", nowOfKim}}, shown: []string{nowOfSam, nowOfKim}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _, err := Apply(withWritten(withIntentions(tc.reveal, false), "p1", "int-sam", nowOfSam), now, "f1", command(TypeIntentionReveal, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wrote := map[string]string{} // text → its writer
+			for _, a := range tc.acts {
+				cmd := command(TypeActivityEnd, nil)
+				if a.text != "" {
+					cmd = command(TypeIntentionWrite, map[string]string{"text": a.text})
+					wrote[a.text] = a.actor
+				}
+				next, ch, err := Apply(s, now, a.actor, cmd)
+				if err != nil {
+					t.Fatalf("%s %s: %v", a.actor, cmd.Type, err)
+				}
+				s = next
+				f := newFanout(s.Version, now, ch.parts, nil)
+				for _, m := range s.Members {
+					wantNotSent(t, m, f.messageTo(m).Data, tc.held, wrote)
+				}
+			}
+			for _, m := range s.Members {
+				wantNotSent(t, m, snapshot(&s, m, now), tc.held, wrote)
+			}
+			var got []string
+			if s.Current != nil {
+				m, _ := s.Member("p3")
+				raw, _ := roomPart(t, decodeMsg(t, snapshot(&s, m, now)), "activity")
+				var a wireIntentions
+				if err := json.Unmarshal(raw, &a); err != nil {
+					t.Fatal(err)
+				}
+				for _, sh := range a.Shown {
+					got = append(got, sh.Text)
+				}
+			} else {
+				for _, id := range []string{"p1", "p2", "p3"} {
+					j, _ := JourneyOf(s, id)
+					var texts []string
+					for _, sh := range detailOf[*JourneyIntentions](t, j.Moments[0].Detail).Shown {
+						texts = append(texts, sh.Text)
+					}
+					if got != nil && !slices.Equal(slices.Sorted(slices.Values(texts)), slices.Sorted(slices.Values(got))) {
+						t.Errorf("%s looks back on %v, another on %v: want the same set", id, texts, got)
+					}
+					got = texts
+				}
+			}
+			if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(tc.shown))) {
+				t.Errorf("participants see %v, want %v", got, tc.shown)
+			}
+			if m, _ := s.Member("f1"); s.Current != nil {
+				// Facilitators read every intention as it stands.
+				raw, _ := roomPart(t, decodeMsg(t, snapshot(&s, m, now)), "activity")
+				for _, text := range tc.held {
+					if w := wrote[text]; intentionsOf(t, s).Written[w].Text == text && !bytes.Contains(raw, []byte(text)) {
+						t.Errorf("facilitators do not see %q: %s", text, raw)
+					}
+				}
+			}
+		})
+	}
+}
+
+// wantNotSent checks that msg, sent to m, holds none of the held texts,
+// unless m wrote it (their own part shows it to them).
+func wantNotSent(tb testing.TB, m Member, msg []byte, held []string, wrote map[string]string) {
+	tb.Helper()
+	if m.Role == Facilitator {
+		return
+	}
+	for _, text := range held {
+		if wrote[text] != m.ID && bytes.Contains(msg, []byte(text)) {
+			tb.Errorf("%s received the held %q: %s", m.ID, text, msg)
+		}
 	}
 }
 
@@ -387,7 +444,7 @@ func TestApplyIntentionReveal(t *testing.T) {
 func TestIntentionsRunThrough(t *testing.T) {
 	s := gathering()
 	s.Journeys = journeys()
-	s.Agenda = []Item{{ID: "i-int", Kind: KindIntentions, Status: Pending, Prompt: intPrompt, Reveal: RevealNamed, Commitment: true}}
+	s.Agenda = []Item{{ID: "i-int", Kind: KindIntentions, Status: Pending, Settings: IntentionsSettings{Prompt: intPrompt, Reveal: RevealNamed, Commitment: true}}}
 	steps := []struct {
 		actor string
 		cmd   Command
@@ -416,7 +473,7 @@ func TestIntentionsRunThrough(t *testing.T) {
 	if s.Current != nil || len(s.History) != 1 || s.Agenda[0].Status != Done {
 		t.Fatalf("got current %+v, history %d, item %s; want gathering with the activity done", s.Current, len(s.History), s.Agenda[0].Status)
 	}
-	in := s.History[0].Intentions
+	in := s.History[0].Intentions()
 	if in == nil || in.EndedAt.IsZero() || len(in.Written) != 2 || in.Reflections["int-sam-0"].Outcome != StillWith {
 		t.Errorf("history holds %+v, want the ended activity with both intentions and Sam's reflection", in)
 	}
@@ -430,7 +487,7 @@ func TestIntentionsRunThrough(t *testing.T) {
 func pastRoom(id, title string, opened time.Time, in *Intentions) State {
 	s := gathering()
 	s.SessionID, s.Title, s.OpenedAt, s.Status = id, title, opened, Closed
-	s.History = []Activity{{ItemID: "i-" + id, Intentions: in}}
+	s.History = []Activity{{ItemID: "i-" + id, Run: in}}
 	return s
 }
 
@@ -462,7 +519,7 @@ func TestBuildJourneys(t *testing.T) {
 	week2.Journeys = map[string][]PastIntention{"p1": {{ID: "sam-1", MemberID: "p1", Text: "sam one"}}}
 	never := gathering() // a room with other activities only
 	never.SessionID, never.OpenedAt = "s-other", w1.Add(time.Hour)
-	never.History = []Activity{{CheckOut: &CheckOut{ID: "co", Words: map[string]Word{"p1": {Word: "x"}}}}}
+	never.History = []Activity{{Run: &CheckOut{ID: "co", Words: map[string]Word{"p1": {Word: "x"}}}}}
 
 	want := map[string][]PastIntention{
 		"p1": {
@@ -544,20 +601,31 @@ type wireMyIntentions struct {
 func sharedState(reveal RevealMode) State {
 	s := withWritten(withIntentions(reveal, true), "p1", "int-sam", nowOfSam)
 	s = withWritten(s, "p2", "int-kim", nowOfKim)
-	s.Current.Intentions.Reflections["int-sam-0"] = Reflection{IntentionID: "int-sam-0", MemberID: "p1", Outcome: LetGo, At: now}
-	s.Current.Intentions.Commitments["p1"] = Commitment{ID: "com-sam", MemberID: "p1", IntentionID: "int-sam", Step: stepNowSam, At: now}
+	s.Current.Intentions().Reflections["int-sam-0"] = Reflection{IntentionID: "int-sam-0", MemberID: "p1", Outcome: LetGo, At: now}
+	s.Current.Intentions().Commitments["p1"] = Commitment{ID: "com-sam", MemberID: "p1", IntentionID: "int-sam", Step: stepNowSam, At: now}
 	return s
 }
 
-// seen returns every message each member would receive of s: a snapshot,
-// and the events of a write by Sam and of the activity's start.
+// seenBy returns every message the member would receive of s: a snapshot,
+// and the events of a write by Sam, of the activity's start (as startItem
+// makes it: everyone with a part of their own gets it), and of a change to
+// the activity alone (a reveal, say).
 func seenBy(tb testing.TB, s State, memberID string) [][]byte {
 	tb.Helper()
 	m, _ := s.Member(memberID)
+	var start Change
+	start.agendaChanged(&s)
+	start.activity(&s)
+	for _, mm := range s.Members {
+		if _, v := s.Current.Run.mine(&s, mm.ID); v != nil {
+			start.mine(&s, mm.ID)
+		}
+	}
+	var reveal Change
+	reveal.activity(&s)
 	out := [][]byte{snapshot(&s, m, now)}
-	for _, ch := range []Change{{Activity: true, Mine: "p1"}, {Activity: true, Agenda: true}, {Activity: true}} {
-		f := encodeChange(&s, ch, now)
-		out = append(out, f.messageFor(m))
+	for _, ch := range []Change{ownChange(&s, "p1"), start, reveal} {
+		out = append(out, newFanout(s.Version, now, ch.parts, nil).messageTo(m).Data)
 	}
 	return out
 }
@@ -701,14 +769,19 @@ func TestIntentionsVisibility(t *testing.T) {
 		byTime := 0
 		const rooms = 20
 		for r := range rooms {
-			s := revealed(withIntentions(RevealAnonymous, false))
-			s.Current.Intentions.ID = "act-" + string(rune('a'+r))
+			s := withIntentions(RevealAnonymous, false)
+			s.Current.Intentions().ID = "act-" + string(rune('a'+r))
 			texts := []string{"first written", "second written", "third written"}
 			for i, id := range []string{"p1", "p2", "p3"} {
-				s.Current.Intentions.Written[id] = Intention{ID: "w-" + id, MemberID: id, Text: texts[i], At: t0.Add(time.Duration(i) * time.Minute)}
+				s.Current.Intentions().Written[id] = Intention{ID: "w-" + id, MemberID: id, Text: texts[i], At: t0.Add(time.Duration(i) * time.Minute)}
 			}
-			a := shown(&s, s.Current.Intentions)
-			b := shown(&s, s.Current.Intentions)
+			s = revealed(s)
+			in := s.Current.Intentions()
+			if len(in.Shown) != 3 {
+				t.Fatalf("got shown %v, want the three", in.Shown)
+			}
+			a := shown(&s, in)
+			b := shown(&s, in)
 			if !reflect.DeepEqual(a, b) {
 				t.Fatalf("two views of one room differ: %v and %v", a, b)
 			}
@@ -728,7 +801,7 @@ func TestIntentionsVisibility(t *testing.T) {
 func TestIntentionsOverTheHub(t *testing.T) {
 	m, store := newTestManager(t, Config{Now: func() time.Time { return now }})
 	st := State{SessionID: "s1", CohortID: "c1", Title: "Week 1", Members: roster(), Journeys: journeys(),
-		Agenda: []Item{{ID: "i-int", Kind: KindIntentions, Status: Pending, Prompt: intPrompt, Reveal: RevealAnonymous, Commitment: true}}}
+		Agenda: []Item{{ID: "i-int", Kind: KindIntentions, Status: Pending, Settings: IntentionsSettings{Prompt: intPrompt, Reveal: RevealAnonymous, Commitment: true}}}}
 	r, err := m.Open(context.Background(), st)
 	if err != nil {
 		t.Fatal(err)
@@ -796,18 +869,36 @@ func TestIntentionsOverTheHub(t *testing.T) {
 	if err := do(t, subs["p2"], TypeIntentionWrite, "w-2", `{"text":"`+nowOfKim+`"}`); err != nil {
 		t.Fatal(err)
 	}
+	// The reveal was anonymous: Kim's late intention, shown alone, would say
+	// whose it is. It waits for another; facilitators have it at once.
 	for _, id := range []string{"f1", "p1", "p3"} {
 		ev := recvType(t, subs[id], "event")
 		raw, _ := roomPart(t, ev, "activity")
 		var a wireIntentions
 		json.Unmarshal(raw, &a)
-		if len(a.Shown) != 2 || !bytes.Contains(raw, []byte(nowOfKim)) {
-			t.Errorf("%s: after Kim's late write got %s, want both shown", id, raw)
+		if len(a.Shown) != 1 || a.Shown[0].Text != nowOfSam {
+			t.Errorf("%s: after Kim's late write got %s, want Sam's alone shown", id, raw)
+		}
+		if got := bytes.Contains(ev.raw, []byte(nowOfKim)); got != (id == "f1") {
+			t.Errorf("%s: got Kim's late intention %v, want it only for facilitators: %s", id, got, ev.raw)
+		}
+	}
+	drain()
+	if err := do(t, subs["p3"], TypeIntentionWrite, "w-3", `{"text":"`+nowOfLee+`"}`); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"f1", "p1", "p2"} {
+		ev := recvType(t, subs[id], "event")
+		raw, _ := roomPart(t, ev, "activity")
+		var a wireIntentions
+		json.Unmarshal(raw, &a)
+		if len(a.Shown) != 3 || !bytes.Contains(raw, []byte(nowOfKim)) || !bytes.Contains(raw, []byte(nowOfLee)) {
+			t.Errorf("%s: after Lee's late write got %s, want all three shown", id, raw)
 		}
 	}
 	saved := store.Saved(t, "s1")
-	if in := saved.Current.Intentions; in == nil || len(in.Written) != 2 || !in.Revealed {
-		t.Errorf("stored %+v, want both intentions, revealed", saved.Current)
+	if in := saved.Current.Intentions(); in == nil || len(in.Written) != 3 || !in.Revealed || len(in.Shown) != 3 || len(in.Held) != 0 {
+		t.Errorf("stored %+v, want the three intentions revealed and shown", saved.Current)
 	}
 	if !reflect.DeepEqual(saved.Journeys, journeys()) {
 		t.Errorf("stored journeys %+v, want them as opened", saved.Journeys)
@@ -835,7 +926,7 @@ func FuzzIntentions(f *testing.F) {
 		if isRevealed {
 			s = revealed(s)
 		}
-		before := intentionsCopy(s)
+		before := fullCopy(s)
 		actor := "p1"
 		if asFacilitator {
 			actor = "f1"
@@ -853,7 +944,7 @@ func FuzzIntentions(f *testing.F) {
 		for _, id := range []string{"f1", "p1", "p3"} {
 			m, _ := next.Member(id)
 			b := snapshot(&next, m, now)
-			if m.Role == Participant && !next.Current.Intentions.Revealed && bytes.Contains(b, []byte(nowOfKim)) {
+			if m.Role == Participant && !next.Current.Intentions().Revealed && bytes.Contains(b, []byte(nowOfKim)) {
 				t.Fatalf("%s received Kim's intention before the reveal: %s", id, b)
 			}
 			if m.ID == "p3" && bytes.Contains(b, []byte(pastOfSam)) {

@@ -327,6 +327,37 @@ func TestActions(t *testing.T) {
 		drain(p2)
 	})
 
+	t.Run("a duplicate is acknowledged at the version it was first applied at", func(t *testing.T) {
+		// The room has moved on since each was applied: a client that
+		// missed the first ack learns where its action landed, not where
+		// the room is now.
+		tests := []struct {
+			sub           *Subscription
+			typ, id, data string
+			v             uint64
+		}{
+			{f, TypeCheckInStart, "a-1", startFacilitators, 5},
+			{p1, TypeCheckInAnswer, "x-1", `{"scale":6,"state":"within"}`, 6},
+			{p2, TypeCheckInAnswer, "x-1", `{"scale":2,"state":"hypo"}`, 7},
+			{p1, TypeCheckInAnswer, "x-3", `{"scale":7,"state":"within"}`, 8},
+		}
+		if v != 8 {
+			t.Fatalf("got version %d, want 8: the cases below name the versions of the actions above", v)
+		}
+		for _, tc := range tests {
+			if err := do(t, tc.sub, tc.typ, tc.id, tc.data); err != nil {
+				t.Fatal(err)
+			}
+			wantAck(t, tc.sub, tc.id, tc.v, true)
+		}
+		for _, s := range []*Subscription{f, p1, p2} {
+			recvNone(t, s)
+		}
+		if got := version(r); got != v {
+			t.Errorf("got version %d, want %d", got, v)
+		}
+	})
+
 	t.Run("sync sends a fresh snapshot", func(t *testing.T) {
 		if err := do(t, p1, TypeSync, "", ""); err != nil {
 			t.Fatal(err)
@@ -707,11 +738,13 @@ func TestRestore(t *testing.T) {
 			{ID: "p2", Name: "Kim", Role: Participant, Presence: Absent, Since: t0},
 			{ID: "p3", Name: "Lee", Role: Participant, Presence: Left, Since: t0, FirstJoined: t0},
 		},
-		Current: &Activity{CheckIn: &CheckIn{
+		Current: &Activity{Run: &CheckIn{
 			ID: "ci-1", Prompt: "How are you arriving?", Visibility: Anonymous, Open: true, StartedAt: t0,
 			Answers: map[string]Answer{"p1": {MemberID: "p1", Scale: 6, State: Within, At: t0}},
 		}},
-		Applied: map[string][]string{"p1": {"x-1"}},
+		// x-1 as rooms stored it before they kept the version it was
+		// applied at; x-2 with it.
+		Applied: map[string][]AppliedAction{"p1": {{ID: "x-1"}, {ID: "x-2", Version: 9}}},
 	}
 	seed := func(tb testing.TB) *memStore {
 		tb.Helper()
@@ -719,7 +752,7 @@ func TestRestore(t *testing.T) {
 		ended := left
 		ended.SessionID, ended.CohortID, ended.Status = "s0", "c0", Closed
 		for _, s := range []State{left, ended} {
-			if err := store.SaveRoom(context.Background(), &s, nil); err != nil {
+			if err := store.SaveRoom(context.Background(), firstRecord(&s), nil); err != nil {
 				tb.Fatal(err)
 			}
 		}
@@ -780,15 +813,22 @@ func TestRestore(t *testing.T) {
 		if got := presence(t, r, "f1"); got != Present {
 			t.Errorf("got Ana %q, want %q", got, Present)
 		}
-		// Sam's retried action is still applied once.
+		// Sam's retried actions are still applied once: acknowledged at the
+		// version each was applied at, or, for one remembered without it,
+		// at the room's.
 		p := join(t, r, "p1")
 		drain(p)
 		drain(f)
-		if err := do(t, p, TypeCheckInAnswer, "x-1", `{"scale":6,"state":"within"}`); err != nil {
-			t.Fatal(err)
+		for id, v := range map[string]uint64{"x-1": 14, "x-2": 9} {
+			if err := do(t, p, TypeCheckInAnswer, id, `{"scale":6,"state":"within"}`); err != nil {
+				t.Fatal(err)
+			}
+			wantAck(t, p, id, v, true)
 		}
-		wantAck(t, p, "x-1", 14, true)
 		recvNone(t, f)
+		if got := version(r); got != 14 {
+			t.Errorf("got version %d after the retries, want 14", got)
+		}
 	})
 
 	t.Run("a store that cannot save stops the restore", func(t *testing.T) {
