@@ -10,9 +10,10 @@
 
 import { enc } from './api.js';
 import {
-  KINDS, MAX_ITEMS, itemTitle, itemSummary, kindLabel, settingsFields, kindSelect,
+  MAX_ITEMS, itemTitle, itemSummary, kindLabel, settingsFields, kindSelect,
   stripItem, valuesOf, blankValues,
 } from './agenda.js';
+import { activity } from './activities/index.js';
 import { h, setText, announce, storage, fill, formError, busy, keepFocus } from './dom.js';
 
 const DRAFT_PREFIX = 'hearth.agendaDraft.';
@@ -151,7 +152,7 @@ export function agendaEditor({ session: initialSession, call, templates, onSaved
       storage.remove(draftKey);
       return;
     }
-    if (KINDS[draft.addKind]) {
+    if (activity(draft.addKind)) {
       addKind.value = draft.addKind;
       addFields.setKind(draft.addKind);
     }

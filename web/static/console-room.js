@@ -1,21 +1,17 @@
 // console-room.js — the facilitator's live room: everyone's presence, the
-// current activity and its controls, every check-in answer as it arrives.
-// Answers outside the window of tolerance are named at the top, and marked
-// with a shape, words and colour, so they cannot be missed.
+// live agenda, and the current activity with its controls, drawn by its
+// kind's module (activities/).
 
 import { api, enc } from './api.js';
 import { connect } from './live.js';
 import {
-  $, h, setText, announce, safeUrl, formatTime, STATES, stateBadge, presenceLabel,
-  aggregateView, fill, formError, field, busy, storage, keepFocus, append,
+  $, h, setText, announce, safeUrl, presenceLabel, fill, formError, busy, storage, keepFocus, append,
 } from './dom.js';
 import {
-  VISIBILITY, DEFAULT_CHECKIN_PROMPT as DEFAULT_PROMPT, itemTitle, itemSummary, kindLabel,
-  statusBadge, settingsFields, kindSelect, valuesOf, blankValues, groundingDisplay, wordCloud,
-  breathLabel, formatDuration, MAX_ITEMS,
+  itemTitle, itemSummary, kindLabel, statusBadge, settingsFields, kindSelect, valuesOf, blankValues, MAX_ITEMS,
 } from './agenda.js';
-import { consoleView as intentionsView } from './intentions.js';
-import { consoleCircleView } from './circle.js';
+import { ACTIVITIES, activity as activityKind } from './activities/index.js';
+import { actions } from './activities/view.js';
 
 /**
  * roomView builds the live room of one session. It returns the nodes to
@@ -101,7 +97,6 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       showEnded('The session is closed', 'Thank you for holding this space. The room is closed for everyone.');
       return;
     }
-    arrivals.take(room.activity);
     renderMembers(room, state.you);
     agenda.update(state);
     renderActivity(state);
@@ -136,29 +131,13 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
   }
 
   function renderMembers(room, you) {
-    const activity = room.activity;
-    const answers = new Map();
-    const words = new Map();
-    if (activity && activity.kind === 'checkin' && Array.isArray(activity.answers)) {
-      for (const a of activity.answers) answers.set(a.memberId, a);
-    }
-    if (activity && activity.kind === 'checkout' && Array.isArray(activity.words)) {
-      for (const w of activity.words) words.set(w.memberId, w);
-    }
+    const kind = room.activity && activityKind(room.activity.kind);
+    const marks = kind && kind.marks ? kind.marks(room.activity) : new Map();
     const sorted = [...(room.members || [])].sort((a, b) => (a.role === 'facilitator' ? 0 : 1) - (b.role === 'facilitator' ? 0 : 1));
-    fill(members, ...sorted.map((m) => {
-      const answer = answers.get(m.id);
-      const word = words.get(m.id);
-      return h('li', { dataset: { memberId: m.id, presence: m.presence || '', role: m.role || '' } },
-        h('span', { class: 'name' }, m.name || ''),
-        m.role === 'facilitator' ? h('span', { class: 'role' }, you && m.id === you.id ? 'facilitator (you)' : 'facilitator') : null,
-        h('span', { class: 'end' },
-          answer ? h('span', { class: 'muted small' }, `${answer.scale}/10`) : null,
-          answer ? stateBadge(answer.state) : null,
-          word ? h('span', { class: 'feeling small' }, word.word) : null,
-          word && word.state ? stateBadge(word.state) : null,
-          presenceLabel(m.presence)));
-    }));
+    fill(members, ...sorted.map((m) => h('li', { dataset: { memberId: m.id, presence: m.presence || '', role: m.role || '' } },
+      h('span', { class: 'name' }, m.name || ''),
+      m.role === 'facilitator' ? h('span', { class: 'role' }, you && m.id === you.id ? 'facilitator (you)' : 'facilitator') : null,
+      h('span', { class: 'end' }, marks.get(m.id) || null, presenceLabel(m.presence)))));
     const counts = { present: 0, reconnecting: 0, left: 0, absent: 0 };
     for (const m of room.members || []) {
       if (m.role !== 'facilitator' && m.presence in counts) counts[m.presence] += 1;
@@ -175,12 +154,9 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     const key = activity ? `${activity.kind}:${activity.id}` : 'gathering';
     if (!activityView || activityView.key !== key) {
       if (activityView && activityView.destroy) activityView.destroy();
+      const kind = activity && activityKind(activity.kind);
       if (!activity) activityView = gatheringView(live);
-      else if (activity.kind === 'checkin') activityView = checkinView(live);
-      else if (activity.kind === 'grounding') activityView = groundingView(live);
-      else if (activity.kind === 'checkout') activityView = checkoutView(live, arrivals);
-      else if (activity.kind === 'intentions') activityView = intentionsView(live);
-      else if (activity.kind === 'circle') activityView = consoleCircleView(live);
+      else if (kind) activityView = kind.console(activity, { live, arrivals });
       else activityView = otherView(live, activity);
       activityView.key = key;
       fill(activityBox, activityView.root);
@@ -208,39 +184,14 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
 }
 
 function gatheringView(live) {
-  const prompt = h('input', { type: 'text', id: 'checkin-prompt', name: 'prompt', required: true, maxlength: 300, value: DEFAULT_PROMPT, autocomplete: 'off' });
-  const visibility = h('select', { id: 'checkin-visibility', name: 'visibility' },
-    Object.entries(VISIBILITY).map(([value, label]) => h('option', { value }, label)));
-  const error = formError('checkin-error');
-  const submit = h('button', { type: 'submit', class: 'primary' }, 'Start arrival check-in');
-  const form = h('form', { id: 'checkin-form' },
-    field('Prompt', prompt),
-    field('Who sees the answers', visibility, 'Facilitators always see every answer.'),
-    error,
-    h('div', { class: 'actions' }, submit));
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    setText(error, '');
-    const text = prompt.value.trim();
-    if (!text) {
-      setText(error, 'Please write a prompt.');
-      prompt.focus();
-      return;
-    }
-    if (live.state.connection !== 'open') setText(error, 'The check-in will start as soon as the connection is back.');
-    busy(submit, () => live.send('checkin.start', { prompt: text, visibility: visibility.value }).catch((err) => {
-      setText(error, err.message);
-    }));
-  });
   const lead = h('p', { class: 'muted' }, 'Everyone is arriving. When you are ready, start the arrival check-in.');
   const formHeading = h('h3', { id: 'checkin-form-heading' }, 'Arrival check-in');
-  form.setAttribute('aria-labelledby', 'checkin-form-heading');
   return {
     root: h('div', null,
       h('h2', { id: 'activity-heading' }, 'Gathering'),
       lead,
       formHeading,
-      form),
+      ACTIVITIES.checkin.startForm(live, formHeading)),
     update(state) {
       const items = Array.isArray(state.room.agenda) ? state.room.agenda : [];
       const next = items.find((x) => x.status === 'pending');
@@ -261,113 +212,12 @@ function gatheringView(live) {
 function otherView(live, activity) {
   const end = h('button', { type: 'button', id: 'end-activity' }, 'End activity');
   const error = formError('activity-error');
-  end.addEventListener('click', () => busy(end, () => live.send('activity.end', {}).catch((err) => setText(error, err.message))));
+  const act = actions(live, error);
+  end.addEventListener('click', () => act(end, 'activity.end', {}));
   return {
     root: h('div', null, h('h2', { id: 'activity-heading' }, kindLabel(activity.kind)), error, h('div', { class: 'actions' }, end)),
     update() {},
   };
-}
-
-function checkinView(live) {
-  const openBadge = h('span', { class: 'badge' });
-  const prompt = h('p', { class: 'prompt' });
-  const visibility = h('p', { class: 'muted small' });
-  const progress = h('p', { class: 'progress-line' });
-  const attention = h('div', { class: 'attention', role: 'region', 'aria-labelledby': 'attention-heading', hidden: true });
-  const answers = h('ul', { id: 'answers', class: 'plain answers' });
-  const noAnswers = h('p', { class: 'muted' }, 'No answers yet.');
-  const notAnswered = h('ul', { id: 'not-answered', class: 'plain members' });
-  const allAnswered = h('p', { class: 'muted' });
-  const notAnsweredHeading = h('h3', { id: 'not-answered-heading' }, 'Not answered yet');
-  const aggregate = h('div');
-  const error = formError('checkin-action-error');
-  const closeBtn = h('button', { type: 'button', id: 'close-checkin', class: 'primary' }, 'Close check-in');
-  const endBtn = h('button', { type: 'button', id: 'end-activity', class: 'primary' }, 'Back to gathering');
-  const seen = new Map(); // memberId → at, to announce only new answers
-  let first = true;
-
-  closeBtn.addEventListener('click', () => {
-    setText(error, '');
-    busy(closeBtn, () => live.send('checkin.close', {}).catch((err) => setText(error, err.message)));
-  });
-  endBtn.addEventListener('click', () => {
-    setText(error, '');
-    busy(endBtn, () => live.send('activity.end', {}).catch((err) => setText(error, err.message)));
-  });
-
-  const heading = h('h2', { id: 'activity-heading' }, 'Arrival check-in');
-  const root = h('div', null,
-    h('div', { class: 'row-head' }, heading, openBadge),
-    prompt, visibility, progress, attention,
-    h('h3', null, 'Answers'), noAnswers, answers,
-    notAnsweredHeading, notAnswered, allAnswered,
-    h('h3', null, 'Summary'), aggregate,
-    error,
-    h('div', { class: 'actions' }, closeBtn, endBtn));
-
-  function answerRow(a) {
-    const flagged = a.state === 'hyper' || a.state === 'hypo';
-    return h('li', { dataset: { answerMember: a.memberId, state: a.state || '' } },
-      h('div', { class: 'row-head' },
-        h('span', { class: 'name' }, a.name || ''),
-        h('span', { class: 'scale' }, `${a.scale} / 10`),
-        stateBadge(a.state, flagged ? 'strong' : ''),
-        a.feeling ? h('span', { class: 'feeling' }, a.feeling) : null,
-        a.at ? h('span', { class: 'at' }, formatTime(a.at)) : null),
-      a.note ? h('p', { class: 'note preserve' }, a.note) : null);
-  }
-
-  function update(state) {
-    const room = state.room;
-    const a = room.activity;
-    const list = Array.isArray(a.answers) ? a.answers : [];
-    const answeredIds = new Set(Array.isArray(a.answered) ? a.answered : list.map((x) => x.memberId));
-    const item = a.itemId ? (room.agenda || []).find((x) => x.id === a.itemId) : null;
-    setText(heading, item ? itemTitle(item) : 'Arrival check-in');
-
-    setText(openBadge, a.open ? 'Open' : 'Closed');
-    openBadge.className = a.open ? 'badge live' : 'badge';
-    setText(prompt, a.prompt || '');
-    setText(visibility, `Answers: ${VISIBILITY[a.visibility] || a.visibility || ''}`);
-    const count = typeof a.answeredCount === 'number' ? a.answeredCount : answeredIds.size;
-    const expected = typeof a.expected === 'number' ? a.expected : 0;
-    setText(progress, `${count} of ${expected} have answered`);
-
-    // Outside the window of tolerance: named at the top, in words and colour.
-    const flagged = list.filter((x) => x.state === 'hyper' || x.state === 'hypo');
-    attention.hidden = flagged.length === 0;
-    fill(attention,
-      h('h3', { id: 'attention-heading' }, h('span', { 'aria-hidden': 'true' }, '◆ '),
-        flagged.length === 1 ? '1 person is outside their window' : `${flagged.length} people are outside their window`),
-      h('ul', null, flagged.map((x) => h('li', null,
-        h('strong', null, x.name || ''), ` — ${STATES[x.state].label} (${STATES[x.state].plain}), ${x.scale}/10`))));
-
-    fill(answers, ...list.map(answerRow));
-    noAnswers.hidden = list.length > 0;
-
-    const waitingFor = (room.members || []).filter((m) => m.role !== 'facilitator'
-      && (m.presence === 'present' || m.presence === 'reconnecting') && !answeredIds.has(m.id));
-    fill(notAnswered, ...waitingFor.map((m) => h('li', { dataset: { memberId: m.id, presence: m.presence } },
-      h('span', { class: 'name' }, m.name || ''), h('span', { class: 'end' }, presenceLabel(m.presence)))));
-    setText(notAnsweredHeading, a.open ? 'Not answered yet' : 'Did not answer');
-    setText(allAnswered, waitingFor.length === 0 ? (a.open ? 'Everyone present has answered.' : 'Everyone present answered.') : '');
-
-    fill(aggregate, aggregateView(a.aggregate, 'checkin-aggregate'));
-
-    closeBtn.hidden = !a.open;
-    endBtn.hidden = a.open;
-
-    for (const x of list) {
-      const before = seen.get(x.memberId);
-      if (!first && before !== x.at && (x.state === 'hyper' || x.state === 'hypo')) {
-        announce(`${x.name}: ${STATES[x.state].label}, ${x.scale} of 10.`);
-      }
-      seen.set(x.memberId, x.at);
-    }
-    first = false;
-  }
-
-  return { root, update };
 }
 
 // --- arrival states, for the check-out -------------------------------------------
@@ -387,10 +237,9 @@ function arrivalMemory(sessionId) {
     map = {};
   }
   return {
-    take(activity) {
-      if (!activity || activity.kind !== 'checkin' || !Array.isArray(activity.answers)) return;
+    take(answers) {
       let changed = false;
-      for (const a of activity.answers) {
+      for (const a of answers) {
         const before = map[a.memberId];
         if (!before || before.at !== a.at) {
           map[a.memberId] = { scale: a.scale, state: a.state, at: a.at };
@@ -726,177 +575,4 @@ function agendaPanel({ sessionId, send }) {
       root.hidden = true;
     },
   };
-}
-
-// --- the grounding pause ---------------------------------------------------------
-
-function groundingView(live) {
-  const heading = h('h2', { id: 'activity-heading' }, 'Grounding pause');
-  const settings = h('p', { class: 'muted small' });
-  const display = groundingDisplay({
-    now: () => live.serverNow(),
-    size: 'small',
-    onState(s) {
-      if (s === 'complete') {
-        end.classList.add('primary');
-        announce('The grounding pause is complete.');
-      } else {
-        end.classList.remove('primary');
-      }
-    },
-  });
-  const pause = h('button', { type: 'button', id: 'grounding-pause' }, 'Pause');
-  const resume = h('button', { type: 'button', id: 'grounding-resume', class: 'primary', hidden: true }, 'Resume');
-  const extend = h('button', { type: 'button', id: 'grounding-extend' }, '+1 min', h('span', { class: 'visually-hidden' }, ' (extend the pause by one minute)'));
-  const end = h('button', { type: 'button', id: 'end-activity' }, 'End grounding');
-  const error = formError('grounding-error');
-
-  const run = (button, type, data, text) => {
-    setText(error, '');
-    busy(button, () => live.send(type, data).then(() => {
-      if (text) announce(text);
-    }, (err) => setText(error, err.message)));
-  };
-  pause.addEventListener('click', () => run(pause, 'grounding.pause', {}, 'Paused for everyone.'));
-  resume.addEventListener('click', () => run(resume, 'grounding.resume', {}, 'Resumed for everyone.'));
-  extend.addEventListener('click', () => run(extend, 'grounding.extend', { seconds: 60 }, 'One more minute for everyone.'));
-  end.addEventListener('click', () => run(end, 'activity.end', {}));
-
-  const root = h('div', { id: 'grounding', class: 'grounding-console' },
-    heading, settings,
-    display.root,
-    error,
-    h('div', { class: 'actions' }, pause, resume, extend, end));
-
-  return {
-    root,
-    update(state) {
-      const a = state.room.activity;
-      const item = (state.room.agenda || []).find((x) => x.id === a.itemId);
-      setText(heading, item ? itemTitle(item) : 'Grounding pause');
-      setText(settings, [formatDuration(a.seconds) && `Planned: ${formatDuration(a.seconds)}`, breathLabel(a.breath)].filter(Boolean).join(' · '));
-      const hadFocus = document.activeElement;
-      pause.hidden = Boolean(a.paused);
-      resume.hidden = !a.paused;
-      root.dataset.paused = a.paused ? 'true' : 'false';
-      if (hadFocus === pause && a.paused) resume.focus();
-      if (hadFocus === resume && !a.paused) pause.focus();
-      display.update(a);
-    },
-    destroy() {
-      display.destroy();
-    },
-  };
-}
-
-// --- the check-out ---------------------------------------------------------------
-
-function checkoutView(live, arrivals) {
-  const heading = h('h2', { id: 'activity-heading' }, 'Check-out');
-  const badge = h('span', { class: 'badge' });
-  const prompt = h('p', { class: 'prompt' });
-  const closingNote = h('p', { class: 'muted small' });
-  const progress = h('p', { class: 'progress-line' });
-  const attention = h('div', { class: 'attention', role: 'region', 'aria-labelledby': 'closing-attention-heading', hidden: true });
-  const words = h('ul', { id: 'checkout-words', class: 'plain answers' });
-  const noWords = h('p', { class: 'muted' }, 'No words yet.');
-  const notShared = h('ul', { id: 'checkout-not-shared', class: 'plain members' });
-  const allShared = h('p', { class: 'muted' });
-  const cloudNote = h('p', { class: 'hint' });
-  const cloudBox = h('div', { class: 'cloud-box' });
-  const reveal = h('button', { type: 'button', id: 'checkout-reveal', class: 'primary' }, 'Reveal the words');
-  const end = h('button', { type: 'button', id: 'end-activity' }, 'End check-out');
-  const error = formError('checkout-error');
-  const seen = new Map();
-  let first = true;
-
-  reveal.addEventListener('click', () => {
-    setText(error, '');
-    busy(reveal, () => live.send('checkout.reveal', {}).then(() => announce('The words are shown to everyone.'),
-      (err) => setText(error, err.message)));
-  });
-  end.addEventListener('click', () => {
-    setText(error, '');
-    busy(end, () => live.send('activity.end', {}).catch((err) => setText(error, err.message)));
-  });
-
-  const root = h('div', { id: 'checkout', class: 'checkout-console' },
-    h('div', { class: 'row-head' }, heading, badge),
-    prompt, closingNote, progress, attention,
-    h('h3', null, 'Words'), noWords, words,
-    h('h3', { id: 'checkout-not-shared-heading' }, 'Not shared yet'), notShared, allShared,
-    h('h3', null, 'Word cloud'), cloudNote, cloudBox,
-    error,
-    h('div', { class: 'actions' }, reveal, end));
-
-  function wordRow(w) {
-    const flagged = w.state === 'hyper' || w.state === 'hypo';
-    const arrived = arrivals.get(w.memberId);
-    return h('li', { dataset: { wordMember: w.memberId, state: w.state || '' } },
-      h('div', { class: 'row-head' },
-        h('span', { class: 'name' }, w.name || ''),
-        h('span', { class: 'word' }, w.word || ''),
-        w.state ? stateBadge(w.state, flagged ? 'strong' : '') : null,
-        w.at ? h('span', { class: 'at' }, formatTime(w.at)) : null),
-      arrived && STATES[arrived.state]
-        ? h('p', { class: 'arrived small' }, 'Arrived: ',
-          h('span', { class: 'icon', 'aria-hidden': 'true' }, STATES[arrived.state].icon), ' ',
-          STATES[arrived.state].label, typeof arrived.scale === 'number' ? ` · ${arrived.scale}/10` : '')
-        : null);
-  }
-
-  function update(state) {
-    const room = state.room;
-    const a = room.activity;
-    const list = Array.isArray(a.words) ? a.words : [];
-    const item = (room.agenda || []).find((x) => x.id === a.itemId);
-    setText(heading, item ? itemTitle(item) : 'Check-out');
-    setText(badge, a.revealed ? 'Revealed' : 'Not revealed yet');
-    badge.className = a.revealed ? 'badge live' : 'badge wait';
-    setText(prompt, a.prompt || '');
-    setText(closingNote, a.closingCheck
-      ? 'Each person also says where they are in their window of tolerance. Only facilitators see it.'
-      : 'Words only.');
-    const count = typeof a.answeredCount === 'number' ? a.answeredCount : list.length;
-    const expected = typeof a.expected === 'number' ? a.expected : 0;
-    setText(progress, `${count} of ${expected} have shared`);
-
-    const flagged = list.filter((x) => x.state === 'hyper' || x.state === 'hypo');
-    attention.hidden = flagged.length === 0;
-    fill(attention,
-      h('h3', { id: 'closing-attention-heading' }, h('span', { 'aria-hidden': 'true' }, '◆ '),
-        flagged.length === 1 ? '1 person is leaving outside their window' : `${flagged.length} people are leaving outside their window`),
-      h('ul', null, flagged.map((x) => h('li', null,
-        h('strong', null, x.name || ''), ` — ${STATES[x.state].label} (${STATES[x.state].plain}), “${x.word || ''}”`))));
-
-    fill(words, ...list.map(wordRow));
-    noWords.hidden = list.length > 0;
-
-    const shared = new Set(list.map((x) => x.memberId));
-    const waitingFor = (room.members || []).filter((m) => m.role !== 'facilitator'
-      && (m.presence === 'present' || m.presence === 'reconnecting') && !shared.has(m.id));
-    fill(notShared, ...waitingFor.map((m) => h('li', { dataset: { memberId: m.id, presence: m.presence } },
-      h('span', { class: 'name' }, m.name || ''), h('span', { class: 'end' }, presenceLabel(m.presence)))));
-    setText(allShared, waitingFor.length === 0 ? 'Everyone present has shared a word.' : '');
-
-    setText(cloudNote, a.revealed
-      ? 'Everyone sees this cloud now, without names. Words that come in still join it.'
-      : 'Only facilitators see this until you reveal the words. The group will see the words without names.');
-    const cloud = Array.isArray(a.cloud) ? a.cloud : [];
-    fill(cloudBox, cloud.length ? wordCloud(cloud, 'checkout-cloud') : h('p', { id: 'checkout-cloud', class: 'muted' }, 'The cloud grows as words come in.'));
-
-    reveal.hidden = Boolean(a.revealed);
-    if (a.revealed && document.activeElement === document.body) end.focus();
-
-    for (const x of list) {
-      const before = seen.get(x.memberId);
-      if (!first && before !== x.at && (x.state === 'hyper' || x.state === 'hypo')) {
-        announce(`${x.name} is leaving ${STATES[x.state].label}: “${x.word}”.`);
-      }
-      seen.set(x.memberId, x.at);
-    }
-    first = false;
-  }
-
-  return { root, update };
 }

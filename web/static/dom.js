@@ -155,34 +155,9 @@ export const storage = {
   },
 };
 
-/**
- * aggregateView shows a check-in's anonymous summary: how many answered,
- * the average, and how many in each state (numbers in words, bars only as
- * decoration).
- */
-export function aggregateView(aggregate, id) {
-  const agg = aggregate || {};
-  const count = typeof agg.count === 'number' ? agg.count : 0;
-  const states = agg.states || {};
-  const summary = count === 0
-    ? 'No answers yet.'
-    : `${count === 1 ? '1 answer' : `${count} answers`} · average ${formatAverage(agg.scaleAverage)} out of 10`;
-  const rows = ['hypo', 'within', 'hyper'].map((state) => {
-    const n = typeof states[state] === 'number' ? states[state] : 0;
-    const bar = h('span');
-    bar.style.width = `${count ? Math.round((n / count) * 100) : 0}%`;
-    return h('li', { class: 'bar-row' },
-      h('span', null, h('span', { class: 'icon', 'aria-hidden': 'true' }, STATES[state].icon), ' ', STATES[state].label),
-      h('span', { class: 'bar', 'aria-hidden': 'true' }, bar),
-      h('span', { class: 'count' }, String(n)));
-  });
-  return h('div', { id, class: 'aggregate' },
-    h('p', { class: 'progress-line' }, summary),
-    h('ul', { class: 'plain aggregate' }, rows));
-}
-
-function formatAverage(value) {
-  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(1) : '–';
+/** plural says a count: plural(1, 'once', 'times') is "once", plural(3, …) "3 times". */
+export function plural(n, one, many) {
+  return n === 1 ? one : `${n} ${many}`;
 }
 
 /** fill replaces el's children (null/false skipped, strings as text). */

@@ -9,19 +9,12 @@
 
 import { enc } from './api.js';
 import {
-  h, append, setText, announce, fill, formError, busy, formatDateTime, formatTime, stateBadge, STATES,
+  h, append, setText, announce, fill, formError, busy, formatDateTime, formatTime, STATES, plural,
 } from './dom.js';
-import { itemTitle, formatDuration, breathLabel, wordCloud } from './agenda.js';
-import { OUTCOMES as INTENTION_OUTCOMES } from './intentions.js';
-import { OUTCOMES as TURN_OUTCOMES } from './circle.js';
+import { itemTitle } from './agenda.js';
+import { ACTIVITIES, activity } from './activities/index.js';
 
 const MAX_NOTE = 5000;
-
-const VISIBILITY_WORDS = {
-  group: 'shared with the group',
-  facilitators: 'facilitators only',
-  anonymous: 'anonymous to the group',
-};
 
 const PRIVATE_HINT = 'Private: only this cohort’s facilitators read notes. Participants never see them. They are part of the cohort’s export.';
 
@@ -29,10 +22,6 @@ function formatDay(value) {
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return '';
   return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
-}
-
-function plural(n, one, many) {
-  return n === 1 ? one : `${n} ${many}`;
 }
 
 // --- notes ------------------------------------------------------------------------
@@ -182,165 +171,20 @@ function attendanceLine(a) {
   return [badge, ' ', h('span', { class: 'muted small' }, `${parts.join('; ')}.`)];
 }
 
-function answerItem(a) {
-  return h('li', { dataset: { state: a.state, answerName: a.name } },
-    h('div', { class: 'row-head' },
-      h('span', { class: 'name' }, a.name),
-      h('span', { class: 'scale' }, `${a.scale}/10`),
-      stateBadge(a.state),
-      a.feeling ? h('span', { class: 'feeling' }, a.feeling) : null,
-      h('span', { class: 'at' }, formatTime(a.at))),
-    a.note ? h('p', { class: 'note preserve' }, a.note) : null);
-}
-
-function missingLine(names, what) {
-  if (!names || names.length === 0) return null;
-  return h('p', { class: 'muted small' }, `${what}: ${names.join(', ')}.`);
-}
-
-/** outcomeLabel is what became of an earlier intention: a shape and words. */
-function outcomeLabel(outcome) {
-  const o = INTENTION_OUTCOMES[outcome] || { label: outcome, icon: '' };
-  return h('span', { class: 'badge wait outcome', dataset: { outcome } }, h('span', { class: 'icon', 'aria-hidden': 'true' }, o.icon), ' ', o.label);
-}
-
-/** setIn says where an earlier intention was set ("" for this session's). */
-function setIn(sessionTitle) {
-  return sessionTitle ? h('span', { class: 'muted small' }, ` (set in ${sessionTitle})`) : null;
-}
-
-const REVEAL_WORDS = { named: 'with names', anonymous: 'without names' };
-
-/**
- * intentionsView is an intentions activity in the summary: every intention
- * with its writer's name (facilitators read them all, whatever the group
- * saw), the reflections on earlier intentions, and the steps.
- * Hooks: ul.intentions-list > li[data-intention-name]; table.reflections
- * tr[data-reflection-name]; table.steps tr[data-step-name].
- */
-function intentionsView(ins, n) {
-  const reveal = ins.revealed
-    ? `revealed to the group ${REVEAL_WORDS[ins.reveal] || ''} at ${formatTime(ins.revealedAt)}`
-    : `not revealed to the group (it would have been ${REVEAL_WORDS[ins.reveal] || ''})`;
-  const list = (ins.intentions || []).map((w) => h('li', { dataset: { intentionName: w.name } },
-    h('div', { class: 'row-head' }, h('span', { class: 'name' }, w.name), h('span', { class: 'at' }, formatTime(w.at))),
-    h('p', { class: 'preserve intention-text' }, w.text)));
-  const reflections = ins.reflections || [];
-  const steps = ins.steps || [];
-  return [
-    ins.prompt ? h('p', { class: 'prompt-line' }, `“${ins.prompt}”`, h('span', { class: 'muted small' }, ` · ${reveal}`)) : h('p', { class: 'muted small' }, reveal),
-    h('h4', { id: `intentions-${n}` }, 'Intentions'),
-    list.length ? h('ul', { class: 'plain answers intentions-list', 'aria-labelledby': `intentions-${n}` }, list) : h('p', { class: 'muted' }, 'No intentions written.'),
-    missingLine(ins.unwritten, 'No intention from'),
-    reflections.length ? [
-      h('h4', { id: `reflections-${n}` }, 'Looking back on earlier intentions'),
-      h('table', { class: 'memory-table reflections', 'aria-labelledby': `reflections-${n}` },
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Who'), h('th', { scope: 'col' }, 'Earlier intention'), h('th', { scope: 'col' }, 'Said'))),
-        h('tbody', null, reflections.map((r) => h('tr', { dataset: { reflectionName: r.name } },
-          h('th', { scope: 'row' }, r.name),
-          h('td', null, h('span', { class: 'preserve' }, r.intention || '–'), setIn(r.sessionTitle)),
-          h('td', null, outcomeLabel(r.outcome))))))] : null,
-    steps.length ? [
-      h('h4', { id: `steps-${n}` }, 'Steps'),
-      h('table', { class: 'memory-table steps', 'aria-labelledby': `steps-${n}` },
-        h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Who'), h('th', { scope: 'col' }, 'Step'), h('th', { scope: 'col' }, 'For the intention'))),
-        h('tbody', null, steps.map((st) => h('tr', { dataset: { stepName: st.name } },
-          h('th', { scope: 'row' }, st.name),
-          h('td', { class: 'preserve' }, st.step),
-          h('td', null, h('span', { class: 'preserve' }, st.intention || '–'), setIn(st.sessionTitle))))))] : null,
-  ];
-}
-
-const ORDER_WORDS = { roster: 'in roster order', random: 'in a random order', arranged: 'in an arranged order' };
-
-/**
- * circleSummary is a sharing circle in the summary: the order it went in,
- * each turn with its outcome and time, who was not reached. The reactions
- * were for the speaker alone and are not in it.
- * Hooks: ol.circle-story > li[data-turn-name][data-outcome]; p.circle-waiting.
- */
-function circleSummary(c, running) {
-  const how = [c.mode === 'open' ? 'An open floor' : `A round ${ORDER_WORDS[c.order] || ''}`.trim(),
-    c.shareSeconds ? `${formatDuration(c.shareSeconds)} a share` : 'no time limit'].join(', ');
-  const turns = (c.turns || []).map((t) => {
-    let when = '';
-    if (!t.outcome) when = `holding the talking piece since ${formatTime(t.startedAt)}`;
-    else if (t.n === 0) when = `while waiting, at ${formatTime(t.startedAt)}`;
-    else when = `${formatTime(t.startedAt)}–${formatTime(t.endedAt)} (${formatDuration(Math.round(t.duration / 1e9)) || 'a moment'})`;
-    return h('li', { dataset: { turnName: t.name, outcome: t.outcome || 'holding' } },
-      h('span', { class: 'name' }, t.name),
-      t.outcome ? [' — ', h('span', { class: `turn-outcome outcome-${t.outcome}` }, TURN_OUTCOMES[t.outcome] || t.outcome)] : null,
-      h('span', { class: 'muted small' }, ` · ${when}`));
-  });
-  let waitingWords = 'Not reached';
-  if (running) waitingWords = 'Waiting';
-  else if (c.mode === 'open') waitingWords = 'Hands still raised';
-  return [
-    c.prompt ? h('p', { class: 'prompt-line' }, `“${c.prompt}”`) : null,
-    h('p', { class: 'small' }, `${how}.`),
-    turns.length ? h('ol', { class: 'circle-story' }, turns) : h('p', { class: 'muted' }, 'Nobody held the talking piece.'),
-    c.waiting && c.waiting.length ? h('p', { class: 'small circle-waiting' }, `${waitingWords}: ${c.waiting.join(', ')}.`) : null,
-    c.roundOver ? h('p', { class: 'muted small' }, 'The facilitator ended the round.') : null,
-  ];
-}
-
 function stateWords(state) {
   return STATES[state] ? STATES[state].label : '';
 }
 
-/**
- * sectionView shows one activity of the summary. A new activity kind adds
- * one case here (and one in web/export.go).
- */
+/** sectionView shows one activity of the summary, laid out by its kind's module. */
 function sectionView(sec, n) {
   const title = itemTitle({ kind: sec.kind, title: sec.title });
   const head = h('h3', null, `${n}. ${title}`,
     h('span', { class: 'muted small' }, ` · ${formatTime(sec.startedAt)}`),
     sec.running ? h('span', { class: 'badge live' }, ' Running now') : null);
   const li = h('li', { class: 'summary-section', dataset: { kind: sec.kind } }, head);
-  if (sec.checkin) {
-    const ci = sec.checkin;
-    append(li, [
-      h('p', { class: 'prompt-line' }, `“${ci.prompt}”`, h('span', { class: 'muted small' }, ` · ${VISIBILITY_WORDS[ci.visibility] || ''}`)),
-      ci.answers.length
-        ? h('p', { class: 'small' }, `${plural(ci.answers.length, '1 answer', 'answers')} · average ${ci.scaleAverage.toFixed(1)} out of 10`)
-        : h('p', { class: 'muted' }, 'No answers.'),
-      h('ul', { class: 'plain answers' }, ci.answers.map(answerItem)),
-      missingLine(ci.unanswered, 'No answer from')]);
-  } else if (sec.grounding) {
-    const g = sec.grounding;
-    const ran = Math.round((g.ran || 0) / 1e9);
-    li.append(h('p', null,
-      `A pause of ${formatDuration(g.seconds)}`,
-      g.breath ? ` with a breathing pacer (${breathLabel(g.breath)})` : '',
-      g.endedEarly ? `; ended early, after ${formatDuration(ran) || 'a moment'}` : '', '.'));
-  } else if (sec.checkout) {
-    const co = sec.checkout;
-    const rows = co.words.map((w) => h('tr', { dataset: { wordName: w.name } },
-      h('th', { scope: 'row' }, w.name),
-      h('td', null, w.word),
-      co.closingCheck ? h('td', null, w.arrival ? stateBadge(w.arrival) : h('span', { class: 'muted' }, '–')) : null,
-      co.closingCheck ? h('td', null, w.state ? stateBadge(w.state) : h('span', { class: 'muted' }, '–')) : null));
-    append(li, [
-      h('p', { class: 'prompt-line' }, `“${co.prompt}”`),
-      co.words.length
-        ? h('table', { class: 'memory-table' },
-          h('caption', { class: 'visually-hidden' }, 'Check-out words'),
-          h('thead', null, h('tr', null,
-            h('th', { scope: 'col' }, 'Who'), h('th', { scope: 'col' }, 'Word'),
-            co.closingCheck ? h('th', { scope: 'col' }, 'Arrived') : null,
-            co.closingCheck ? h('th', { scope: 'col' }, 'Leaving') : null)),
-          h('tbody', null, rows))
-        : h('p', { class: 'muted' }, 'No words.'),
-      missingLine(co.unanswered, 'No word from'),
-      co.revealed
-        ? h('div', null, h('p', { class: 'small' }, 'Revealed to the group as a cloud without names:'), wordCloud(co.cloud, `cloud-${n}`))
-        : h('p', { class: 'muted small' }, 'Not revealed to the group.')]);
-  } else if (sec.intentions) {
-    append(li, intentionsView(sec.intentions, n));
-  } else if (sec.circle) {
-    append(li, circleSummary(sec.circle, sec.running));
-  }
+  const kind = activity(sec.kind);
+  const part = sec[sec.kind];
+  if (kind && part) append(li, [kind.summary(part, { n, running: sec.running })]);
   return li;
 }
 
@@ -522,39 +366,6 @@ function trendSentence(person, sessions) {
     + (departures.length ? `, and left ${departures.join(', then ')}.` : '.');
 }
 
-/** intentionEvents are an intention's steps and reflections, in the order they were made. */
-function intentionEvents(it) {
-  const events = [
-    ...it.steps.map((st) => ({ at: st.at, li: h('li', { class: 'step-line' }, h('strong', null, `Step, ${st.sessionTitle}: `), h('span', { class: 'preserve' }, st.step)) })),
-    ...it.reflections.map((r) => ({ at: r.at, li: h('li', null, h('strong', null, `${r.sessionTitle}: `), outcomeLabel(r.outcome)) })),
-  ];
-  events.sort((a, b) => new Date(a.at) - new Date(b.at));
-  return events.map((e) => e.li);
-}
-
-/**
- * intentionJourneys is each participant's intentions across the sessions,
- * oldest first, each with what they later said of it and the steps they
- * took for it. Only facilitators see this.
- * Hooks: #intention-journeys > section[data-person-id] li[data-intention-id].
- */
-function intentionJourneys(journeys) {
-  if (journeys.length === 0) {
-    return h('p', { class: 'muted' }, 'No intentions yet. When the group sets intentions in a session, each one’s journey across the sessions shows here.');
-  }
-  return h('div', { id: 'intention-journeys' },
-    h('p', { class: 'hint' }, 'Each person’s intentions, oldest first, with what they said of them in later sessions and the steps they committed to. Only facilitators see this; each participant sees their own, and the others’ only as they were revealed.'),
-    journeys.map((j) => h('section', { class: 'intention-journey', dataset: { personId: j.participantId }, 'aria-labelledby': `journey-${j.participantId}` },
-      h('h3', { id: `journey-${j.participantId}` }, j.name,
-        h('span', { class: 'muted small' }, ` · ${plural(j.intentions.length, '1 intention', 'intentions')}`)),
-      h('ol', { class: 'plain intention-path' }, j.intentions.map((it) => h('li', { dataset: { intentionId: it.id } },
-        h('p', { class: 'preserve intention-text' }, it.text),
-        h('p', { class: 'muted small' }, `Set in ${it.sessionTitle}`),
-        (it.reflections.length || it.steps.length)
-          ? h('ul', { class: 'plain intention-events' }, intentionEvents(it))
-          : h('p', { class: 'muted small' }, 'Not looked back on yet.')))))));
-}
-
 /**
  * overviewPage loads and builds the cohort overview: exports, the
  * attendance grid, each participant's trend with their notes, and the
@@ -622,9 +433,8 @@ export async function overviewPage({ cohortId, call }) {
     return section;
   }));
 
-  const intentionsPanel = h('section', { class: 'panel', id: 'intentions', 'aria-labelledby': 'intentions-heading' },
-    h('h2', { id: 'intentions-heading' }, 'Intention journeys'),
-    intentionJourneys(data.intentions || []));
+  // Each kind with a part in the overview (the intentions' journeys) adds its panel.
+  const kindPanels = Object.values(ACTIVITIES).filter((a) => a.overview).map((a) => a.overview(data));
 
   const nodes = [
     h('p', null, h('a', { href: `#/cohort/${enc(cohortId)}` }, `← ${data.cohort}`)),
@@ -637,7 +447,7 @@ export async function overviewPage({ cohortId, call }) {
       h('h2', { id: 'trends-heading' }, 'Arrivals and departures'),
       h('p', { class: 'hint' }, 'Each session: a dot for the state someone arrived in (their first check-in, with its 0–10 scale), a ring for the state they left in (the check-out’s closing check). ', PRIVATE_HINT),
       trends),
-    intentionsPanel,
+    kindPanels,
     exportPanel,
   ];
   return { nodes, title: data.cohort };

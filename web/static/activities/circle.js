@@ -1,4 +1,6 @@
-// circle.js — the sharing circle: the participant's view and the console's.
+// circle.js — the sharing circle (docs/protocol.md, "The sharing circle"):
+// a round in a speaking order, or an open floor where hands are raised; one
+// holder of the talking piece at a time, passes, silent reactions.
 //
 // The server decides everything: who holds the talking piece, who is next,
 // when a share's time is up (an absolute end on the server's clock, so every
@@ -6,16 +8,32 @@
 // member's own moves. A share is never cut off: when the time is up every
 // screen shows a gentle signal and the speaker may hear a soft sound.
 
-import { h, setText, announce, fill, formError, busy, storage } from './dom.js';
-import { formatClock, clockWords, itemTitle, reducedMotion } from './agenda.js';
+import { h, setText, announce, fill, formError, storage, formatTime } from '../dom.js';
+import {
+  stepTitle, actions, reducedMotion, formatDuration, formatClock, clockWords, wholeNumber, promptField,
+  textInput, choiceSelect, quoted,
+} from './view.js';
 
-export const REACTIONS = {
+const DEFAULT_PROMPT = 'What has been alive for you since we last met?';
+
+/** MODES and SPEAKING_ORDERS name a circle's settings. */
+const MODES = {
+  round: 'A round: everyone in turn',
+  open: 'Open floor: raise a hand',
+};
+const SPEAKING_ORDERS = {
+  roster: 'Roster order',
+  random: 'Random order',
+  arranged: 'Arranged by you, when it starts',
+};
+
+const REACTIONS = {
   heard: { label: 'Heard you', icon: '◡' },
   resonates: { label: 'Resonates', icon: '≈' },
   thanks: { label: 'Thank you', icon: '✿' },
 };
 
-export const OUTCOMES = {
+const OUTCOMES = {
   spoke: 'shared',
   passed: 'passed for now',
   'passed-final': 'passed',
@@ -28,11 +46,6 @@ const MUTE_KEY = 'hearth.circle.muted';
 function ordinal(n) {
   const words = ['', 'first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
   return words[n] || `number ${n}`;
-}
-
-function titleOf(state, a, fallback) {
-  const item = (state.room.agenda || []).find((x) => x.id === a.itemId);
-  return item ? itemTitle(item) : fallback;
 }
 
 /**
@@ -136,27 +149,33 @@ function turnList(id, turns, you) {
 }
 
 /**
+ * reactionsText says the group's reactions to one of the member's own turns
+ * (received: {outcome, reactions: {kind: count}}), or '' when there were none.
+ */
+function reactionsText(received) {
+  const parts = Object.entries(REACTIONS)
+    .map(([kind, r]) => [r.label.toLowerCase(), (received.reactions || {})[kind] || 0])
+    .filter(([, n]) => n > 0)
+    .map(([label, n]) => `${n} × “${label}”`);
+  if (!parts.length) return '';
+  const when = received.outcome === 'spoke' ? 'While you shared' : 'While you held the talking piece';
+  return `${when}, the group sent: ${parts.join(', ')}.`;
+}
+
+/**
  * receivedText is what the speaker is told after their turn: the counts of
  * the group's reactions, or a thank-you after a share without any. After a
  * pass without reactions there is nothing to say ("").
  */
 function receivedText(received) {
-  const parts = Object.entries(REACTIONS)
-    .map(([kind, r]) => [r.label.toLowerCase(), (received.reactions || {})[kind] || 0])
-    .filter(([, n]) => n > 0)
-    .map(([label, n]) => `${n} × “${label}”`);
-  if (parts.length) {
-    const when = received.outcome === 'spoke' ? 'While you shared' : 'While you held the talking piece';
-    return `${when}, the group sent: ${parts.join(', ')}.`;
-  }
-  return received.outcome === 'spoke' ? 'Thank you for sharing.' : '';
+  return reactionsText(received) || (received.outcome === 'spoke' ? 'Thank you for sharing.' : '');
 }
 
 /**
  * participantCircleView is the circle on a participant's phone. live is the
  * room connection.
  */
-export function participantCircleView(live) {
+function participant(activity, { live }) {
   const heading = h('h2', { id: 'circle-heading' }, 'Sharing circle');
   const prompt = h('p', { class: 'prompt' });
   // tabindex -1: the focus lands here when the holder's buttons go away.
@@ -222,12 +241,7 @@ export function participantCircleView(live) {
     }
   });
 
-  const act = (button, type, data, okText) => {
-    setText(error, '');
-    busy(button, () => live.send(type, data).then(() => {
-      if (okText) announce(okText);
-    }, (err) => setText(error, err.message || 'That did not go through. Please try again.')));
-  };
+  const act = actions(live, error);
   // Holder's moves name their share: sent again after a dropped connection,
   // they can never end a later one.
   const share = () => {
@@ -276,7 +290,7 @@ export function participantCircleView(live) {
     const nextPerson = queue.find((q) => q.memberId === a.next);
     const open = a.mode === 'open';
 
-    setText(heading, titleOf(state, a, 'Sharing circle'));
+    setText(heading, stepTitle(state.room, a, 'Sharing circle'));
     setText(prompt, a.prompt || '');
     muteRow.hidden = !a.shareSeconds; // no time per share, no signal to mute
     root.dataset.holding = mineHolding ? 'true' : 'false';
@@ -377,7 +391,7 @@ export function participantCircleView(live) {
  * consoleCircleView is the circle in the facilitator's console: who holds
  * the piece and for how long, the order with its controls, and the story.
  */
-export function consoleCircleView(live) {
+function consoleView(activity, { live }) {
   const heading = h('h2', { id: 'activity-heading' }, 'Sharing circle');
   const badge = h('span', { class: 'badge' });
   const prompt = h('p', { class: 'prompt' });
@@ -403,12 +417,7 @@ export function consoleCircleView(live) {
   const orderBox = h('div');
   const turnsBox = h('div');
 
-  const act = (button, type, data, okText) => {
-    setText(error, '');
-    return busy(button, () => live.send(type, data).then(() => {
-      if (okText) announce(okText);
-    }, (err) => setText(error, err.message)));
-  };
+  const act = actions(live, error);
   // The moves on the share in progress name it, so one sent again after a
   // dropped connection never ends or extends a later share.
   const turn = () => {
@@ -462,7 +471,7 @@ export function consoleCircleView(live) {
     queueIds = queue.map((q) => q.memberId);
     const nextPerson = queue.find((q) => q.memberId === a.next);
 
-    setText(heading, titleOf(state, a, 'Sharing circle'));
+    setText(heading, stepTitle(state.room, a, 'Sharing circle'));
     setText(badge, open ? 'Open floor' : { roster: 'Roster order', random: 'Random order', arranged: 'Arranged order' }[a.order] || 'Round');
     badge.className = 'badge kind';
     setText(prompt, a.prompt || '');
@@ -529,3 +538,119 @@ export function consoleCircleView(live) {
 
   return { root, update, destroy() { clock.destroy(); } };
 }
+
+// --- the agenda's settings --------------------------------------------------------------
+
+const settings = {
+  blank: () => ({ circlePrompt: DEFAULT_PROMPT, circleMode: 'round', circleOrder: 'roster', shareMinutes: '5' }),
+  fromItem: (item) => ({
+    circlePrompt: item.prompt || '',
+    ...(MODES[item.mode] ? { circleMode: item.mode } : {}),
+    ...(SPEAKING_ORDERS[item.order] ? { circleOrder: item.order } : {}),
+    shareMinutes: String(Math.round((Number(item.shareSeconds) || 0) / 60)),
+  }),
+  fields(id, v) {
+    const circlePrompt = textInput(id('circle-prompt'), v.circlePrompt);
+    const circleMode = choiceSelect(id('circle-mode'), MODES, v.circleMode);
+    const circleOrder = choiceSelect(id('circle-order'), SPEAKING_ORDERS, v.circleOrder, { 'aria-describedby': id('circle-order-hint') });
+    const orderField = h('div', { class: 'order-field' },
+      h('label', { for: circleOrder.id }, 'Speaking order'),
+      h('p', { class: 'hint', id: id('circle-order-hint') }, 'Late arrivals join the end; you can reorder who has not spoken.'),
+      circleOrder);
+    const shareMinutes = h('input', {
+      type: 'number', id: id('share-minutes'), min: 0, max: 30, step: 1, inputmode: 'numeric', class: 'short',
+      value: v.shareMinutes, 'aria-describedby': id('share-hint'),
+    });
+    return {
+      nodes: [
+        h('label', { for: circlePrompt.id }, 'Invitation to share'), circlePrompt,
+        h('label', { for: circleMode.id }, 'How the talking piece moves'), circleMode,
+        orderField,
+        h('label', { for: shareMinutes.id }, 'Minutes per share'),
+        h('p', { class: 'hint', id: id('share-hint') }, '0 for no time. When the time is up everyone sees a gentle signal; nobody is cut off.'),
+        shareMinutes],
+      inputs: { circlePrompt, circleMode, circleOrder, shareMinutes },
+      refresh() { orderField.hidden = circleMode.value !== 'round'; },
+    };
+  },
+  toItem(v) {
+    const p = promptField(v, 'circlePrompt', 'Please write what the circle is invited to share.');
+    if (p.error) return p;
+    const fields = { prompt: p.prompt, mode: MODES[v.circleMode] ? v.circleMode : 'round' };
+    if (fields.mode === 'round') fields.order = SPEAKING_ORDERS[v.circleOrder] ? v.circleOrder : 'roster';
+    const minutes = wholeNumber(v.shareMinutes);
+    if (Number.isNaN(minutes) || minutes > 30) return { error: 'The time per share is a whole number of minutes from 0 (none) to 30.', field: 'shareMinutes' };
+    if (minutes > 0) fields.shareSeconds = minutes * 60;
+    return { fields };
+  },
+  line: (item) => [
+    quoted(item.prompt),
+    item.mode === 'open' ? 'open floor' : (SPEAKING_ORDERS[item.order] || '').toLowerCase(),
+    item.shareSeconds ? `${formatDuration(item.shareSeconds)} a share` : 'no time limit',
+  ].filter(Boolean).join(' · '),
+  wire: (item) => ({
+    prompt: item.prompt, mode: item.mode, order: item.order, shareSeconds: item.shareSeconds,
+  }),
+};
+
+// --- memory -----------------------------------------------------------------------------
+
+const ORDER_WORDS = { roster: 'in roster order', random: 'in a random order', arranged: 'in an arranged order' };
+
+/**
+ * summary is a sharing circle in the session's summary: the order it went
+ * in, each turn with its outcome and time, who was not reached. The
+ * reactions were for the speaker alone and are not in it.
+ * Hooks: ol.circle-story > li[data-turn-name][data-outcome]; p.circle-waiting.
+ */
+function summary(c, { running }) {
+  const how = [c.mode === 'open' ? 'An open floor' : `A round ${ORDER_WORDS[c.order] || ''}`.trim(),
+    c.shareSeconds ? `${formatDuration(c.shareSeconds)} a share` : 'no time limit'].join(', ');
+  const turns = (c.turns || []).map((t) => {
+    let when = '';
+    if (!t.outcome) when = `holding the talking piece since ${formatTime(t.startedAt)}`;
+    else if (t.n === 0) when = `while waiting, at ${formatTime(t.startedAt)}`;
+    else when = `${formatTime(t.startedAt)}–${formatTime(t.endedAt)} (${formatDuration(Math.round(t.duration / 1e9)) || 'a moment'})`;
+    return h('li', { dataset: { turnName: t.name, outcome: t.outcome || 'holding' } },
+      h('span', { class: 'name' }, t.name),
+      t.outcome ? [' — ', h('span', { class: `turn-outcome outcome-${t.outcome}` }, OUTCOMES[t.outcome] || t.outcome)] : null,
+      h('span', { class: 'muted small' }, ` · ${when}`));
+  });
+  let waitingWords = 'Not reached';
+  if (running) waitingWords = 'Waiting';
+  else if (c.mode === 'open') waitingWords = 'Hands still raised';
+  return [
+    c.prompt ? h('p', { class: 'prompt-line' }, `“${c.prompt}”`) : null,
+    h('p', { class: 'small' }, `${how}.`),
+    turns.length ? h('ol', { class: 'circle-story' }, turns) : h('p', { class: 'muted' }, 'Nobody held the talking piece.'),
+    c.waiting && c.waiting.length ? h('p', { class: 'small circle-waiting' }, `${waitingWords}: ${c.waiting.join(', ')}.`) : null,
+    c.roundOver ? h('p', { class: 'muted small' }, 'The facilitator ended the round.') : null,
+  ];
+}
+
+/** journey is the circle's order as everyone saw it, and what the member's own turns received. */
+function journey(c) {
+  return [
+    c.prompt ? h('p', { class: 'prompt-line' }, `“${c.prompt}”`) : null,
+    c.turns && c.turns.length
+      ? h('ol', { class: 'journey-turns' }, c.turns.map((t) => {
+        const received = t.mine ? reactionsText(t) : '';
+        return h('li', { dataset: { outcome: t.outcome, mine: t.mine ? 'yes' : 'no' } },
+          h('span', { class: 'name' }, t.mine ? 'You' : t.name), ` — ${OUTCOMES[t.outcome] || t.outcome}`,
+          received ? h('p', { class: 'small received-line' }, received) : null);
+      }))
+      : h('p', { class: 'muted small' }, 'Nobody held the talking piece.'),
+  ];
+}
+
+export default {
+  kind: 'circle',
+  label: 'Sharing circle',
+  title: 'Sharing circle',
+  startedText: (a) => `The sharing circle has begun: ${a.prompt || ''}`,
+  participant,
+  console: consoleView,
+  settings,
+  summary,
+  journey,
+};
