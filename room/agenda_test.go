@@ -23,9 +23,9 @@ const (
 
 func planItems() []Item {
 	return []Item{
-		{ID: "i-in", Kind: KindCheckIn, Title: "Arrival", Status: Pending, Prompt: checkInPrompt, Visibility: VisibleToGroup},
-		{ID: "i-ground", Kind: KindGrounding, Title: "Grounding", Status: Pending, Seconds: 180, Breath: &Breath{In: 4, Hold: 4, Out: 4, Rest: 4}},
-		{ID: "i-out", Kind: KindCheckOut, Title: "Check-out", Status: Pending, Prompt: checkOutPrompt, ClosingCheck: true},
+		{ID: "i-in", Kind: KindCheckIn, Title: "Arrival", Status: Pending, Settings: CheckInSettings{Prompt: checkInPrompt, Visibility: VisibleToGroup}},
+		{ID: "i-ground", Kind: KindGrounding, Title: "Grounding", Status: Pending, Settings: GroundingSettings{Seconds: 180, Breath: &Breath{In: 4, Hold: 4, Out: 4, Rest: 4}}},
+		{ID: "i-out", Kind: KindCheckOut, Title: "Check-out", Status: Pending, Settings: CheckOutSettings{Prompt: checkOutPrompt, ClosingCheck: true}},
 	}
 }
 
@@ -50,19 +50,23 @@ func withStatus(s State, st ItemStatus, ids ...string) State {
 }
 
 // running returns planned() with item id running since started. The activity
-// is built here, not by startItem, so a bug there cannot shape the fixture.
+// is built here, not by its settings' start, so a bug there cannot shape the
+// fixture.
 func running(id string, started time.Time) State {
 	s := withStatus(planned(), Running, id)
 	it := s.Agenda[s.itemIndex(id)]
 	a := Activity{ItemID: id}
-	switch it.Kind {
-	case KindCheckIn:
-		a.CheckIn = &CheckIn{ID: "act-" + id, Prompt: it.Prompt, Visibility: it.Visibility, Open: true, StartedAt: started, Answers: map[string]Answer{}}
-	case KindGrounding:
-		a.Grounding = &Grounding{ID: "act-" + id, Seconds: it.Seconds, Breath: it.Breath, StartedAt: started,
-			EndsAt: started.Add(time.Duration(it.Seconds) * time.Second), CycleStart: started}
-	case KindCheckOut:
-		a.CheckOut = &CheckOut{ID: "act-" + id, Prompt: it.Prompt, ClosingCheck: it.ClosingCheck, StartedAt: started, Words: map[string]Word{}}
+	switch set := it.Settings.(type) {
+	case CheckInSettings:
+		a.Run = &CheckIn{ID: "act-" + id, Prompt: set.Prompt, Visibility: set.Visibility, Open: true, StartedAt: started,
+			Answers: map[string]Answer{}, Stepped: true}
+	case GroundingSettings:
+		a.Run = &Grounding{ID: "act-" + id, Seconds: set.Seconds, Breath: set.Breath, StartedAt: started,
+			EndsAt: started.Add(time.Duration(set.Seconds) * time.Second), CycleStart: started}
+	case CheckOutSettings:
+		a.Run = &CheckOut{ID: "act-" + id, Prompt: set.Prompt, ClosingCheck: set.ClosingCheck, StartedAt: started, Words: map[string]Word{}}
+	default:
+		panic(fmt.Sprintf("running: no fixture for a %s", it.Kind))
 	}
 	s.Current = &a
 	return s
@@ -72,7 +76,9 @@ func running(id string, started time.Time) State {
 func full() State {
 	s := gathering()
 	for i := range MaxItems {
-		s.Agenda = append(s.Agenda, Item{ID: fmt.Sprintf("i-%d", i), Kind: KindCheckOut, Status: Pending, Prompt: "One word."})
+		it := NewItem("", CheckOutSettings{Prompt: "One word."})
+		it.ID, it.Status = fmt.Sprintf("i-%d", i), Pending
+		s.Agenda = append(s.Agenda, it)
 	}
 	return s
 }
@@ -93,64 +99,93 @@ func wantStatuses(tb testing.TB, s State, want ...string) {
 	}
 }
 
-// fullCopy copies every part of s, activities of every kind and the agenda
-// included (apply_test.go's deepCopy knows only check-ins). It is written
-// without the package's clone, so a bug there cannot hide a mutation.
+// fullCopy copies every part of s: the agenda, the activities of every kind,
+// the applied actions and the journeys. It is written without the package's
+// clone, so a bug there cannot hide a mutation.
 func fullCopy(s State) State {
 	c := s
 	c.Members = slices.Clone(s.Members)
 	if s.Agenda != nil {
 		c.Agenda = make([]Item, len(s.Agenda))
 		for i, it := range s.Agenda {
-			if it.Breath != nil {
-				b := *it.Breath
-				it.Breath = &b
+			if g, ok := it.Settings.(GroundingSettings); ok && g.Breath != nil {
+				b := *g.Breath
+				g.Breath = &b
+				it.Settings = g
 			}
 			c.Agenda[i] = it
 		}
 	}
-	copyActivity := func(a Activity) Activity {
-		out := Activity{ItemID: a.ItemID}
-		if a.CheckIn != nil {
-			ci := *a.CheckIn
-			ci.Answers = maps.Clone(a.CheckIn.Answers)
-			out.CheckIn = &ci
-		}
-		if a.Grounding != nil {
-			g := *a.Grounding
-			if g.Breath != nil {
-				b := *g.Breath
-				g.Breath = &b
-			}
-			out.Grounding = &g
-		}
-		if a.CheckOut != nil {
-			co := *a.CheckOut
-			co.Words = maps.Clone(a.CheckOut.Words)
-			out.CheckOut = &co
-		}
-		if a.Circle != nil {
-			out.Circle = copyCircle(a.Circle)
-		}
-		return out
-	}
 	if s.Current != nil {
-		a := copyActivity(*s.Current)
+		a := copyRun(*s.Current)
 		c.Current = &a
 	}
 	if s.History != nil {
 		c.History = make([]Activity, len(s.History))
 		for i, a := range s.History {
-			c.History[i] = copyActivity(a)
+			c.History[i] = copyRun(a)
 		}
 	}
 	if s.Applied != nil {
-		c.Applied = make(map[string][]string, len(s.Applied))
+		c.Applied = make(map[string][]AppliedAction, len(s.Applied))
 		for k, v := range s.Applied {
 			c.Applied[k] = slices.Clone(v)
 		}
 	}
+	if s.Journeys != nil {
+		c.Journeys = make(map[string][]PastIntention, len(s.Journeys))
+		for k, v := range s.Journeys {
+			v = slices.Clone(v)
+			for i := range v {
+				v[i].Reflections = slices.Clone(v[i].Reflections)
+				v[i].Commitments = slices.Clone(v[i].Commitments)
+			}
+			c.Journeys[k] = v
+		}
+	}
 	return c
+}
+
+// copyRun copies an activity and everything its run holds.
+func copyRun(a Activity) Activity {
+	out := Activity{ItemID: a.ItemID}
+	switch r := a.Run.(type) {
+	case nil:
+	case *CheckIn:
+		ci := *r
+		ci.Answers = maps.Clone(r.Answers)
+		ci.Unshown = slices.Clone(r.Unshown)
+		if r.Shown != nil {
+			agg := *r.Shown
+			agg.States = maps.Clone(r.Shown.States)
+			ci.Shown = &agg
+		}
+		out.Run = &ci
+	case *Grounding:
+		g := *r
+		if r.Breath != nil {
+			b := *r.Breath
+			g.Breath = &b
+		}
+		out.Run = &g
+	case *Intentions:
+		in := *r
+		in.Written = maps.Clone(r.Written)
+		in.Reflections = maps.Clone(r.Reflections)
+		in.Commitments = maps.Clone(r.Commitments)
+		in.Shown = maps.Clone(r.Shown)
+		in.Held = slices.Clone(r.Held)
+		out.Run = &in
+	case *Circle:
+		out.Run = copyCircle(r)
+	case *CheckOut:
+		co := *r
+		co.Words = maps.Clone(r.Words)
+		out.Run = &co
+	default:
+		panic(fmt.Sprintf("copyRun: a run of kind %q it cannot copy", a.Kind()))
+	}
+	return out
 }
 
 // scribbleAll changes every part of s that a later transition may change in
@@ -161,7 +196,7 @@ func scribbleAll(s *State) {
 	for i := range s.Agenda {
 		s.Agenda[i].Title = "scribbled"
 		s.Agenda[i].Status = "scribbled"
-		s.Agenda[i].Prompt = "scribbled"
+		s.Agenda[i].Settings = CheckOutSettings{Prompt: "scribbled"}
 	}
 	for i := range s.History {
 		s.History[i] = Activity{ItemID: "scribbled"}
@@ -170,25 +205,35 @@ func scribbleAll(s *State) {
 		return
 	}
 	s.Current.ItemID = "scribbled"
-	if g := s.Current.Grounding; g != nil {
-		g.Paused = !g.Paused
-		g.EndsAt = g.EndsAt.Add(time.Hour)
-		g.CycleStart = g.CycleStart.Add(time.Hour)
-		g.Remaining += time.Hour
-		g.Seconds++
-	}
-	if c := s.Current.Circle; c != nil {
-		scribbleCircle(c)
-	}
-	if co := s.Current.CheckOut; co != nil {
-		co.Revealed = !co.Revealed
-		co.Prompt = "scribbled"
-		co.Words["scribbled"] = Word{Word: "scribbled"}
+	switch r := s.Current.Run.(type) {
+	case *Grounding:
+		r.Paused = !r.Paused
+		r.EndsAt = r.EndsAt.Add(time.Hour)
+		r.CycleStart = r.CycleStart.Add(time.Hour)
+		r.Remaining += time.Hour
+		r.Seconds++
+	case *Intentions:
+		r.Written["scribbled"] = Intention{Text: "scribbled"}
+		r.Reflections["scribbled"] = Reflection{Outcome: "scribbled"}
+		r.Commitments["scribbled"] = Commitment{Step: "scribbled"}
+		if r.Shown != nil {
+			r.Shown["scribbled"] = "scribbled"
+		}
+		for i := range r.Held {
+			r.Held[i] = "scribbled"
+		}
+		r.Revealed = !r.Revealed
+	case *Circle:
+		scribbleCircle(r)
+	case *CheckOut:
+		r.Revealed = !r.Revealed
+		r.Prompt = "scribbled"
+		r.Words["scribbled"] = Word{Word: "scribbled"}
 	}
 }
 
-// step is one transition to check. Unlike applyCase it names the Change a
-// success must report, so no case can forget to check it.
+// step is one transition to check. Unlike applyCase it names what a success
+// must tell whom, so no case can forget to check it.
 type step struct {
 	name     string
 	state    State
@@ -196,13 +241,14 @@ type step struct {
 	actor    string
 	cmd      Command
 	wantCode string // empty: the command is applied
-	change   Change // what a success reports
+	change   heard  // what a success tells
 	check    func(tb testing.TB, before, after State)
 }
 
 // runStep checks what every transition keeps (the input is not changed, a
-// refusal changes nothing and spends no version, a success spends one and
-// reports its Change), then the case's own check.
+// refusal changes nothing and spends no version, a success spends one,
+// remembers its action at it and tells what it names), then the case's own
+// check.
 func runStep(t *testing.T, tc step) {
 	t.Helper()
 	at := tc.at
@@ -230,7 +276,9 @@ func runStep(t *testing.T, tc step) {
 		if !reflect.DeepEqual(after, before) {
 			t.Errorf("a refusal returned a changed state:\ngot  %+v\nwant %+v", after, before)
 		}
-		wantChange(t, ch, Change{})
+		if !reflect.DeepEqual(ch, Change{}) {
+			t.Errorf("got change %+v after a refusal, want none", ch)
+		}
 		return
 	}
 	if err != nil {
@@ -242,9 +290,7 @@ func runStep(t *testing.T, tc step) {
 	} else if tc.change.Quiet && after.Version != before.Version {
 		t.Errorf("got version %d after a quiet change, want %d", after.Version, before.Version)
 	}
-	if tc.cmd.ID != "" && !after.applied(tc.actor, tc.cmd.ID) {
-		t.Errorf("action %q is not remembered as applied; Applied = %v", tc.cmd.ID, after.Applied)
-	}
+	wantRemembered(t, before, after, tc.actor, tc.cmd.ID)
 	wantChange(t, ch, tc.change)
 	if tc.check != nil {
 		tc.check(t, before, after)
@@ -272,10 +318,11 @@ func command(typ string, v any) Command {
 func TestItemNormalize(t *testing.T) {
 	box := func() *Breath { return &Breath{In: 4, Hold: 4, Out: 4, Rest: 4} }
 	checkIn := func(prompt string, vis Visibility) Item {
-		return Item{Kind: KindCheckIn, Prompt: prompt, Visibility: vis}
+		return NewItem("", CheckInSettings{Prompt: prompt, Visibility: vis})
 	}
-	ground := func(seconds int, b *Breath) Item { return Item{Kind: KindGrounding, Seconds: seconds, Breath: b} }
-	checkOut := func(prompt string) Item { return Item{Kind: KindCheckOut, Prompt: prompt} }
+	ground := func(seconds int, b *Breath) Item { return NewItem("", GroundingSettings{Seconds: seconds, Breath: b}) }
+	checkOut := func(prompt string) Item { return NewItem("", CheckOutSettings{Prompt: prompt}) }
+	titled := func(title string) Item { return NewItem(title, GroundingSettings{Seconds: 60}) }
 	tests := []struct {
 		name     string
 		in       Item
@@ -284,8 +331,8 @@ func TestItemNormalize(t *testing.T) {
 	}{
 		{
 			name: "a check-in is trimmed, keeping its ID and status",
-			in:   Item{ID: "x", Status: Done, Kind: KindCheckIn, Title: "  Arrival \n", Prompt: "\t How are you? ", Visibility: VisibleToFacilitators},
-			want: Item{ID: "x", Status: Done, Kind: KindCheckIn, Title: "Arrival", Prompt: "How are you?", Visibility: VisibleToFacilitators},
+			in:   Item{ID: "x", Status: Done, Kind: KindCheckIn, Title: "  Arrival \n", Settings: CheckInSettings{Prompt: "\t How are you? ", Visibility: VisibleToFacilitators}},
+			want: Item{ID: "x", Status: Done, Kind: KindCheckIn, Title: "Arrival", Settings: CheckInSettings{Prompt: "How are you?", Visibility: VisibleToFacilitators}},
 		},
 		{name: "a group check-in", in: checkIn("Arriving", VisibleToGroup), want: checkIn("Arriving", VisibleToGroup)},
 		{name: "an anonymous check-in", in: checkIn("Arriving", Anonymous), want: checkIn("Arriving", Anonymous)},
@@ -313,39 +360,19 @@ func TestItemNormalize(t *testing.T) {
 		{name: "an out-breath of 0", in: ground(60, &Breath{In: 4, Hold: 4, Out: 0, Rest: 4}), wantCode: CodeInvalid},
 		{name: "a breath of zeros", in: ground(60, &Breath{}), wantCode: CodeInvalid},
 
-		{name: "a check-out", in: Item{Kind: KindCheckOut, Prompt: "One word.", ClosingCheck: true}, want: Item{Kind: KindCheckOut, Prompt: "One word.", ClosingCheck: true}},
+		{name: "a check-out", in: NewItem("", CheckOutSettings{Prompt: "One word.", ClosingCheck: true}), want: NewItem("", CheckOutSettings{Prompt: "One word.", ClosingCheck: true})},
 		{name: "a check-out without a closing check", in: checkOut("One word."), want: checkOut("One word.")},
 		{name: "a check-out prompt of 300 characters", in: checkOut(strings.Repeat("é", MaxPrompt)), want: checkOut(strings.Repeat("é", MaxPrompt))},
 		{name: "a check-out prompt of 301 characters", in: checkOut(strings.Repeat("é", MaxPrompt+1)), wantCode: CodeInvalid},
 		{name: "an empty check-out prompt", in: checkOut(""), wantCode: CodeInvalid},
 
-		{name: "an unknown kind", in: Item{Kind: "dance", Prompt: "Move"}, wantCode: CodeInvalid},
-		{name: "no kind", in: Item{Prompt: "Move", Visibility: VisibleToGroup}, wantCode: CodeInvalid},
-		{name: "a title of 100 characters", in: Item{Kind: KindGrounding, Title: strings.Repeat("🌿", MaxTitle), Seconds: 60}, want: Item{Kind: KindGrounding, Title: strings.Repeat("🌿", MaxTitle), Seconds: 60}},
-		{name: "a title of 101 characters", in: Item{Kind: KindGrounding, Title: strings.Repeat("🌿", MaxTitle+1), Seconds: 60}, wantCode: CodeInvalid},
-		{name: "a title of 100 characters with spaces around", in: Item{Kind: KindGrounding, Title: "  " + strings.Repeat("a", MaxTitle) + " ", Seconds: 60}, want: Item{Kind: KindGrounding, Title: strings.Repeat("a", MaxTitle), Seconds: 60}},
-
-		{
-			name: "a check-in drops the settings of other kinds",
-			in:   Item{Kind: KindCheckIn, Prompt: "Arriving", Visibility: VisibleToGroup, Seconds: 60, Breath: box(), ClosingCheck: true},
-			want: Item{Kind: KindCheckIn, Prompt: "Arriving", Visibility: VisibleToGroup},
-		},
-		{
-			name: "a grounding drops the settings of other kinds",
-			in:   Item{Kind: KindGrounding, Seconds: 60, Prompt: "Breathe", Visibility: Anonymous, ClosingCheck: true},
-			want: Item{Kind: KindGrounding, Seconds: 60},
-		},
-		{
-			name: "a check-out drops the settings of other kinds",
-			in:   Item{Kind: KindCheckOut, Prompt: "One word.", Visibility: VisibleToGroup, Seconds: 60, Breath: box()},
-			want: Item{Kind: KindCheckOut, Prompt: "One word."},
-		},
-		{
-			// Settings of another kind are dropped, not judged.
-			name: "a check-in ignores a broken breath",
-			in:   Item{Kind: KindCheckIn, Prompt: "Arriving", Visibility: VisibleToGroup, Seconds: -5, Breath: &Breath{In: -1}},
-			want: Item{Kind: KindCheckIn, Prompt: "Arriving", Visibility: VisibleToGroup},
-		},
+		{name: "an unknown kind", in: Item{Kind: "dance"}, wantCode: CodeInvalid},
+		{name: "no kind", in: Item{Settings: CheckInSettings{Prompt: "Move", Visibility: VisibleToGroup}}, wantCode: CodeInvalid},
+		{name: "settings of another kind", in: Item{Kind: KindCheckIn, Settings: GroundingSettings{Seconds: 60}}, wantCode: CodeInvalid},
+		{name: "a kind without settings", in: Item{Kind: KindGrounding}, wantCode: CodeInvalid},
+		{name: "a title of 100 characters", in: titled(strings.Repeat("🌿", MaxTitle)), want: titled(strings.Repeat("🌿", MaxTitle))},
+		{name: "a title of 101 characters", in: titled(strings.Repeat("🌿", MaxTitle+1)), wantCode: CodeInvalid},
+		{name: "a title of 100 characters with spaces around", in: titled("  " + strings.Repeat("a", MaxTitle) + " "), want: titled(strings.Repeat("a", MaxTitle))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -369,21 +396,109 @@ func TestItemNormalize(t *testing.T) {
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
-			if got.Breath != nil && got.Breath == tc.in.Breath {
+			if g, ok := got.Settings.(GroundingSettings); ok && g.Breath != nil && g.Breath == tc.in.Settings.(GroundingSettings).Breath {
 				t.Error("the normalized item shares its breath with the input")
 			}
 		})
 	}
 }
 
+// TestItemJSON decodes items as a client sends them. The settings of other
+// kinds have no place in an item of a kind: they are dropped, not judged, and
+// never sent on.
+func TestItemJSON(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		want     Item
+		wantKeys []string // the keys of the normalized item sent on
+	}{
+		{
+			name:     "a check-in drops the settings of other kinds",
+			in:       `{"id":"a","kind":"checkin","prompt":"Arriving","visibility":"group","seconds":60,"breath":{"in":4,"out":4},"closingCheck":true,"reveal":"named","mode":"round"}`,
+			want:     Item{ID: "a", Kind: KindCheckIn, Settings: CheckInSettings{Prompt: "Arriving", Visibility: VisibleToGroup}},
+			wantKeys: []string{"id", "kind", "prompt", "visibility"},
+		},
+		{
+			name:     "a grounding drops the settings of other kinds",
+			in:       `{"kind":"grounding","title":"Pause","status":"done","seconds":60,"prompt":"Breathe","visibility":"anonymous","closingCheck":true}`,
+			want:     Item{Kind: KindGrounding, Title: "Pause", Status: Done, Settings: GroundingSettings{Seconds: 60}},
+			wantKeys: []string{"id", "kind", "seconds", "status", "title"},
+		},
+		{
+			name:     "a check-out drops the settings of other kinds",
+			in:       `{"kind":"checkout","prompt":"One word.","visibility":"group","seconds":60,"breath":{"in":1,"out":1},"shareSeconds":60}`,
+			want:     Item{Kind: KindCheckOut, Settings: CheckOutSettings{Prompt: "One word."}},
+			wantKeys: []string{"id", "kind", "prompt"},
+		},
+		{
+			name:     "a check-in ignores a broken breath",
+			in:       `{"kind":"checkin","prompt":"Arriving","visibility":"group","seconds":-5,"breath":{"in":-1}}`,
+			want:     Item{Kind: KindCheckIn, Settings: CheckInSettings{Prompt: "Arriving", Visibility: VisibleToGroup}},
+			wantKeys: []string{"id", "kind", "prompt", "visibility"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var it Item
+			if err := json.Unmarshal([]byte(tc.in), &it); err != nil {
+				t.Fatalf("decode %s: %v", tc.in, err)
+			}
+			got, err := it.Normalize()
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+			b, err := json.Marshal(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var keys map[string]json.RawMessage
+			if err := json.Unmarshal(b, &keys); err != nil {
+				t.Fatal(err)
+			}
+			if got := slices.Sorted(maps.Keys(keys)); !reflect.DeepEqual(got, tc.wantKeys) {
+				t.Errorf("got keys %v in %s, want %v", got, b, tc.wantKeys)
+			}
+			var back Item
+			if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, got) {
+				t.Errorf("the item does not come back from its JSON %s: got %+v, %v", b, back, err)
+			}
+		})
+	}
+	t.Run("an unknown kind decodes without settings and is refused", func(t *testing.T) {
+		var it Item
+		if err := json.Unmarshal([]byte(`{"kind":"dance","prompt":"Move"}`), &it); err != nil {
+			t.Fatalf("decode: %v", err)
+		}
+		if it.Settings != nil {
+			t.Errorf("got settings %+v for an unknown kind, want none", it.Settings)
+		}
+		if _, err := it.Normalize(); ErrorCode(err) != CodeInvalid {
+			t.Errorf("got %v, want the item refused", err)
+		}
+	})
+}
+
 func TestPlanAgenda(t *testing.T) {
 	n := func(k int) []Item {
 		items := make([]Item, k)
 		for i := range items {
-			items[i] = Item{Kind: KindGrounding, Seconds: 60}
+			items[i] = NewItem("", GroundingSettings{Seconds: 60})
 		}
 		return items
 	}
+	withID := func(id string, it Item) Item {
+		it.ID = id
+		return it
+	}
+	withStatus := func(st ItemStatus, it Item) Item {
+		it.Status = st
+		return it
+	}
+	ground := NewItem("", GroundingSettings{Seconds: 60})
 	tests := []struct {
 		name     string
 		in       []Item
@@ -393,15 +508,15 @@ func TestPlanAgenda(t *testing.T) {
 		{
 			name: "an agenda of each kind is planned",
 			in: []Item{
-				{ID: "a", Kind: KindCheckIn, Prompt: " Arriving ", Visibility: VisibleToGroup},
-				{ID: "b", Kind: KindGrounding, Seconds: 120, Breath: &Breath{In: 4, Out: 6}},
-				{ID: "c", Kind: KindCheckOut, Prompt: "One word.", ClosingCheck: true},
+				withID("a", NewItem("", CheckInSettings{Prompt: " Arriving ", Visibility: VisibleToGroup})),
+				withID("b", NewItem("", GroundingSettings{Seconds: 120, Breath: &Breath{In: 4, Out: 6}})),
+				withID("c", NewItem("", CheckOutSettings{Prompt: "One word.", ClosingCheck: true})),
 			},
 			check: func(tb testing.TB, _, got []Item) {
 				want := []Item{
-					{ID: "a", Kind: KindCheckIn, Status: Pending, Prompt: "Arriving", Visibility: VisibleToGroup},
-					{ID: "b", Kind: KindGrounding, Status: Pending, Seconds: 120, Breath: &Breath{In: 4, Out: 6}},
-					{ID: "c", Kind: KindCheckOut, Status: Pending, Prompt: "One word.", ClosingCheck: true},
+					{ID: "a", Kind: KindCheckIn, Status: Pending, Settings: CheckInSettings{Prompt: "Arriving", Visibility: VisibleToGroup}},
+					{ID: "b", Kind: KindGrounding, Status: Pending, Settings: GroundingSettings{Seconds: 120, Breath: &Breath{In: 4, Out: 6}}},
+					{ID: "c", Kind: KindCheckOut, Status: Pending, Settings: CheckOutSettings{Prompt: "One word.", ClosingCheck: true}},
 				}
 				if !reflect.DeepEqual(got, want) {
 					tb.Errorf("got %+v, want %+v", got, want)
@@ -421,18 +536,18 @@ func TestPlanAgenda(t *testing.T) {
 		{name: "31 items", in: n(MaxItems + 1), wantCode: CodeInvalid},
 		{
 			name:     "one invalid item refuses the agenda",
-			in:       []Item{{Kind: KindGrounding, Seconds: 60}, {Kind: KindCheckIn, Prompt: "", Visibility: VisibleToGroup}},
+			in:       []Item{ground, NewItem("", CheckInSettings{Prompt: "", Visibility: VisibleToGroup})},
 			wantCode: CodeInvalid,
 		},
 		{
 			name: "missing, duplicate and overlong IDs get fresh ones",
 			in: []Item{
-				{ID: "keep", Kind: KindGrounding, Seconds: 60},
-				{Kind: KindGrounding, Seconds: 60},
-				{ID: "keep", Kind: KindGrounding, Seconds: 60},
-				{Kind: KindGrounding, Seconds: 60},
-				{ID: strings.Repeat("x", MaxID+1), Kind: KindGrounding, Seconds: 60},
-				{ID: strings.Repeat("y", MaxID), Kind: KindGrounding, Seconds: 60},
+				withID("keep", ground),
+				ground,
+				withID("keep", ground),
+				ground,
+				withID(strings.Repeat("x", MaxID+1), ground),
+				withID(strings.Repeat("y", MaxID), ground),
 			},
 			check: func(tb testing.TB, _, got []Item) {
 				if got[0].ID != "keep" {
@@ -456,11 +571,11 @@ func TestPlanAgenda(t *testing.T) {
 		{
 			name: "statuses are cleared to pending",
 			in: []Item{
-				{Kind: KindGrounding, Seconds: 60, Status: Done},
-				{Kind: KindGrounding, Seconds: 60, Status: Running},
-				{Kind: KindGrounding, Seconds: 60, Status: Skipped},
-				{Kind: KindGrounding, Seconds: 60, Status: "weird"},
-				{Kind: KindGrounding, Seconds: 60},
+				withStatus(Done, ground),
+				withStatus(Running, ground),
+				withStatus(Skipped, ground),
+				withStatus("weird", ground),
+				ground,
 			},
 			check: func(tb testing.TB, _, got []Item) {
 				for i, it := range got {
@@ -471,20 +586,8 @@ func TestPlanAgenda(t *testing.T) {
 			},
 		},
 		{
-			name: "settings of other kinds are dropped",
-			in: []Item{
-				{ID: "a", Kind: KindGrounding, Seconds: 60, Prompt: "Breathe", Visibility: VisibleToGroup, ClosingCheck: true},
-				{ID: "b", Kind: KindCheckOut, Prompt: "Word", Seconds: 60, Breath: &Breath{In: 1, Out: 1}, Visibility: Anonymous},
-			},
-			check: func(tb testing.TB, _, got []Item) {
-				want := []Item{
-					{ID: "a", Kind: KindGrounding, Status: Pending, Seconds: 60},
-					{ID: "b", Kind: KindCheckOut, Status: Pending, Prompt: "Word"},
-				}
-				if !reflect.DeepEqual(got, want) {
-					tb.Errorf("got %+v, want %+v", got, want)
-				}
-			},
+			name: "an item of settings of another kind refuses the agenda",
+			in:   []Item{ground, {Kind: KindCheckOut, Settings: GroundingSettings{Seconds: 60}}}, wantCode: CodeInvalid,
 		},
 	}
 	for _, tc := range tests {
@@ -550,10 +653,10 @@ func TestBuiltinTemplates(t *testing.T) {
 	}
 	t.Run("each call returns its own items", func(t *testing.T) {
 		a, b := BuiltinTemplates(), BuiltinTemplates()
-		a[0].Items[0].Prompt = "scribbled"
+		a[0].Items[0].Settings = CheckInSettings{Prompt: "scribbled"}
 		for _, it := range a[0].Items {
-			if it.Breath != nil {
-				it.Breath.In = 99
+			if g, ok := it.Settings.(GroundingSettings); ok && g.Breath != nil {
+				g.Breath.In = 99
 			}
 		}
 		if !reflect.DeepEqual(b, BuiltinTemplates()) {
@@ -566,7 +669,7 @@ func TestApplyAgendaAdd(t *testing.T) {
 	add := func(item Item, after string) Command {
 		return command(TypeAgendaAdd, map[string]any{"item": item, "after": after})
 	}
-	ground := Item{Kind: KindGrounding, Title: " Pause ", Seconds: 60}
+	ground := Item{Kind: KindGrounding, Title: " Pause ", Settings: GroundingSettings{Seconds: 60}}
 	added := func(at int) func(tb testing.TB, before, after State) {
 		return func(tb testing.TB, before, after State) {
 			tb.Helper()
@@ -577,7 +680,7 @@ func TestApplyAgendaAdd(t *testing.T) {
 			if it.ID == "" || before.itemIndex(it.ID) >= 0 {
 				tb.Errorf("got ID %q, want a fresh one", it.ID)
 			}
-			want := Item{ID: it.ID, Kind: KindGrounding, Title: "Pause", Status: Pending, Seconds: 60}
+			want := Item{ID: it.ID, Kind: KindGrounding, Title: "Pause", Status: Pending, Settings: GroundingSettings{Seconds: 60}}
 			if !reflect.DeepEqual(it, want) {
 				tb.Errorf("got item %+v at %d, want %+v", it, at, want)
 			}
@@ -590,23 +693,23 @@ func TestApplyAgendaAdd(t *testing.T) {
 	tests := []step{
 		{
 			name: "at the end", state: planned(), actor: "f1", cmd: add(ground, ""),
-			change: Change{Agenda: true}, check: added(3),
+			change: heard{Agenda: true}, check: added(3),
 		},
 		{
 			name: "after an item", state: planned(), actor: "f1", cmd: add(ground, "i-in"),
-			change: Change{Agenda: true}, check: added(1),
+			change: heard{Agenda: true}, check: added(1),
 		},
 		{
 			name: "after the last item", state: planned(), actor: "f1", cmd: add(ground, "i-out"),
-			change: Change{Agenda: true}, check: added(3),
+			change: heard{Agenda: true}, check: added(3),
 		},
 		{
 			name: "to an empty agenda", state: gathering(), actor: "f1", cmd: add(ground, ""),
-			change: Change{Agenda: true}, check: added(0),
+			change: heard{Agenda: true}, check: added(0),
 		},
 		{
 			name: "after a done item, while another runs", state: withStatus(running("i-ground", now), Done, "i-in"), actor: "f1", cmd: add(ground, "i-in"),
-			change: Change{Agenda: true},
+			change: heard{Agenda: true},
 			check: func(tb testing.TB, before, after State) {
 				added(1)(tb, before, after)
 				if !reflect.DeepEqual(after.Current, before.Current) {
@@ -616,12 +719,12 @@ func TestApplyAgendaAdd(t *testing.T) {
 		},
 		{
 			name: "the client's ID and status are not taken", state: planned(), actor: "f1",
-			cmd:    add(Item{ID: "i-in", Status: Done, Kind: KindGrounding, Title: "Pause", Seconds: 60}, ""),
-			change: Change{Agenda: true}, check: added(3),
+			cmd:    add(Item{ID: "i-in", Status: Done, Kind: KindGrounding, Title: "Pause", Settings: GroundingSettings{Seconds: 60}}, ""),
+			change: heard{Agenda: true}, check: added(3),
 		},
 		{name: "after an unknown item", state: planned(), actor: "f1", cmd: add(ground, "nope"), wantCode: CodeInvalid},
 		{name: "a 31st item", state: full(), actor: "f1", cmd: add(ground, ""), wantCode: CodeInvalid},
-		{name: "an invalid item", state: planned(), actor: "f1", cmd: add(Item{Kind: KindGrounding, Seconds: 5}, ""), wantCode: CodeInvalid},
+		{name: "an invalid item", state: planned(), actor: "f1", cmd: add(Item{Kind: KindGrounding, Settings: GroundingSettings{Seconds: 5}}, ""), wantCode: CodeInvalid},
 		{name: "an item of no kind", state: planned(), actor: "f1", cmd: command(TypeAgendaAdd, `{"after":""}`), wantCode: CodeInvalid},
 		{name: "malformed data", state: planned(), actor: "f1", cmd: command(TypeAgendaAdd, `{"item":`), wantCode: CodeInvalid},
 		{name: "by a participant", state: planned(), actor: "p1", cmd: add(ground, ""), wantCode: CodeNotAllowed},
@@ -633,12 +736,12 @@ func TestApplyAgendaAdd(t *testing.T) {
 
 func TestApplyAgendaEdit(t *testing.T) {
 	edit := func(item Item) Command { return command(TypeAgendaEdit, map[string]any{"item": item}) }
-	newOut := Item{ID: "i-out", Kind: KindCheckOut, Title: " Goodbye ", Prompt: " A word to leave with. "}
+	newOut := Item{ID: "i-out", Kind: KindCheckOut, Title: " Goodbye ", Settings: CheckOutSettings{Prompt: " A word to leave with. "}}
 	edited := func(status ItemStatus) func(tb testing.TB, before, after State) {
 		return func(tb testing.TB, before, after State) {
 			tb.Helper()
 			want := slices.Clone(before.Agenda)
-			want[2] = Item{ID: "i-out", Kind: KindCheckOut, Title: "Goodbye", Status: status, Prompt: "A word to leave with."}
+			want[2] = Item{ID: "i-out", Kind: KindCheckOut, Title: "Goodbye", Status: status, Settings: CheckOutSettings{Prompt: "A word to leave with."}}
 			if !reflect.DeepEqual(after.Agenda, want) {
 				tb.Errorf("got agenda %+v, want %+v", after.Agenda, want)
 			}
@@ -648,29 +751,29 @@ func TestApplyAgendaEdit(t *testing.T) {
 	tests := []step{
 		{
 			name: "a pending item", state: planned(), actor: "f1", cmd: edit(newOut),
-			change: Change{Agenda: true}, check: edited(Pending),
+			change: heard{Agenda: true}, check: edited(Pending),
 		},
 		{
 			name: "a skipped item stays skipped", state: withStatus(planned(), Skipped, "i-out"), actor: "f1", cmd: edit(newOut),
-			change: Change{Agenda: true}, check: edited(Skipped),
+			change: heard{Agenda: true}, check: edited(Skipped),
 		},
 		{
 			name: "the status sent is not taken", state: planned(), actor: "f1",
-			cmd:    edit(Item{ID: "i-out", Kind: KindCheckOut, Title: "Goodbye", Status: Done, Prompt: "A word to leave with."}),
-			change: Change{Agenda: true}, check: edited(Pending),
+			cmd:    edit(Item{ID: "i-out", Kind: KindCheckOut, Title: "Goodbye", Status: Done, Settings: CheckOutSettings{Prompt: "A word to leave with."}}),
+			change: heard{Agenda: true}, check: edited(Pending),
 		},
 		{
 			name: "while another item runs", state: running("i-in", now), actor: "f1", cmd: edit(newOut),
-			change: Change{Agenda: true}, check: edited(Pending),
+			change: heard{Agenda: true}, check: edited(Pending),
 		},
 		{name: "a running item", state: running("i-out", now), actor: "f1", cmd: edit(newOut), wantCode: CodeClosed},
 		{name: "a done item", state: withDone, actor: "f1", cmd: edit(newOut), wantCode: CodeClosed},
-		{name: "an unknown item", state: planned(), actor: "f1", cmd: edit(Item{ID: "nope", Kind: KindGrounding, Seconds: 60}), wantCode: CodeInvalid},
-		{name: "no ID", state: planned(), actor: "f1", cmd: edit(Item{Kind: KindGrounding, Seconds: 60}), wantCode: CodeInvalid},
-		{name: "invalid settings", state: planned(), actor: "f1", cmd: edit(Item{ID: "i-ground", Kind: KindGrounding, Seconds: 1801}), wantCode: CodeInvalid},
-		{name: "an empty prompt", state: planned(), actor: "f1", cmd: edit(Item{ID: "i-out", Kind: KindCheckOut, Prompt: " "}), wantCode: CodeInvalid},
+		{name: "an unknown item", state: planned(), actor: "f1", cmd: edit(Item{ID: "nope", Kind: KindGrounding, Settings: GroundingSettings{Seconds: 60}}), wantCode: CodeInvalid},
+		{name: "no ID", state: planned(), actor: "f1", cmd: edit(Item{Kind: KindGrounding, Settings: GroundingSettings{Seconds: 60}}), wantCode: CodeInvalid},
+		{name: "invalid settings", state: planned(), actor: "f1", cmd: edit(Item{ID: "i-ground", Kind: KindGrounding, Settings: GroundingSettings{Seconds: 1801}}), wantCode: CodeInvalid},
+		{name: "an empty prompt", state: planned(), actor: "f1", cmd: edit(Item{ID: "i-out", Kind: KindCheckOut, Settings: CheckOutSettings{Prompt: " "}}), wantCode: CodeInvalid},
 		{name: "malformed data", state: planned(), actor: "f1", cmd: command(TypeAgendaEdit, `{"item":[]}`), wantCode: CodeInvalid},
-		{name: "a change of kind", state: planned(), actor: "f1", cmd: edit(Item{ID: "i-out", Kind: KindGrounding, Seconds: 60}), wantCode: CodeInvalid},
+		{name: "a change of kind", state: planned(), actor: "f1", cmd: edit(Item{ID: "i-out", Kind: KindGrounding, Settings: GroundingSettings{Seconds: 60}}), wantCode: CodeInvalid},
 		{name: "by a participant", state: planned(), actor: "p1", cmd: edit(newOut), wantCode: CodeNotAllowed},
 	}
 	for _, tc := range tests {
@@ -682,15 +785,15 @@ func TestApplyAgendaRemove(t *testing.T) {
 	remove := func(id string) Command { return command(TypeAgendaRemove, map[string]any{"itemId": id}) }
 	tests := []step{
 		{
-			name: "a pending item", state: planned(), actor: "f1", cmd: remove("i-ground"), change: Change{Agenda: true},
+			name: "a pending item", state: planned(), actor: "f1", cmd: remove("i-ground"), change: heard{Agenda: true},
 			check: func(tb testing.TB, _, after State) { wantStatuses(tb, after, "i-in:pending", "i-out:pending") },
 		},
 		{
-			name: "a skipped item", state: withStatus(planned(), Skipped, "i-in"), actor: "f1", cmd: remove("i-in"), change: Change{Agenda: true},
+			name: "a skipped item", state: withStatus(planned(), Skipped, "i-in"), actor: "f1", cmd: remove("i-in"), change: heard{Agenda: true},
 			check: func(tb testing.TB, _, after State) { wantStatuses(tb, after, "i-ground:pending", "i-out:pending") },
 		},
 		{
-			name: "the last item", state: planned(), actor: "f1", cmd: remove("i-out"), change: Change{Agenda: true},
+			name: "the last item", state: planned(), actor: "f1", cmd: remove("i-out"), change: heard{Agenda: true},
 			check: func(tb testing.TB, _, after State) { wantStatuses(tb, after, "i-in:pending", "i-ground:pending") },
 		},
 		{name: "a running item", state: running("i-ground", now), actor: "f1", cmd: remove("i-ground"), wantCode: CodeClosed},
@@ -722,18 +825,18 @@ func TestApplyAgendaMove(t *testing.T) {
 		}
 	}
 	tests := []step{
-		{name: "to 0", state: planned(), actor: "f1", cmd: move("i-out", 0), change: Change{Agenda: true}, check: order("i-out", "i-in", "i-ground")},
-		{name: "to the last place", state: planned(), actor: "f1", cmd: move("i-in", 2), change: Change{Agenda: true}, check: order("i-ground", "i-out", "i-in")},
-		{name: "to the middle", state: planned(), actor: "f1", cmd: move("i-in", 1), change: Change{Agenda: true}, check: order("i-ground", "i-in", "i-out")},
-		{name: "to where it is", state: planned(), actor: "f1", cmd: move("i-ground", 1), change: Change{Agenda: true}, check: order("i-in", "i-ground", "i-out")},
+		{name: "to 0", state: planned(), actor: "f1", cmd: move("i-out", 0), change: heard{Agenda: true}, check: order("i-out", "i-in", "i-ground")},
+		{name: "to the last place", state: planned(), actor: "f1", cmd: move("i-in", 2), change: heard{Agenda: true}, check: order("i-ground", "i-out", "i-in")},
+		{name: "to the middle", state: planned(), actor: "f1", cmd: move("i-in", 1), change: heard{Agenda: true}, check: order("i-ground", "i-in", "i-out")},
+		{name: "to where it is", state: planned(), actor: "f1", cmd: move("i-ground", 1), change: heard{Agenda: true}, check: order("i-in", "i-ground", "i-out")},
 		{
-			name: "a skipped item keeps its status", state: withStatus(planned(), Skipped, "i-out"), actor: "f1", cmd: move("i-out", 0), change: Change{Agenda: true},
+			name: "a skipped item keeps its status", state: withStatus(planned(), Skipped, "i-out"), actor: "f1", cmd: move("i-out", 0), change: heard{Agenda: true},
 			check: func(tb testing.TB, _, after State) {
 				wantStatuses(tb, after, "i-out:skipped", "i-in:pending", "i-ground:pending")
 			},
 		},
 		{
-			name: "past a running item", state: running("i-in", now), actor: "f1", cmd: move("i-out", 0), change: Change{Agenda: true},
+			name: "past a running item", state: running("i-in", now), actor: "f1", cmd: move("i-out", 0), change: heard{Agenda: true},
 			check: func(tb testing.TB, before, after State) {
 				order("i-out", "i-in", "i-ground")(tb, before, after)
 				if !reflect.DeepEqual(after.Current, before.Current) {
@@ -760,13 +863,13 @@ func TestApplyAgendaSkip(t *testing.T) {
 	skip := func(id string) Command { return command(TypeAgendaSkip, map[string]any{"itemId": id}) }
 	tests := []step{
 		{
-			name: "a pending item is skipped", state: planned(), actor: "f1", cmd: skip("i-ground"), change: Change{Agenda: true},
+			name: "a pending item is skipped", state: planned(), actor: "f1", cmd: skip("i-ground"), change: heard{Agenda: true},
 			check: func(tb testing.TB, _, after State) {
 				wantStatuses(tb, after, "i-in:pending", "i-ground:skipped", "i-out:pending")
 			},
 		},
 		{
-			name: "while another item runs", state: running("i-in", now), actor: "f1", cmd: skip("i-ground"), change: Change{Agenda: true},
+			name: "while another item runs", state: running("i-in", now), actor: "f1", cmd: skip("i-ground"), change: heard{Agenda: true},
 			check: func(tb testing.TB, before, after State) {
 				wantStatuses(tb, after, "i-in:running", "i-ground:skipped", "i-out:pending")
 				if !reflect.DeepEqual(after.Current, before.Current) {
@@ -807,76 +910,68 @@ func wantStarted(tb testing.TB, before, after State, id string) {
 	if a.ItemID != id {
 		tb.Errorf("got itemId %q, want %q", a.ItemID, id)
 	}
-	kinds := 0
-	for _, set := range []bool{a.CheckIn != nil, a.Grounding != nil, a.CheckOut != nil} {
-		if set {
-			kinds++
-		}
+	if a.Kind() != it.Kind {
+		tb.Fatalf("got an activity of kind %q, want %q: %+v", a.Kind(), it.Kind, a)
 	}
-	if kinds != 1 {
-		tb.Fatalf("got an activity of %d kinds, want 1: %+v", kinds, a)
+	actID := runID(*a)
+	got := copyRun(*a)
+	setRunID(got.Run, "")
+	var want Run
+	switch set := it.Settings.(type) {
+	case CheckInSettings:
+		want = &CheckIn{Prompt: set.Prompt, Visibility: set.Visibility, Open: true, StartedAt: now, Answers: map[string]Answer{}, Stepped: true}
+	case GroundingSettings:
+		want = &Grounding{Seconds: set.Seconds, Breath: set.Breath, StartedAt: now,
+			EndsAt: now.Add(time.Duration(set.Seconds) * time.Second), CycleStart: now}
+	case CheckOutSettings:
+		want = &CheckOut{Prompt: set.Prompt, ClosingCheck: set.ClosingCheck, StartedAt: now, Words: map[string]Word{}}
+	default:
+		tb.Fatalf("wantStarted knows no %s", it.Kind)
 	}
-	var actID string
-	switch it.Kind {
-	case KindCheckIn:
-		ci := a.CheckIn
-		if ci == nil {
-			tb.Fatalf("got %+v, want a check-in", a)
-		}
-		actID = ci.ID
-		got := *ci
-		got.ID = ""
-		want := CheckIn{Prompt: it.Prompt, Visibility: it.Visibility, Open: true, StartedAt: now, Answers: map[string]Answer{}}
-		if !reflect.DeepEqual(got, want) {
-			tb.Errorf("got check-in %+v, want %+v", got, want)
-		}
-	case KindGrounding:
-		g := a.Grounding
-		if g == nil {
-			tb.Fatalf("got %+v, want a grounding", a)
-		}
-		actID = g.ID
-		got := *g
-		got.ID = ""
-		want := Grounding{Seconds: it.Seconds, Breath: it.Breath, StartedAt: now,
-			EndsAt: now.Add(time.Duration(it.Seconds) * time.Second), CycleStart: now}
-		if !reflect.DeepEqual(got, want) {
-			tb.Errorf("got grounding %+v, want %+v", got, want)
-		}
-	case KindCheckOut:
-		co := a.CheckOut
-		if co == nil {
-			tb.Fatalf("got %+v, want a check-out", a)
-		}
-		actID = co.ID
-		got := *co
-		got.ID = ""
-		want := CheckOut{Prompt: it.Prompt, ClosingCheck: it.ClosingCheck, StartedAt: now, Words: map[string]Word{}}
-		if !reflect.DeepEqual(got, want) {
-			tb.Errorf("got check-out %+v, want %+v", got, want)
-		}
+	if !reflect.DeepEqual(got.Run, want) {
+		tb.Errorf("got %s %+v, want %+v", it.Kind, got.Run, want)
 	}
 	if actID == "" {
 		tb.Error("the activity has no ID")
 	}
 	for _, h := range before.History {
-		if activityID(h) == actID {
+		if runID(h) == actID {
 			tb.Errorf("the activity has the ID %q of an earlier one, want a fresh one", actID)
 		}
 	}
 }
 
-// activityID returns the ID of an activity of any kind.
-func activityID(a Activity) string {
-	switch {
-	case a.CheckIn != nil:
-		return a.CheckIn.ID
-	case a.Grounding != nil:
-		return a.Grounding.ID
-	case a.CheckOut != nil:
-		return a.CheckOut.ID
+// runID returns the ID of a run of any kind.
+func runID(a Activity) string {
+	switch r := a.Run.(type) {
+	case *CheckIn:
+		return r.ID
+	case *Grounding:
+		return r.ID
+	case *Intentions:
+		return r.ID
+	case *Circle:
+		return r.ID
+	case *CheckOut:
+		return r.ID
 	}
 	return ""
+}
+
+// setRunID sets the ID of a run of any kind.
+func setRunID(run Run, id string) {
+	switch r := run.(type) {
+	case *CheckIn:
+		r.ID = id
+	case *Grounding:
+		r.ID = id
+	case *Intentions:
+		r.ID = id
+	case *Circle:
+		r.ID = id
+	case *CheckOut:
+		r.ID = id
+	}
 }
 
 // ranBefore returns planned() with item id done and a finished run of it in
@@ -884,15 +979,15 @@ func activityID(a Activity) string {
 func ranBefore(id string) State {
 	r := running(id, t0.Add(time.Minute))
 	a := *r.Current
-	switch {
-	case a.CheckIn != nil:
-		a.CheckIn.Answers["p1"] = Answer{MemberID: "p1", Scale: 3, State: Hypo, At: t0.Add(2 * time.Minute)}
-		a.CheckIn.Open, a.CheckIn.ClosedAt = false, t0.Add(3*time.Minute)
-	case a.Grounding != nil:
-		a.Grounding.EndedAt = t0.Add(4 * time.Minute)
-	case a.CheckOut != nil:
-		a.CheckOut.Words["p1"] = Word{MemberID: "p1", Word: "lighter", State: Within, At: t0.Add(2 * time.Minute)}
-		a.CheckOut.Revealed, a.CheckOut.EndedAt = true, t0.Add(3*time.Minute)
+	switch run := a.Run.(type) {
+	case *CheckIn:
+		run.Answers["p1"] = Answer{MemberID: "p1", Scale: 3, State: Hypo, At: t0.Add(2 * time.Minute)}
+		run.Open, run.ClosedAt = false, t0.Add(3*time.Minute)
+	case *Grounding:
+		run.EndedAt = t0.Add(4 * time.Minute)
+	case *CheckOut:
+		run.Words["p1"] = Word{MemberID: "p1", Word: "lighter", State: Within, At: t0.Add(2 * time.Minute)}
+		run.Revealed, run.EndedAt = true, t0.Add(3*time.Minute)
 	}
 	s := withStatus(planned(), Done, id)
 	s.History = []Activity{a}
@@ -910,7 +1005,7 @@ func TestApplyAgendaStart(t *testing.T) {
 			}
 		}
 	}
-	both := Change{Agenda: true, Activity: true}
+	both := heard{Agenda: true, Activity: true}
 	var tests []step
 	for _, id := range []string{"i-in", "i-ground", "i-out"} {
 		tests = append(tests,
@@ -923,7 +1018,7 @@ func TestApplyAgendaStart(t *testing.T) {
 		step{
 			name: "a grounding without a pacer", state: func() State {
 				s := planned()
-				s.Agenda[1].Breath = nil
+				s.Agenda[1].Settings = GroundingSettings{Seconds: 180}
 				return s
 			}(), actor: "f1", cmd: start("i-ground"), change: both, check: started("i-ground"),
 		},
@@ -956,23 +1051,25 @@ func wantEnded(tb testing.TB, before, after State) {
 		tb.Errorf("earlier history changed: got %+v, want %+v", after.History[:len(before.History)], before.History)
 	}
 	got := after.History[len(after.History)-1]
-	want := fullCopy(State{Current: before.Current}).Current
-	switch {
-	case want.CheckIn != nil:
-		if want.CheckIn.Open {
-			want.CheckIn.Open, want.CheckIn.ClosedAt = false, now
+	want := copyRun(*before.Current)
+	switch r := want.Run.(type) {
+	case *CheckIn:
+		if r.Open {
+			r.Open, r.ClosedAt = false, now
 		}
-	case want.Grounding != nil:
-		if want.Grounding.EndedAt.IsZero() {
-			want.Grounding.EndedAt = now
+	case *Grounding:
+		if r.EndedAt.IsZero() {
+			r.EndedAt = now
 		}
-	case want.CheckOut != nil:
-		if want.CheckOut.EndedAt.IsZero() {
-			want.CheckOut.EndedAt = now
+	case *CheckOut:
+		if r.EndedAt.IsZero() {
+			r.EndedAt = now
 		}
+	default:
+		tb.Fatalf("wantEnded knows no %s", want.Kind())
 	}
-	if !reflect.DeepEqual(got, *want) {
-		tb.Errorf("got history entry %+v, want %+v", got, *want)
+	if !reflect.DeepEqual(got, want) {
+		tb.Errorf("got history entry %+v, want %+v", got, want)
 	}
 	if i := after.itemIndex(before.Current.ItemID); i >= 0 && after.Agenda[i].Status != Done {
 		tb.Errorf("item %s: got status %q, want done", before.Current.ItemID, after.Agenda[i].Status)
@@ -981,11 +1078,11 @@ func wantEnded(tb testing.TB, before, after State) {
 
 func TestApplyAgendaNext(t *testing.T) {
 	next := command(TypeAgendaNext, nil)
-	both := Change{Agenda: true, Activity: true}
+	both := heard{Agenda: true, Activity: true}
 	runningIn := running("i-in", t0.Add(time.Minute))
-	runningIn.Current.CheckIn.Answers["p2"] = Answer{MemberID: "p2", Scale: 7, State: Within, At: t0.Add(2 * time.Minute)}
+	runningIn.Current.CheckIn().Answers["p2"] = Answer{MemberID: "p2", Scale: 7, State: Within, At: t0.Add(2 * time.Minute)}
 	lastRunning := withStatus(running("i-out", t0.Add(time.Minute)), Done, "i-in", "i-ground")
-	lastRunning.Current.CheckOut.Words["p1"] = Word{MemberID: "p1", Word: "lighter", State: Within, At: t0.Add(2 * time.Minute)}
+	lastRunning.Current.CheckOut().Words["p1"] = Word{MemberID: "p1", Word: "lighter", State: Within, At: t0.Add(2 * time.Minute)}
 	tests := []step{
 		{
 			name: "from gathering it starts the first item", state: planned(), actor: "f1", cmd: next, change: both,
@@ -1004,7 +1101,7 @@ func TestApplyAgendaNext(t *testing.T) {
 			check: func(tb testing.TB, before, after State) {
 				wantEnded(tb, before, after)
 				wantStatuses(tb, after, "i-in:done", "i-ground:running", "i-out:pending")
-				if after.Current == nil || after.Current.ItemID != "i-ground" || after.Current.Grounding == nil {
+				if after.Current == nil || after.Current.ItemID != "i-ground" || after.Current.Grounding() == nil {
 					tb.Errorf("got current %+v, want the grounding running", after.Current)
 				}
 			},
@@ -1041,7 +1138,7 @@ func TestApplyAgendaNext(t *testing.T) {
 
 func TestApplyAgendaActivityEnd(t *testing.T) {
 	end := command(TypeActivityEnd, nil)
-	both := Change{Activity: true, Agenda: true}
+	both := heard{Activity: true, Agenda: true}
 	var tests []step
 	for _, id := range []string{"i-in", "i-ground", "i-out"} {
 		want := []string{"i-in:pending", "i-ground:pending", "i-out:pending"}
@@ -1062,9 +1159,9 @@ func TestApplyAgendaActivityEnd(t *testing.T) {
 		})
 	}
 	paused := running("i-ground", t0.Add(time.Minute))
-	paused.Current.Grounding.Paused = true
-	paused.Current.Grounding.PausedAt = t0.Add(2 * time.Minute)
-	paused.Current.Grounding.Remaining = 2 * time.Minute
+	paused.Current.Grounding().Paused = true
+	paused.Current.Grounding().PausedAt = t0.Add(2 * time.Minute)
+	paused.Current.Grounding().Remaining = 2 * time.Minute
 	tests = append(tests,
 		step{
 			name: "a paused grounding is done", state: paused, actor: "f1", cmd: end, change: both,
@@ -1082,7 +1179,7 @@ func TestApplyCheckInStartJoinsAgenda(t *testing.T) {
 	tests := []step{
 		{
 			name: "it is added at the end and started", state: withStatus(planned(), Done, "i-in"), actor: "f1", cmd: start,
-			change: Change{Activity: true, Agenda: true},
+			change: heard{Activity: true, Agenda: true},
 			check: func(tb testing.TB, before, after State) {
 				if got, want := len(after.Agenda), len(before.Agenda)+1; got != want {
 					tb.Fatalf("got %d items, want %d", got, want)
@@ -1094,15 +1191,15 @@ func TestApplyCheckInStartJoinsAgenda(t *testing.T) {
 				if it.ID == "" || before.itemIndex(it.ID) >= 0 {
 					tb.Errorf("got item ID %q, want a fresh one", it.ID)
 				}
-				want := Item{ID: it.ID, Kind: KindCheckIn, Status: Running, Prompt: "Arriving", Visibility: Anonymous}
+				want := Item{ID: it.ID, Kind: KindCheckIn, Status: Running, Settings: CheckInSettings{Prompt: "Arriving", Visibility: Anonymous}}
 				if !reflect.DeepEqual(it, want) {
 					tb.Errorf("got item %+v, want %+v", it, want)
 				}
-				if after.Current == nil || after.Current.ItemID != it.ID || after.Current.CheckIn == nil {
+				ci := after.Current.CheckIn()
+				if after.Current == nil || after.Current.ItemID != it.ID || ci == nil {
 					tb.Fatalf("got current %+v, want the new item's check-in", after.Current)
 				}
-				ci := after.Current.CheckIn
-				if ci.Prompt != "Arriving" || ci.Visibility != Anonymous || !ci.Open || !ci.StartedAt.Equal(now) || len(ci.Answers) != 0 {
+				if ci.Prompt != "Arriving" || ci.Visibility != Anonymous || !ci.Open || !ci.StartedAt.Equal(now) || len(ci.Answers) != 0 || !ci.Stepped {
 					tb.Errorf("got check-in %+v, want an open anonymous one started now", ci)
 				}
 			},
@@ -1117,14 +1214,14 @@ func TestApplyCheckInStartJoinsAgenda(t *testing.T) {
 
 func TestApplyRoomCloseEndsAgendaItem(t *testing.T) {
 	closeRoom := command(TypeRoomClose, nil)
-	change := Change{Activity: true, Status: true, Agenda: true}
+	change := heard{Activity: true, Status: true, Agenda: true}
 	paused := running("i-ground", t0.Add(time.Minute))
-	paused.Current.Grounding.Paused = true
-	paused.Current.Grounding.PausedAt = t0.Add(2 * time.Minute)
-	paused.Current.Grounding.Remaining = time.Minute
+	paused.Current.Grounding().Paused = true
+	paused.Current.Grounding().PausedAt = t0.Add(2 * time.Minute)
+	paused.Current.Grounding().Remaining = time.Minute
 	withWords := running("i-out", t0.Add(time.Minute))
-	withWords.Current.CheckOut.Words["p1"] = Word{MemberID: "p1", Word: "lighter", State: Within, At: t0.Add(2 * time.Minute)}
-	withWords.Current.CheckOut.Revealed = true
+	withWords.Current.CheckOut().Words["p1"] = Word{MemberID: "p1", Word: "lighter", State: Within, At: t0.Add(2 * time.Minute)}
+	withWords.Current.CheckOut().Revealed = true
 	closed := func(tb testing.TB, before, after State) {
 		tb.Helper()
 		wantEnded(tb, before, after)
@@ -1139,7 +1236,7 @@ func TestApplyRoomCloseEndsAgendaItem(t *testing.T) {
 			name: "a running check-out goes into the history with its words", state: withWords, actor: "f1", cmd: closeRoom, change: change,
 			check: func(tb testing.TB, before, after State) {
 				closed(tb, before, after)
-				co := after.History[len(after.History)-1].CheckOut
+				co := after.History[len(after.History)-1].CheckOut()
 				if co == nil || !co.EndedAt.Equal(now) || len(co.Words) != 1 {
 					tb.Errorf("got history check-out %+v, want it ended now with its word", co)
 				}
@@ -1186,14 +1283,7 @@ func TestAgendaRunsThrough(t *testing.T) {
 	}
 	var kinds []string
 	for _, a := range s.History {
-		switch {
-		case a.Grounding != nil:
-			kinds = append(kinds, a.ItemID+":grounding")
-		case a.CheckOut != nil:
-			kinds = append(kinds, a.ItemID+":checkout")
-		case a.CheckIn != nil:
-			kinds = append(kinds, a.ItemID+":checkin")
-		}
+		kinds = append(kinds, a.ItemID+":"+string(a.Kind()))
 	}
 	if want := []string{"i-ground:grounding", "i-out:checkout", "i-in:checkin"}; !reflect.DeepEqual(kinds, want) {
 		t.Errorf("got history %v, want %v", kinds, want)
@@ -1242,7 +1332,7 @@ type wireItem struct {
 func TestAgendaVisibility(t *testing.T) {
 	at := t0.Add(20 * time.Minute)
 	s := withStatus(running("i-ground", t0.Add(time.Minute)), Done, "i-in")
-	s.Agenda = append(s.Agenda, Item{ID: "i-untitled", Kind: KindCheckIn, Status: Skipped, Prompt: "prompt-of-skipped", Visibility: Anonymous})
+	s.Agenda = append(s.Agenda, Item{ID: "i-untitled", Kind: KindCheckIn, Status: Skipped, Settings: CheckInSettings{Prompt: "prompt-of-skipped", Visibility: Anonymous}})
 	s.Version = 12
 	wantFacilitator := []wireItem{
 		{ID: "i-in", Kind: "checkin", Title: "Arrival", Status: "done", Prompt: checkInPrompt, Visibility: "group"},
@@ -1257,7 +1347,8 @@ func TestAgendaVisibility(t *testing.T) {
 		{"id": "i-out", "kind": "checkout", "title": "Check-out", "status": "pending"},
 		{"id": "i-untitled", "kind": "checkin", "status": "skipped"},
 	}
-	f := encodeChange(&s, Change{Agenda: true}, at)
+	// Every agenda command tells of it with this change.
+	f := newFanout(s.Version, at, agendaChange(&s).parts, nil)
 	for _, id := range []string{"f1", "p1", "p3"} {
 		m, _ := s.Member(id)
 		for _, msg := range []wireMsg{decodeMsg(t, snapshot(&s, m, at)), decodeMsg(t, f.messageFor(m))} {
@@ -1309,7 +1400,11 @@ func TestAgendaVisibility(t *testing.T) {
 		}
 	})
 	t.Run("a change of the activity alone carries no agenda", func(t *testing.T) {
-		f := encodeChange(&s, Change{Activity: true}, at)
+		next, ch, err := Apply(s, at, "f1", command(TypeGroundingPause, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFanout(next.Version, at, ch.parts, nil)
 		for _, id := range []string{"f1", "p1"} {
 			m, _ := s.Member(id)
 			if msg := decodeMsg(t, f.messageFor(m)); msg.has("agenda") {
@@ -1319,21 +1414,31 @@ func TestAgendaVisibility(t *testing.T) {
 	})
 }
 
-// FuzzItemNormalize checks that Normalize never panics, refuses only with
-// CodeInvalid, and is idempotent: a normal item normalizes to itself.
+// FuzzItemNormalize checks that an item decoded from a client's JSON
+// normalizes without panicking, is refused only with CodeInvalid, and is
+// idempotent: a normal item normalizes to itself, and comes back the same
+// from its own JSON.
 func FuzzItemNormalize(f *testing.F) {
-	f.Add("checkin", "id", "pending", " Arrival ", " How are you? ", "group", 0, false, 0, 0, 0, 0, false)
-	f.Add("grounding", "", "done", "Pause", "", "", 180, true, 4, 4, 4, 4, false)
-	f.Add("grounding", "", "", "", "x", "anonymous", 10, true, 1, 0, 1, 0, true)
-	f.Add("checkout", "x", "skipped", "\u00a0Bye\u0085", "One word.\xff ", "", 0, true, -1, 21, 0, 0, true)
-	f.Add("dance", "", "", "", "", "", 0, false, 0, 0, 0, 0, false)
-	f.Fuzz(func(t *testing.T, kind, id, status, title, prompt, vis string, seconds int, hasBreath bool, in, hold, out, rest int, closing bool) {
-		it := Item{
-			ID: id, Kind: Kind(kind), Status: ItemStatus(status), Title: title, Prompt: prompt,
-			Visibility: Visibility(vis), Seconds: seconds, ClosingCheck: closing,
+	f.Add("checkin", "id", "pending", " Arrival ", " How are you? ", "group", "", 0, false, 0, 0, 0, 0, false)
+	f.Add("grounding", "", "done", "Pause", "", "", "", 180, true, 4, 4, 4, 4, false)
+	f.Add("grounding", "", "", "", "x", "anonymous", "", 10, true, 1, 0, 1, 0, true)
+	f.Add("checkout", "x", "skipped", "\u00a0Bye\u0085", "One word.\xff ", "", "", 0, true, -1, 21, 0, 0, true)
+	f.Add("intentions", "", "", "Intentions", "What will you carry?", "", "anonymous", 0, false, 0, 0, 0, 0, true)
+	f.Add("circle", "", "", "Circle", "What is alive?", "", "round", 300, false, 0, 0, 0, 0, false)
+	f.Add("circle", "", "", "Open floor", "Anything?", "", "open", 0, false, 0, 0, 0, 0, false)
+	f.Add("dance", "", "", "", "", "", "", 0, false, 0, 0, 0, 0, false)
+	f.Fuzz(func(t *testing.T, kind, id, status, title, prompt, vis, choice string, seconds int, hasBreath bool, in, hold, out, rest int, closing bool) {
+		obj := map[string]any{
+			"id": id, "kind": kind, "status": status, "title": title, "prompt": prompt, "visibility": vis,
+			"seconds": seconds, "shareSeconds": seconds, "closingCheck": closing, "commitment": closing,
+			"reveal": choice, "mode": choice, "order": RosterOrder,
 		}
 		if hasBreath {
-			it.Breath = &Breath{In: in, Hold: hold, Out: out, Rest: rest}
+			obj["breath"] = map[string]int{"in": in, "hold": hold, "out": out, "rest": rest}
+		}
+		var it Item
+		if err := json.Unmarshal(data(obj), &it); err != nil {
+			t.Fatalf("an item of well-typed fields does not decode: %v", err)
 		}
 		n, err := it.Normalize()
 		if err != nil {
@@ -1351,6 +1456,10 @@ func FuzzItemNormalize(f *testing.F) {
 		}
 		if n.ID != it.ID || n.Status != it.Status || n.Kind != it.Kind {
 			t.Fatalf("got ID, status, kind %q %q %q, want %q %q %q kept", n.ID, n.Status, n.Kind, it.ID, it.Status, it.Kind)
+		}
+		var back Item
+		if err := json.Unmarshal(data(n), &back); err != nil || !reflect.DeepEqual(back, n) {
+			t.Fatalf("a normal item %+v comes back from its JSON as %+v (%v)", n, back, err)
 		}
 		if _, err := PlanAgenda([]Item{it}); err != nil {
 			t.Fatalf("an item Normalize takes is refused by PlanAgenda: %v", err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,32 +26,40 @@ func gathering() State {
 		SessionID: "s1", CohortID: "c1", Title: "Week 1", Cohort: "Tuesday circle",
 		Status: Open, Version: 5, OpenedAt: t0,
 		Members: members,
-		Applied: map[string][]string{"f1": {"f-old"}, "p1": {"p-old"}},
+		Applied: map[string][]AppliedAction{"f1": {{ID: "f-old", Version: 2}}, "p1": {{ID: "p-old", Version: 4}}},
 	}
 }
 
-// withCheckIn returns a room running a check-in with the given answers.
+// withCheckIn returns a room running a check-in with the given answers, given
+// in the order they came. An anonymous one has shown nothing yet, so it takes
+// fewer than MinAnonymous answers (build a shown aggregate by hand).
 func withCheckIn(vis Visibility, open bool, answers ...Answer) State {
 	s := gathering()
 	ci := &CheckIn{
 		ID: "ci-1", Prompt: "How are you arriving?", Visibility: vis,
-		Open: open, StartedAt: t0.Add(time.Minute), Answers: map[string]Answer{},
+		Open: open, StartedAt: t0.Add(time.Minute), Answers: map[string]Answer{}, Stepped: true,
 	}
 	if !open {
 		ci.ClosedAt = t0.Add(5 * time.Minute)
 	}
 	for _, a := range answers {
 		ci.Answers[a.MemberID] = a
+		if vis == Anonymous {
+			ci.Unshown = append(ci.Unshown, a.MemberID)
+		}
 	}
-	s.Current = &Activity{CheckIn: ci}
+	if len(ci.Unshown) >= MinAnonymous {
+		panic("withCheckIn: an anonymous check-in with this many answers has shown them")
+	}
+	s.Current = &Activity{Run: ci}
 	return s
 }
 
 // withHistory adds a finished check-in to s's history.
 func withHistory(s State) State {
-	s.History = append(s.History, Activity{CheckIn: &CheckIn{
+	s.History = append(s.History, Activity{Run: &CheckIn{
 		ID: "ci-0", Prompt: "Earlier", Visibility: Anonymous,
-		StartedAt: t0, ClosedAt: t0.Add(time.Minute),
+		StartedAt: t0, ClosedAt: t0.Add(time.Minute), Stepped: true, Unshown: []string{"p2"},
 		Answers: map[string]Answer{"p2": {MemberID: "p2", Scale: 3, State: Hypo, At: t0}},
 	}})
 	return s
@@ -63,57 +72,25 @@ func closedRoom() State {
 	return s
 }
 
-// deepCopy copies s without the package's clone, so a bug in clone cannot
-// hide a mutation from the comparison.
-func deepCopy(s State) State {
-	c := s
-	c.Members = append([]Member(nil), s.Members...)
-	copyActivity := func(a Activity) Activity {
-		if a.CheckIn == nil {
-			return a
-		}
-		ci := *a.CheckIn
-		if a.CheckIn.Answers != nil {
-			ci.Answers = make(map[string]Answer, len(a.CheckIn.Answers))
-			for k, v := range a.CheckIn.Answers {
-				ci.Answers[k] = v
-			}
-		}
-		return Activity{CheckIn: &ci}
-	}
-	if s.Current != nil {
-		a := copyActivity(*s.Current)
-		c.Current = &a
-	}
-	if s.History != nil {
-		c.History = make([]Activity, len(s.History))
-		for i, a := range s.History {
-			c.History[i] = copyActivity(a)
-		}
-	}
-	if s.Applied != nil {
-		c.Applied = make(map[string][]string, len(s.Applied))
-		for k, v := range s.Applied {
-			c.Applied[k] = append([]string(nil), v...)
-		}
-	}
-	return c
-}
-
 // scribble changes every part of s that a later transition may change in
 // place, to prove the state Apply returned shares none of it with its input.
+// Slices the state says are replaced, never changed in place (a member's
+// applied actions), are left alone.
 func scribble(s *State) {
 	for i := range s.Members {
 		s.Members[i].Name = "scribbled"
 		s.Members[i].Presence = Left
 	}
-	if s.Current != nil && s.Current.CheckIn != nil {
-		s.Current.CheckIn.Prompt = "scribbled"
-		s.Current.CheckIn.Open = !s.Current.CheckIn.Open
-		s.Current.CheckIn.Answers["scribbled"] = Answer{Note: "scribbled"}
+	if ci := s.Current.CheckIn(); ci != nil {
+		ci.Prompt = "scribbled"
+		ci.Open = !ci.Open
+		ci.Answers["scribbled"] = Answer{Note: "scribbled"}
+		for i := range ci.Unshown {
+			ci.Unshown[i] = "scribbled"
+		}
 	}
 	if s.Applied != nil {
-		s.Applied["scribbled"] = []string{"x"}
+		s.Applied["scribbled"] = []AppliedAction{{ID: "x"}}
 	}
 }
 
@@ -127,6 +104,115 @@ func data(v any) json.RawMessage {
 
 func answer(scale int, state Arousal, feeling, note string) json.RawMessage {
 	return data(map[string]any{"scale": scale, "state": state, "feeling": feeling, "note": note})
+}
+
+// heard is what a change tells, and whom, in the terms the tests assert.
+// Every part of a Change is one of these; heardOf fails on any other.
+type heard struct {
+	// Members are the members whose line of the roster everyone is sent
+	// (the roster is marked changed).
+	Members []string
+	// Activity: the current activity, the facilitators their view of it
+	// and the participants theirs.
+	Activity bool
+	// Agenda: the agenda, each role its view (the agenda is marked changed).
+	Agenda bool
+	// Status: the room's status, to everyone.
+	Status bool
+	// Mine are the members sent their own part of the activity, each alone.
+	Mine []string
+	// Quiet: nobody is sent anything, not even the version.
+	Quiet bool
+}
+
+// heardOf reads ch as heard, failing the test on a part for an audience its
+// field never has (the activity for everyone, a member's own part for
+// another) and on flags that disagree with the parts.
+func heardOf(tb testing.TB, ch Change) heard {
+	tb.Helper()
+	var h heard
+	byRole := map[string][2]bool{} // field -> sent to facilitators, to participants
+	for _, p := range ch.parts {
+		switch {
+		case (p.field == fieldActivity || p.field == fieldAgenda) && p.to == Facilitators():
+			r := byRole[p.field]
+			r[0] = true
+			byRole[p.field] = r
+		case (p.field == fieldActivity || p.field == fieldAgenda) && p.to == Participants():
+			r := byRole[p.field]
+			r[1] = true
+			byRole[p.field] = r
+		case p.field == fieldMember && p.to == Everyone():
+			mv, ok := p.value.(*memberView)
+			if !ok {
+				tb.Errorf("got member part %#v, want a *memberView", p.value)
+				continue
+			}
+			h.Members = append(h.Members, mv.ID)
+		case p.field == fieldStatus && p.to == Everyone():
+			h.Status = true
+		case p.field == fieldMine && p.to.kind == toMember:
+			if _, ok := p.value.(*mineView); !ok {
+				tb.Errorf("got mine part %#v for %s, want a *mineView", p.value, p.to.member)
+			}
+			h.Mine = append(h.Mine, p.to.member)
+		default:
+			tb.Errorf("got part %q for audience %+v, which no change sends", p.field, p.to)
+		}
+	}
+	for field, r := range byRole {
+		if r != [2]bool{true, true} {
+			tb.Errorf("%s is sent to facilitators %v and to participants %v, want both, each their view", field, r[0], r[1])
+		}
+	}
+	h.Activity = byRole[fieldActivity][0]
+	h.Agenda = byRole[fieldAgenda][0]
+	if ch.agenda != h.Agenda {
+		tb.Errorf("the change marks the agenda changed %v but sends it %v", ch.agenda, h.Agenda)
+	}
+	if ch.roster != (len(h.Members) > 0) {
+		tb.Errorf("the change marks the roster changed %v but sends members %v", ch.roster, h.Members)
+	}
+	h.Quiet = ch.quiet
+	if ch.quiet && len(ch.parts) > 0 {
+		tb.Errorf("a quiet change has %d parts to send", len(ch.parts))
+	}
+	slices.Sort(h.Members)
+	slices.Sort(h.Mine)
+	if n := len(h.Mine); n != len(slices.Compact(slices.Clone(h.Mine))) {
+		tb.Errorf("a member is sent their own part twice: %v", h.Mine)
+	}
+	return h
+}
+
+// wantChange checks that ch tells what want says, and no more.
+func wantChange(tb testing.TB, ch Change, want heard) {
+	tb.Helper()
+	got := heardOf(tb, ch)
+	norm := func(h heard) heard {
+		h.Members, h.Mine = slices.Sorted(slices.Values(h.Members)), slices.Sorted(slices.Values(h.Mine))
+		return h
+	}
+	if got, want := norm(got), norm(want); !reflect.DeepEqual(got, want) {
+		tb.Errorf("got change %+v, want %+v", got, want)
+	}
+}
+
+// sentTo returns the fields of ch's event that member m is sent, with their
+// values, failing the test when m would be sent a field twice.
+func sentTo(tb testing.TB, ch Change, m Member) map[string]any {
+	tb.Helper()
+	out := map[string]any{}
+	for _, p := range ch.parts {
+		if !p.to.includes(m) {
+			continue
+		}
+		if _, dup := out[p.field]; dup {
+			tb.Errorf("%s is sent %q twice", m.ID, p.field)
+		}
+		out[p.field] = p.value
+	}
+	return out
 }
 
 type applyCase struct {
@@ -143,7 +229,7 @@ type applyCase struct {
 // runApply checks the rules every transition keeps, then the case's own.
 func runApply(t testing.TB, tc applyCase) {
 	t.Helper()
-	before := deepCopy(tc.state)
+	before := fullCopy(tc.state)
 	after, ch, err := Apply(tc.state, now, tc.actor, tc.cmd)
 	if !reflect.DeepEqual(tc.state, before) {
 		t.Fatalf("Apply changed its input state:\ngot  %+v\nwant %+v", tc.state, before)
@@ -168,7 +254,7 @@ func runApply(t testing.TB, tc applyCase) {
 		if !reflect.DeepEqual(ch, Change{}) {
 			t.Errorf("got change %+v after a refusal, want none", ch)
 		}
-		if tc.cmd.ID != "" && after.applied(tc.actor, tc.cmd.ID) {
+		if _, ok := after.applied(tc.actor, tc.cmd.ID); tc.cmd.ID != "" && ok {
 			t.Errorf("refused action %q is remembered as applied", tc.cmd.ID)
 		}
 		return
@@ -179,19 +265,7 @@ func runApply(t testing.TB, tc applyCase) {
 	if after.Version != before.Version+1 {
 		t.Errorf("got version %d, want %d", after.Version, before.Version+1)
 	}
-	if tc.cmd.ID != "" && !after.applied(tc.actor, tc.cmd.ID) {
-		t.Errorf("action %q is not remembered as applied; Applied = %v", tc.cmd.ID, after.Applied)
-	}
-	for member, ids := range before.Applied {
-		if member == tc.actor && len(ids) >= appliedMemory {
-			ids = ids[len(ids)-appliedMemory+1:] // the oldest make room
-		}
-		for _, id := range ids {
-			if !after.applied(member, id) {
-				t.Errorf("earlier action %s/%s is forgotten", member, id)
-			}
-		}
-	}
+	wantRemembered(t, before, after, tc.actor, tc.cmd.ID)
 	if tc.check != nil {
 		tc.check(t, before, after, ch)
 	}
@@ -201,10 +275,25 @@ func runApply(t testing.TB, tc applyCase) {
 	}
 }
 
-func wantChange(t testing.TB, got, want Change) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got change %+v, want %+v", got, want)
+// wantRemembered checks that the actor's action id (if any) is remembered
+// with the version it was applied at, and every earlier action but the
+// oldest the actor's memory had to make room for still is.
+func wantRemembered(tb testing.TB, before, after State, actor, id string) {
+	tb.Helper()
+	if id != "" {
+		if a, ok := after.applied(actor, id); !ok || a.Version != after.Version {
+			tb.Errorf("action %q: got remembered %v %+v, want it at version %d; Applied = %v", id, ok, a, after.Version, after.Applied)
+		}
+	}
+	for member, done := range before.Applied {
+		if member == actor && id != "" && len(done) >= appliedMemory {
+			done = done[len(done)-appliedMemory+1:] // the oldest make room
+		}
+		for _, d := range done {
+			if a, ok := after.applied(member, d.ID); !ok || a != d {
+				tb.Errorf("earlier action %s/%+v: got %v %+v, want it remembered as it was", member, d, ok, a)
+			}
+		}
 	}
 }
 
@@ -217,16 +306,17 @@ func TestApplyCheckInStart(t *testing.T) {
 			name: "facilitator starts a check-in", state: gathering(), actor: "f1",
 			cmd: start("How are you arriving?", VisibleToFacilitators),
 			check: func(t testing.TB, before, after State, ch Change) {
-				wantChange(t, ch, Change{Activity: true, Agenda: true})
-				if after.Current == nil || after.Current.CheckIn == nil {
+				wantChange(t, ch, heard{Activity: true, Agenda: true})
+				ci := after.Current.CheckIn()
+				if ci == nil {
 					t.Fatalf("got current %+v, want a check-in", after.Current)
 				}
-				ci := after.Current.CheckIn
 				if ci.ID == "" {
 					t.Error("the check-in has no ID")
 				}
-				got := CheckIn{Prompt: ci.Prompt, Visibility: ci.Visibility, Open: ci.Open, StartedAt: ci.StartedAt, Answers: ci.Answers}
-				want := CheckIn{Prompt: "How are you arriving?", Visibility: VisibleToFacilitators, Open: true, StartedAt: now, Answers: map[string]Answer{}}
+				got := *ci
+				got.ID = ""
+				want := CheckIn{Prompt: "How are you arriving?", Visibility: VisibleToFacilitators, Open: true, StartedAt: now, Answers: map[string]Answer{}, Stepped: true}
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("got check-in %+v, want %+v", got, want)
 				}
@@ -247,7 +337,7 @@ func TestApplyCheckInStart(t *testing.T) {
 			name: "the prompt is trimmed", state: gathering(), actor: "f1",
 			cmd: start("  \n How are you arriving?\t ", VisibleToGroup),
 			check: func(t testing.TB, _, after State, _ Change) {
-				if got, want := after.Current.CheckIn.Prompt, "How are you arriving?"; got != want {
+				if got, want := after.Current.CheckIn().Prompt, "How are you arriving?"; got != want {
 					t.Errorf("got prompt %q, want %q", got, want)
 				}
 			},
@@ -323,9 +413,9 @@ func TestApplyCheckInAnswer(t *testing.T) {
 			name: "a participant answers", state: open, actor: "p1",
 			cmd: ans(answer(6, Within, "tender", "Tired but glad to be here.")),
 			check: func(t testing.TB, _, after State, ch Change) {
-				wantChange(t, ch, Change{Activity: true, Mine: "p1"})
+				wantChange(t, ch, heard{Activity: true, Mine: []string{"p1"}})
 				want := map[string]Answer{"p1": {MemberID: "p1", Scale: 6, State: Within, Feeling: "tender", Note: "Tired but glad to be here.", At: now}}
-				if got := after.Current.CheckIn.Answers; !reflect.DeepEqual(got, want) {
+				if got := after.Current.CheckIn().Answers; !reflect.DeepEqual(got, want) {
 					t.Errorf("got answers %+v, want %+v", got, want)
 				}
 			},
@@ -335,7 +425,7 @@ func TestApplyCheckInAnswer(t *testing.T) {
 			cmd: raw(`{"scale":0,"state":"hypo"}`),
 			check: func(t testing.TB, _, after State, _ Change) {
 				want := Answer{MemberID: "p1", Scale: 0, State: Hypo, At: now}
-				if got := after.Current.CheckIn.Answers["p1"]; got != want {
+				if got := after.Current.CheckIn().Answers["p1"]; got != want {
 					t.Errorf("got answer %+v, want %+v", got, want)
 				}
 			},
@@ -348,7 +438,7 @@ func TestApplyCheckInAnswer(t *testing.T) {
 			name: "feeling and note are trimmed", state: open, actor: "p1",
 			cmd: ans(answer(5, Within, "  calm ", "\n a sentence \t")),
 			check: func(t testing.TB, _, after State, _ Change) {
-				a := after.Current.CheckIn.Answers["p1"]
+				a := after.Current.CheckIn().Answers["p1"]
 				if a.Feeling != "calm" || a.Note != "a sentence" {
 					t.Errorf("got feeling %q and note %q, want %q and %q", a.Feeling, a.Note, "calm", "a sentence")
 				}
@@ -362,7 +452,7 @@ func TestApplyCheckInAnswer(t *testing.T) {
 					"p1": {MemberID: "p1", Scale: 7, State: Within, Feeling: "lighter", Note: "second thoughts", At: now},
 					"p2": other,
 				}
-				if got := after.Current.CheckIn.Answers; !reflect.DeepEqual(got, want) {
+				if got := after.Current.CheckIn().Answers; !reflect.DeepEqual(got, want) {
 					t.Errorf("got answers %+v, want %+v", got, want)
 				}
 			},
@@ -410,6 +500,94 @@ func TestApplyCheckInAnswer(t *testing.T) {
 	}
 }
 
+// TestApplyCheckInAnswerAnonymous follows what participants may see of an
+// anonymous check-in: the aggregate moves on only once MinAnonymous members
+// have answered, or changed their answer, since it was last shown.
+func TestApplyCheckInAnswerAnonymous(t *testing.T) {
+	ans := func(scale int, state Arousal) Command {
+		return Command{Type: TypeCheckInAnswer, ID: "a-1", Data: answer(scale, state, "", "")}
+	}
+	sam := Answer{MemberID: "p1", Scale: 2, State: Hypo, At: t0.Add(2 * time.Minute)}
+	kim := Answer{MemberID: "p2", Scale: 9, State: Hyper, At: t0.Add(3 * time.Minute)}
+	lee := Answer{MemberID: "p3", Scale: 4, State: Within, At: t0.Add(4 * time.Minute)}
+	firstShown := &Aggregate{Count: 3, ScaleAverage: 5, States: map[Arousal]int{Hypo: 1, Within: 1, Hyper: 1}}
+	// published is the check-in once all three answered, with whoever
+	// changed their answer since.
+	published := func(changed ...Answer) State {
+		s := withCheckIn(Anonymous, true)
+		ci := s.Current.CheckIn()
+		ci.Answers = map[string]Answer{"p1": sam, "p2": kim, "p3": lee}
+		ci.Shown, ci.Unshown = firstShown, []string{}
+		for _, a := range changed {
+			ci.Answers[a.MemberID] = a
+			ci.Unshown = append(ci.Unshown, a.MemberID)
+		}
+		return s
+	}
+	// wantShown checks what actor's answer left shown, and whose answers
+	// are new since, in the order they came.
+	wantShown := func(actor string, shown *Aggregate, unshown ...string) func(tb testing.TB, before, after State, ch Change) {
+		return func(tb testing.TB, _, after State, ch Change) {
+			tb.Helper()
+			wantChange(tb, ch, heard{Activity: true, Mine: []string{actor}})
+			ci := after.Current.CheckIn()
+			if !reflect.DeepEqual(ci.Shown, shown) {
+				tb.Errorf("got shown %+v, want %+v", ci.Shown, shown)
+			}
+			if !slices.Equal(ci.Unshown, unshown) {
+				tb.Errorf("got unshown %v, want %v", ci.Unshown, unshown)
+			}
+		}
+	}
+	tests := []applyCase{
+		{
+			name: "the second answer waits", state: withCheckIn(Anonymous, true, sam), actor: "p2", cmd: ans(9, Hyper),
+			check: wantShown("p2", nil, "p1", "p2"),
+		},
+		{
+			name: "a changed answer is counted once", state: withCheckIn(Anonymous, true, sam, kim), actor: "p1", cmd: ans(3, Within),
+			check: wantShown("p1", nil, "p1", "p2"),
+		},
+		{
+			name: "the third answer shows all three", state: withCheckIn(Anonymous, true, sam, kim), actor: "p3", cmd: ans(4, Within),
+			check: wantShown("p3", firstShown),
+		},
+		{
+			name: "after it was shown, a changed answer waits", state: published(), actor: "p1", cmd: ans(8, Within),
+			check: wantShown("p1", firstShown, "p1"),
+		},
+		{
+			name: "a second change waits too", state: published(Answer{MemberID: "p1", Scale: 8, State: Within, At: now}), actor: "p2", cmd: ans(0, Hypo),
+			check: wantShown("p2", firstShown, "p1", "p2"),
+		},
+		{
+			name: "the third change shows the aggregate as it is now", state: published(
+				Answer{MemberID: "p1", Scale: 8, State: Within, At: now}, Answer{MemberID: "p2", Scale: 0, State: Hypo, At: now},
+			), actor: "p3", cmd: ans(1, Hypo),
+			check: wantShown("p3", &Aggregate{Count: 3, ScaleAverage: 3, States: map[Arousal]int{Hypo: 2, Within: 1, Hyper: 0}}),
+		},
+		{
+			name: "a group check-in keeps nothing back", state: withCheckIn(VisibleToGroup, true, sam, kim), actor: "p3", cmd: ans(4, Within),
+			check: func(tb testing.TB, _, after State, _ Change) {
+				if ci := after.Current.CheckIn(); ci.Shown != nil || len(ci.Unshown) != 0 {
+					tb.Errorf("got shown %+v and unshown %v in a group check-in, want neither", ci.Shown, ci.Unshown)
+				}
+			},
+		},
+		{
+			name: "a facilitators-only check-in keeps nothing back", state: withCheckIn(VisibleToFacilitators, true, sam, kim), actor: "p3", cmd: ans(4, Within),
+			check: func(tb testing.TB, _, after State, _ Change) {
+				if ci := after.Current.CheckIn(); ci.Shown != nil || len(ci.Unshown) != 0 {
+					tb.Errorf("got shown %+v and unshown %v in a facilitators-only check-in, want neither", ci.Shown, ci.Unshown)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { runApply(t, tc) })
+	}
+}
+
 func TestApplyCheckInClose(t *testing.T) {
 	a := Answer{MemberID: "p2", Scale: 4, State: Within, At: t0.Add(2 * time.Minute)}
 	cmd := Command{Type: TypeCheckInClose, ID: "a-1"}
@@ -417,16 +595,16 @@ func TestApplyCheckInClose(t *testing.T) {
 		{
 			name: "facilitator closes the check-in", state: withCheckIn(VisibleToGroup, true, a), actor: "f1", cmd: cmd,
 			check: func(t testing.TB, before, after State, ch Change) {
-				wantChange(t, ch, Change{Activity: true})
-				ci := after.Current.CheckIn
+				wantChange(t, ch, heard{Activity: true})
+				ci := after.Current.CheckIn()
 				if ci.Open {
 					t.Error("the check-in is still open")
 				}
 				if !ci.ClosedAt.Equal(now) {
 					t.Errorf("got closedAt %v, want %v", ci.ClosedAt, now)
 				}
-				if !reflect.DeepEqual(ci.Answers, before.Current.CheckIn.Answers) {
-					t.Errorf("got answers %+v, want them kept: %+v", ci.Answers, before.Current.CheckIn.Answers)
+				if !reflect.DeepEqual(ci.Answers, before.Current.CheckIn().Answers) {
+					t.Errorf("got answers %+v, want them kept: %+v", ci.Answers, before.Current.CheckIn().Answers)
 				}
 			},
 		},
@@ -448,7 +626,7 @@ func TestApplyActivityEnd(t *testing.T) {
 	cmd := Command{Type: TypeActivityEnd, ID: "a-1"}
 	movedToHistory := func(t testing.TB, before, after State, ch Change) {
 		t.Helper()
-		wantChange(t, ch, Change{Activity: true, Agenda: true})
+		wantChange(t, ch, heard{Activity: true, Agenda: true})
 		if after.Current != nil {
 			t.Errorf("got current %+v, want nil (gathering)", after.Current)
 		}
@@ -458,11 +636,11 @@ func TestApplyActivityEnd(t *testing.T) {
 		if len(before.History) > 0 && !reflect.DeepEqual(after.History[:len(before.History)], before.History) {
 			t.Errorf("earlier history changed: got %+v, want %+v", after.History[:len(before.History)], before.History)
 		}
-		ci := after.History[len(after.History)-1].CheckIn
+		ci := after.History[len(after.History)-1].CheckIn()
 		if ci == nil {
 			t.Fatal("the last history entry is not a check-in")
 		}
-		bci := before.Current.CheckIn
+		bci := before.Current.CheckIn()
 		if ci.ID != bci.ID || ci.Prompt != bci.Prompt || !reflect.DeepEqual(ci.Answers, bci.Answers) {
 			t.Errorf("got history check-in %+v, want the current one %+v", ci, bci)
 		}
@@ -475,9 +653,9 @@ func TestApplyActivityEnd(t *testing.T) {
 			name: "ending moves the closed check-in into the history", state: withHistory(withCheckIn(VisibleToGroup, false, a)), actor: "f1", cmd: cmd,
 			check: func(t testing.TB, before, after State, ch Change) {
 				movedToHistory(t, before, after, ch)
-				ci := after.History[len(after.History)-1].CheckIn
-				if !ci.ClosedAt.Equal(before.Current.CheckIn.ClosedAt) {
-					t.Errorf("got closedAt %v, want it kept: %v", ci.ClosedAt, before.Current.CheckIn.ClosedAt)
+				ci := after.History[len(after.History)-1].CheckIn()
+				if !ci.ClosedAt.Equal(before.Current.CheckIn().ClosedAt) {
+					t.Errorf("got closedAt %v, want it kept: %v", ci.ClosedAt, before.Current.CheckIn().ClosedAt)
 				}
 			},
 		},
@@ -485,7 +663,7 @@ func TestApplyActivityEnd(t *testing.T) {
 			name: "ending an open check-in closes it now", state: withCheckIn(VisibleToFacilitators, true, a), actor: "f1", cmd: cmd,
 			check: func(t testing.TB, before, after State, ch Change) {
 				movedToHistory(t, before, after, ch)
-				ci := after.History[len(after.History)-1].CheckIn
+				ci := after.History[len(after.History)-1].CheckIn()
 				if !ci.ClosedAt.Equal(now) {
 					t.Errorf("got closedAt %v, want %v", ci.ClosedAt, now)
 				}
@@ -504,7 +682,7 @@ func TestApplyRoomClose(t *testing.T) {
 	cmd := Command{Type: TypeRoomClose, ID: "a-1"}
 	closed := func(t testing.TB, before, after State, ch Change) {
 		t.Helper()
-		wantChange(t, ch, Change{Activity: true, Status: true, Agenda: true})
+		wantChange(t, ch, heard{Activity: true, Status: true, Agenda: true})
 		if after.Status != Closed {
 			t.Errorf("got status %q, want %q", after.Status, Closed)
 		}
@@ -529,12 +707,12 @@ func TestApplyRoomClose(t *testing.T) {
 			name: "closing moves the running check-in into the history, closed", state: withCheckIn(VisibleToGroup, true, a), actor: "f1", cmd: cmd,
 			check: func(t testing.TB, before, after State, ch Change) {
 				closed(t, before, after, ch)
-				if len(after.History) != 1 || after.History[0].CheckIn == nil {
+				if len(after.History) != 1 || after.History[0].CheckIn() == nil {
 					t.Fatalf("got history %+v, want the check-in", after.History)
 				}
-				ci := after.History[0].CheckIn
-				if ci.ID != "ci-1" || !reflect.DeepEqual(ci.Answers, before.Current.CheckIn.Answers) {
-					t.Errorf("got history check-in %+v, want %+v", ci, before.Current.CheckIn)
+				ci := after.History[0].CheckIn()
+				if ci.ID != "ci-1" || !reflect.DeepEqual(ci.Answers, before.Current.CheckIn().Answers) {
+					t.Errorf("got history check-in %+v, want %+v", ci, before.Current.CheckIn())
 				}
 				if ci.Open || !ci.ClosedAt.Equal(now) {
 					t.Errorf("got open %v closedAt %v, want closed at %v", ci.Open, ci.ClosedAt, now)
@@ -605,31 +783,31 @@ func TestApplyRemembersActions(t *testing.T) {
 
 	t.Run("the oldest of 64 remembered IDs is forgotten", func(t *testing.T) {
 		s := gathering()
-		var ids []string
+		var done []AppliedAction
 		for i := range appliedMemory {
-			ids = append(ids, fmt.Sprintf("old-%d", i))
+			done = append(done, AppliedAction{ID: fmt.Sprintf("old-%d", i), Version: uint64(i)})
 		}
-		s.Applied["f1"] = ids
+		s.Applied["f1"] = done
 		cmd := start
 		cmd.ID = "new"
-		runApply(t, applyCase{state: s, actor: "f1", cmd: cmd, check: func(t testing.TB, before, after State, _ Change) {}})
+		runApply(t, applyCase{state: s, actor: "f1", cmd: cmd})
 		after, _, err := Apply(s, now, "f1", cmd)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := append(append([]string(nil), ids[1:]...), "new")
+		want := append(slices.Clone(done[1:]), AppliedAction{ID: "new", Version: s.Version + 1})
 		if got := after.Applied["f1"]; !reflect.DeepEqual(got, want) {
-			t.Errorf("got remembered IDs %v, want %v", got, want)
+			t.Errorf("got remembered actions %v, want %v", got, want)
 		}
 		if got, want := after.Applied["p1"], s.Applied["p1"]; !reflect.DeepEqual(got, want) {
-			t.Errorf("another member's IDs changed: got %v, want %v", got, want)
+			t.Errorf("another member's actions changed: got %v, want %v", got, want)
 		}
 	})
 
-	t.Run("a long session remembers the last 64 IDs of each member", func(t *testing.T) {
+	t.Run("a long session remembers the last 64 actions of each member", func(t *testing.T) {
 		s := gathering()
 		const n = 150
-		var all []string
+		var all []AppliedAction
 		for i := range n {
 			// Start and end a check-in, and keep the agenda from filling up.
 			cmd := start
@@ -640,7 +818,6 @@ func TestApplyRemembersActions(t *testing.T) {
 				s.Agenda = nil
 			}
 			cmd.ID = fmt.Sprintf("a-%d", i)
-			all = append(all, cmd.ID)
 			next, _, err := Apply(s, now, "f1", cmd)
 			if err != nil {
 				t.Fatalf("action %d: %v", i, err)
@@ -649,15 +826,16 @@ func TestApplyRemembersActions(t *testing.T) {
 				t.Fatalf("action %d: got version %d, want %d", i, next.Version, s.Version+1)
 			}
 			if got := len(next.Applied["f1"]); got > appliedMemory {
-				t.Fatalf("action %d: %d IDs remembered, want at most %d", i, got, appliedMemory)
+				t.Fatalf("action %d: %d actions remembered, want at most %d", i, got, appliedMemory)
 			}
+			all = append(all, AppliedAction{ID: cmd.ID, Version: next.Version})
 			s = next
 		}
 		if got, want := s.Applied["f1"], all[n-appliedMemory:]; !reflect.DeepEqual(got, want) {
-			t.Errorf("got remembered IDs %v, want %v", got, want)
+			t.Errorf("got remembered actions %v, want %v", got, want)
 		}
-		if s.applied("f1", all[n-appliedMemory-1]) {
-			t.Errorf("ID %s is still remembered, want it forgotten", all[n-appliedMemory-1])
+		if _, ok := s.applied("f1", all[n-appliedMemory-1].ID); ok {
+			t.Errorf("action %s is still remembered, want it forgotten", all[n-appliedMemory-1].ID)
 		}
 	})
 
@@ -679,7 +857,8 @@ func TestApplyRemembersActions(t *testing.T) {
 		cmd.ID = "first"
 		runApply(t, applyCase{state: s, actor: "p1", cmd: cmd, wantCode: CodeNotAllowed})
 		runApply(t, applyCase{state: s, actor: "f1", cmd: cmd, check: func(t testing.TB, _, after State, _ Change) {
-			if got, want := after.Applied, map[string][]string{"f1": {"first"}}; !reflect.DeepEqual(got, want) {
+			want := map[string][]AppliedAction{"f1": {{ID: "first", Version: s.Version + 1}}}
+			if got := after.Applied; !reflect.DeepEqual(got, want) {
 				t.Errorf("got Applied %v, want %v", got, want)
 			}
 		}})

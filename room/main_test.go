@@ -1,10 +1,15 @@
 package room
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -29,19 +34,28 @@ const waitFor = 2 * time.Second
 // errSaveFailed is what memStore returns while it is set to fail.
 var errSaveFailed = errors.New("disk on fire")
 
+// errUnsaid is what memStore returns for a record that changed a part of
+// the room it did not name: a real store writes only the parts a record
+// names, so the change would be lost on disk.
+var errUnsaid = errors.New("the record does not say what changed")
+
 // memStore is a Store in memory. SetFail makes SaveRoom fail, as a full disk
-// would.
+// would. It holds the room to its records: each must name every part of the
+// state that changed since the room's record before it (see unsaid), and a
+// record that does not is refused and kept in Unsaid, which every test
+// through newTestManager checks.
 type memStore struct {
-	mu    sync.Mutex
-	rooms map[string]State
-	fail  bool
-	saves int
+	mu     sync.Mutex
+	rooms  map[string]State
+	fail   bool
+	saves  int
+	unsaid []string
 }
 
 func newMemStore() *memStore { return &memStore{rooms: make(map[string]State)} }
 
-func (s *memStore) SaveRoom(_ context.Context, st *State, committed func()) error {
-	if err := s.save(st); err != nil {
+func (s *memStore) SaveRoom(_ context.Context, rec Record, committed func()) error {
+	if err := s.save(rec); err != nil {
 		return err
 	}
 	if committed != nil {
@@ -50,14 +64,17 @@ func (s *memStore) SaveRoom(_ context.Context, st *State, committed func()) erro
 	return nil
 }
 
-func (s *memStore) save(st *State) error {
+func (s *memStore) save(rec Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {
 		return errSaveFailed
 	}
+	if rec.State == nil {
+		return errors.New("a record without a state")
+	}
 	// A copy: the room may not change what it handed over.
-	b, err := json.Marshal(st)
+	b, err := json.Marshal(rec.State)
 	if err != nil {
 		return err
 	}
@@ -65,13 +82,77 @@ func (s *memStore) save(st *State) error {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return err
 	}
-	s.rooms[st.SessionID] = c
+	prev, seen := s.rooms[c.SessionID]
+	if problem := unsaid(prev, seen, c, rec); problem != "" {
+		s.unsaid = append(s.unsaid, fmt.Sprintf("room %s version %d: %s", c.SessionID, c.Version, problem))
+		return fmt.Errorf("%w: %s", errUnsaid, problem)
+	}
+	s.rooms[c.SessionID] = c
 	s.saves++
 	return nil
 }
 
+// unsaid returns what next changed since prev (the room's record before,
+// when seen) that rec does not name, or "". Both states have been through
+// JSON, so their parts compare as the bytes a store would write.
+func unsaid(prev State, seen bool, next State, rec Record) string {
+	var missing []string
+	if !seen {
+		// The room's first record: every part of it is new.
+		if !rec.Roster || !rec.Agenda || !rec.Journeys {
+			return fmt.Sprintf("the first record of a room names roster %v, agenda %v, journeys %v; want all", rec.Roster, rec.Agenda, rec.Journeys)
+		}
+		return ""
+	}
+	if !rec.Roster && !sameJSON(prev.Members, next.Members) {
+		missing = append(missing, "the roster changed")
+	}
+	if !rec.Agenda && !sameJSON(prev.Agenda, next.Agenda) {
+		missing = append(missing, "the agenda changed")
+	}
+	if !rec.Journeys && !sameJSON(prev.Journeys, next.Journeys) {
+		missing = append(missing, "the journeys changed")
+	}
+	for _, id := range slices.Sorted(maps.Keys(mergeKeys(prev.Applied, next.Applied))) {
+		if id != rec.Applied && !sameJSON(prev.Applied[id], next.Applied[id]) {
+			missing = append(missing, fmt.Sprintf("the actions applied for %s changed (the record names %q)", id, rec.Applied))
+		}
+	}
+	return strings.Join(missing, "; ")
+}
+
+func mergeKeys[V any](a, b map[string]V) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
+}
+
+func sameJSON(a, b any) bool {
+	ja, err := json.Marshal(a)
+	if err != nil {
+		panic(err)
+	}
+	jb, err := json.Marshal(b)
+	if err != nil {
+		panic(err)
+	}
+	return bytes.Equal(ja, jb)
+}
+
 // QueueRoom commits at once: in memory there is no fsync to spare.
-func (s *memStore) QueueRoom(st *State) error { return s.save(st) }
+func (s *memStore) QueueRoom(rec Record) error { return s.save(rec) }
+
+// Unsaid returns the records the store refused for not naming what changed.
+func (s *memStore) Unsaid() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.unsaid)
+}
 
 func (s *memStore) Room(_ context.Context, id string) (State, error) {
 	s.mu.Lock()
@@ -131,7 +212,8 @@ func roster() []Member {
 }
 
 // newTestManager returns a Manager over a fresh memStore (unless cfg names a
-// store), stopped when the test ends.
+// store), stopped when the test ends. The test fails if the room handed a
+// memStore a record that did not name what it changed.
 func newTestManager(tb testing.TB, cfg Config) (*Manager, *memStore) {
 	tb.Helper()
 	store, _ := cfg.Store.(*memStore)
@@ -140,6 +222,13 @@ func newTestManager(tb testing.TB, cfg Config) (*Manager, *memStore) {
 		cfg.Store = store
 	}
 	m := NewManager(cfg)
+	if guarded, ok := cfg.Store.(interface{ Unsaid() []string }); ok {
+		tb.Cleanup(func() {
+			for _, u := range guarded.Unsaid() {
+				tb.Errorf("the room handed the store a record that hides a change: %s", u)
+			}
+		})
+	}
 	tb.Cleanup(func() {
 		// After a failure the room's lock may be held for good (a fan-out
 		// that blocked); waiting on it would hang the whole run.

@@ -15,16 +15,16 @@ type heldStore struct {
 	waiting chan struct{} // receives when a SaveRoom blocks
 }
 
-func (s *heldStore) SaveRoom(ctx context.Context, st *State, committed func()) error {
+func (s *heldStore) SaveRoom(ctx context.Context, rec Record, committed func()) error {
 	if s.held.Load() {
 		s.waiting <- struct{}{}
 		<-s.release
 	}
-	return s.memStore.SaveRoom(ctx, st, committed)
+	return s.memStore.SaveRoom(ctx, rec, committed)
 }
 
-func (s *heldStore) QueueRoom(st *State) error {
-	return s.memStore.SaveRoom(context.Background(), st, nil)
+func (s *heldStore) QueueRoom(rec Record) error {
+	return s.memStore.SaveRoom(context.Background(), rec, nil)
 }
 
 // joinUnheld joins, failing the test when the join waits for a held save.

@@ -2,13 +2,19 @@ package room
 
 import "testing"
 
-// BenchmarkEncodeAnswer encodes the events of a check-in answer in a group
-// check-in: one for the facilitators, one for the participants, and the
-// answerer's own.
+// BenchmarkEncodeAnswer builds and encodes the event of a check-in answer in
+// a group check-in for every member: one view for the facilitators, one for
+// the participants, and the answerer's own part.
 func BenchmarkEncodeAnswer(b *testing.B) {
 	s := visibilityState(VisibleToGroup)
 	b.ReportAllocs()
 	for b.Loop() {
-		encodeChange(&s, Change{Activity: true, Mine: "p1"}, t0)
+		var ch Change
+		ch.activity(&s)
+		ch.mine(&s, "p1")
+		f := newFanout(s.Version, t0, ch.parts, nil)
+		for _, m := range s.Members {
+			f.messageTo(m)
+		}
 	}
 }

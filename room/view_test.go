@@ -171,19 +171,25 @@ func TestSnapshotVisibility(t *testing.T) {
 func TestEventVisibility(t *testing.T) {
 	at := t0.Add(20 * time.Minute)
 	for _, vis := range []Visibility{VisibleToGroup, VisibleToFacilitators, Anonymous} {
-		s := visibilityState(vis)
 		// Sam's answer is the change: Sam gets mine, everyone the activity.
-		f := encodeChange(&s, Change{Activity: true, Mine: "p1"}, at)
+		s := withCheckIn(vis, true, kimAnswer)
+		s.Version = 11
+		next, ch, err := Apply(s, samAnswer.At, "p1", Command{Type: TypeCheckInAnswer, ID: "a-1",
+			Data: answer(samAnswer.Scale, samAnswer.State, samAnswer.Feeling, samAnswer.Note)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := newFanout(next.Version, at, ch.parts, nil)
 		for _, w := range viewers() {
 			t.Run(string(vis)+": "+w.name, func(t *testing.T) {
-				m, _ := s.Member(w.v.id)
+				m, _ := next.Member(w.v.id)
 				raw := f.messageFor(m)
 				msg := decodeMsg(t, raw)
 				if msg.Type != "event" || msg.Version != 12 || msg.ServerTime != at.UnixMilli() {
 					t.Errorf("got type %q version %d serverTime %d, want event 12 %d", msg.Type, msg.Version, msg.ServerTime, at.UnixMilli())
 				}
-				if msg.has("member") || msg.has("status") {
-					t.Errorf("got member or status in an answer's event: %s", raw)
+				if msg.has("member") || msg.has("status") || msg.has("agenda") {
+					t.Errorf("got member, status or agenda in an answer's event: %s", raw)
 				}
 				v := w.v
 				if v.id != "p1" {
@@ -199,12 +205,24 @@ func TestEventVisibility(t *testing.T) {
 	}
 }
 
+// eventOf applies cmd from actor to s and returns the event it fans out.
+func eventOf(tb testing.TB, s State, at time.Time, actor string, cmd Command) (State, *fanout) {
+	tb.Helper()
+	next, ch, err := Apply(s, at, actor, cmd)
+	if err != nil {
+		tb.Fatalf("%s by %s: %v", cmd.Type, actor, err)
+	}
+	return next, newFanout(next.Version, at, ch.parts, nil)
+}
+
 func TestEventParts(t *testing.T) {
 	at := t0.Add(20 * time.Minute)
 	t.Run("a presence change carries only the member", func(t *testing.T) {
-		s := gathering()
-		s.Members[3].Presence = Reconnecting
-		f := encodeChange(&s, Change{Members: []string{"p3"}}, at)
+		s, ch, ok := setPresence(gathering(), at, "p3", Reconnecting)
+		if !ok {
+			t.Fatal("the presence did not change")
+		}
+		f := newFanout(s.Version, at, ch.parts, nil)
 		for _, id := range []string{"f1", "p1", "p3"} {
 			m, _ := s.Member(id)
 			msg := decodeMsg(t, f.messageFor(m))
@@ -212,30 +230,47 @@ func TestEventParts(t *testing.T) {
 			if !reflect.DeepEqual(msg.Member, want) {
 				t.Errorf("%s: got member %+v, want %+v", id, msg.Member, want)
 			}
-			for _, k := range []string{"activity", "mine", "status"} {
+			for _, k := range []string{"activity", "mine", "status", "agenda"} {
 				if msg.has(k) {
 					t.Errorf("%s: got %q in a presence event: %s", id, k, msg.raw)
 				}
 			}
 		}
 	})
-	t.Run("an ended activity is null", func(t *testing.T) {
-		s := gathering()
-		f := encodeChange(&s, Change{Activity: true}, at)
-		m, _ := s.Member("p1")
-		msg := decodeMsg(t, f.messageFor(m))
-		if got := string(msg.keys["activity"]); got != "null" {
-			t.Errorf("got activity %s, want null", got)
+	t.Run("a presence change during an activity carries the activity's count", func(t *testing.T) {
+		s, ch, ok := setPresence(withCheckIn(VisibleToFacilitators, true, samAnswer, kimAnswer), at, "p3", Reconnecting)
+		if !ok {
+			t.Fatal("the presence did not change")
+		}
+		f := newFanout(s.Version, at, ch.parts, nil)
+		for _, id := range []string{"f1", "p1", "p3"} {
+			m, _ := s.Member(id)
+			msg := decodeMsg(t, f.messageFor(m))
+			if msg.Member == nil || msg.Member.ID != "p3" || msg.Activity == nil || msg.Activity.Expected != 3 {
+				t.Errorf("%s: got %s, want Lee reconnecting and the check-in still waiting for 3", id, msg.raw)
+			}
+			if id != "f1" && bytes.Contains(msg.raw, []byte(kimAnswer.Note)) {
+				t.Errorf("%s: got Kim's answer in a presence event: %s", id, msg.raw)
+			}
 		}
 	})
-	t.Run("closing carries the status", func(t *testing.T) {
-		s := closedRoom()
-		f := encodeChange(&s, Change{Activity: true, Status: true}, at)
+	t.Run("an ended activity is null", func(t *testing.T) {
+		s, f := eventOf(t, withCheckIn(VisibleToGroup, true), at, "f1", Command{Type: TypeActivityEnd})
 		for _, id := range []string{"f1", "p1"} {
 			m, _ := s.Member(id)
 			msg := decodeMsg(t, f.messageFor(m))
-			if msg.Status != "closed" {
-				t.Errorf("%s: got status %q, want closed", id, msg.Status)
+			if got := string(msg.keys["activity"]); got != "null" {
+				t.Errorf("%s: got activity %s, want null", id, got)
+			}
+		}
+	})
+	t.Run("closing carries the status", func(t *testing.T) {
+		s, f := eventOf(t, withCheckIn(VisibleToGroup, true), at, "f1", Command{Type: TypeRoomClose})
+		for _, id := range []string{"f1", "p1"} {
+			m, _ := s.Member(id)
+			msg := decodeMsg(t, f.messageFor(m))
+			if msg.Status != "closed" || string(msg.keys["activity"]) != "null" {
+				t.Errorf("%s: got status %q and activity %s, want closed and null", id, msg.Status, msg.keys["activity"])
 			}
 		}
 	})
@@ -253,47 +288,74 @@ func TestEventParts(t *testing.T) {
 	})
 }
 
+// TestAnonymousAggregate checks the aggregate of an anonymous check-in as
+// each role sees it: facilitators every answer live, participants only the
+// aggregate last shown (see TestApplyCheckInAnswerAnonymous for when it is).
 func TestAnonymousAggregate(t *testing.T) {
+	sam := Answer{MemberID: "p1", Scale: 0, State: Hypo, At: t0}
+	kim := Answer{MemberID: "p2", Scale: 10, State: Hyper, At: t0}
+	lee := Answer{MemberID: "p3", Scale: 8, State: Hyper, At: t0}
+	samLater := Answer{MemberID: "p1", Scale: 5, State: Within, At: t0.Add(time.Minute)}
+	three := &wireAggregate{Count: 3, ScaleAverage: 6, States: map[string]int{"hypo": 1, "within": 0, "hyper": 2}}
+	// anonymous returns an anonymous check-in of the answers, with shown as
+	// the aggregate shown and the members whose answers are new since.
+	anonymous := func(stepped bool, shown *Aggregate, unshown []string, answers ...Answer) State {
+		s := withCheckIn(Anonymous, true)
+		ci := s.Current.CheckIn()
+		for _, a := range answers {
+			ci.Answers[a.MemberID] = a
+		}
+		ci.Shown, ci.Unshown, ci.Stepped = shown, unshown, stepped
+		return s
+	}
+	shownThree := &Aggregate{Count: 3, ScaleAverage: 6, States: map[Arousal]int{Hypo: 1, Within: 0, Hyper: 2}}
 	tests := []struct {
-		name    string
-		answers []Answer
-		want    wireAggregate
+		name        string
+		state       State
+		participant *wireAggregate // nil: none
+		facilitator *wireAggregate
 	}{
-		{"no answers yet: hidden", nil, wireAggregate{}},
+		{"no answers yet: hidden", anonymous(true, nil, nil), nil, &wireAggregate{States: map[string]int{"hypo": 0, "within": 0, "hyper": 0}}},
 		{
 			"two answers: hidden, they would give people away",
-			[]Answer{
-				{MemberID: "p1", Scale: 0, State: Hypo, At: t0},
-				{MemberID: "p2", Scale: 10, State: Hyper, At: t0},
-			},
-			wireAggregate{},
+			anonymous(true, nil, []string{"p1", "p2"}, sam, kim), nil,
+			&wireAggregate{Count: 2, ScaleAverage: 5, States: map[string]int{"hypo": 1, "within": 0, "hyper": 1}},
+		},
+		{"three answers, shown", anonymous(true, shownThree, []string{}, sam, kim, lee), three, three},
+		{
+			"an answer changed since: participants see the aggregate as last shown",
+			anonymous(true, shownThree, []string{"p1"}, samLater, kim, lee), three,
+			&wireAggregate{Count: 3, ScaleAverage: 23.0 / 3, States: map[string]int{"hypo": 0, "within": 1, "hyper": 2}},
 		},
 		{
-			"three answers",
-			[]Answer{
-				{MemberID: "p1", Scale: 0, State: Hypo, At: t0},
-				{MemberID: "p2", Scale: 10, State: Hyper, At: t0},
-				{MemberID: "p3", Scale: 8, State: Hyper, At: t0},
-			},
-			wireAggregate{Count: 3, ScaleAverage: 6, States: map[string]int{"hypo": 1, "within": 0, "hyper": 2}},
+			// A check-in stored before Shown was kept showed the aggregate of
+			// every answer from MinAnonymous on, and goes on doing so.
+			"an earlier check-in with three answers shows them all",
+			anonymous(false, nil, nil, samLater, kim, lee),
+			&wireAggregate{Count: 3, ScaleAverage: 23.0 / 3, States: map[string]int{"hypo": 0, "within": 1, "hyper": 2}},
+			&wireAggregate{Count: 3, ScaleAverage: 23.0 / 3, States: map[string]int{"hypo": 0, "within": 1, "hyper": 2}},
+		},
+		{
+			"an earlier check-in with two answers shows none",
+			anonymous(false, nil, nil, sam, kim), nil,
+			&wireAggregate{Count: 2, ScaleAverage: 5, States: map[string]int{"hypo": 1, "within": 0, "hyper": 1}},
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := withCheckIn(Anonymous, true, tc.answers...)
-			m, _ := s.Member("p1")
-			msg := decodeMsg(t, snapshot(&s, m, t0))
-			if len(tc.answers) < MinAnonymous {
-				if msg.Room.Activity == nil || msg.Room.Activity.Aggregate != nil {
-					t.Errorf("got aggregate in %s, want none below %d answers", msg.raw, MinAnonymous)
+			for _, id := range []string{"p1", "p3", "f1"} {
+				m, _ := tc.state.Member(id)
+				msg := decodeMsg(t, snapshot(&tc.state, m, t0))
+				if msg.Room == nil || msg.Room.Activity == nil {
+					t.Fatalf("%s: got no activity in %s", id, msg.raw)
 				}
-				return
-			}
-			if msg.Room.Activity == nil || msg.Room.Activity.Aggregate == nil {
-				t.Fatalf("got no aggregate in %s", msg.raw)
-			}
-			if got := *msg.Room.Activity.Aggregate; !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("got aggregate %+v, want %+v", got, tc.want)
+				want := tc.participant
+				if m.Role == Facilitator {
+					want = tc.facilitator
+				}
+				if got := msg.Room.Activity.Aggregate; !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: got aggregate %+v, want %+v", id, got, want)
+				}
 			}
 		})
 	}
