@@ -154,7 +154,7 @@ func copyRun(a Activity) Activity {
 	case *CheckIn:
 		ci := *r
 		ci.Answers = maps.Clone(r.Answers)
-		ci.Unshown = slices.Clone(r.Unshown)
+		ci.Included = maps.Clone(r.Included)
 		if r.Shown != nil {
 			agg := *r.Shown
 			agg.States = maps.Clone(r.Shown.States)

@@ -44,22 +44,43 @@ func withCheckIn(vis Visibility, open bool, answers ...Answer) State {
 	}
 	for _, a := range answers {
 		ci.Answers[a.MemberID] = a
-		if vis == Anonymous {
-			ci.Unshown = append(ci.Unshown, a.MemberID)
-		}
 	}
-	if len(ci.Unshown) >= MinAnonymous {
+	if vis == Anonymous && ci.unshown() >= MinAnonymous {
 		panic("withCheckIn: an anonymous check-in with this many answers has shown them")
 	}
 	s.Current = &Activity{Run: ci}
 	return s
 }
 
+// include makes every answer of ci, except those of the members named, count
+// in its shown aggregate as it is now.
+func include(ci *CheckIn, except ...string) {
+	ci.Included = map[string]Counted{}
+	for id, a := range ci.Answers {
+		if !slices.Contains(except, id) {
+			ci.Included[id] = Counted{Scale: a.Scale, State: a.State}
+		}
+	}
+}
+
+// unshownIDs returns, sorted, the members whose answers count differently
+// from the shown aggregate.
+func unshownIDs(ci *CheckIn) []string {
+	var out []string
+	for id, a := range ci.Answers {
+		if c, ok := ci.Included[id]; !ok || c != (Counted{Scale: a.Scale, State: a.State}) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // withHistory adds a finished check-in to s's history.
 func withHistory(s State) State {
 	s.History = append(s.History, Activity{Run: &CheckIn{
 		ID: "ci-0", Prompt: "Earlier", Visibility: Anonymous,
-		StartedAt: t0, ClosedAt: t0.Add(time.Minute), Stepped: true, Unshown: []string{"p2"},
+		StartedAt: t0, ClosedAt: t0.Add(time.Minute), Stepped: true,
 		Answers: map[string]Answer{"p2": {MemberID: "p2", Scale: 3, State: Hypo, At: t0}},
 	}})
 	return s
@@ -85,9 +106,6 @@ func scribble(s *State) {
 		ci.Prompt = "scribbled"
 		ci.Open = !ci.Open
 		ci.Answers["scribbled"] = Answer{Note: "scribbled"}
-		for i := range ci.Unshown {
-			ci.Unshown[i] = "scribbled"
-		}
 	}
 	if s.Applied != nil {
 		s.Applied["scribbled"] = []AppliedAction{{ID: "x"}}
@@ -517,10 +535,10 @@ func TestApplyCheckInAnswerAnonymous(t *testing.T) {
 		s := withCheckIn(Anonymous, true)
 		ci := s.Current.CheckIn()
 		ci.Answers = map[string]Answer{"p1": sam, "p2": kim, "p3": lee}
-		ci.Shown, ci.Unshown = firstShown, []string{}
+		ci.Shown = firstShown
+		include(ci)
 		for _, a := range changed {
 			ci.Answers[a.MemberID] = a
-			ci.Unshown = append(ci.Unshown, a.MemberID)
 		}
 		return s
 	}
@@ -534,8 +552,8 @@ func TestApplyCheckInAnswerAnonymous(t *testing.T) {
 			if !reflect.DeepEqual(ci.Shown, shown) {
 				tb.Errorf("got shown %+v, want %+v", ci.Shown, shown)
 			}
-			if !slices.Equal(ci.Unshown, unshown) {
-				tb.Errorf("got unshown %v, want %v", ci.Unshown, unshown)
+			if got := unshownIDs(ci); !slices.Equal(got, unshown) {
+				tb.Errorf("got unshown %v, want %v", got, unshown)
 			}
 		}
 	}
@@ -557,6 +575,11 @@ func TestApplyCheckInAnswerAnonymous(t *testing.T) {
 			check: wantShown("p1", firstShown, "p1"),
 		},
 		{
+			name: "a changed note alone does not count", state: published(), actor: "p1",
+			cmd:   Command{Type: TypeCheckInAnswer, ID: "a-1", Data: answer(2, Hypo, "", "other words")},
+			check: wantShown("p1", firstShown),
+		},
+		{
 			name: "a second change waits too", state: published(Answer{MemberID: "p1", Scale: 8, State: Within, At: now}), actor: "p2", cmd: ans(0, Hypo),
 			check: wantShown("p2", firstShown, "p1", "p2"),
 		},
@@ -569,16 +592,16 @@ func TestApplyCheckInAnswerAnonymous(t *testing.T) {
 		{
 			name: "a group check-in keeps nothing back", state: withCheckIn(VisibleToGroup, true, sam, kim), actor: "p3", cmd: ans(4, Within),
 			check: func(tb testing.TB, _, after State, _ Change) {
-				if ci := after.Current.CheckIn(); ci.Shown != nil || len(ci.Unshown) != 0 {
-					tb.Errorf("got shown %+v and unshown %v in a group check-in, want neither", ci.Shown, ci.Unshown)
+				if ci := after.Current.CheckIn(); ci.Shown != nil || len(ci.Included) != 0 {
+					tb.Errorf("got shown %+v and included %v in a group check-in, want neither", ci.Shown, ci.Included)
 				}
 			},
 		},
 		{
 			name: "a facilitators-only check-in keeps nothing back", state: withCheckIn(VisibleToFacilitators, true, sam, kim), actor: "p3", cmd: ans(4, Within),
 			check: func(tb testing.TB, _, after State, _ Change) {
-				if ci := after.Current.CheckIn(); ci.Shown != nil || len(ci.Unshown) != 0 {
-					tb.Errorf("got shown %+v and unshown %v in a facilitators-only check-in, want neither", ci.Shown, ci.Unshown)
+				if ci := after.Current.CheckIn(); ci.Shown != nil || len(ci.Included) != 0 {
+					tb.Errorf("got shown %+v and included %v in a facilitators-only check-in, want neither", ci.Shown, ci.Included)
 				}
 			},
 		},

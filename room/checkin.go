@@ -2,7 +2,6 @@ package room
 
 import (
 	"encoding/json"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -97,15 +96,23 @@ type CheckIn struct {
 	ClosedAt   time.Time         `json:"closedAt,omitzero"`
 	Answers    map[string]Answer `json:"answers"`
 	// Shown is the anonymous aggregate as participants last saw it, and
-	// Unshown the members whose answers are new or changed since. Shown
-	// moves on only once MinAnonymous of them have answered, so no two
-	// aggregates a participant sees differ by one answer.
-	Shown   *Aggregate `json:"shown,omitempty"`
-	Unshown []string   `json:"unshown,omitempty"`
+	// Included what each member's answer counted in it (scale and state).
+	// Shown moves on only once MinAnonymous members' answers count
+	// differently from Included (new, or changed in what the aggregate
+	// sums: a changed note alone does not count), so no two aggregates a
+	// participant sees differ by fewer.
+	Shown    *Aggregate         `json:"shown,omitempty"`
+	Included map[string]Counted `json:"included,omitempty"`
 	// Stepped is set on every check-in that keeps Shown; one stored without
 	// it showed participants the aggregate of every answer from
 	// MinAnonymous on, and goes on doing so.
 	Stepped bool `json:"stepped,omitempty"`
+}
+
+// Counted is what one answer adds to an aggregate.
+type Counted struct {
+	Scale int     `json:"scale"`
+	State Arousal `json:"state"`
 }
 
 // Aggregate is an anonymous summary of check-in answers.
@@ -125,8 +132,7 @@ func (ci *CheckIn) span() (time.Time, time.Time) { return ci.StartedAt, ci.Close
 func (ci *CheckIn) clone() Run {
 	c := *ci
 	c.Answers = cloneMap(ci.Answers)
-	c.Unshown = append([]string(nil), ci.Unshown...)
-	return &c // Shown is replaced, never changed in place
+	return &c // Shown and Included are replaced, never changed in place
 }
 
 func (ci *CheckIn) finish(now time.Time) {
@@ -149,6 +155,18 @@ func (ci *CheckIn) aggregate() *Aggregate {
 		agg.ScaleAverage = float64(sum) / float64(agg.Count)
 	}
 	return agg
+}
+
+// unshown counts the members whose answers count differently from what
+// the shown aggregate included.
+func (ci *CheckIn) unshown() int {
+	n := 0
+	for id, a := range ci.Answers {
+		if c, ok := ci.Included[id]; !ok || c != (Counted{Scale: a.Scale, State: a.State}) {
+			n++
+		}
+	}
+	return n
 }
 
 // shownAggregate returns the aggregate participants may see: the last one
@@ -228,12 +246,11 @@ func checkInAnswer(s State, now time.Time, actor Member, data json.RawMessage) (
 	nc.Answers[actor.ID] = Answer{
 		MemberID: actor.ID, Scale: *in.Scale, State: in.State, Feeling: in.Feeling, Note: in.Note, At: now,
 	}
-	if nc.Visibility == Anonymous {
-		if !slices.Contains(nc.Unshown, actor.ID) {
-			nc.Unshown = append(nc.Unshown, actor.ID)
-		}
-		if len(nc.Unshown) >= MinAnonymous {
-			nc.Shown, nc.Unshown = nc.aggregate(), []string{}
+	if nc.Visibility == Anonymous && nc.unshown() >= MinAnonymous {
+		nc.Shown = nc.aggregate()
+		nc.Included = make(map[string]Counted, len(nc.Answers))
+		for id, a := range nc.Answers {
+			nc.Included[id] = Counted{Scale: a.Scale, State: a.State}
 		}
 	}
 	var ch Change

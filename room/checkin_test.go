@@ -137,14 +137,17 @@ func TestJourneyOfAnAnonymousCheckIn(t *testing.T) {
 		{name: "stored before steps, two answers: none", edit: func(*CheckIn) {}},
 		{name: "stored before steps, three answers: all of them", edit: func(ci *CheckIn) { ci.Answers["p3"] = lee },
 			want: &Aggregate{Count: 3, ScaleAverage: 4, States: map[Arousal]int{Hypo: 2, Within: 0, Hyper: 1}}},
-		{name: "two answers: none", edit: func(ci *CheckIn) { ci.Stepped, ci.Unshown = true, []string{"p1", "p2"} }},
+		{name: "two answers: none", edit: func(ci *CheckIn) { ci.Stepped = true }},
 		{name: "three answers: as shown", edit: func(ci *CheckIn) {
 			ci.Answers["p3"] = lee
-			ci.Stepped, ci.Shown, ci.Unshown = true, shownOfThree, []string{}
+			ci.Stepped, ci.Shown = true, shownOfThree
+			include(ci)
 		}, want: shownOfThree},
 		{name: "an answer changed since: as shown before it", edit: func(ci *CheckIn) {
+			ci.Answers["p3"] = lee
+			include(ci)
 			ci.Answers["p3"] = Answer{MemberID: "p3", Scale: 10, State: Hyper, Note: "secret-of-lee", At: t0}
-			ci.Stepped, ci.Shown, ci.Unshown = true, shownOfThree, []string{"p3"}
+			ci.Stepped, ci.Shown = true, shownOfThree
 		}, want: shownOfThree},
 	}
 	for _, tc := range tests {

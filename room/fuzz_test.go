@@ -49,7 +49,7 @@ func FuzzApply(f *testing.F) {
 		switch current % 6 {
 		case 1:
 			s.Current = &Activity{Run: &CheckIn{ID: "ci", Prompt: "p", Visibility: Anonymous, Open: true, Stepped: true,
-				Answers: map[string]Answer{"p": {MemberID: "p", Scale: 2, State: Hypo}}, Unshown: []string{"p"}}}
+				Answers: map[string]Answer{"p": {MemberID: "p", Scale: 2, State: Hypo}}}}
 		case 2:
 			s.Current = &Activity{Run: &Grounding{ID: "g", Seconds: 60, StartedAt: now, EndsAt: now.Add(time.Minute), CycleStart: now}}
 		case 3:

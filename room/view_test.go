@@ -305,7 +305,10 @@ func TestAnonymousAggregate(t *testing.T) {
 		for _, a := range answers {
 			ci.Answers[a.MemberID] = a
 		}
-		ci.Shown, ci.Unshown, ci.Stepped = shown, unshown, stepped
+		ci.Shown, ci.Stepped = shown, stepped
+		if shown != nil {
+			include(ci, unshown...)
+		}
 		return s
 	}
 	shownThree := &Aggregate{Count: 3, ScaleAverage: 6, States: map[Arousal]int{Hypo: 1, Within: 0, Hyper: 2}}
