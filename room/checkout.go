@@ -2,6 +2,7 @@ package room
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -65,6 +66,14 @@ type CheckOut struct {
 	StartedAt    time.Time       `json:"startedAt"`
 	EndedAt      time.Time       `json:"endedAt,omitzero"`
 	Words        map[string]Word `json:"words"`
+	// Shown holds, once revealed, each word as the group sees it in the
+	// cloud, by member ID. A word given (or changed) after the reveal waits
+	// until another one does too, or the check-out ends, so that neither
+	// the moment the cloud grows nor how names its writer. A check-out
+	// revealed without Shown showed every word as given.
+	Shown map[string]Word `json:"shown,omitempty"`
+	// Held lists the members whose word waits to be shown.
+	Held []string `json:"held,omitempty"`
 }
 
 // CheckOut returns a's run when it is a check-out, or nil.
@@ -77,13 +86,37 @@ func (co *CheckOut) span() (time.Time, time.Time) { return co.StartedAt, co.Ende
 func (co *CheckOut) clone() Run {
 	c := *co
 	c.Words = cloneMap(co.Words)
+	if co.Shown != nil {
+		c.Shown = cloneMap(co.Shown)
+	}
+	c.Held = slices.Clone(co.Held)
 	return &c
 }
 
+// finish shows the held words: the check-out's end is the moment every late
+// word joins the cloud together.
 func (co *CheckOut) finish(now time.Time) {
 	if co.EndedAt.IsZero() {
 		co.EndedAt = now
 	}
+	co.showHeld()
+}
+
+func (co *CheckOut) showHeld() {
+	for _, id := range co.Held {
+		if w, ok := co.Words[id]; ok {
+			co.Shown[id] = w
+		}
+	}
+	co.Held = nil
+}
+
+// shownCloud is the cloud as the group sees it.
+func (co *CheckOut) shownCloud() []CloudWord {
+	if co.Shown == nil {
+		return co.Cloud()
+	}
+	return cloudOf(co.Shown)
 }
 
 func (*CheckOut) presence(*State, Member, Presence, time.Time, *Change) {}
@@ -126,7 +159,15 @@ func checkOutWord(s State, now time.Time, actor Member, data json.RawMessage) (S
 		in.State = ""
 	}
 	next := s.clone()
-	next.Current.CheckOut().Words[actor.ID] = Word{MemberID: actor.ID, Word: in.Word, State: in.State, At: now}
+	nco := next.Current.CheckOut()
+	w := Word{MemberID: actor.ID, Word: in.Word, State: in.State, At: now}
+	nco.Words[actor.ID] = w
+	if nco.Shown != nil && nco.Shown[actor.ID].Word != w.Word && !slices.Contains(nco.Held, actor.ID) {
+		nco.Held = append(nco.Held, actor.ID)
+		if len(nco.Held) > 1 {
+			nco.showHeld()
+		}
+	}
 	var ch Change
 	ch.activity(&next)
 	ch.mine(&next, actor.ID)
@@ -145,7 +186,9 @@ func checkOutReveal(s State, _ time.Time, actor Member, _ json.RawMessage) (Stat
 		return s, Change{}, errorf(CodeClosed, "The words are revealed already.")
 	}
 	next := s.clone()
-	next.Current.CheckOut().Revealed = true
+	nco := next.Current.CheckOut()
+	nco.Revealed = true
+	nco.Shown = cloneMap(nco.Words)
 	var ch Change
 	ch.activity(&next)
 	return next, ch, nil
@@ -159,10 +202,13 @@ type CloudWord struct {
 
 // Cloud returns the check-out's words with their counts, most frequent
 // first; words are compared without case.
-func (co *CheckOut) Cloud() []CloudWord {
+func (co *CheckOut) Cloud() []CloudWord { return cloudOf(co.Words) }
+
+// cloudOf returns the cloud of the words.
+func cloudOf(given map[string]Word) []CloudWord {
 	// Earliest first, so the spelling shown for a word is the first one given.
-	words := make([]Word, 0, len(co.Words))
-	for _, w := range co.Words {
+	words := make([]Word, 0, len(given))
+	for _, w := range given {
 		words = append(words, w)
 	}
 	sort.Slice(words, func(i, j int) bool {
@@ -242,8 +288,10 @@ func (co *CheckOut) view(s *State, itemID string, role Role) any {
 		})
 	}
 	// Words without names: the cloud tells nobody who chose what.
-	if role == Facilitator || co.Revealed {
+	if role == Facilitator {
 		v.Cloud = co.Cloud()
+	} else if co.Revealed {
+		v.Cloud = co.shownCloud()
 	}
 	return v
 }
@@ -319,7 +367,7 @@ func (co *CheckOut) moment(_ *State, memberID string) any {
 		out.Mine = &JourneyWord{Word: w.Word, State: w.State}
 	}
 	if co.Revealed {
-		out.Cloud = co.Cloud()
+		out.Cloud = co.shownCloud()
 	}
 	return out
 }

@@ -340,15 +340,19 @@ func visCheckOut() visScenario {
 		{name: "sam", by: "p1", typ: TypeCheckOutWord, data: word("sam", Within)},
 		{name: "kim", by: "p2", typ: TypeCheckOutWord, data: word("kim", Hypo)},
 		{name: "reveal", by: "f1", typ: TypeCheckOutReveal},
-		// After the reveal a word joins the cloud at once: the cloud has no
-		// names, and (unlike an intention) one word is shown as one count.
+		// A word given after the reveal waits for another (or the end):
+		// the moment the cloud grows would name its writer.
 		{name: "lee after the reveal", by: "p3", typ: TypeCheckOutWord, data: word("lee", Hyper)},
+		{name: "sam changes his", by: "p1", typ: TypeCheckOutWord, data: word("sam-2", Within)},
+		{name: "kim changes hers", by: "p2", typ: TypeCheckOutWord, data: word("kim-2", Hypo)},
 		{name: "end", by: "f1", typ: TypeActivityEnd},
 	}
 	sc.secrets = slices.Concat(visPlan(map[string]string{promptCheckOut: "start"}), visPasts(""), []visSecret{
 		{text: "vis-word-sam", from: visAnd(visSeen("sam", "f1", "p1"), visSeen("reveal", visParticipants...))},
 		{text: "vis-word-kim", from: visAnd(visSeen("kim", "f1", "p2"), visSeen("reveal", visParticipants...))},
-		{text: "vis-word-lee", from: visSeen("lee after the reveal", visEveryone...)},
+		{text: "vis-word-lee", from: visAnd(visSeen("lee after the reveal", "f1", "p3"), visSeen("sam changes his", visParticipants...))},
+		{text: "vis-word-sam-2", from: visSeen("sam changes his", visEveryone...)},
+		{text: "vis-word-kim-2", from: visSeen("kim changes hers", "f1", "p2"), journey: []string{"p1", "p3"}},
 	})
 	return sc
 }
