@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -298,4 +299,16 @@ func checkArousal(a Arousal) error {
 		return nil
 	}
 	return errorf(CodeInvalid, "Choose hypo-aroused, within the window or hyper-aroused.")
+}
+
+// holdLate counts memberID among those whose contribution, given after a
+// reveal, is held back, and reports whether the held ones are now enough to
+// be shown together. One alone would be named by the moment it appeared (and
+// by where, in a list that grows): it waits for another, or for its
+// activity's end.
+func holdLate(held *[]string, memberID string) (showAll bool) {
+	if !slices.Contains(*held, memberID) {
+		*held = append(*held, memberID)
+	}
+	return len(*held) > 1
 }

@@ -162,11 +162,8 @@ func checkOutWord(s State, now time.Time, actor Member, data json.RawMessage) (S
 	nco := next.Current.CheckOut()
 	w := Word{MemberID: actor.ID, Word: in.Word, State: in.State, At: now}
 	nco.Words[actor.ID] = w
-	if nco.Shown != nil && nco.Shown[actor.ID].Word != w.Word && !slices.Contains(nco.Held, actor.ID) {
-		nco.Held = append(nco.Held, actor.ID)
-		if len(nco.Held) > 1 {
-			nco.showHeld()
-		}
+	if nco.Shown != nil && nco.Shown[actor.ID].Word != w.Word && holdLate(&nco.Held, actor.ID) {
+		nco.showHeld()
 	}
 	var ch Change
 	ch.activity(&next)

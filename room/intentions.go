@@ -368,11 +368,8 @@ func intentionWrite(s State, now time.Time, actor Member, data json.RawMessage) 
 	next := s.clone()
 	nin := next.Current.Intentions()
 	nin.Written[actor.ID] = w
-	if nin.Revealed && nin.Shown != nil && nin.Shown[w.ID] != w.Text && !slices.Contains(nin.Held, actor.ID) {
-		nin.Held = append(nin.Held, actor.ID)
-		if len(nin.Held) > 1 {
-			nin.showHeld()
-		}
+	if nin.Shown != nil && nin.Shown[w.ID] != w.Text && holdLate(&nin.Held, actor.ID) {
+		nin.showHeld()
 	}
 	return next, ownChange(&next, actor.ID), nil
 }
