@@ -290,7 +290,8 @@ function stateWords(state) {
 
 /**
  * sectionView shows one activity of the summary. A new activity kind adds
- * one case here (and one in web/export.go).
+ * one case here (the export's Markdown writes a kind it does not know by
+ * its title and time: facilitator/memory/markdown.go).
  */
 function sectionView(sec, n) {
   const title = itemTitle({ kind: sec.kind, title: sec.title });
