@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"hearth/facilitator"
+	"hearth/facilitator/memory"
 	"hearth/facilitator/session"
 	"hearth/room"
 )
@@ -40,6 +41,7 @@ const (
 type Server struct {
 	fac      *facilitator.Service
 	sessions *session.Service
+	memory   *memory.Memory
 	rooms    *room.Manager
 	log      zerolog.Logger
 
@@ -92,6 +94,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		fac:          cfg.Facilitators,
 		sessions:     cfg.Sessions,
+		memory:       memory.New(cfg.Facilitators, cfg.Rooms),
 		rooms:        cfg.Rooms,
 		log:          cfg.Log,
 		metrics:      metrics,
