@@ -6,7 +6,9 @@
 //
 // Adding a kind: one module beside this file, exporting one object of the
 // shape below, and one line in ACTIVITIES. (The server's side is room/, one
-// file per kind; a summary section also needs web/export.go.)
+// file per kind and its line in room/activity.go. The export file writes a
+// kind it has no type for as its own JSON, and its Markdown by its title and
+// time: facilitator/memory.)
 //
 // The shape of a kind's module (its default export):
 //
