@@ -764,7 +764,12 @@ type receivedView struct {
 	Reactions map[string]int `json:"reactions"`
 }
 
-func (c *Circle) mine(_ *State, memberID string) (string, any) {
+// mine is a participant's own part of the circle; facilitators hold no
+// part of it (they never hold the piece, raise a hand or react).
+func (c *Circle) mine(s *State, memberID string) (string, any) {
+	if m, ok := s.Member(memberID); !ok || m.Role != Participant {
+		return "", nil
+	}
 	v := &circleMineView{HandUp: c.Mode == OpenFloor && slices.Contains(c.Queue, memberID)}
 	if c.Turn != nil {
 		v.Turn = c.Turn.N
