@@ -45,7 +45,7 @@ func withCheckIn(vis Visibility, open bool, answers ...Answer) State {
 	for _, a := range answers {
 		ci.Answers[a.MemberID] = a
 	}
-	if vis == Anonymous && ci.unshown() >= MinAnonymous {
+	if vis == Anonymous && len(ci.waiting()) >= MinAnonymous {
 		panic("withCheckIn: an anonymous check-in with this many answers has shown them")
 	}
 	s.Current = &Activity{Run: ci}
@@ -61,19 +61,6 @@ func include(ci *CheckIn, except ...string) {
 			ci.Included[id] = Counted{Scale: a.Scale, State: a.State}
 		}
 	}
-}
-
-// unshownIDs returns, sorted, the members whose answers count differently
-// from the shown aggregate.
-func unshownIDs(ci *CheckIn) []string {
-	var out []string
-	for id, a := range ci.Answers {
-		if c, ok := ci.Included[id]; !ok || c != (Counted{Scale: a.Scale, State: a.State}) {
-			out = append(out, id)
-		}
-	}
-	slices.Sort(out)
-	return out
 }
 
 // withHistory adds a finished check-in to s's history.
@@ -530,21 +517,26 @@ func TestApplyCheckInAnswerAnonymous(t *testing.T) {
 	lee := Answer{MemberID: "p3", Scale: 4, State: Within, At: t0.Add(4 * time.Minute)}
 	firstShown := &Aggregate{Count: 3, ScaleAverage: 5, States: map[Arousal]int{Hypo: 1, Within: 1, Hyper: 1}}
 	// published is the check-in once all three answered, with whoever
-	// changed their answer since.
-	published := func(changed ...Answer) State {
+	// changed their answer since; newcomers p4, p5 and p6 are on the roster
+	// (the answers given are theirs, not counted yet).
+	published := func(given ...Answer) State {
 		s := withCheckIn(Anonymous, true)
+		for _, m := range []Member{{ID: "p4", Name: "Noor"}, {ID: "p5", Name: "Ines"}, {ID: "p6", Name: "Oli"}} {
+			m.Role, m.Presence, m.Since, m.FirstJoined = Participant, Present, t0, t0
+			s.Members = append(s.Members, m)
+		}
 		ci := s.Current.CheckIn()
 		ci.Answers = map[string]Answer{"p1": sam, "p2": kim, "p3": lee}
 		ci.Shown = firstShown
 		include(ci)
-		for _, a := range changed {
+		for _, a := range given {
 			ci.Answers[a.MemberID] = a
 		}
 		return s
 	}
 	// wantShown checks what actor's answer left shown, and whose answers
-	// are new since, in the order they came.
-	wantShown := func(actor string, shown *Aggregate, unshown ...string) func(tb testing.TB, before, after State, ch Change) {
+	// wait to be counted.
+	wantShown := func(actor string, shown *Aggregate, waiting ...string) func(tb testing.TB, before, after State, ch Change) {
 		return func(tb testing.TB, _, after State, ch Change) {
 			tb.Helper()
 			wantChange(tb, ch, heard{Activity: true, Mine: []string{actor}})
@@ -552,10 +544,13 @@ func TestApplyCheckInAnswerAnonymous(t *testing.T) {
 			if !reflect.DeepEqual(ci.Shown, shown) {
 				tb.Errorf("got shown %+v, want %+v", ci.Shown, shown)
 			}
-			if got := unshownIDs(ci); !slices.Equal(got, unshown) {
-				tb.Errorf("got unshown %v, want %v", got, unshown)
+			if got := ci.waiting(); !slices.Equal(got, waiting) {
+				tb.Errorf("got waiting %v, want %v", got, waiting)
 			}
 		}
+	}
+	at := func(id string, scale int, state Arousal) Answer {
+		return Answer{MemberID: id, Scale: scale, State: state, At: now}
 	}
 	tests := []applyCase{
 		{
@@ -563,7 +558,7 @@ func TestApplyCheckInAnswerAnonymous(t *testing.T) {
 			check: wantShown("p2", nil, "p1", "p2"),
 		},
 		{
-			name: "a changed answer is counted once", state: withCheckIn(Anonymous, true, sam, kim), actor: "p1", cmd: ans(3, Within),
+			name: "a changed answer waits as one", state: withCheckIn(Anonymous, true, sam, kim), actor: "p1", cmd: ans(3, Within),
 			check: wantShown("p1", nil, "p1", "p2"),
 		},
 		{
@@ -571,23 +566,27 @@ func TestApplyCheckInAnswerAnonymous(t *testing.T) {
 			check: wantShown("p3", firstShown),
 		},
 		{
-			name: "after it was shown, a changed answer waits", state: published(), actor: "p1", cmd: ans(8, Within),
-			check: wantShown("p1", firstShown, "p1"),
+			name: "after it was shown, a changed answer is not counted again", state: published(), actor: "p1", cmd: ans(8, Within),
+			check: func(tb testing.TB, before, after State, ch Change) {
+				wantShown("p1", firstShown)(tb, before, after, ch)
+				if got := after.Current.CheckIn().Included["p1"]; got != (Counted{Scale: 2, State: Hypo}) {
+					tb.Errorf("got p1 counted as %+v, want as first given", got)
+				}
+			},
 		},
 		{
-			name: "a changed note alone does not count", state: published(), actor: "p1",
-			cmd:   Command{Type: TypeCheckInAnswer, ID: "a-1", Data: answer(2, Hypo, "", "other words")},
-			check: wantShown("p1", firstShown),
+			name: "a newcomer waits", state: published(), actor: "p4", cmd: ans(10, Hyper),
+			check: wantShown("p4", firstShown, "p4"),
 		},
 		{
-			name: "a second change waits too", state: published(Answer{MemberID: "p1", Scale: 8, State: Within, At: now}), actor: "p2", cmd: ans(0, Hypo),
-			check: wantShown("p2", firstShown, "p1", "p2"),
+			name: "changes do not help a newcomer out", state: published(at("p1", 8, Within), at("p2", 0, Hypo), at("p4", 10, Hyper)),
+			actor: "p5", cmd: ans(1, Hypo),
+			check: wantShown("p5", firstShown, "p4", "p5"),
 		},
 		{
-			name: "the third change shows the aggregate as it is now", state: published(
-				Answer{MemberID: "p1", Scale: 8, State: Within, At: now}, Answer{MemberID: "p2", Scale: 0, State: Hypo, At: now},
-			), actor: "p3", cmd: ans(1, Hypo),
-			check: wantShown("p3", &Aggregate{Count: 3, ScaleAverage: 3, States: map[Arousal]int{Hypo: 2, Within: 1, Hyper: 0}}),
+			name: "three newcomers join it, the others counted as first given", state: published(at("p1", 8, Within), at("p4", 10, Hyper), at("p5", 1, Hypo)),
+			actor: "p6", cmd: ans(4, Within),
+			check: wantShown("p6", &Aggregate{Count: 6, ScaleAverage: 5, States: map[Arousal]int{Hypo: 2, Within: 2, Hyper: 2}}),
 		},
 		{
 			name: "a group check-in keeps nothing back", state: withCheckIn(VisibleToGroup, true, sam, kim), actor: "p3", cmd: ans(4, Within),

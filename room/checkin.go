@@ -2,6 +2,8 @@ package room
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -95,12 +97,13 @@ type CheckIn struct {
 	StartedAt  time.Time         `json:"startedAt"`
 	ClosedAt   time.Time         `json:"closedAt,omitzero"`
 	Answers    map[string]Answer `json:"answers"`
-	// Shown is the anonymous aggregate as participants last saw it, and
-	// Included what each member's answer counted in it (scale and state).
-	// Shown moves on only once MinAnonymous members' answers count
-	// differently from Included (new, or changed in what the aggregate
-	// sums: a changed note alone does not count), so no two aggregates a
-	// participant sees differ by fewer.
+	// Shown is the anonymous aggregate as participants see it, and
+	// Included what each answer counts in it (scale and state, as first
+	// given). Answers join it only MinAnonymous at a time, and an answer
+	// changed after it joined is not counted again: so two aggregates a
+	// participant sees differ by at least three people's answers, never by
+	// one (nor by one and changes that leave the sum or the counts alone).
+	// Facilitators see every answer as it is.
 	Shown    *Aggregate         `json:"shown,omitempty"`
 	Included map[string]Counted `json:"included,omitempty"`
 	// Stepped is set on every check-in that keeps Shown; one stored without
@@ -142,14 +145,23 @@ func (ci *CheckIn) finish(now time.Time) {
 	}
 }
 
-// aggregate sums every answer.
+// aggregate sums every answer as it is now.
 func (ci *CheckIn) aggregate() *Aggregate {
+	counted := make([]Counted, 0, len(ci.Answers))
+	for _, a := range ci.Answers {
+		counted = append(counted, Counted{Scale: a.Scale, State: a.State})
+	}
+	return aggregateOf(counted)
+}
+
+// aggregateOf sums the counted answers.
+func aggregateOf(counted []Counted) *Aggregate {
 	agg := &Aggregate{States: map[Arousal]int{Hypo: 0, Within: 0, Hyper: 0}}
 	sum := 0
-	for _, a := range ci.Answers {
+	for _, c := range counted {
 		agg.Count++
-		sum += a.Scale
-		agg.States[a.State]++
+		sum += c.Scale
+		agg.States[c.State]++
 	}
 	if agg.Count > 0 {
 		agg.ScaleAverage = float64(sum) / float64(agg.Count)
@@ -157,16 +169,17 @@ func (ci *CheckIn) aggregate() *Aggregate {
 	return agg
 }
 
-// unshown counts the members whose answers count differently from what
-// the shown aggregate included.
-func (ci *CheckIn) unshown() int {
-	n := 0
-	for id, a := range ci.Answers {
-		if c, ok := ci.Included[id]; !ok || c != (Counted{Scale: a.Scale, State: a.State}) {
-			n++
+// waiting returns, sorted, the members whose answers the shown aggregate
+// does not count yet.
+func (ci *CheckIn) waiting() []string {
+	var out []string
+	for id := range ci.Answers {
+		if _, ok := ci.Included[id]; !ok {
+			out = append(out, id)
 		}
 	}
-	return n
+	slices.Sort(out)
+	return out
 }
 
 // shownAggregate returns the aggregate participants may see: the last one
@@ -246,12 +259,17 @@ func checkInAnswer(s State, now time.Time, actor Member, data json.RawMessage) (
 	nc.Answers[actor.ID] = Answer{
 		MemberID: actor.ID, Scale: *in.Scale, State: in.State, Feeling: in.Feeling, Note: in.Note, At: now,
 	}
-	if nc.Visibility == Anonymous && nc.unshown() >= MinAnonymous {
-		nc.Shown = nc.aggregate()
-		nc.Included = make(map[string]Counted, len(nc.Answers))
-		for id, a := range nc.Answers {
-			nc.Included[id] = Counted{Scale: a.Scale, State: a.State}
+	if waiting := nc.waiting(); nc.Visibility == Anonymous && len(waiting) >= MinAnonymous {
+		included := maps.Clone(nc.Included)
+		if included == nil {
+			included = make(map[string]Counted, len(waiting))
 		}
+		for _, id := range waiting {
+			a := nc.Answers[id]
+			included[id] = Counted{Scale: a.Scale, State: a.State}
+		}
+		nc.Included = included
+		nc.Shown = aggregateOf(slices.Collect(maps.Values(included)))
 	}
 	var ch Change
 	ch.activity(&next)
