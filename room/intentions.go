@@ -293,6 +293,32 @@ func (in *Intentions) finish(now time.Time) {
 	in.showHeld()
 }
 
+// showBlended shows the held intentions of each sort that can now be shown
+// without one standing out: a new one takes a new place in the list and a
+// changed one changes in its place, so each sort is shown two (or more) at
+// a time; a lone one waits for another of its sort, or the end.
+func (in *Intentions) showBlended() {
+	var added, edited []string
+	for _, id := range in.Held {
+		if _, shown := in.Shown[in.Written[id].ID]; shown {
+			edited = append(edited, id)
+		} else {
+			added = append(added, id)
+		}
+	}
+	in.Held = nil
+	for _, sort := range [][]string{added, edited} {
+		if len(sort) < 2 {
+			in.Held = append(in.Held, sort...)
+			continue
+		}
+		for _, id := range sort {
+			w := in.Written[id]
+			in.Shown[w.ID] = w.Text
+		}
+	}
+}
+
 // showHeld adds the held intentions to the shown set.
 func (in *Intentions) showHeld() {
 	for _, id := range in.Held {
@@ -368,8 +394,9 @@ func intentionWrite(s State, now time.Time, actor Member, data json.RawMessage) 
 	next := s.clone()
 	nin := next.Current.Intentions()
 	nin.Written[actor.ID] = w
-	if nin.Shown != nil && nin.Shown[w.ID] != w.Text && holdLate(&nin.Held, actor.ID) {
-		nin.showHeld()
+	if nin.Shown != nil && nin.Shown[w.ID] != w.Text {
+		holdLate(&nin.Held, actor.ID)
+		nin.showBlended()
 	}
 	return next, ownChange(&next, actor.ID), nil
 }
@@ -552,6 +579,12 @@ func (in *Intentions) view(s *State, itemID string, role Role) any {
 		ID: in.ID, Kind: string(KindIntentions), ItemID: itemID, Prompt: in.Prompt,
 		Reveal: in.Reveal, Commitment: in.Commitment, Revealed: in.Revealed, StartedAt: millis(in.StartedAt),
 		WrittenCount: len(in.Written), Expected: s.Expected(),
+	}
+	if role != Facilitator && in.Shown != nil {
+		// After an anonymous reveal the group's count moves with what it is
+		// shown: a count that rose when someone wrote would tie the new
+		// place in the list, when it appears, to them.
+		v.WrittenCount = len(in.Shown)
 	}
 	if role == Facilitator {
 		v.Intentions = make([]intentionView, 0, len(in.Written))

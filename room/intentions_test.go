@@ -327,8 +327,10 @@ func TestApplyIntentionReveal(t *testing.T) {
 
 // TestLateIntentions writes intentions after the reveal. After an anonymous
 // reveal, one that appeared alone (or changed alone) would say whose it is,
-// by when it came: it is held until a second one comes, or the activity
-// ends. After a named reveal the names say it anyway: it shows at once.
+// by when it came: it is held until a second one of its sort comes (a new
+// one takes a new place in the list, a changed one changes in its place),
+// or the activity ends. After a named reveal the names say it anyway: it
+// shows at once.
 func TestLateIntentions(t *testing.T) {
 	const (
 		changedOfSam = "changed-intention-of-Sam"
@@ -352,8 +354,13 @@ func TestLateIntentions(t *testing.T) {
 			acts: []act{{"p2", nowOfKim}, {"p2", againOfKim}}, shown: []string{nowOfSam}, held: []string{nowOfKim, againOfKim}},
 		{name: "a changed one is held, the text shown stays", reveal: RevealAnonymous,
 			acts: []act{{"p1", changedOfSam}}, shown: []string{nowOfSam}, held: []string{changedOfSam}},
-		{name: "a changed one and a late one show together", reveal: RevealAnonymous,
-			acts: []act{{"p1", changedOfSam}, {"p2", nowOfKim}}, shown: []string{changedOfSam, nowOfKim}},
+		{name: "a changed one and a late one do not hide each other", reveal: RevealAnonymous,
+			acts: []act{{"p1", changedOfSam}, {"p2", nowOfKim}}, shown: []string{nowOfSam}, held: []string{changedOfSam, nowOfKim}},
+		{name: "a lone change waits for the end, with the late ones", reveal: RevealAnonymous,
+			acts: []act{{"p1", changedOfSam}, {"p2", nowOfKim}, {"p3", nowOfLee}}, shown: []string{nowOfSam, nowOfKim, nowOfLee},
+			held: []string{changedOfSam}},
+		{name: "ending the activity shows every held one", reveal: RevealAnonymous,
+			acts: []act{{"p1", changedOfSam}, {"p2", nowOfKim}, {"f1", ""}}, shown: []string{changedOfSam, nowOfKim}},
 		{name: "ending the activity shows a lone late one", reveal: RevealAnonymous,
 			acts: []act{{"p2", nowOfKim}, {"f1", ""}}, shown: []string{nowOfSam, nowOfKim}},
 		{name: "a named reveal shows a late one at once", reveal: RevealNamed,

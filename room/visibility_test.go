@@ -327,9 +327,10 @@ func visAnonymousIntentions() visScenario {
 	sc.secrets = slices.Concat(visPlan(map[string]string{promptIntentions: "start"}), visPasts("start"), []visSecret{
 		{text: "vis-intention-sam-1", from: visAnd(visSeen("sam writes", "f1", "p1"), visSeen("reveal", visParticipants...))},
 		{text: "vis-intention-kim-1", from: visAnd(visSeen("kim writes", "f1", "p2"), visSeen("reveal", visParticipants...))},
-		{text: "vis-intention-sam-2", from: visAnd(visSeen("sam changes his", "f1", "p1"), visSeen("lee writes late", visParticipants...))},
-		{text: "vis-intention-lee", from: visSeen("lee writes late", visEveryone...)},
-		{text: "vis-intention-kim-2", from: visSeen("kim changes hers", "f1", "p2"), journey: []string{"p1", "p3"}},
+		// Two changes show together; a lone late one waits for the end.
+		{text: "vis-intention-sam-2", from: visAnd(visSeen("sam changes his", "f1", "p1"), visSeen("kim changes hers", visParticipants...))},
+		{text: "vis-intention-lee", from: visSeen("lee writes late", "f1", "p3"), journey: []string{"p1", "p2"}},
+		{text: "vis-intention-kim-2", from: visSeen("kim changes hers", visEveryone...)},
 	})
 	return sc
 }
