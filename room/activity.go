@@ -11,10 +11,9 @@ import (
 )
 
 // An activity kind is one unit: everything Hearth knows of a kind of agenda
-// item lives in the kind's own file (checkin.go, grounding.go,
-// intentions.go, circle.go, checkout.go) and is reached through the table
-// below. Adding a kind means adding its file, its line in kinds, and its
-// face in web/static/activities/.
+// item lives in the kind's own file (grounding.go, reading.go, …) and is
+// reached through the table below. Adding a kind means adding its file, its
+// line in kinds, and its face in web/static/activities/.
 
 // kinds is every activity kind Hearth runs, by its name. No transition may
 // refer to it (or to commands) directly: the kinds' command tables refer to
@@ -25,6 +24,7 @@ var kinds = map[Kind]*kindSpec{
 	KindIntentions: &intentionsKind,
 	KindCircle:     &circleKind,
 	KindCheckOut:   &checkOutKind,
+	KindReading:    &readingKind,
 }
 
 // commands maps every activity command type to its kind's handler.

@@ -182,6 +182,10 @@ func copyRun(a Activity) Activity {
 		co := *r
 		co.Words = maps.Clone(r.Words)
 		out.Run = &co
+	case *Reading:
+		rd := *r
+		rd.Read = maps.Clone(r.Read)
+		out.Run = &rd
 	default:
 		panic(fmt.Sprintf("copyRun: a run of kind %q it cannot copy", a.Kind()))
 	}
@@ -229,6 +233,9 @@ func scribbleAll(s *State) {
 		r.Revealed = !r.Revealed
 		r.Prompt = "scribbled"
 		r.Words["scribbled"] = Word{Word: "scribbled"}
+	case *Reading:
+		r.Text = "scribbled"
+		r.Read["scribbled"] = time.Time{}
 	}
 }
 

@@ -49,13 +49,16 @@ const (
 
 var visViewers = []string{"f1", "p1", "p2", "p3", lateJoiner}
 
-// The planned prompts; a participant may receive one only once its item runs.
+// The planned prompts (and the reading's words); a participant may receive
+// one only once its item runs.
 const (
 	promptCheckIn    = "vis-prompt-checkin"
 	promptIntentions = "vis-prompt-intentions"
 	promptCircle     = "vis-prompt-circle"
 	promptOpenFloor  = "vis-prompt-open-floor"
 	promptCheckOut   = "vis-prompt-checkout"
+	visReadingText   = "vis-reading-text"
+	visReadingSource = "vis-reading-source"
 )
 
 // What Sam and Kim set in earlier sessions: theirs and the facilitators' only.
@@ -77,8 +80,9 @@ func visAgenda(checkIn Visibility, reveal RevealMode) []Item {
 		NewItem("Circle", CircleSettings{Prompt: promptCircle, Mode: RoundMode, Order: RosterOrder, ShareSeconds: 60}),
 		NewItem("Open floor", CircleSettings{Prompt: promptOpenFloor, Mode: OpenFloor}),
 		NewItem("Check-out", CheckOutSettings{Prompt: promptCheckOut, ClosingCheck: true}),
+		NewItem("A poem", ReadingSettings{Text: visReadingText, Source: visReadingSource}),
 	}
-	for i, id := range []string{"i-in", "i-ground", "i-int", "i-circle", "i-open", "i-out"} {
+	for i, id := range []string{"i-in", "i-ground", "i-int", "i-circle", "i-open", "i-out", "i-read"} {
 		items[i].ID, items[i].Status = id, Pending
 	}
 	return items
@@ -165,7 +169,7 @@ var (
 // prompt to the step that starts it).
 func visPlan(started map[string]string) []visSecret {
 	var out []visSecret
-	for _, p := range []string{promptCheckIn, promptIntentions, promptCircle, promptOpenFloor, promptCheckOut} {
+	for _, p := range []string{promptCheckIn, promptIntentions, promptCircle, promptOpenFloor, promptCheckOut, visReadingText, visReadingSource} {
 		from := visSeen(visJoinStep, "f1")
 		if step, ok := started[p]; ok {
 			from = visAnd(from, visSeen(step, visParticipants...))
@@ -360,6 +364,61 @@ func visCheckOut() visScenario {
 	return sc
 }
 
+// visReadBy checks what Sam's or Kim's "I've read it" (who) tells: the
+// facilitator the names of those who have read it (names), the
+// participants here how many, and the reader alone their own mark.
+func visReadBy(who string, names ...string) func(tb testing.TB, got map[string][][]byte) {
+	return func(tb testing.TB, got map[string][][]byte) {
+		tb.Helper()
+		for _, v := range []string{"f1", "p1", "p2", "p3"} {
+			raw, ok := visLastPart(tb, got[v], "activity")
+			if !ok {
+				tb.Errorf("%s: got no activity when %s read it", v, who)
+				continue
+			}
+			var act struct {
+				ReadCount int `json:"readCount"`
+				Read      []struct {
+					Name string `json:"name"`
+				} `json:"read"`
+			}
+			if err := json.Unmarshal(raw, &act); err != nil {
+				tb.Fatalf("%s: decode %s: %v", v, raw, err)
+			}
+			var gotNames []string
+			for _, r := range act.Read {
+				gotNames = append(gotNames, r.Name)
+			}
+			if v == "f1" && !slices.Equal(gotNames, names) {
+				tb.Errorf("%s: got read by %v, want %v", v, gotNames, names)
+			}
+			if act.ReadCount != len(names) {
+				tb.Errorf("%s: got readCount %d, want %d", v, act.ReadCount, len(names))
+			}
+			mine, ok := visLastPart(tb, got[v], "mine")
+			if ok != (v == who) || ok && string(mine) != `{"reading":{"done":true}}` {
+				tb.Errorf("%s: got mine %s (%v), want {\"reading\":{\"done\":true}} for %s alone", v, mine, ok, who)
+			}
+		}
+	}
+}
+
+// reading: the facilitator shares a poem; Sam and Kim say they have read
+// it, Lee drops and comes back between.
+func visReading() visScenario {
+	sc := visScenario{name: "reading", checkIn: VisibleToGroup, reveal: RevealNamed}
+	sc.steps = []visStep{
+		{name: "start", by: "f1", typ: TypeAgendaStart, data: itemRef{ItemID: "i-read"}},
+		{name: "sam has read it", by: "p1", typ: TypeReadingDone, want: visReadBy("p1", "Sam")},
+		{name: "lee drops", leave: "p3"},
+		{name: "lee is back", join: "p3"},
+		{name: "kim has read it", by: "p2", typ: TypeReadingDone, want: visReadBy("p2", "Sam", "Kim")},
+		{name: "end", by: "f1", typ: TypeActivityEnd},
+	}
+	sc.secrets = slices.Concat(visPlan(map[string]string{visReadingText: "start", visReadingSource: "start"}), visPasts(""))
+	return sc
+}
+
 // everyoneGetsMine checks that each participant here is sent their own part
 // of the circle: the talking piece moved.
 func visEveryoneGetsMine(tb testing.TB, got map[string][][]byte) {
@@ -543,6 +602,7 @@ func TestVisibilityMatrix(t *testing.T) {
 		visRoundCircle(),
 		visOpenFloor(),
 		visAgendaAndClose(),
+		visReading(),
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) { runVisibility(t, sc) })
@@ -892,6 +952,10 @@ func visParticipantFields(tb testing.TB, viewer, step string, raw []byte) {
 				if got := visKeys(tb, sh); !reflect.DeepEqual(got, want) {
 					fail("a revealed intention has %v, want %v", got, want)
 				}
+			}
+		case string(KindReading):
+			if has("read") {
+				fail("the reading names who has read it")
 			}
 		case string(KindCheckOut):
 			if has("words") {

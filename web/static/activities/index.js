@@ -58,6 +58,7 @@ import grounding from './grounding.js';
 import checkout from './checkout.js';
 import intentions from './intentions.js';
 import circle from './circle.js';
+import reading from './reading.js';
 
 /** ACTIVITIES are the kinds, by name, in the order a kind picker offers them. */
 export const ACTIVITIES = {
@@ -66,6 +67,7 @@ export const ACTIVITIES = {
   checkout,
   intentions,
   circle,
+  reading,
 };
 
 /** activity returns the module of a kind, or null for one this page does not know. */
