@@ -146,50 +146,23 @@ func fullCopy(s State) State {
 	return c
 }
 
-// copyRun copies an activity and everything its run holds.
+// copyRun copies an activity and everything its run holds, by the run's
+// testCopy: each kind's test file says how, independently of the kind's own
+// clone, which the tests check against it.
 func copyRun(a Activity) Activity {
 	out := Activity{ItemID: a.ItemID}
-	switch r := a.Run.(type) {
-	case nil:
-	case *CheckIn:
-		ci := *r
-		ci.Answers = maps.Clone(r.Answers)
-		ci.Included = maps.Clone(r.Included)
-		if r.Shown != nil {
-			agg := *r.Shown
-			agg.States = maps.Clone(r.Shown.States)
-			ci.Shown = &agg
-		}
-		out.Run = &ci
-	case *Grounding:
-		g := *r
-		if r.Breath != nil {
-			b := *r.Breath
-			g.Breath = &b
-		}
-		out.Run = &g
-	case *Intentions:
-		in := *r
-		in.Written = maps.Clone(r.Written)
-		in.Reflections = maps.Clone(r.Reflections)
-		in.Commitments = maps.Clone(r.Commitments)
-		in.Shown = maps.Clone(r.Shown)
-		in.Held = slices.Clone(r.Held)
-		out.Run = &in
-	case *Circle:
-		out.Run = copyCircle(r)
-	case *CheckOut:
-		co := *r
-		co.Words = maps.Clone(r.Words)
-		out.Run = &co
-	case *Reading:
-		rd := *r
-		rd.Read = maps.Clone(r.Read)
-		out.Run = &rd
-	default:
-		panic(fmt.Sprintf("copyRun: a run of kind %q it cannot copy", a.Kind()))
+	if a.Run != nil {
+		out.Run = a.Run.(testRun).testCopy()
 	}
 	return out
+}
+
+// testRun is what each kind's test file adds to its run: testCopy, a deep
+// copy made without the run's clone, and scribble, which changes in place
+// every part of the run a later transition may change in place.
+type testRun interface {
+	testCopy() Run
+	scribble()
 }
 
 // scribbleAll changes every part of s that a later transition may change in
@@ -209,33 +182,8 @@ func scribbleAll(s *State) {
 		return
 	}
 	s.Current.ItemID = "scribbled"
-	switch r := s.Current.Run.(type) {
-	case *Grounding:
-		r.Paused = !r.Paused
-		r.EndsAt = r.EndsAt.Add(time.Hour)
-		r.CycleStart = r.CycleStart.Add(time.Hour)
-		r.Remaining += time.Hour
-		r.Seconds++
-	case *Intentions:
-		r.Written["scribbled"] = Intention{Text: "scribbled"}
-		r.Reflections["scribbled"] = Reflection{Outcome: "scribbled"}
-		r.Commitments["scribbled"] = Commitment{Step: "scribbled"}
-		if r.Shown != nil {
-			r.Shown["scribbled"] = "scribbled"
-		}
-		for i := range r.Held {
-			r.Held[i] = "scribbled"
-		}
-		r.Revealed = !r.Revealed
-	case *Circle:
-		scribbleCircle(r)
-	case *CheckOut:
-		r.Revealed = !r.Revealed
-		r.Prompt = "scribbled"
-		r.Words["scribbled"] = Word{Word: "scribbled"}
-	case *Reading:
-		r.Text = "scribbled"
-		r.Read["scribbled"] = time.Time{}
+	if s.Current.Run != nil {
+		s.Current.Run.(testRun).scribble()
 	}
 }
 

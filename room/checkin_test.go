@@ -2,6 +2,7 @@ package room
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -169,4 +170,22 @@ func TestJourneyOfAnAnonymousCheckIn(t *testing.T) {
 			}
 		})
 	}
+}
+
+func (r *CheckIn) testCopy() Run {
+	ci := *r
+	ci.Answers = maps.Clone(r.Answers)
+	ci.Included = maps.Clone(r.Included)
+	if r.Shown != nil {
+		agg := *r.Shown
+		agg.States = maps.Clone(r.Shown.States)
+		ci.Shown = &agg
+	}
+	return &ci
+}
+
+func (r *CheckIn) scribble() {
+	r.Prompt = "scribbled"
+	r.Open = !r.Open
+	r.Answers["scribbled"] = Answer{Note: "scribbled"}
 }

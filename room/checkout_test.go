@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -394,4 +395,24 @@ func TestCheckOutViewDetails(t *testing.T) {
 			t.Errorf("got mine %s, want %s", mine, want)
 		}
 	})
+}
+
+func (r *CheckOut) testCopy() Run {
+	co := *r
+	co.Words = maps.Clone(r.Words)
+	co.Shown = maps.Clone(r.Shown)
+	co.Held = slices.Clone(r.Held)
+	return &co
+}
+
+func (r *CheckOut) scribble() {
+	r.Revealed = !r.Revealed
+	r.Prompt = "scribbled"
+	r.Words["scribbled"] = Word{Word: "scribbled"}
+	if r.Shown != nil {
+		r.Shown["scribbled"] = Word{Word: "scribbled"}
+	}
+	for i := range r.Held {
+		r.Held[i] = "scribbled"
+	}
 }

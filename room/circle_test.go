@@ -64,7 +64,7 @@ func withPresence(s State, id string, p Presence) State {
 	return s
 }
 
-func copyCircle(c *Circle) *Circle {
+func (c *Circle) testCopy() Run {
 	out := *c
 	out.Queue = slices.Clone(c.Queue)
 	out.Passes = maps.Clone(c.Passes)
@@ -89,7 +89,7 @@ func copyCircle(c *Circle) *Circle {
 	return &out
 }
 
-func scribbleCircle(c *Circle) {
+func (c *Circle) scribble() {
 	for i := range c.Queue {
 		c.Queue[i] = "scribbled"
 	}

@@ -333,3 +333,20 @@ func TestGroundingView(t *testing.T) {
 		})
 	}
 }
+
+func (r *Grounding) testCopy() Run {
+	g := *r
+	if r.Breath != nil {
+		b := *r.Breath
+		g.Breath = &b
+	}
+	return &g
+}
+
+func (r *Grounding) scribble() {
+	r.Paused = !r.Paused
+	r.EndsAt = r.EndsAt.Add(time.Hour)
+	r.CycleStart = r.CycleStart.Add(time.Hour)
+	r.Remaining += time.Hour
+	r.Seconds++
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -959,4 +960,27 @@ func FuzzIntentions(f *testing.F) {
 			}
 		}
 	})
+}
+
+func (r *Intentions) testCopy() Run {
+	in := *r
+	in.Written = maps.Clone(r.Written)
+	in.Reflections = maps.Clone(r.Reflections)
+	in.Commitments = maps.Clone(r.Commitments)
+	in.Shown = maps.Clone(r.Shown)
+	in.Held = slices.Clone(r.Held)
+	return &in
+}
+
+func (r *Intentions) scribble() {
+	r.Written["scribbled"] = Intention{Text: "scribbled"}
+	r.Reflections["scribbled"] = Reflection{Outcome: "scribbled"}
+	r.Commitments["scribbled"] = Commitment{Step: "scribbled"}
+	if r.Shown != nil {
+		r.Shown["scribbled"] = "scribbled"
+	}
+	for i := range r.Held {
+		r.Held[i] = "scribbled"
+	}
+	r.Revealed = !r.Revealed
 }

@@ -3,6 +3,7 @@ package room
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -297,4 +298,15 @@ func TestReadingStored(t *testing.T) {
 	if got := next.Current.Reading().Read; !reflect.DeepEqual(got, map[string]time.Time{"p1": now}) {
 		t.Errorf("got read %v, want Sam's", got)
 	}
+}
+
+func (r *Reading) testCopy() Run {
+	rd := *r
+	rd.Read = maps.Clone(r.Read)
+	return &rd
+}
+
+func (r *Reading) scribble() {
+	r.Text = "scribbled"
+	r.Read["scribbled"] = time.Time{}
 }
