@@ -36,14 +36,6 @@ type Item struct {
 	Settings Settings
 }
 
-// Prompt returns the item's prompt, for kinds that have one, or "".
-func (it Item) Prompt() string {
-	if p, ok := it.Settings.(interface{ prompt() string }); ok {
-		return p.prompt()
-	}
-	return ""
-}
-
 // NewItem returns a new item of the settings' kind, with a title.
 func NewItem(title string, s Settings) Item {
 	return Item{Kind: s.kind(), Title: title, Settings: s}
@@ -72,6 +64,17 @@ func (it Item) Normalize() (Item, error) {
 	}
 	out.Settings = settings
 	return out, nil
+}
+
+// DecodeAgenda decodes an agenda stored as PlanAgenda's items encode (a
+// session's or a template's); an empty one is an empty list. A stored
+// agenda was checked when it was stored, so it decodes.
+func DecodeAgenda(raw json.RawMessage) []Item {
+	items := []Item{}
+	if len(raw) > 0 {
+		json.Unmarshal(raw, &items)
+	}
+	return items
 }
 
 // PlanAgenda checks a planned agenda: every item's settings, the number of

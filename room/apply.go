@@ -123,7 +123,7 @@ func closeRoom(s State, now time.Time, actor Member, _ json.RawMessage) (State, 
 	var ch Change
 	ch.agendaChanged(&next)
 	ch.activity(&next)
-	ch.send(Everyone(), fieldStatus, next.Status)
+	ch.send(everyone(), fieldStatus, next.Status)
 	return next, ch, nil
 }
 
@@ -160,7 +160,7 @@ func setPresence(s State, now time.Time, memberID string, p Presence) (State, Ch
 	return s, Change{}, false
 }
 
-// AddMember puts a member on the roster (a participant added while the room
+// addMember puts a member on the roster (a participant added while the room
 // is live, or a co-facilitator). Adding an existing member renames them.
 func addMember(s State, m Member) (State, Change, bool) {
 	for i, old := range s.Members {

@@ -139,22 +139,22 @@ func heardOf(tb testing.TB, ch Change) heard {
 	byRole := map[string][2]bool{} // field -> sent to facilitators, to participants
 	for _, p := range ch.parts {
 		switch {
-		case (p.field == fieldActivity || p.field == fieldAgenda) && p.to == Facilitators():
+		case (p.field == fieldActivity || p.field == fieldAgenda) && p.to == facilitatorsOnly():
 			r := byRole[p.field]
 			r[0] = true
 			byRole[p.field] = r
-		case (p.field == fieldActivity || p.field == fieldAgenda) && p.to == Participants():
+		case (p.field == fieldActivity || p.field == fieldAgenda) && p.to == participantsOnly():
 			r := byRole[p.field]
 			r[1] = true
 			byRole[p.field] = r
-		case p.field == fieldMember && p.to == Everyone():
+		case p.field == fieldMember && p.to == everyone():
 			mv, ok := p.value.(*memberView)
 			if !ok {
 				tb.Errorf("got member part %#v, want a *memberView", p.value)
 				continue
 			}
 			h.Members = append(h.Members, mv.ID)
-		case p.field == fieldStatus && p.to == Everyone():
+		case p.field == fieldStatus && p.to == everyone():
 			h.Status = true
 		case p.field == fieldMine && p.to.kind == toMember:
 			if _, ok := p.value.(*mineView); !ok {

@@ -57,8 +57,6 @@ type CheckInSettings struct {
 	Visibility Visibility `json:"visibility,omitempty"`
 }
 
-func (c CheckInSettings) prompt() string { return c.Prompt }
-
 func (CheckInSettings) kind() Kind { return KindCheckIn }
 
 func (c CheckInSettings) check() (Settings, error) {

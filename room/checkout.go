@@ -40,8 +40,6 @@ type CheckOutSettings struct {
 	ClosingCheck bool   `json:"closingCheck,omitempty"`
 }
 
-func (c CheckOutSettings) prompt() string { return c.Prompt }
-
 func (CheckOutSettings) kind() Kind { return KindCheckOut }
 
 func (c CheckOutSettings) check() (Settings, error) {

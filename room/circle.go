@@ -61,8 +61,6 @@ type CircleSettings struct {
 	ShareSeconds int           `json:"shareSeconds,omitempty"` // 0: no time per share
 }
 
-func (c CircleSettings) prompt() string { return c.Prompt }
-
 func (CircleSettings) kind() Kind { return KindCircle }
 
 func (c CircleSettings) check() (Settings, error) {
@@ -671,7 +669,7 @@ func (c *Circle) finish(now time.Time) {
 // What members see of a circle. Everyone sees the same: who holds the piece,
 // who is next, the order and who has spoken or passed, as they would sitting
 // in a circle together. Reactions are the exception: only their counts, only
-// to the speaker, only after the share (viewCircleMine).
+// to the speaker, only after the share (mine).
 
 type holderView struct {
 	N         int    `json:"n"`

@@ -3,10 +3,9 @@ package room
 import "slices"
 
 // Events name their audience. A transition says, where it makes each part
-// of an event, who that part is for: everyone, the facilitators, the
-// participants, one member, or everyone but one member. The fan-out only
-// routes and encodes: it never looks at what a part holds to decide who
-// gets it. Every member still gets one event for every version (an empty
+// of an event, who that part is for: everyone(), facilitatorsOnly(),
+// participantsOnly(), onlyMember(id) or allBut(id). The fan-out only routes
+// and encodes: it never looks at what a part holds to decide who gets it. Every member still gets one event for every version (an empty
 // one when nothing of it is theirs to see), so a gap in versions always
 // means a message was lost.
 
@@ -21,29 +20,29 @@ const (
 	toAllBut
 )
 
-// Audience is who a part of an event is for.
-type Audience struct {
+// audience is who a part of an event is for.
+type audience struct {
 	kind   audienceKind
 	member string // for toMember and toAllBut
 }
 
-// Everyone is every member of the room.
-func Everyone() Audience { return Audience{kind: toEveryone} }
+// everyone is every member of the room.
+func everyone() audience { return audience{kind: toEveryone} }
 
-// Facilitators are the room's facilitators.
-func Facilitators() Audience { return Audience{kind: toFacilitators} }
+// facilitatorsOnly is the room's facilitators.
+func facilitatorsOnly() audience { return audience{kind: toFacilitators} }
 
-// Participants are the room's participants.
-func Participants() Audience { return Audience{kind: toParticipants} }
+// participantsOnly is the room's participants.
+func participantsOnly() audience { return audience{kind: toParticipants} }
 
-// OnlyMember is one member.
-func OnlyMember(id string) Audience { return Audience{kind: toMember, member: id} }
+// onlyMember is one member.
+func onlyMember(id string) audience { return audience{kind: toMember, member: id} }
 
-// AllBut is every member but one (the actor, say).
-func AllBut(id string) Audience { return Audience{kind: toAllBut, member: id} }
+// allBut is every member but one (the actor, say).
+func allBut(id string) audience { return audience{kind: toAllBut, member: id} }
 
 // includes reports whether m is in the audience.
-func (a Audience) includes(m Member) bool {
+func (a audience) includes(m Member) bool {
 	switch a.kind {
 	case toEveryone:
 		return true
@@ -71,7 +70,7 @@ const (
 
 // part is one field of an event, for one audience.
 type part struct {
-	to    Audience
+	to    audience
 	field string
 	value any
 }
@@ -91,35 +90,35 @@ type Change struct {
 }
 
 // send adds a part of the event for the audience to.
-func (c *Change) send(to Audience, field string, v any) {
+func (c *Change) send(to audience, field string, v any) {
 	c.parts = append(c.parts, part{to: to, field: field, value: v})
 }
 
 // activity sends the current activity (null while the room gathers), each
 // role its own view of it.
 func (c *Change) activity(s *State) {
-	c.send(Facilitators(), fieldActivity, viewActivity(s, Facilitator))
-	c.send(Participants(), fieldActivity, viewActivity(s, Participant))
+	c.send(facilitatorsOnly(), fieldActivity, viewActivity(s, Facilitator))
+	c.send(participantsOnly(), fieldActivity, viewActivity(s, Participant))
 }
 
 // agendaChanged marks the agenda changed and sends it, each role its own
 // view of it.
 func (c *Change) agendaChanged(s *State) {
 	c.agenda = true
-	c.send(Facilitators(), fieldAgenda, viewAgenda(s, Facilitator))
-	c.send(Participants(), fieldAgenda, viewAgenda(s, Participant))
+	c.send(facilitatorsOnly(), fieldAgenda, viewAgenda(s, Facilitator))
+	c.send(participantsOnly(), fieldAgenda, viewAgenda(s, Participant))
 }
 
 // mine sends each of the members their own part of the current activity.
 func (c *Change) mine(s *State, ids ...string) {
 	for _, id := range ids {
 		if slices.ContainsFunc(c.parts, func(p part) bool {
-			return p.field == fieldMine && p.to == OnlyMember(id)
+			return p.field == fieldMine && p.to == onlyMember(id)
 		}) {
 			continue
 		}
 		mv := viewMine(s, id)
-		c.send(OnlyMember(id), fieldMine, &mv)
+		c.send(onlyMember(id), fieldMine, &mv)
 	}
 }
 
@@ -138,7 +137,7 @@ func (c *Change) mineOfParticipants(s *State) {
 func (c *Change) memberChanged(m Member) {
 	c.roster = true
 	mv := viewMember(m)
-	c.send(Everyone(), fieldMember, &mv)
+	c.send(everyone(), fieldMember, &mv)
 }
 
 // Record is what a committed change hands the store: the state after it,

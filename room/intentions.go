@@ -42,8 +42,6 @@ type IntentionsSettings struct {
 	Commitment bool       `json:"commitment,omitempty"` // ask each participant for one step
 }
 
-func (c IntentionsSettings) prompt() string { return c.Prompt }
-
 func (IntentionsSettings) kind() Kind { return KindIntentions }
 
 func (c IntentionsSettings) check() (Settings, error) {
@@ -90,7 +88,8 @@ const (
 )
 
 // Intentions is a run of the intentions activity. Everything in it belongs
-// to the participant who wrote it; view.go decides who sees what.
+// to the participant who wrote it; its view, mine and moment decide who
+// sees what.
 type Intentions struct {
 	ID         string     `json:"id"`
 	Prompt     string     `json:"prompt"`

@@ -153,7 +153,7 @@ type saveRequest struct {
 	sessionID string
 	seq       uint64 // DB.seq when encoded: a room's states, in order
 	open      bool
-	data      []byte // the roomRecord
+	data      []byte // the record under rooms/<session> (head)
 	// committed, when set, is called once the commit carrying this state
 	// has succeeded, before the verdict is sent (room.Store.SaveRoom).
 	committed func()
@@ -169,9 +169,9 @@ type saveRequest struct {
 // finished activities, which live under room_history/<session>\x00<index>,
 // each written once, in the transaction of the first state that holds it.
 // Saving an action then costs the live part of the room, however long the
-// session has run. It is what readRoom decodes; a save encodes it with
-// encodeRecord. State's own History is shadowed (the outer field wins in
-// encoding/json).
+// session has run. It is what readRoom decodes, of every schema; a save
+// encodes the current one from head (record.go), whose fields it shares.
+// State's own History is shadowed (the outer field wins in encoding/json).
 type roomRecord struct {
 	*room.State
 	// History is only read: a room saved by schema 1 has it inline.

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 
-	"hearth/facilitator/session"
 	"hearth/room"
 )
 
@@ -25,7 +24,7 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, t := range own {
-		out = append(out, templateJSON{ID: t.ID, Name: t.Name, Items: session.Agenda(t.Items)})
+		out = append(out, templateJSON{ID: t.ID, Name: t.Name, Items: room.DecodeAgenda(t.Items)})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"templates": out})
 }

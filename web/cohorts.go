@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"hearth/facilitator"
-	"hearth/facilitator/session"
 	"hearth/room"
 )
 
@@ -86,7 +85,7 @@ func (s *Server) viewParticipant(r *http.Request, c facilitator.Cohort, p facili
 // room's.
 func viewSession(ss facilitator.Session) sessionJSON {
 	return sessionJSON{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: ss.Status,
-		OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: session.Agenda(ss.Agenda)}
+		OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: room.DecodeAgenda(ss.Agenda)}
 }
 
 func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, error) {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"hearth/facilitator"
-	"hearth/facilitator/session"
 	"hearth/room"
 )
 
@@ -377,7 +376,7 @@ func (cm *Cohort) Export(now time.Time) (ExportV1, error) {
 		v.Participants = append(v.Participants, ParticipantV1{ID: p.ID, Name: p.Name, CreatedAt: p.CreatedAt, Acceptances: acc})
 	}
 	for _, ss := range cm.sessions {
-		agenda, err := itemsV1(session.Agenda(ss.Agenda))
+		agenda, err := itemsV1(room.DecodeAgenda(ss.Agenda))
 		if err != nil {
 			return ExportV1{}, fmt.Errorf("session %s: %w", ss.ID, err)
 		}

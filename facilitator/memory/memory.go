@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"hearth/facilitator"
-	"hearth/facilitator/session"
 	"hearth/room"
 )
 
@@ -192,7 +191,7 @@ func (m *Memory) Summary(ctx context.Context, acct facilitator.Account, sessionI
 	}
 	v := SessionSummary{CohortID: c.ID, Cohort: c.Name, Summary: room.Summarize(st), Participants: []Person{},
 		Session: Session{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: ss.Status,
-			OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: session.Agenda(ss.Agenda)}}
+			OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: room.DecodeAgenda(ss.Agenda)}}
 	if v.Notes, err = m.notesOf(ctx, acct, c, func(n facilitator.Note) bool { return n.SessionID == ss.ID }); err != nil {
 		return SessionSummary{}, err
 	}

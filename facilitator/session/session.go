@@ -141,16 +141,6 @@ func plan(items []room.Item) (json.RawMessage, []room.Item, error) {
 	return raw, planned, err
 }
 
-// Agenda decodes a stored agenda (a session's or a template's); an empty one
-// is an empty list.
-func Agenda(raw json.RawMessage) []room.Item {
-	items := []room.Item{}
-	if len(raw) > 0 {
-		json.Unmarshal(raw, &items) // written by plan: it decodes
-	}
-	return items
-}
-
 // SetAgenda replaces the agenda of a planned session acct facilitates. A
 // session acct may not see is not found, whatever its state; an agenda
 // that breaks the room's rules is invalid; a session whose room has opened
@@ -227,7 +217,7 @@ func (s *Service) Open(ctx context.Context, acct facilitator.Account, sessionID 
 	if err != nil {
 		return facilitator.Session{}, false, err
 	}
-	agenda := Agenda(ss.Agenda)
+	agenda := room.DecodeAgenda(ss.Agenda)
 	for i := range agenda {
 		agenda[i].Status = room.Pending
 	}
@@ -263,9 +253,6 @@ func (s *Service) Close(ctx context.Context, acct facilitator.Account, sessionID
 	}
 	// The room's closing commit is the session closing.
 	err := rm.Act(ctx, acct.ID, room.Command{Type: room.TypeRoomClose})
-	if errors.Is(err, room.ErrClosed) {
-		return facilitator.Session{}, notLive
-	}
 	if err != nil {
 		return facilitator.Session{}, fromRoom(err)
 	}

@@ -344,19 +344,19 @@ func TestAgendas(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SetAgenda: %v", err)
 	}
-	planned := session.Agenda(set.Agenda)
+	planned := room.DecodeAgenda(set.Agenda)
 	if len(planned) != 2 || planned[0].ID == "" || planned[0].Status != "" || planned[1].Kind != room.KindCheckOut {
 		t.Errorf("stored agenda: got %+v, want both items with IDs and no statuses", planned)
 	}
-	if got := srv.status(t, ana, ss); !reflect.DeepEqual(session.Agenda(got.Agenda), planned) {
-		t.Errorf("agenda as read: got %+v, want %+v", session.Agenda(got.Agenda), planned)
+	if got := srv.status(t, ana, ss); !reflect.DeepEqual(room.DecodeAgenda(got.Agenda), planned) {
+		t.Errorf("agenda as read: got %+v, want %+v", room.DecodeAgenda(got.Agenda), planned)
 	}
 
 	tmpl, tmplItems, err := srv.svc.SaveTemplate(ctx, ana, " Tuesday ", items)
 	if err != nil {
 		t.Fatalf("SaveTemplate: %v", err)
 	}
-	if tmpl.Name != "Tuesday" || tmpl.AccountID != ana.ID || !reflect.DeepEqual(session.Agenda(tmpl.Items), tmplItems) || len(tmplItems) != 2 {
+	if tmpl.Name != "Tuesday" || tmpl.AccountID != ana.ID || !reflect.DeepEqual(room.DecodeAgenda(tmpl.Items), tmplItems) || len(tmplItems) != 2 {
 		t.Errorf("SaveTemplate: got %+v with %+v", tmpl, tmplItems)
 	}
 	own, err := srv.fac.Templates(ctx, ana)
