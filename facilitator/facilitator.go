@@ -195,7 +195,17 @@ const (
 	CodeUnauthorized = "unauthorized"
 	CodeNotFound     = "not_found"
 	CodeConflict     = "conflict"
+	// CodeNotOpened: a session whose room never opened has nothing to
+	// summarise yet.
+	CodeNotOpened = "not_opened"
+	// CodeAgreements: the participant has not accepted the cohort's
+	// current agreements.
+	CodeAgreements = "agreements"
 )
+
+// ErrAgreements refuses a participant who has not accepted the cohort's
+// current agreements what needs them (the room, their history).
+var ErrAgreements = &Error{Code: CodeAgreements, Message: "Please read and accept the group agreements first."}
 
 // Error is a refusal a person can read. Nothing changed.
 type Error struct {

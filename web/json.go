@@ -61,6 +61,8 @@ var statuses = map[string]int{
 	facilitator.CodeNotFound:     http.StatusNotFound,
 	facilitator.CodeConflict:     http.StatusConflict,
 	facilitator.CodeForbidden:    http.StatusForbidden,
+	facilitator.CodeNotOpened:    http.StatusNotFound,
+	facilitator.CodeAgreements:   http.StatusConflict,
 }
 
 func statusOf(code string) int {

@@ -15,6 +15,7 @@ import (
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
 
+	"hearth/facilitator"
 	"hearth/room"
 )
 
@@ -165,7 +166,7 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, accepted := p.Accepted(cohort.AgreementsVersion); !accepted {
-		s.writeError(w, r, &httpError{http.StatusConflict, "agreements", "Please read and accept the group agreements first."})
+		s.writeError(w, r, facilitator.ErrAgreements)
 		return
 	}
 	token := r.PathValue("token")

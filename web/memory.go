@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"hearth/facilitator"
-	"hearth/facilitator/memory"
 )
 
 // The cohort's memory over HTTP: a session's summary, the facilitators'
@@ -17,21 +15,10 @@ import (
 // history. What they hold is built by package memory; these handlers read
 // the request and write memory's answer.
 
-// memoryError maps memory's own refusals; the rest go to writeError.
-func (s *Server) memoryError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, memory.ErrNotOpened):
-		err = &httpError{http.StatusNotFound, "not_opened", "This session has not been opened yet, so there is nothing to summarise."}
-	case errors.Is(err, memory.ErrAgreements):
-		err = &httpError{http.StatusConflict, "agreements", "Please read and accept the group agreements first."}
-	}
-	s.writeError(w, r, err)
-}
-
 func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) {
 	v, err := s.memory.Summary(r.Context(), account(r), r.PathValue("id"))
 	if err != nil {
-		s.memoryError(w, r, err)
+		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -118,7 +105,7 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.memory.History(r.Context(), r.PathValue("token"), p, c)
 	if err != nil {
-		s.memoryError(w, r, err)
+		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)

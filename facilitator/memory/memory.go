@@ -31,10 +31,11 @@ type Rooms interface {
 var (
 	// ErrNotOpened is returned for the summary of a session whose room
 	// never opened.
-	ErrNotOpened = errors.New("memory: the session has not been opened")
+	ErrNotOpened = &facilitator.Error{Code: facilitator.CodeNotOpened,
+		Message: "This session has not been opened yet, so there is nothing to summarise."}
 	// ErrAgreements is returned for the history of a participant who has
 	// not accepted the cohort's current agreements.
-	ErrAgreements = errors.New("memory: the agreements are not accepted")
+	ErrAgreements = facilitator.ErrAgreements
 )
 
 // Memory builds what a cohort remembers, for one reader at a time.
