@@ -913,6 +913,16 @@ func TestActionSentBeforeTheSnapshotIsAnswered(t *testing.T) {
 		if m := p.reply(id, "error"); m.Code != "closed" {
 			t.Errorf("reply to an action in the waiting room: %s, want error closed", m.raw)
 		}
+		// A binary frame is told it is one here too, not that the room is
+		// closed.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := p.ws.Write(ctx, websocket.MessageBinary, []byte(`{"type":"sync","id":"b1"}`)); err != nil {
+			t.Fatal(err)
+		}
+		if m := p.next("the binary frame's error", isType("error")); m.Code != "bad_message" || m.ID != "" {
+			t.Errorf("reply to a binary frame in the waiting room: %s, want bad_message for no action", m.raw)
+		}
 		p.close()
 	})
 

@@ -406,10 +406,12 @@ func (c *conn) readLoop() {
 		if sub == nil {
 			// Not in a room (yet): say so, so no action waits for an
 			// answer that will never come.
-			var f frame
-			if typ == websocket.MessageText {
-				json.Unmarshal(data, &f)
+			if typ != websocket.MessageText {
+				c.write(room.ErrorMessage("", room.CodeBadMessage, binaryFrameText))
+				continue
 			}
+			var f frame
+			json.Unmarshal(data, &f)
 			c.write(room.ErrorMessage(f.ID, room.CodeClosed, "The room is not open yet."))
 			continue
 		}
@@ -437,6 +439,9 @@ func (c *conn) readLoop() {
 		}
 	}
 }
+
+// binaryFrameText answers a binary frame, in the room or waiting for it.
+const binaryFrameText = "Hearth reads text frames of JSON; this was a binary frame."
 
 // act decodes and applies one frame, on the read-ahead queue's goroutine.
 func (c *conn) act(sub *room.Subscription, f frameIn) {
@@ -602,7 +607,7 @@ func (c *conn) refuse(err error) {
 func decodeFrame(sub *room.Subscription, in frameIn) (room.Command, bool) {
 	if in.binary {
 		// No ID: a binary frame is not read at all, so it has none.
-		sub.Reject("", room.CodeBadMessage, "Hearth reads text frames of JSON; this was a binary frame.")
+		sub.Reject("", room.CodeBadMessage, binaryFrameText)
 		return room.Command{}, false
 	}
 	var f frame
