@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"hearth/facilitator/memory"
 	"hearth/room"
 )
 
@@ -67,5 +68,5 @@ func (s *Server) putAgenda(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewSession(ss))
+	writeJSON(w, http.StatusOK, memory.SessionOf(ss))
 }

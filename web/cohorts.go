@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"hearth/facilitator"
+	"hearth/facilitator/memory"
 	"hearth/room"
 )
 
@@ -25,16 +26,6 @@ type participantJSON struct {
 	AcceptedAt         *time.Time `json:"acceptedAt"`
 }
 
-type sessionJSON struct {
-	ID       string                    `json:"id"`
-	Title    string                    `json:"title"`
-	StartsAt time.Time                 `json:"startsAt"`
-	Status   facilitator.SessionStatus `json:"status"`
-	OpenedAt *time.Time                `json:"openedAt"`
-	ClosedAt *time.Time                `json:"closedAt"`
-	Agenda   []room.Item               `json:"agenda"`
-}
-
 type cohortJSON struct {
 	ID                string            `json:"id"`
 	Name              string            `json:"name"`
@@ -45,14 +36,7 @@ type cohortJSON struct {
 	Archived          bool              `json:"archived"`
 	Facilitators      []accountJSON     `json:"facilitators"`
 	Participants      []participantJSON `json:"participants"`
-	Sessions          []sessionJSON     `json:"sessions"`
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
+	Sessions          []memory.Session  `json:"sessions"`
 }
 
 // baseURL is where participants reach this server, for their invite links.
@@ -81,19 +65,12 @@ func (s *Server) viewParticipant(r *http.Request, c facilitator.Cohort, p facili
 	return v
 }
 
-// viewSession shows a session as the store read it: its status is its
-// room's.
-func viewSession(ss facilitator.Session) sessionJSON {
-	return sessionJSON{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: ss.Status,
-		OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: room.DecodeAgenda(ss.Agenda)}
-}
-
 func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, error) {
 	ctx, acct := r.Context(), account(r)
 	v := cohortJSON{
 		ID: c.ID, Name: c.Name, Description: c.Description, Agreements: c.Agreements,
 		AgreementsVersion: c.AgreementsVersion, VideoURL: c.VideoURL, Archived: c.Archived,
-		Facilitators: []accountJSON{}, Participants: []participantJSON{}, Sessions: []sessionJSON{},
+		Facilitators: []accountJSON{}, Participants: []participantJSON{}, Sessions: []memory.Session{},
 	}
 	facs, err := s.fac.Facilitators(ctx, c)
 	if err != nil {
@@ -114,7 +91,7 @@ func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, 
 		return v, err
 	}
 	for _, ss := range sessions {
-		v.Sessions = append(v.Sessions, viewSession(ss))
+		v.Sessions = append(v.Sessions, memory.SessionOf(ss))
 	}
 	return v, nil
 }
@@ -293,7 +270,7 @@ func (s *Server) planSession(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, viewSession(ss))
+	writeJSON(w, http.StatusCreated, memory.SessionOf(ss))
 }
 
 func (s *Server) openSession(w http.ResponseWriter, r *http.Request) {
@@ -306,7 +283,7 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewSession(ss))
+	writeJSON(w, http.StatusOK, memory.SessionOf(ss))
 }
 
 func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) {
@@ -316,5 +293,5 @@ func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Info().Str("session", ss.ID).Msg("room closed")
-	writeJSON(w, http.StatusOK, viewSession(ss))
+	writeJSON(w, http.StatusOK, memory.SessionOf(ss))
 }

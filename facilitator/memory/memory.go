@@ -153,7 +153,14 @@ type Person struct {
 	Name string `json:"name"`
 }
 
-// Session is a session as its summary names it.
+// SessionOf returns a session as the API shows it: its status (and times)
+// are its room's.
+func SessionOf(ss facilitator.Session) Session {
+	return Session{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: ss.Status,
+		OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: room.DecodeAgenda(ss.Agenda)}
+}
+
+// Session is a session as the API shows it (its summary, its cohort).
 type Session struct {
 	ID       string                    `json:"id"`
 	Title    string                    `json:"title"`
@@ -191,8 +198,7 @@ func (m *Memory) Summary(ctx context.Context, acct facilitator.Account, sessionI
 		return SessionSummary{}, err
 	}
 	v := SessionSummary{CohortID: c.ID, Cohort: c.Name, Summary: room.Summarize(st), Participants: []Person{},
-		Session: Session{ID: ss.ID, Title: ss.Title, StartsAt: ss.StartsAt, Status: ss.Status,
-			OpenedAt: timePtr(ss.OpenedAt), ClosedAt: timePtr(ss.ClosedAt), Agenda: room.DecodeAgenda(ss.Agenda)}}
+		Session: SessionOf(ss)}
 	if v.Notes, err = m.notesOf(ctx, acct, c, func(n facilitator.Note) bool { return n.SessionID == ss.ID }); err != nil {
 		return SessionSummary{}, err
 	}
