@@ -151,29 +151,35 @@ func (a Activity) clone() Activity {
 }
 
 // MarshalJSON encodes the activity with its run under its kind's name.
-func (a Activity) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
+func (a Activity) MarshalJSON() ([]byte, error) { return a.AppendJSON(nil) }
+
+// AppendJSON appends the activity's JSON (as MarshalJSON encodes it) to b.
+// The store encodes the current activity with every save: called directly,
+// it spares the copy and the second scan encoding/json makes of whatever a
+// MarshalJSON returns.
+func (a Activity) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
 	if a.ItemID != "" {
-		id, _ := json.Marshal(a.ItemID)
-		b.WriteString(`"itemId":`)
-		b.Write(id)
-	}
-	if a.Run != nil {
-		run, err := json.Marshal(a.Run)
+		id, err := json.Marshal(a.ItemID)
 		if err != nil {
 			return nil, err
 		}
+		b = append(append(b, `"itemId":`...), id...)
+	}
+	if a.Run != nil {
 		if a.ItemID != "" {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
 		k, _ := json.Marshal(string(a.Run.kind()))
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(run)
+		// Encoded straight onto b: an Encoder writes from its own pooled
+		// buffer, where Marshal would allocate the run's bytes.
+		buf := bytes.NewBuffer(append(append(b, k...), ':'))
+		if err := json.NewEncoder(buf).Encode(a.Run); err != nil {
+			return nil, err
+		}
+		b = bytes.TrimSuffix(buf.Bytes(), []byte("\n")) // Encode ends with a newline
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return append(b, '}'), nil
 }
 
 // UnmarshalJSON decodes an activity; a kind this binary does not know is

@@ -91,6 +91,9 @@ type Change struct {
 
 // send adds a part of the event for the audience to.
 func (c *Change) send(to audience, field string, v any) {
+	if c.parts == nil {
+		c.parts = make([]part, 0, 4) // most changes have two to four parts
+	}
 	c.parts = append(c.parts, part{to: to, field: field, value: v})
 }
 
