@@ -160,12 +160,16 @@ func checkOutWord(s State, now time.Time, actor Member, data json.RawMessage) (S
 	nco := next.Current.CheckOut()
 	w := Word{MemberID: actor.ID, Word: in.Word, State: in.State, At: now}
 	nco.Words[actor.ID] = w
+	var released []string
 	if nco.Shown != nil && nco.Shown[actor.ID].Word != w.Word && holdLate(&nco.Held, actor.ID) {
+		released = nco.Held
 		nco.showHeld()
 	}
 	var ch Change
 	ch.activity(&next)
 	ch.mine(&next, actor.ID)
+	// Whoever's word joined the cloud now is told it no longer waits.
+	ch.mine(&next, released...)
 	return next, ch, nil
 }
 
@@ -247,6 +251,9 @@ type wordView struct {
 	// session), for facilitators to compare with how they leave.
 	Arrival Arousal `json:"arrival,omitempty"`
 	At      int64   `json:"at"`
+	// Held, in the member's own word: given after the reveal, it waits to
+	// join the cloud with another.
+	Held bool `json:"held,omitempty"`
 }
 
 type checkOutView struct {
@@ -296,7 +303,7 @@ func (co *CheckOut) mine(_ *State, memberID string) (string, any) {
 	if !ok {
 		return "", nil
 	}
-	return "word", &wordView{Word: w.Word, State: w.State, At: millis(w.At)}
+	return "word", &wordView{Word: w.Word, State: w.State, At: millis(w.At), Held: slices.Contains(co.Held, memberID)}
 }
 
 // --- afterwards --------------------------------------------------------------

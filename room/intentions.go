@@ -393,11 +393,17 @@ func intentionWrite(s State, now time.Time, actor Member, data json.RawMessage) 
 	next := s.clone()
 	nin := next.Current.Intentions()
 	nin.Written[actor.ID] = w
+	var released []string
 	if nin.Shown != nil && nin.Shown[w.ID] != w.Text {
 		holdLate(&nin.Held, actor.ID)
+		held := slices.Clone(nin.Held)
 		nin.showBlended()
+		released = slices.DeleteFunc(held, func(id string) bool { return slices.Contains(nin.Held, id) })
 	}
-	return next, ownChange(&next, actor.ID), nil
+	ch := ownChange(&next, actor.ID)
+	// Whoever's intention was shown now is told theirs no longer waits.
+	ch.mine(&next, released...)
+	return next, ch, nil
 }
 
 func intentionReflect(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
@@ -571,6 +577,9 @@ type myIntentionsView struct {
 	Commitment      *commitmentView  `json:"commitment,omitempty"`
 	Past            []pastView       `json:"past,omitempty"`
 	LastCommitments []commitmentView `json:"lastCommitments,omitempty"`
+	// Held: their intention, written or changed after an anonymous reveal,
+	// waits to be shown with another (theirs alone to know).
+	Held bool `json:"held,omitempty"`
 }
 
 func (in *Intentions) view(s *State, itemID string, role Role) any {
@@ -724,7 +733,7 @@ func lastCommitments(s *State, memberID string) []commitmentView {
 // mine returns the member's own part of the running intentions activity, or
 // nil when they have none (no intention, no step, no past).
 func (in *Intentions) mine(s *State, memberID string) (string, any) {
-	v := &myIntentionsView{ActivityID: in.ID, Commitment: viewCommitment(s, in, memberID)}
+	v := &myIntentionsView{ActivityID: in.ID, Commitment: viewCommitment(s, in, memberID), Held: slices.Contains(in.Held, memberID)}
 	if w, ok := in.Written[memberID]; ok {
 		iv := viewIntention(s, w, false)
 		v.Intention = &iv

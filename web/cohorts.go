@@ -292,6 +292,5 @@ func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.log.Info().Str("session", ss.ID).Msg("room closed")
 	writeJSON(w, http.StatusOK, memory.SessionOf(ss))
 }

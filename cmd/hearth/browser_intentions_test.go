@@ -60,6 +60,20 @@ func TestBrowserIntentions(t *testing.T) {
 	if text := kim.eval(`document.body.innerText`); strings.Contains(text, "Call my sister") {
 		t.Error("Kim's page shows Sam's step")
 	}
+	// After an anonymous reveal a lone change waits for another, and its
+	// writer is told so; the second change shows both.
+	sam.do("change after the reveal", sam.fill("#intention-text", "To slow down when I eat, and when I talk"),
+		chromedp.Click(chromedp.CSS("#intention-submit")))
+	sam.until("told it is kept", `!document.querySelector("#intentions-note").hidden && document.querySelector("#intentions-note").textContent.includes("kept")`)
+	if text := kim.eval(`document.querySelector("#intentions-shown").textContent`); strings.Contains(text, "when I talk") {
+		t.Errorf("a lone change after an anonymous reveal is shown at once: %q", text)
+	}
+	kim.do("change after the reveal", kim.fill("#intention-text", "To say no more often, kindly"),
+		chromedp.Click(chromedp.CSS("#intention-submit")))
+	for _, p := range people {
+		p.until("both changes shown", `["when I talk", "kindly"].every((w) => document.querySelector("#intentions-shown").textContent.includes(w))`)
+	}
+	sam.until("no longer kept", `document.querySelector("#intentions-note").hidden`)
 	ana.eval(`window.confirm = () => true; ""`)
 	ana.do("close Week 1", chromedp.Click(chromedp.CSS("#close-session")))
 	for _, p := range people {

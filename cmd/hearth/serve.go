@@ -95,6 +95,11 @@ func (m *Main) Open(ctx context.Context) error {
 		Store:    db,
 		Grace:    m.Grace,
 		Observer: metrics,
+		// However it was closed (the console's room.close or the HTTP
+		// close), the operator's log says so once.
+		OnClosed: func(st room.State) {
+			m.Log.Info().Str("session", st.SessionID).Str("cohort", st.CohortID).Msg("room closed")
+		},
 	})
 	m.Sessions = session.New(fac, m.Rooms)
 	start := time.Now()

@@ -46,6 +46,16 @@ function myWord(state) {
   return state.room && state.room.mine && state.room.mine.word ? state.room.mine.word : null;
 }
 
+/**
+ * heldNote tells the participant, while their word given after the reveal
+ * waits, why the cloud does not show it yet; null otherwise.
+ */
+function heldNote(mine) {
+  if (!mine || !mine.held) return null;
+  return h('p', { id: 'checkout-held', class: 'notice', role: 'status' },
+    'Your word is kept. It joins the cloud together with another one, or when the check-out ends, so nobody can tell which is yours.');
+}
+
 /** wordForm is the check-out's form, built once per check-out so nothing typed is reset. */
 function wordForm(live, draftKey, mine, closingCheck) {
   const saved = readDraft(draftKey);
@@ -127,7 +137,8 @@ function participant(activity, { live, draftKey }) {
       fill(results,
         h('h3', { id: 'checkout-results-heading' }, 'The group’s words'),
         cloud.length ? wordCloud(cloud, 'checkout-cloud') : h('p', { class: 'muted' }, 'No words were shared.'),
-        h('p', { class: 'hint' }, `${shared}. Words that come in now join the cloud.`));
+        h('p', { class: 'hint' }, `${shared}. Words that come in now join the cloud.`),
+        heldNote(myWord(state)));
       if (revealedBefore === false) announce('The group’s words are shown.');
     }
     revealedBefore = Boolean(a.revealed);

@@ -249,7 +249,7 @@ function participant(activity, { live, draftKey }) {
   const pastBox = h('section', { class: 'intentions-past-box', hidden: true, 'aria-labelledby': 'past-heading' });
   const prompt = h('p', { class: 'prompt' });
   const progress = h('p', { id: 'intentions-progress', class: 'progress-line' });
-  const revealedNote = h('p', { class: 'notice', hidden: true });
+  const revealedNote = h('p', { id: 'intentions-note', class: 'notice', role: 'status', hidden: true });
   const stepBox = h('section', { class: 'intention-step-box', hidden: true, 'aria-labelledby': 'step-heading' });
   const shownBox = h('section', { class: 'results', hidden: true, 'aria-labelledby': 'shown-heading' });
   const form = intentionForm(live, activity, textKey);
@@ -340,8 +340,10 @@ function participant(activity, { live, draftKey }) {
     paintLastSteps(my);
     paintPast(my);
     setText(progress, `${count(a.writtenCount)} of ${count(a.expected)} have written`);
-    revealedNote.hidden = !a.revealed || Boolean(my.intention);
-    setText(revealedNote, 'The intentions are shown now. You can still share yours: it joins them.');
+    revealedNote.hidden = !a.revealed || (Boolean(my.intention) && !my.held);
+    setText(revealedNote, my.held
+      ? 'Your intention is kept. The group sees it together with another new or changed one, or when this activity ends, so nobody can tell which is yours.'
+      : 'The intentions are shown now. You can still share yours: it joins them.');
     paintStep(state, a);
     paintShown(a, state.you);
   }
