@@ -547,6 +547,55 @@ func TestFloodingMemberIsDroppedOnASlowDisk(t *testing.T) {
 	})
 }
 
+// TestFloodingWaiterIsDropped floods from the waiting room, before the room
+// opens: the same limits hold there, and the flooder is disconnected with
+// 1008 "too many messages" (each frame is answered "not open yet" at the
+// server's pace until then).
+func TestFloodingWaiterIsDropped(t *testing.T) {
+	e, _ := newProductionEnv(t)
+	fb := e.newFacilitator("ana@example.org", "Ana")
+	g := fb.newGroup(1, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	flood, _, err := websocket.Dial(ctx, e.wsURL("/ws/p/"+g.tokens[0]), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer flood.CloseNow()
+	if _, data, err := flood.Read(ctx); err != nil || !bytes.Contains(data, []byte(`"waiting"`)) {
+		t.Fatalf("first message %.60s, %v; want waiting", data, err)
+	}
+	readEnd := make(chan error, 1)
+	go func() {
+		for {
+			if _, _, err := flood.Read(ctx); err != nil {
+				readEnd <- err
+				return
+			}
+		}
+	}()
+	go func() {
+		for i := range 3000 {
+			if flood.Write(ctx, websocket.MessageText, fmt.Appendf(nil, `{"type":"sync","id":"flood-%d"}`, i)) != nil {
+				return
+			}
+		}
+	}()
+	var end error
+	select {
+	case end = <-readEnd:
+	case <-ctx.Done():
+		t.Fatal("the waiting flooder is still connected after 90s")
+	}
+	var ce websocket.CloseError
+	if !errors.As(end, &ce) || ce.Code != websocket.StatusPolicyViolation || ce.Reason != "too many messages" {
+		t.Errorf("the waiting flooder's connection ended with %v, want close %d %q", end, websocket.StatusPolicyViolation, "too many messages")
+	}
+	if n := e.metric(t, "hearth_flooding_members_dropped_total"); n != 1 {
+		t.Errorf("hearth_flooding_members_dropped_total %v, want 1", n)
+	}
+}
+
 // floodRoom opens a room with a facilitator and two participants, has P0
 // send frame(0), frame(1), … as fast as it can, and checks it is slowed,
 // then disconnected with 1008 "too many messages", while P1's actions are

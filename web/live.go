@@ -402,19 +402,8 @@ func (c *conn) readLoop() {
 			return
 		}
 		c.heard.Store(time.Now().UnixNano())
-		sub := c.member()
-		if sub == nil {
-			// Not in a room (yet): say so, so no action waits for an
-			// answer that will never come.
-			if typ != websocket.MessageText {
-				c.write(room.ErrorMessage("", room.CodeBadMessage, binaryFrameText))
-				continue
-			}
-			var f frame
-			json.Unmarshal(data, &f)
-			c.write(room.ErrorMessage(f.ID, room.CodeClosed, "The room is not open yet."))
-			continue
-		}
+		// Every frame counts, in the waiting room too: a client that
+		// floods before the room opens is stopped like one inside.
 		if !lim.Allow() {
 			// Strikes build up while the client stays over the limit and
 			// wear off one per frame within it, so a burst is forgiven and
@@ -430,6 +419,19 @@ func (c *conn) readLoop() {
 			}
 		} else if over > 0 {
 			over--
+		}
+		sub := c.member()
+		if sub == nil {
+			// Not in a room (yet): say so, so no action waits for an
+			// answer that will never come.
+			if typ != websocket.MessageText {
+				c.write(room.ErrorMessage("", room.CodeBadMessage, binaryFrameText))
+				continue
+			}
+			var f frame
+			json.Unmarshal(data, &f)
+			c.write(room.ErrorMessage(f.ID, room.CodeClosed, "The room is not open yet."))
+			continue
 		}
 		// A binary frame is answered in turn, like any frame, so the client
 		// hears why nothing happened; its bytes are never read as an action.
