@@ -317,6 +317,20 @@ type CircleV1 struct {
 	RoundOver    bool               `json:"roundOver"`
 }
 
+// ReadingV1 is a reading as it was shared, and who said they had read it.
+type ReadingV1 struct {
+	Text   string     `json:"text"`
+	Source string     `json:"source,omitempty"`
+	Read   []ReaderV1 `json:"read"`
+}
+
+// ReaderV1 is someone who marked a reading read.
+type ReaderV1 struct {
+	MemberID string    `json:"memberId"`
+	Name     string    `json:"name"`
+	At       time.Time `json:"at"`
+}
+
 // TurnV1 is one hold of the talking piece (N 0: skipped while waiting).
 type TurnV1 struct {
 	N         int              `json:"n"`
@@ -464,6 +478,9 @@ func sectionV1(sec room.Section) (SectionV1, error) {
 				return WordV1{MemberID: w.MemberID, Name: w.Name, Word: w.Word, State: w.State, Arrival: w.Arrival, At: w.At}
 			}),
 			Cloud: each(d.Cloud, func(w room.CloudWord) CloudWordV1 { return CloudWordV1{Word: w.Word, Count: w.Count} })}
+	case *room.ReadingSection:
+		v.Detail = &ReadingV1{Text: d.Text, Source: d.Source,
+			Read: each(d.Read, func(r room.Reader) ReaderV1 { return ReaderV1{MemberID: r.MemberID, Name: r.Name, At: r.At} })}
 	default:
 		raw, err := json.Marshal(d)
 		if err != nil {

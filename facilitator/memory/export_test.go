@@ -49,6 +49,8 @@ func TestExportV1FollowsRoom(t *testing.T) {
 		{room.CheckOutSection{}, CheckOutV1{}},
 		{room.SummaryWord{}, WordV1{}},
 		{room.CloudWord{}, CloudWordV1{}},
+		{room.ReadingSection{}, ReadingV1{}},
+		{room.Reader{}, ReaderV1{}},
 	}
 	for _, p := range pairs {
 		rt, vt := reflect.TypeOf(p.room), reflect.TypeOf(p.v1)
@@ -135,6 +137,8 @@ func TestSectionV1(t *testing.T) {
 		{room.KindCheckOut, &room.CheckOutSection{Prompt: "One word", ClosingCheck: true, Revealed: true,
 			Words:      []room.SummaryWord{{MemberID: "m", Name: "Maya", Word: "light", State: room.Within, Arrival: room.Hyper, At: t1}},
 			Unanswered: []string{"Jonas"}, Cloud: []room.CloudWord{{Word: "light", Count: 1}}}},
+		{room.KindReading, &room.ReadingSection{Text: "Be patient\ntoward all", Source: "Rilke",
+			Read: []room.Reader{{MemberID: "m", Name: "Maya", At: t1}}}},
 		{"breathing-out", &struct {
 			Seconds int `json:"seconds"`
 		}{Seconds: 30}},
@@ -154,6 +158,9 @@ func TestSectionV1(t *testing.T) {
 			}
 			if _, raw := v.Detail.(json.RawMessage); raw != (d.kind == "breathing-out") {
 				t.Errorf("detail %T: only a kind the format does not know is carried as its JSON", v.Detail)
+			}
+			if want := "> Be patient\n> toward all\n>\n> — Rilke\n\nMarked read by: Maya."; d.kind == room.KindReading && !strings.Contains(b.String(), want) {
+				t.Errorf("Markdown of a reading: %q, want the passage quoted, its source and who read it: %q", b.String(), want)
 			}
 			if d.kind == "breathing-out" && b.String() != "#### 2. Its title, 18:00 (running at the export)\n\n" {
 				t.Errorf("Markdown of a kind the format does not know: %q, want its title and time only", b.String())

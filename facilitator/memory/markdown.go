@@ -306,6 +306,26 @@ func writeSection(b *strings.Builder, n int, sec SectionV1) {
 		}
 		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
 		writeCircle(b, d, sec.Running)
+	case *ReadingV1:
+		if title == "" {
+			title = "A reading"
+		}
+		fmt.Fprintf(b, "#### %d. %s, %s%s\n\n", n, md(title), clock(sec.StartedAt), running)
+		for _, line := range strings.Split(d.Text, "\n") {
+			fmt.Fprintf(b, "> %s\n", md(line))
+		}
+		if d.Source != "" {
+			fmt.Fprintf(b, ">\n> — %s\n", md(d.Source))
+		}
+		names := make([]string, len(d.Read))
+		for i, r := range d.Read {
+			names[i] = r.Name
+		}
+		if len(names) > 0 {
+			fmt.Fprintf(b, "\nMarked read by: %s.\n\n", md(strings.Join(names, ", ")))
+		} else {
+			b.WriteString("\nNobody marked it read.\n\n")
+		}
 	default:
 		// A kind the format does not know: at least where it ran.
 		if title == "" {
