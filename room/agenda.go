@@ -31,7 +31,7 @@ type Item struct {
 	Kind   Kind
 	Title  string
 	Status ItemStatus
-	// Settings are the kind's own (CheckInSettings, …); nil for a kind
+	// Settings are the kind's own, declared in its file; nil for a kind
 	// this binary does not know.
 	Settings Settings
 }
@@ -310,8 +310,8 @@ func startItem(s *State, i int, now time.Time, ch *Change) {
 	ch.agendaChanged(s)
 	ch.activity(s)
 	for _, m := range s.Members {
-		if _, v := s.Current.Run.mine(s, m.ID); v != nil {
-			ch.mine(s, m.ID)
+		if mv := viewMine(s, m.ID); len(mv) > 0 {
+			ch.send(onlyMember(m.ID), fieldMine, &mv)
 		}
 	}
 }

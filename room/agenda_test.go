@@ -133,7 +133,7 @@ func fullCopy(s State) State {
 		}
 	}
 	if s.Journeys != nil {
-		c.Journeys = make(map[string][]PastIntention, len(s.Journeys))
+		c.Journeys = make(Journeys, len(s.Journeys))
 		for k, v := range s.Journeys {
 			v = slices.Clone(v)
 			for i := range v {

@@ -143,6 +143,11 @@ type Commitment struct {
 	At          time.Time `json:"at"`
 }
 
+// Journeys holds, by participant ID, the intentions each set in the cohort's
+// earlier sessions (BuildJourneys): what a room carries in for its
+// intentions activity.
+type Journeys map[string][]PastIntention
+
 // PastIntention is an intention set in an earlier session of the cohort,
 // with what its writer made of it in the sessions since.
 type PastIntention struct {
@@ -179,7 +184,7 @@ type PastCommitment struct {
 // activities counts (never a room's Journeys, which came from the rooms
 // before it), so nothing is counted twice. People no longer on the roster
 // are left out: what they wrote stays with the sessions they were in.
-func BuildJourneys(earlier []State, roster []Member) map[string][]PastIntention {
+func BuildJourneys(earlier []State, roster []Member) Journeys {
 	rooms := slices.Clone(earlier)
 	sort.SliceStable(rooms, func(i, j int) bool {
 		if !rooms[i].OpenedAt.Equal(rooms[j].OpenedAt) {
@@ -197,7 +202,7 @@ func BuildJourneys(earlier []State, roster []Member) map[string][]PastIntention 
 		member string
 		index  int
 	}
-	out := map[string][]PastIntention{}
+	out := Journeys{}
 	where := map[string]at{} // intention ID → its place in out
 	for _, s := range rooms {
 		acts := slices.Clone(s.History)

@@ -28,8 +28,8 @@ var lastWeek = t0.Add(-7 * 24 * time.Hour)
 
 // journeys is what Sam (p1) and Kim (p2) brought from Week 0: Sam an
 // intention with a step, Kim an intention. Lee (p3) was not there.
-func journeys() map[string][]PastIntention {
-	return map[string][]PastIntention{
+func journeys() Journeys {
+	return Journeys{
 		"p1": {{ID: "int-sam-0", MemberID: "p1", SessionID: "s0", SessionTitle: "Week 0", SetAt: lastWeek, Text: pastOfSam,
 			Commitments: []PastCommitment{{ID: "com-sam-0", SessionID: "s0", SessionTitle: "Week 0", Step: stepOfSam, At: lastWeek.Add(time.Minute)}}}},
 		"p2": {{ID: "int-kim-0", MemberID: "p2", SessionID: "s0", SessionTitle: "Week 0", SetAt: lastWeek, Text: pastOfKim}},
@@ -524,12 +524,12 @@ func TestBuildJourneys(t *testing.T) {
 	})
 	// Week 2's room carries Week 1's journeys, as every room does: they
 	// must not count twice.
-	week2.Journeys = map[string][]PastIntention{"p1": {{ID: "sam-1", MemberID: "p1", Text: "sam one"}}}
+	week2.Journeys = Journeys{"p1": {{ID: "sam-1", MemberID: "p1", Text: "sam one"}}}
 	never := gathering() // a room with other activities only
 	never.SessionID, never.OpenedAt = "s-other", w1.Add(time.Hour)
 	never.History = []Activity{{Run: &CheckOut{ID: "co", Words: map[string]Word{"p1": {Word: "x"}}}}}
 
-	want := map[string][]PastIntention{
+	want := Journeys{
 		"p1": {
 			{ID: "sam-1", MemberID: "p1", SessionID: "s1", SessionTitle: "Week 1", SetAt: w1.Add(2 * time.Minute), Text: "sam one",
 				Reflections: []PastReflection{{SessionID: "s2", SessionTitle: "Week 2", Outcome: Lived, At: w2.Add(2 * time.Minute)}},

@@ -30,8 +30,8 @@ type Journey struct {
 }
 
 // Moment is one finished activity of a session, as the participant may see
-// it: its own fields, and its kind's part (Detail, e.g. a *JourneyCheckIn),
-// sent under the kind's name.
+// it: its own fields, and its kind's part (Detail, what the kind's moment
+// returns), sent under the kind's name.
 type Moment struct {
 	Kind      Kind      `json:"kind"`
 	Title     string    `json:"title,omitempty"`

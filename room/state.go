@@ -91,11 +91,10 @@ type State struct {
 	// retried after a reconnect is applied once. It is committed with the
 	// change it belongs to, so the promise survives a restart.
 	Applied map[string][]AppliedAction `json:"applied,omitempty"`
-	// Journeys holds, by participant ID, the intentions each set in the
-	// cohort's earlier sessions, with what became of them (BuildJourneys).
-	// It is filled when the room opens and never changed after (no command
-	// writes it), so clones share it.
-	Journeys map[string][]PastIntention `json:"journeys,omitempty"`
+	// Journeys is what the room carries in from the cohort's earlier
+	// sessions (BuildJourneys). It is filled when the room opens and never
+	// changed after (no command writes it), so clones share it.
+	Journeys Journeys `json:"journeys,omitempty"`
 }
 
 // appliedMemory is how many action IDs are remembered per member. A client

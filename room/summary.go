@@ -58,7 +58,8 @@ type Attendance struct {
 }
 
 // Section is one activity that ran: its own fields, and its kind's part of
-// the summary (Detail, e.g. a *CheckInSection), sent under the kind's name.
+// the summary (Detail, what the kind's section returns), sent under the
+// kind's name.
 type Section struct {
 	Kind      Kind      `json:"kind"`
 	ItemID    string    `json:"itemId,omitempty"`

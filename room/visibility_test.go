@@ -88,9 +88,9 @@ func visAgenda(checkIn Visibility, reveal RevealMode) []Item {
 	return items
 }
 
-func visJourneys() map[string][]PastIntention {
+func visJourneys() Journeys {
 	week0 := t0.Add(-7 * 24 * time.Hour)
-	return map[string][]PastIntention{
+	return Journeys{
 		"p1": {{ID: "past-sam", MemberID: "p1", SessionID: "s0", SessionTitle: "Week 0", SetAt: week0, Text: visPastOfSam,
 			Commitments: []PastCommitment{{ID: "pc-sam", SessionID: "s0", SessionTitle: "Week 0", Step: visPastStepOfSam, At: week0}}}},
 		"p2": {{ID: "past-kim", MemberID: "p2", SessionID: "s0", SessionTitle: "Week 0", SetAt: week0, Text: visPastOfKim}},

@@ -45,7 +45,7 @@ func TestRoomParts(t *testing.T) {
 	s.Applied["someone-removed"] = []room.AppliedAction{{ID: "a-1", Version: 2}, {ID: `a-"quoted"<&>`, Version: s.Version + 1}}
 	check("actions of a member no longer on the roster", room.Record{Applied: "someone-removed"})
 	s = cloneState(s)
-	s.Journeys = map[string][]room.PastIntention{s.Members[1].ID: {{ID: "i-1", MemberID: s.Members[1].ID, SessionID: "earlier", Text: "rest more", SetAt: t0}}}
+	s.Journeys = room.Journeys{s.Members[1].ID: {{ID: "i-1", MemberID: s.Members[1].ID, SessionID: "earlier", Text: "rest more", SetAt: t0}}}
 	check("journeys set", room.Record{Journeys: true})
 	s = cloneState(s)
 	s.Agenda[0].Title = "Renamed"
@@ -132,7 +132,7 @@ func TestRecordFlags(t *testing.T) {
 			name:   "a record that says the journeys changed writes the journeys only",
 			before: saved,
 			change: func(s *room.State) room.Record {
-				s.Journeys = map[string][]room.PastIntention{s.Members[1].ID: {{ID: "i-1", MemberID: s.Members[1].ID, Text: "rest", SetAt: t0}}}
+				s.Journeys = room.Journeys{s.Members[1].ID: {{ID: "i-1", MemberID: s.Members[1].ID, Text: "rest", SetAt: t0}}}
 				return room.Record{State: s, Journeys: true}
 			},
 			want: []string{"journeys"},
@@ -153,7 +153,7 @@ func TestRecordFlags(t *testing.T) {
 			change: func(s *room.State) room.Record {
 				s.Members[3].Presence = room.Reconnecting
 				s.Agenda[0].Title = "Renamed"
-				s.Journeys = map[string][]room.PastIntention{s.Members[1].ID: {{ID: "i-1", MemberID: s.Members[1].ID, Text: "rest", SetAt: t0}}}
+				s.Journeys = room.Journeys{s.Members[1].ID: {{ID: "i-1", MemberID: s.Members[1].ID, Text: "rest", SetAt: t0}}}
 				id := s.Members[4].ID
 				s.Applied[id] = append(slices.Clone(s.Applied[id]), room.AppliedAction{ID: "a-new", Version: s.Version})
 				return room.Record{State: s, Roster: true, Agenda: true, Journeys: true, Applied: id}

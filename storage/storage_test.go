@@ -121,7 +121,7 @@ func testRoom(sessionID string, status room.Status, version uint64) *room.State 
 			"p1": {{ID: "a-1", Version: 1}, {ID: "a-2", Version: 2}},
 			"f1": {{ID: "a-9", Version: 3}},
 		},
-		Journeys: map[string][]room.PastIntention{
+		Journeys: room.Journeys{
 			"p1": {{ID: "i-0", MemberID: "p1", SessionID: "s-earlier", SessionTitle: "Integration circle 2", SetAt: t0.Add(-7 * 24 * time.Hour), Text: "walk every morning"}},
 		},
 	}

@@ -315,7 +315,7 @@ func (s *Service) roster(ctx context.Context, acct facilitator.Account, c facili
 // journeys reads the rooms of the cohort's earlier sessions and returns the
 // intentions each participant on the roster set in them, with what became
 // of them, for the room about to open: the room itself reads no storage.
-func (s *Service) journeys(ctx context.Context, acct facilitator.Account, cohortID, sessionID string, roster []room.Member) (map[string][]room.PastIntention, error) {
+func (s *Service) journeys(ctx context.Context, acct facilitator.Account, cohortID, sessionID string, roster []room.Member) (room.Journeys, error) {
 	sessions, err := s.fac.Sessions(ctx, acct, cohortID)
 	if err != nil {
 		return nil, fmt.Errorf("sessions of cohort %s: %w", cohortID, err)
