@@ -250,6 +250,7 @@ func TestBrowserCheckIn(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-session-id] button[data-action="open"]`)),
 	)
 	ana.screenshot(shots, "facilitator-cohort")
+	ana.checkAxe("facilitator-cohort")
 
 	// One participant arrives before the room is open and waits.
 	people := make([]*person, 3)
@@ -264,6 +265,7 @@ func TestBrowserCheckIn(t *testing.T) {
 	sam.screenshot(shots, "participant-agreements")
 	sam.do("accept and wait", chromedp.Click(chromedp.CSS("#accept-agreements")), chromedp.WaitVisible(chromedp.CSS("#waiting")))
 	sam.screenshot(shots, "participant-waiting")
+	sam.checkAxe("participant-waiting")
 
 	ana.do("open the room",
 		chromedp.Click(chromedp.CSS(`[data-session-id] button[data-action="open"]`)),
@@ -299,6 +301,7 @@ func TestBrowserCheckIn(t *testing.T) {
 	}
 	lee.eval(`document.querySelector('input[name="scale"][value="7"]').click(); document.querySelector('input[name="state"][value="hypo"]').click(); ""`)
 	sam.screenshot(shots, "participant-checkin")
+	sam.checkAxe("participant-checkin")
 	for _, p := range people {
 		p.do("share", chromedp.Click(chromedp.CSS("#answer-submit")))
 		p.until("shared", `(document.querySelector("#answer-status")?.textContent || "").includes("shared")`)
