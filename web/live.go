@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -314,8 +315,11 @@ type conn struct {
 	// heard is when the peer was last heard from (Unix ns): a frame read or
 	// a pong. pingSent is when the ping in flight was sent, or 0.
 	heard, pingSent atomic.Int64
-	watchdog        *time.Timer
-	actions         frameQueue
+	// beating is set once the client has sent a heartbeat ping: from then
+	// on, silence for HeartbeatTimeout cuts the connection.
+	beating  atomic.Bool
+	watchdog *time.Timer
+	actions  frameQueue
 }
 
 // check runs on the watchdog timer: it closes a connection whose write is
@@ -333,6 +337,11 @@ type conn struct {
 // arming the next check, which cuts the connection once the pong is
 // PingTimeout late: the wait needs no timeout context of its own. Checks
 // may therefore overlap, but only the one that does not ping re-arms.
+//
+// A client that sends heartbeat pings is held to its own promise instead:
+// silent for HeartbeatTimeout after it was last heard from, it is cut, so
+// the room shows it reconnecting within seconds of a silent drop. The next
+// check is then armed no later than that moment.
 func (c *conn) check() {
 	if c.ctx.Err() != nil {
 		return
@@ -343,6 +352,14 @@ func (c *conn) check() {
 		return
 	}
 	next := c.s.checkEvery()
+	if c.beating.Load() {
+		left := c.s.HeartbeatTimeout - now.Sub(time.Unix(0, c.heard.Load()))
+		if left <= 0 {
+			c.cut()
+			return
+		}
+		next = min(next, left)
+	}
 	if sent := c.pingSent.Load(); sent != 0 {
 		left := c.s.PingTimeout - now.Sub(time.Unix(0, sent))
 		if left <= 0 {
@@ -369,9 +386,10 @@ func (c *conn) check() {
 }
 
 // checkEvery is how often the watchdog looks: often enough to catch a write
-// stuck for WriteTimeout within half as long again, and to ping on time.
+// stuck for WriteTimeout within half as long again, to ping on time, and to
+// look at a client that starts heartbeating before its silence is due.
 func (s *Server) checkEvery() time.Duration {
-	return min(s.PingInterval, s.WriteTimeout/2)
+	return min(s.PingInterval, s.WriteTimeout/2, s.HeartbeatTimeout)
 }
 
 // SendBuffer is the kernel send buffer of each connection. Kept small, a
@@ -420,6 +438,16 @@ func (c *conn) readLoop() {
 		} else if over > 0 {
 			over--
 		}
+		// A heartbeat is the connection's own business, answered before the
+		// member has joined and outside the room: it must not wait behind
+		// actions, nor take a version.
+		if typ == websocket.MessageText && isPing(data) {
+			c.beating.Store(true)
+			if c.write(pongMessage) != nil {
+				return
+			}
+			continue
+		}
 		sub := c.member()
 		if sub == nil {
 			// Not in a room (yet): say so, so no action waits for an
@@ -441,6 +469,25 @@ func (c *conn) readLoop() {
 		}
 	}
 }
+
+// pongMessage answers a heartbeat ping.
+var pongMessage = []byte(`{"type":"pong"}`)
+
+// isPing reports whether a text frame is a heartbeat ping ({"type":"ping"};
+// an id, if any, is ignored). Most frames are actions, so the cheap look for
+// the word comes before the decoding.
+func isPing(data []byte) bool {
+	if !bytes.Contains(data, []byte(`"ping"`)) {
+		return false
+	}
+	var f struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(data, &f) == nil && f.Type == typePing
+}
+
+// typePing is the heartbeat's frame type, never an action.
+const typePing = "ping"
 
 // binaryFrameText answers a binary frame, in the room or waiting for it.
 const binaryFrameText = "Hearth reads text frames of JSON; this was a binary frame."

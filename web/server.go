@@ -35,6 +35,10 @@ const (
 	DefaultPingInterval = 15 * time.Second
 	DefaultPingTimeout  = 10 * time.Second
 	DefaultWriteTimeout = 10 * time.Second
+	// DefaultHeartbeatTimeout is how long a connection that has sent a
+	// heartbeat ping may then be silent: its client pings every 2 s, so two
+	// missed pings and a late one mean the network is gone.
+	DefaultHeartbeatTimeout = 5 * time.Second
 )
 
 // Server serves Hearth over HTTP. Create it with New.
@@ -50,6 +54,10 @@ type Server struct {
 	PingInterval time.Duration
 	PingTimeout  time.Duration
 	WriteTimeout time.Duration
+	// HeartbeatTimeout is how long a connection whose client has sent a
+	// heartbeat ping ({"type":"ping"}) may be silent before it is cut.
+	// Connections that never send one are not held to it.
+	HeartbeatTimeout time.Duration
 	// PublicURL is the address participants use (e.g. https://hearth.example.org);
 	// empty means the address of each request.
 	PublicURL string
@@ -92,19 +100,20 @@ func New(cfg Config) *Server {
 		metrics = NewMetrics(cfg.Rooms.Len)
 	}
 	s := &Server{
-		fac:          cfg.Facilitators,
-		sessions:     cfg.Sessions,
-		memory:       memory.New(cfg.Facilitators, cfg.Rooms),
-		rooms:        cfg.Rooms,
-		log:          cfg.Log,
-		metrics:      metrics,
-		PingInterval: DefaultPingInterval,
-		PingTimeout:  DefaultPingTimeout,
-		WriteTimeout: DefaultWriteTimeout,
-		setupToken:   cfg.SetupToken,
-		lobby:        lobby{waiting: make(map[string]chan struct{})},
-		live:         liveConns{all: make(map[*conn]struct{}), stopping: make(chan struct{})},
-		limits:       newLimiters(),
+		fac:              cfg.Facilitators,
+		sessions:         cfg.Sessions,
+		memory:           memory.New(cfg.Facilitators, cfg.Rooms),
+		rooms:            cfg.Rooms,
+		log:              cfg.Log,
+		metrics:          metrics,
+		PingInterval:     DefaultPingInterval,
+		PingTimeout:      DefaultPingTimeout,
+		WriteTimeout:     DefaultWriteTimeout,
+		HeartbeatTimeout: DefaultHeartbeatTimeout,
+		setupToken:       cfg.SetupToken,
+		lobby:            lobby{waiting: make(map[string]chan struct{})},
+		live:             liveConns{all: make(map[*conn]struct{}), stopping: make(chan struct{})},
+		limits:           newLimiters(),
 	}
 	s.handler = s.routes()
 	return s
