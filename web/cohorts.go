@@ -34,6 +34,9 @@ type cohortJSON struct {
 	AgreementsVersion int               `json:"agreementsVersion"`
 	VideoURL          string            `json:"videoUrl"`
 	Archived          bool              `json:"archived"`
+	ClosingText       string            `json:"closingText"`
+	CrisisText        string            `json:"crisisText"`
+	AdmitOnArrival    bool              `json:"admitOnArrival"`
 	Facilitators      []accountJSON     `json:"facilitators"`
 	Participants      []participantJSON `json:"participants"`
 	Sessions          []memory.Session  `json:"sessions"`
@@ -70,6 +73,7 @@ func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, 
 	v := cohortJSON{
 		ID: c.ID, Name: c.Name, Description: c.Description, Agreements: c.Agreements,
 		AgreementsVersion: c.AgreementsVersion, VideoURL: c.VideoURL, Archived: c.Archived,
+		ClosingText: c.ClosingText, CrisisText: c.CrisisText, AdmitOnArrival: c.AdmitOnArrival,
 		Facilitators: []accountJSON{}, Participants: []participantJSON{}, Sessions: []memory.Session{},
 	}
 	facs, err := s.fac.Facilitators(ctx, c)

@@ -41,6 +41,11 @@ const (
 	DefaultHeartbeatTimeout = 5 * time.Second
 )
 
+// DefaultCrisisText is the operator's crisis text when they give none: the
+// least a participant must read, wherever they are.
+const DefaultCrisisText = "If you or someone near you is in danger now, call your local emergency number. " +
+	"This room is not watched outside sessions."
+
 // Server serves Hearth over HTTP. Create it with New.
 type Server struct {
 	fac      *facilitator.Service
@@ -64,6 +69,10 @@ type Server struct {
 	// SecureCookies marks the login cookie Secure; set it when Hearth is
 	// reached over HTTPS.
 	SecureCookies bool
+	// CrisisText is the operator's own crisis resources, shown to every
+	// participant beside their cohort's; New sets DefaultCrisisText, and ""
+	// shows none.
+	CrisisText string
 
 	setupMu    sync.Mutex
 	setupToken string // the one-time token of the first-run setup link
@@ -110,6 +119,7 @@ func New(cfg Config) *Server {
 		PingTimeout:      DefaultPingTimeout,
 		WriteTimeout:     DefaultWriteTimeout,
 		HeartbeatTimeout: DefaultHeartbeatTimeout,
+		CrisisText:       DefaultCrisisText,
 		setupToken:       cfg.SetupToken,
 		lobby:            lobby{waiting: make(map[string]chan struct{})},
 		live:             liveConns{all: make(map[*conn]struct{}), stopping: make(chan struct{})},
@@ -185,6 +195,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/p/{token}", s.getInvitee)
 	mux.HandleFunc("POST /api/p/{token}/accept", s.acceptAgreements)
 	mux.HandleFunc("GET /api/p/{token}/history", s.getHistory)
+	mux.HandleFunc("GET /api/p/{token}/next.ics", s.getNextICS)
 
 	// Live rooms.
 	mux.HandleFunc("GET /ws/sessions/{id}", s.facilitatorOnly(s.facilitatorSocket))
