@@ -298,3 +298,37 @@ func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, memory.SessionOf(ss))
 }
+
+type waitingJSON struct {
+	ID    string    `json:"id"`
+	Name  string    `json:"name"`
+	Since time.Time `json:"since"`
+}
+
+// getWaiting answers who of the session's cohort has their page open,
+// waiting for the room to open, longest waiting first. Someone removed from
+// the roster while they waited is left out: their link no longer works.
+func (s *Server) getWaiting(w http.ResponseWriter, r *http.Request) {
+	ctx, acct := r.Context(), account(r)
+	ss, _, err := s.fac.Session(ctx, acct, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	people, err := s.fac.Participants(ctx, acct, ss.CohortID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	names := make(map[string]string, len(people))
+	for _, p := range people {
+		names[p.ID] = p.Name
+	}
+	out := []waitingJSON{}
+	for _, g := range s.lobby.present(ss.CohortID) {
+		if name, ok := names[g.participantID]; ok {
+			out = append(out, waitingJSON{ID: g.participantID, Name: name, Since: g.since.UTC()})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"waiting": out})
+}

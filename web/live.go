@@ -8,6 +8,8 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,10 +43,65 @@ const (
 	readAhead      = frameBurst + maxOverLimit + 1
 )
 
-// lobby wakes participants who wait for their cohort's room to open.
+// lobby wakes participants who wait for their cohort's room to open, and
+// knows who they are, for the facilitators who are about to open it.
 type lobby struct {
 	mu      sync.Mutex
 	waiting map[string]chan struct{} // by cohort ID; closed to wake everyone
+	guests  map[string]map[*conn]lobbyGuest
+}
+
+// lobbyGuest is one connection waiting in a cohort's lobby.
+type lobbyGuest struct {
+	participantID string
+	since         time.Time
+}
+
+// arrive records that c, of the participant, waits in the cohort's lobby.
+func (l *lobby) arrive(cohortID, participantID string, c *conn, since time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.guests == nil {
+		l.guests = make(map[string]map[*conn]lobbyGuest)
+	}
+	if l.guests[cohortID] == nil {
+		l.guests[cohortID] = make(map[*conn]lobbyGuest)
+	}
+	l.guests[cohortID][c] = lobbyGuest{participantID: participantID, since: since}
+}
+
+// depart forgets c in the cohort's lobby: it joined the room or ended.
+func (l *lobby) depart(cohortID string, c *conn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.guests[cohortID], c)
+	if len(l.guests[cohortID]) == 0 {
+		delete(l.guests, cohortID)
+	}
+}
+
+// present returns the participants waiting in the cohort's lobby, each once
+// (since their earliest connection that still waits), longest waiting first.
+func (l *lobby) present(cohortID string) []lobbyGuest {
+	l.mu.Lock()
+	byID := make(map[string]time.Time)
+	for _, g := range l.guests[cohortID] {
+		if at, ok := byID[g.participantID]; !ok || g.since.Before(at) {
+			byID[g.participantID] = g.since
+		}
+	}
+	l.mu.Unlock()
+	out := make([]lobbyGuest, 0, len(byID))
+	for id, at := range byID {
+		out = append(out, lobbyGuest{participantID: id, since: at})
+	}
+	slices.SortFunc(out, func(a, b lobbyGuest) int {
+		if c := a.since.Compare(b.since); c != 0 {
+			return c
+		}
+		return strings.Compare(a.participantID, b.participantID)
+	})
+	return out
 }
 
 // wait returns a channel that is closed at the cohort's next wake.
@@ -172,6 +229,7 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	token := r.PathValue("token")
 	s.serveSocket(w, r, func(c *conn) {
+		defer s.lobby.depart(cohort.ID, c)
 		sentWaiting := false
 		for {
 			wake := s.lobby.wait(cohort.ID)
@@ -183,6 +241,8 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 			if rm, ok := s.rooms.ForCohort(cohort.ID); ok {
 				sub, err := join(rm, p.ID, c.cut)
 				if err == nil {
+					// In the room, the room's members say who waits.
+					s.lobby.depart(cohort.ID, c)
 					c.writeLoop(sub)
 					return
 				}
@@ -193,6 +253,9 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 			}
 			if !sentWaiting {
 				sentWaiting = true
+				// Before the message: a facilitator who asks once the page
+				// shows it waits finds it in the list.
+				s.lobby.arrive(cohort.ID, p.ID, c, time.Now())
 				if err := c.write(s.waitingMessage(c.ctx, cohort.ID, cohort.Name)); err != nil {
 					return
 				}

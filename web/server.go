@@ -175,6 +175,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("PUT /api/sessions/{id}/agenda", s.facilitatorOnly(s.putAgenda))
 	mux.HandleFunc("POST /api/sessions/{id}/open", s.facilitatorOnly(s.openSession))
 	mux.HandleFunc("POST /api/sessions/{id}/close", s.facilitatorOnly(s.closeSession))
+	mux.HandleFunc("GET /api/sessions/{id}/waiting", s.facilitatorOnly(s.getWaiting))
 
 	// Agenda templates.
 	mux.HandleFunc("GET /api/templates", s.facilitatorOnly(s.listTemplates))
