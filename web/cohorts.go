@@ -160,6 +160,10 @@ func (s *Server) patchCohort(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if in.VideoURL != nil {
+		// Pages waiting for the room look again, to show the new link.
+		s.lobby.wake(c.ID)
+	}
 	s.sendCohort(w, r, http.StatusOK, c)
 }
 

@@ -230,11 +230,12 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	s.serveSocket(w, r, func(c *conn) {
 		defer s.lobby.depart(cohort.ID, c)
-		sentWaiting := false
+		sentWaiting, sentVideo := false, ""
 		for {
 			wake := s.lobby.wait(cohort.ID)
 			// The link may have been revoked while this participant waited.
-			if _, _, err := s.fac.Invitee(c.ctx, token); err != nil {
+			_, current, err := s.fac.Invitee(c.ctx, token)
+			if err != nil {
 				c.bye(room.ReasonRevoked, "This invite link is no longer valid.")
 				return
 			}
@@ -251,12 +252,16 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			if !sentWaiting {
-				sentWaiting = true
-				// Before the message: a facilitator who asks once the page
-				// shows it waits finds it in the list.
-				s.lobby.arrive(cohort.ID, p.ID, c, time.Now())
-				if err := c.write(s.waitingMessage(c.ctx, cohort.ID, cohort.Name)); err != nil {
+			// Sent again when the video link changes, so the page offers the
+			// call the group will meet in.
+			if !sentWaiting || current.VideoURL != sentVideo {
+				if !sentWaiting {
+					// Before the message: a facilitator who asks once the
+					// page shows it waits finds it in the list.
+					s.lobby.arrive(cohort.ID, p.ID, c, time.Now())
+				}
+				sentWaiting, sentVideo = true, current.VideoURL
+				if err := c.write(s.waitingMessage(c.ctx, current)); err != nil {
 					return
 				}
 				// Only now may the reader answer "not open yet": the client
@@ -344,14 +349,15 @@ func join(rm *room.Room, memberID string, onSlow func()) (*room.Subscription, er
 	return j.sub, j.err
 }
 
-func (s *Server) waitingMessage(ctx context.Context, cohortID, cohortName string) []byte {
+func (s *Server) waitingMessage(ctx context.Context, cohort facilitator.Cohort) []byte {
 	msg := struct {
 		Type        string       `json:"type"`
 		ServerTime  int64        `json:"serverTime"`
 		Cohort      string       `json:"cohort"`
+		VideoURL    string       `json:"videoUrl"`
 		NextSession *nextSession `json:"nextSession"`
-	}{Type: "waiting", ServerTime: time.Now().UnixMilli(), Cohort: cohortName}
-	if next, ok, err := s.fac.NextSession(ctx, cohortID); err == nil && ok {
+	}{Type: "waiting", ServerTime: time.Now().UnixMilli(), Cohort: cohort.Name, VideoURL: cohort.VideoURL}
+	if next, ok, err := s.fac.NextSession(ctx, cohort.ID); err == nil && ok {
 		msg.NextSession = &nextSession{Title: next.Title, StartsAt: next.StartsAt}
 	}
 	b, _ := json.Marshal(msg)

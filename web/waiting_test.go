@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -112,4 +113,39 @@ func TestWhoWaitsForTheRoom(t *testing.T) {
 	if got, _ := waitingNames(t, fb, g.session); len(got) != 0 {
 		t.Errorf("once the room is open: %q, want nobody in the lobby", got)
 	}
+}
+
+// TestWaitingCarriesTheVideoLink has a participant wait for the room: the
+// waiting message carries the cohort's video link, and comes again with the
+// new one when a facilitator changes it; the room's snapshot follows as
+// before when it opens.
+func TestWaitingCarriesTheVideoLink(t *testing.T) {
+	e := newEnv(t)
+	fb := e.newFacilitator("ana@example.org", "Ana")
+	g := fb.newGroup(1, true)
+	fb.must(200, "PATCH", "/api/cohorts/"+g.cohort, map[string]string{"videoUrl": "https://meet.example.org/first"}, nil)
+
+	p, err := dial(t, e.wsURL("/ws/p/"+g.tokens[0]), nil, g.names[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	videoOf := func(m msg) string {
+		t.Helper()
+		var w struct {
+			VideoURL *string `json:"videoUrl"`
+		}
+		if err := json.Unmarshal(m.raw, &w); err != nil || w.VideoURL == nil {
+			t.Fatalf("waiting message %s: no videoUrl", m.raw)
+		}
+		return *w.VideoURL
+	}
+	if got := videoOf(p.next("waiting", isType("waiting"))); got != "https://meet.example.org/first" {
+		t.Errorf("waiting: videoUrl %q, want the cohort's", got)
+	}
+	fb.must(200, "PATCH", "/api/cohorts/"+g.cohort, map[string]string{"videoUrl": "https://meet.example.org/second"}, nil)
+	if got := videoOf(p.next("waiting again", isType("waiting"))); got != "https://meet.example.org/second" {
+		t.Errorf("waiting after the link changed: videoUrl %q, want the new one", got)
+	}
+	fb.open(g)
+	p.next("snapshot", isType("snapshot"))
 }
