@@ -1012,6 +1012,9 @@ func wantEnded(tb testing.TB, before, after State) {
 		if r.Open {
 			r.Open, r.ClosedAt = false, now
 		}
+		if r.EndedAt.IsZero() {
+			r.EndedAt = now
+		}
 	case *Grounding:
 		if r.EndedAt.IsZero() {
 			r.EndedAt = now

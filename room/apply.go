@@ -138,6 +138,7 @@ func setPresence(s State, now time.Time, memberID string, p Presence) (State, Ch
 			return s, Change{}, false
 		}
 		next := s.clone()
+		next.Members[i].Stays = m.withStay(p, now)
 		next.Members[i].Presence = p
 		next.Members[i].Since = now
 		if p == Present && m.FirstJoined.IsZero() {
