@@ -1017,7 +1017,7 @@ func wantEnded(tb testing.TB, before, after State) {
 		}
 	case *Grounding:
 		if r.EndedAt.IsZero() {
-			r.EndedAt = now
+			r.EndedAt, r.Ran = now, now.Sub(r.StartedAt)
 		}
 	case *CheckOut:
 		if r.EndedAt.IsZero() {

@@ -167,3 +167,63 @@ func TestJourneyHoldsWhatTheyWereThereFor(t *testing.T) {
 		}
 	})
 }
+
+// TestJourneyOfAGroundingSaysHowLongItLasted runs grounding pauses of 180
+// seconds through their commands and reads them back in a journey.
+func TestJourneyOfAGroundingSaysHowLongItLasted(t *testing.T) {
+	sec := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Second) }
+	apply := func(tb testing.TB, s State, at time.Time, typ string) State {
+		tb.Helper()
+		next, _, err := Apply(s, at, "f1", Command{Type: typ, Data: []byte(`{"seconds": 60}`)})
+		if err != nil {
+			tb.Fatalf("%s: %v", typ, err)
+		}
+		return next
+	}
+	type step struct {
+		at  int
+		typ string
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		want  JourneyPause
+	}{
+		{name: "ran its course, then was ended",
+			steps: []step{{200, TypeActivityEnd}},
+			want:  JourneyPause{Seconds: 180, Ran: 200 * time.Second}},
+		{name: "paused for a minute and ended early",
+			steps: []step{{30, TypeGroundingPause}, {90, TypeGroundingResume}, {150, TypeActivityEnd}},
+			want:  JourneyPause{Seconds: 180, Ran: 150 * time.Second, EndedEarly: true}},
+		{name: "ended while paused",
+			steps: []step{{170, TypeGroundingPause}, {300, TypeActivityEnd}},
+			want:  JourneyPause{Seconds: 180, Ran: 300 * time.Second, EndedEarly: true}},
+		{name: "extended, and given its whole time",
+			steps: []step{{100, TypeGroundingExtend}, {240, TypeRoomClose}},
+			want:  JourneyPause{Seconds: 240, Ran: 240 * time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := groundingSince(t0)
+			for _, st := range tt.steps {
+				s = apply(t, s, sec(st.at), st.typ)
+			}
+			j, _ := JourneyOf(s, "p1")
+			if len(j.Moments) != 1 {
+				t.Fatalf("moments %+v, want the grounding", j.Moments)
+			}
+			if got := detailOf[*JourneyPause](t, j.Moments[0].Detail); *got != tt.want {
+				t.Errorf("got %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+
+	t.Run("a pause ended before its length was kept says what was planned", func(t *testing.T) {
+		s := pastSession() // its grounding has no Ran
+		j, _ := JourneyOf(s, "p1")
+		data, _ := json.Marshal(j.Moments[1])
+		if want := `"grounding":{"seconds":360}`; !strings.Contains(string(data), want) {
+			t.Errorf("got %s, want %s", data, want)
+		}
+	})
+}
