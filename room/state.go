@@ -59,10 +59,12 @@ type Member struct {
 	Since    time.Time `json:"since"` // when Presence last changed
 	// FirstJoined is zero until the member first connects; kept for attendance.
 	FirstJoined time.Time `json:"firstJoined,omitzero"`
-	// Drops counts the times the member's connection was lost while they
-	// were present, and LastLeft is when it last was: attendance tells a
-	// dropped-and-back from a left-early. A server restart is not counted:
-	// it is not something the member did.
+	// Drops counts the times the member was away longer than the grace
+	// period (they became Left), and LastLeft is when the last of those
+	// absences began (their connection was lost): attendance tells a
+	// dropped-and-back from a left-early. A reload or a restart they come
+	// back from within the grace is not counted. (Rooms stored by earlier
+	// versions counted every lost connection, each as it was lost.)
 	Drops    int       `json:"drops,omitempty"`
 	LastLeft time.Time `json:"lastLeft,omitzero"`
 	// Stays are the spans the member was present, oldest first, so a

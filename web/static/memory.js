@@ -161,7 +161,7 @@ function attendanceLine(a) {
   if (!a.came) return [h('span', { class: 'badge wait mark-absent' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '–'), ' Did not come')];
   const parts = [`Arrived ${formatTime(a.firstJoined)}`];
   if (a.drops > 0) {
-    parts.push(`connection dropped ${plural(a.drops, 'once', 'times')}`);
+    parts.push(`dropped out ${plural(a.drops, 'once', 'times')}`);
     if (a.returns > 0) parts.push(`came back ${plural(a.returns, 'once', 'times')}`);
   }
   if (a.leftEarly) parts.push(`left early at ${formatTime(a.leftAt)}`);
@@ -258,6 +258,9 @@ export async function summaryPage({ sessionId, call }) {
         h('section', { class: 'panel', 'aria-labelledby': 'attendance-heading' },
           h('h2', { id: 'attendance-heading' }, 'Attendance'),
           h('p', { class: 'small' }, `${came} of ${people.length} came.`, facs.length ? ` Facilitating: ${facs.join(', ')}.` : ''),
+          people.some((a) => a.drops > 0)
+            ? h('p', { class: 'hint', id: 'attendance-hint' }, 'Dropped out: away longer than a reconnect takes. A reload or a moment offline is not counted.')
+            : null,
           attendance),
         h('section', { class: 'panel', 'aria-labelledby': 'session-notes-heading', id: 'session-notes' },
           h('h2', { id: 'session-notes-heading' }, 'Notes on this session'),
@@ -271,7 +274,7 @@ export async function summaryPage({ sessionId, call }) {
 
 const MARKS = {
   stayed: { icon: '●', label: 'Came' },
-  returned: { icon: '◐', label: 'Came, dropped and came back' },
+  returned: { icon: '◐', label: 'Came, dropped out and came back' },
   left: { icon: '○', label: 'Left early' },
   absent: { icon: '–', label: 'Did not come' },
 };
