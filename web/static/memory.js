@@ -155,6 +155,27 @@ export function notesBlock({ cohortId, call, notes, about, keep, describe, idPre
   return h('div', { class: 'notes-block' }, empty, ul, form);
 }
 
+// --- tables on a phone ---------------------------------------------------------------
+
+/**
+ * stackable lets a table of the memory become stacked rows on a narrow
+ * screen (memory.css): each cell carries its column's heading in
+ * data-label, shown before it once the heading row is hidden. The table
+ * stays a table for a screen reader. Cells spanning columns, or tables
+ * without a heading row, are left as they are.
+ */
+function stackable(table) {
+  const heads = [...table.querySelectorAll('thead tr:first-child > th')].map((th) => th.textContent.trim());
+  if (!heads.length) return table;
+  table.classList.add('stack');
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((cell, i) => {
+      if (heads[i] && cell.tagName === 'TD') cell.dataset.label = heads[i];
+    });
+  }
+  return table;
+}
+
 // --- a session's summary ------------------------------------------------------------
 
 function attendanceLine(a) {
@@ -185,6 +206,7 @@ function sectionView(sec, n) {
   const kind = activity(sec.kind);
   const part = sec[sec.kind];
   if (kind && part) append(li, [kind.summary(part, { n, running: sec.running })]);
+  li.querySelectorAll('table.memory-table').forEach(stackable);
   return li;
 }
 
@@ -345,7 +367,7 @@ function trendChart(person, sessions, titleId) {
 }
 
 function trendTable(person, sessions) {
-  return h('table', { class: 'memory-table trend-table' },
+  return stackable(h('table', { class: 'memory-table trend-table' },
     h('caption', { class: 'visually-hidden' }, `${person.name}: arrivals and departures, by session`),
     h('thead', null, h('tr', null,
       h('th', { scope: 'col' }, 'Session'), h('th', { scope: 'col' }, 'Arrived'), h('th', { scope: 'col' }, 'Left'))),
@@ -357,7 +379,7 @@ function trendTable(person, sessions) {
       else if (!c.attendance) arrived = 'Not on the roster';
       const leftWith = c.departure ? [`“${c.departure.word}”`, c.departure.state ? `, ${stateWords(c.departure.state)}` : ''] : ['–'];
       return h('tr', null, h('th', { scope: 'row' }, s.title), h('td', null, arrived), h('td', null, ...leftWith));
-    })));
+    }))));
 }
 
 function trendSentence(person, sessions) {
@@ -418,7 +440,10 @@ export async function overviewPage({ cohortId, call }) {
       h('h3', { id: `person-${p.id}` }, p.name, p.removed ? h('span', { class: 'muted small' }, ' (removed)') : null),
       held.length
         ? [h('p', { id: titleId, class: 'small' }, trendSentence(p, held)),
-          h('div', { class: 'table-scroll' }, trendChart(p, held, titleId)),
+          // A chart of many sessions scrolls sideways in its own box, which
+          // a keyboard can reach and a screen reader names.
+          h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': `${p.name}: chart of arrivals and departures` },
+            trendChart(p, held, titleId)),
           h('details', { class: 'trend-details' }, h('summary', null, 'As a table'), trendTable(p, held))]
         : h('p', { class: 'muted small' }, 'No sessions held yet.'));
     if (!p.removed) {
@@ -444,7 +469,9 @@ export async function overviewPage({ cohortId, call }) {
     h('h1', null, `${data.cohort}: overview`),
     h('p', { class: 'muted' }, `${plural(held.length, '1 session held', 'sessions held')}, ${plural(data.participants.filter((p) => !p.removed).length, '1 participant', 'participants')}.`),
     h('section', { class: 'panel', 'aria-labelledby': 'grid-heading' },
-      h('h2', { id: 'grid-heading' }, 'Attendance'), grid,
+      h('h2', { id: 'grid-heading' }, 'Attendance'),
+      data.sessions.length > 1 ? h('p', { class: 'hint scroll-hint' }, 'The table scrolls sideways: one column per session.') : null,
+      grid,
       h('p', { class: 'hint legend' }, Object.values(MARKS).map((m) => h('span', null, h('span', { 'aria-hidden': 'true' }, m.icon), ` ${m.label}  `)))),
     h('section', { class: 'panel', 'aria-labelledby': 'trends-heading' },
       h('h2', { id: 'trends-heading' }, 'Arrivals and departures'),
