@@ -70,6 +70,24 @@ func TestBrowserMemoryOnAPhone(t *testing.T) {
 		ana.darkMode(false)
 		ana.checkAxe("the overview on a " + size.name)
 	}
+
+	// Lee came to the first week during the grounding: his journey starts
+	// there, without the check-in the others shared before he came.
+	lee := newPerson(t, browser, "Lee", 390, 844)
+	lee.do("open his journey", chromedp.Navigate(seed.links[3]+"#journey"),
+		chromedp.WaitVisible(chromedp.CSS(`#journey-list > li[data-session-id="`+week1.ID+`"]`)))
+	week := `document.querySelector('#journey-list > li[data-session-id="` + week1.ID + `"]')`
+	if text := lee.eval(week + `.innerText`); strings.Contains(text, "Glad to be here") || strings.Contains(text, "How are you arriving") ||
+		!strings.Contains(text, "A grounding pause together, for a moment (1 min were planned).") || !strings.Contains(text, "unexpectedly-grateful") {
+		t.Errorf("Lee's first week, want it from the grounding on (its real length said) and no check-in: %q", text)
+	}
+	for _, dark := range []bool{false, true} {
+		lee.darkMode(dark)
+		lee.fitsTheScreen("the journey")
+		lee.screenshot(shots, "memory-journey-late-phone"+map[bool]string{false: "", true: "-dark"}[dark])
+	}
+	lee.darkMode(false)
+	lee.checkAxe("the journey on a phone")
 	t.Logf("screenshots in %s", shots)
 }
 
@@ -119,7 +137,8 @@ func (p *person) fitsTheScreen(screen string) {
 
 // runQuietly runs the session's whole agenda in its room, with the
 // cohort's first three participants joined straight to the room (no
-// browser), and closes it. n varies who says what from week to week.
+// browser), and closes it. n varies who says what from week to week; in
+// the first (n 0) the fourth participant arrives during the grounding.
 func (s seeded) runQuietly(ss facilitator.Session, n int) {
 	t := s.t
 	t.Helper()
@@ -132,7 +151,7 @@ func (s seeded) runQuietly(ss facilitator.Session, n int) {
 		t.Fatalf("%s: no live room", ss.Title)
 	}
 	var subs []*room.Subscription
-	for _, id := range append([]string{s.acct.ID}, s.ids[:3]...) {
+	join := func(id string) {
 		sub, err := r.Join(ctx, id)
 		if err != nil {
 			t.Fatal(err)
@@ -147,6 +166,9 @@ func (s seeded) runQuietly(ss facilitator.Session, n int) {
 			}
 		}()
 		subs = append(subs, sub)
+	}
+	for _, id := range append([]string{s.acct.ID}, s.ids[:3]...) {
+		join(id)
 	}
 	t.Cleanup(func() {
 		for _, sub := range subs {
@@ -168,6 +190,9 @@ func (s seeded) runQuietly(ss facilitator.Session, n int) {
 			"note": []string{"Glad to be here.", "A long week; I slept badly and still feel it in my shoulders.", "I keep noticing I hold-my-breath in meetings, and I want to understand why."}[i]})
 	}
 	act(fac, room.TypeAgendaNext, struct{}{}) // the grounding
+	if n == 0 {
+		join(s.ids[3]) // the fourth comes late, after the check-in, in the first week only
+	}
 	act(fac, room.TypeAgendaNext, struct{}{}) // the intentions
 	for i, id := range s.ids[:3] {
 		act(id, "intention.write", map[string]any{"text": []string{"To slow down when I eat", "To say no more often, even at work", "To notice my breath before I answer someone who frightens me"}[i]})
