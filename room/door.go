@@ -343,6 +343,16 @@ func viewDoor(s *State, role Role) *doorView {
 	return v
 }
 
+// snapshotDoor is the door as a snapshot carries it: nil for a participant,
+// and for a door all off and empty.
+func snapshotDoor(s *State, role Role) *doorView {
+	d := s.Door
+	if !d.AdmitOnArrival && !d.Locked && len(d.Removed) == 0 && len(d.TurnedAway) == 0 {
+		return nil
+	}
+	return viewDoor(s, role)
+}
+
 // waitingAtDoor encodes the message of a member waiting at the door.
 func waitingAtDoor(s *State, m Member, now time.Time) []byte {
 	msg := struct {

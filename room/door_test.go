@@ -387,7 +387,7 @@ func TestDoorRestart(t *testing.T) {
 	}
 	r2, _ := m2.Get("s1")
 	s := r2.State()
-	if !s.Hold.Paused || !s.Hold.FacilitatorAway || !s.Door.Locked || !s.Door.AdmitOnArrival || !slices.Equal(s.Door.Removed, []string{"p3"}) {
+	if !s.Hold.Paused || !s.Door.Locked || !s.Door.AdmitOnArrival || !slices.Equal(s.Door.Removed, []string{"p3"}) {
 		t.Errorf("got hold %+v door %+v, want paused, locked, admission on, Lee removed", s.Hold, s.Door)
 	}
 	if p := presence(t, r2, "p2"); p != Absent {

@@ -164,20 +164,12 @@ func viewHold(h Hold) holdView {
 	return holdView{Paused: h.Paused, FacilitatorAway: h.FacilitatorAway, Since: millis(h.Since)}
 }
 
-// restarted brings a room back in step with its members after a restart
-// (s is a clone, whose members were with it are reconnecting now): a
-// holder's time stands still until they are back, and the room holds until
-// a facilitator is. It reports whether the hold changed.
-func restarted(s *State, now time.Time) bool {
-	var ch Change // nobody is subscribed yet
-	if s.Current != nil {
-		for _, m := range s.Members {
-			if m.Role == Participant && m.Presence == Reconnecting {
-				s.Current.Run.presence(s, m, Reconnecting, now, &ch)
-			}
-		}
+// snapshotHold is the hold as a snapshot carries it: nil while the room is
+// not frozen.
+func snapshotHold(h Hold) *holdView {
+	if !h.Frozen() {
+		return nil
 	}
-	h := s.Hold
-	h.FacilitatorAway = facilitatorAway(s)
-	return setHold(s, h, now, &ch)
+	v := viewHold(h)
+	return &v
 }

@@ -70,9 +70,6 @@ func (m *Manager) Restore(ctx context.Context) (int, error) {
 				changed[k] = true
 			}
 		}
-		if restarted(&next, now) {
-			changed[k] = true
-		}
 		if changed[k] {
 			next.Version = s.Version + 1
 		}

@@ -37,8 +37,11 @@ type roomView struct {
 	Agenda    any          `json:"agenda"`
 	Activity  any          `json:"activity"`
 	Mine      mineView     `json:"mine"`
-	Hold      holdView     `json:"hold"`
-	Door      *doorView    `json:"door,omitempty"` // facilitators only
+	// Hold is left out while the room is not frozen, and Door (the
+	// facilitators' alone) while it is all off and empty: a snapshot
+	// replaces everything, so a client reads either's absence as that.
+	Hold *holdView `json:"hold,omitempty"`
+	Door *doorView `json:"door,omitempty"`
 }
 
 type snapshotMessage struct {
@@ -147,8 +150,8 @@ func snapshot(s *State, m Member, now time.Time) []byte {
 			Agenda:    viewAgenda(s, m.Role),
 			Activity:  viewActivity(s, m.Role),
 			Mine:      viewMine(s, m.ID),
-			Hold:      viewHold(s.Hold),
-			Door:      viewDoor(s, m.Role),
+			Hold:      snapshotHold(s.Hold),
+			Door:      snapshotDoor(s, m.Role),
 		},
 	}
 	return mustJSON(msg)

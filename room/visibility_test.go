@@ -627,7 +627,7 @@ func visDoor() visScenario {
 		{name: "end", by: "f1", typ: TypeActivityEnd},
 	}
 	sc.secrets = slices.Concat(visPlan(nil), visPasts(""), []visSecret{
-		{text: `"door":{`, from: visSeen(visJoinStep, "f1")},
+		{text: `"door":{`, from: visSeen("admission on", "f1")},
 		{text: `"presence":"removed"`, from: visSeen("sam is sent out", "f1")},
 		{text: `"presence":"waiting"`, from: visSeen("sam asks to come back", "f1")},
 		{text: `"reason":"removed"`, from: visSeen("sam is sent out", "p1")},
