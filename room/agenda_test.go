@@ -105,6 +105,7 @@ func wantStatuses(tb testing.TB, s State, want ...string) {
 func fullCopy(s State) State {
 	c := s
 	c.Members = slices.Clone(s.Members)
+	c.Door.Removed, c.Door.TurnedAway = slices.Clone(s.Door.Removed), slices.Clone(s.Door.TurnedAway)
 	if s.Agenda != nil {
 		c.Agenda = make([]Item, len(s.Agenda))
 		for i, it := range s.Agenda {

@@ -128,6 +128,9 @@ type heard struct {
 	Mine []string
 	// Quiet: nobody is sent anything, not even the version.
 	Quiet bool
+	// Hold: the room's hold, to everyone. Door: the door, to the
+	// facilitators. Roster: the whole roster, each role its view.
+	Hold, Door, Roster bool
 }
 
 // heardOf reads ch as heard, failing the test on a part for an audience its
@@ -147,13 +150,26 @@ func heardOf(tb testing.TB, ch Change) heard {
 			r := byRole[p.field]
 			r[1] = true
 			byRole[p.field] = r
-		case p.field == fieldMember && p.to == everyone():
+		case p.field == fieldMember && (p.to == everyone() || p.to == facilitatorsOnly() || p.to == participantsOnly()):
 			mv, ok := p.value.(*memberView)
 			if !ok {
 				tb.Errorf("got member part %#v, want a *memberView", p.value)
 				continue
 			}
+			// A member told each role apart counts once; participants
+			// are never told of one the facilitators are not.
+			if p.to == participantsOnly() {
+				continue
+			}
 			h.Members = append(h.Members, mv.ID)
+		case p.field == fieldMembers && (p.to == facilitatorsOnly() || p.to == participantsOnly()):
+			r := byRole[p.field]
+			r[map[bool]int{true: 0, false: 1}[p.to == facilitatorsOnly()]] = true
+			byRole[p.field] = r
+		case p.field == fieldHold && p.to == everyone():
+			h.Hold = true
+		case p.field == fieldDoor && p.to == facilitatorsOnly():
+			h.Door = true
 		case p.field == fieldStatus && p.to == everyone():
 			h.Status = true
 		case p.field == fieldMine && p.to.kind == toMember:
@@ -172,10 +188,11 @@ func heardOf(tb testing.TB, ch Change) heard {
 	}
 	h.Activity = byRole[fieldActivity][0]
 	h.Agenda = byRole[fieldAgenda][0]
+	h.Roster = byRole[fieldMembers][0]
 	if ch.agenda != h.Agenda {
 		tb.Errorf("the change marks the agenda changed %v but sends it %v", ch.agenda, h.Agenda)
 	}
-	if ch.roster != (len(h.Members) > 0) {
+	if ch.roster != (len(h.Members) > 0 || h.Roster) {
 		tb.Errorf("the change marks the roster changed %v but sends members %v", ch.roster, h.Members)
 	}
 	h.Quiet = ch.quiet

@@ -590,6 +590,53 @@ func visAgendaAndClose() visScenario {
 	return sc
 }
 
+// visDoor: the door and the pause. Admission is turned on after everyone is
+// in, so coming back is no arrival; Sam is sent out, asks to come back and
+// is let in; the room pauses during a grounding. The door is the
+// facilitators' alone; a participant sees nobody waiting or removed.
+func visDoor() visScenario {
+	sc := visScenario{name: "door and pause", checkIn: VisibleToGroup, reveal: RevealNamed}
+	only := func(who string, typ string, removed bool) func(tb testing.TB, got map[string][][]byte) {
+		return func(tb testing.TB, got map[string][][]byte) {
+			msgs := got[who]
+			if len(msgs) != 1 {
+				tb.Fatalf("%s got %d messages, want one %s", who, len(msgs), typ)
+			}
+			var m struct {
+				Type    string `json:"type"`
+				Removed bool   `json:"removed"`
+			}
+			decodeInto(tb, msgs[0], &m)
+			if m.Type != typ || m.Removed != removed {
+				tb.Errorf("%s got %s, want %s (removed %v)", who, msgs[0], typ, removed)
+			}
+		}
+	}
+	sc.steps = []visStep{
+		{name: "admission on", by: "f1", typ: TypeDoorAdmission, data: map[string]bool{"admitOnArrival": true}},
+		{name: "lee drops", leave: "p3"},
+		{name: "lee is back, not held", join: "p3", want: only("p3", "snapshot", false)},
+		{name: "the door is locked", by: "f1", typ: TypeDoorLock, data: map[string]bool{"locked": true}},
+		{name: "grounding", by: "f1", typ: TypeAgendaStart, data: itemRef{ItemID: "i-ground"}},
+		{name: "pause", by: "f1", typ: TypeRoomPause},
+		{name: "sam is sent out", by: "f1", typ: TypeDoorRemove, data: map[string]string{"memberId": "p1"}},
+		{name: "sam's connection ends", leave: "p1"},
+		{name: "sam asks to come back", join: "p1", want: only("p1", "waiting", true)},
+		{name: "sam is let back in", by: "f1", typ: TypeDoorAdmit, data: map[string]string{"memberId": "p1"}},
+		{name: "resume", by: "f1", typ: TypeRoomResume},
+		{name: "end", by: "f1", typ: TypeActivityEnd},
+	}
+	sc.secrets = slices.Concat(visPlan(nil), visPasts(""), []visSecret{
+		{text: `"door":{`, from: visSeen("admission on", "f1")},
+		{text: `"presence":"removed"`, from: visSeen("sam is sent out", "f1")},
+		{text: `"presence":"waiting"`, from: visSeen("sam asks to come back", "f1")},
+		{text: `"reason":"removed"`, from: visSeen("sam is sent out", "p1")},
+		{text: `"admission":true`, from: visSeen("sam asks to come back", "p1")},
+		{text: `"paused":true`, from: visSeen("pause", visEveryone...)},
+	})
+	return sc
+}
+
 func TestVisibilityMatrix(t *testing.T) {
 	scenarios := []visScenario{
 		visCheckIn(VisibleToGroup),
@@ -603,6 +650,7 @@ func TestVisibilityMatrix(t *testing.T) {
 		visOpenFloor(),
 		visAgendaAndClose(),
 		visReading(),
+		visDoor(),
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) { runVisibility(t, sc) })

@@ -46,6 +46,8 @@ type head struct {
 	Version    uint64         `json:"version"`
 	OpenedAt   time.Time      `json:"openedAt"`
 	ClosedAt   time.Time      `json:"closedAt,omitzero"`
+	Hold       room.Hold      `json:"hold,omitzero"`
+	Door       room.Door      `json:"door,omitzero"`
 	Current    *room.Activity `json:"current,omitempty"`
 	HistoryLen int            `json:"historyLen"`
 	Parts      bool           `json:"parts"`
@@ -131,6 +133,7 @@ func encodeRecord(rec room.Record, historyLen int, all bool) ([]byte, []part, er
 	h := head{
 		SessionID: s.SessionID, CohortID: s.CohortID, Title: s.Title, Cohort: s.Cohort, VideoURL: s.VideoURL,
 		Status: s.Status, Version: s.Version, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
+		Hold: s.Hold, Door: s.Door,
 		HistoryLen: historyLen, Parts: true,
 	}
 	if err := json.NewEncoder(scratch).Encode(h); err != nil {

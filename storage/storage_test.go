@@ -124,6 +124,8 @@ func testRoom(sessionID string, status room.Status, version uint64) *room.State 
 		Journeys: room.Journeys{
 			"p1": {{ID: "i-0", MemberID: "p1", SessionID: "s-earlier", SessionTitle: "Integration circle 2", SetAt: t0.Add(-7 * 24 * time.Hour), Text: "walk every morning"}},
 		},
+		Hold: room.Hold{Paused: true, Since: t0.Add(4 * time.Minute)},
+		Door: room.Door{AdmitOnArrival: true, Locked: true, Removed: []string{"p2"}, TurnedAway: []string{"p3"}},
 	}
 	if status == room.Closed {
 		s.ClosedAt = t0.Add(time.Hour)
