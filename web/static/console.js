@@ -239,13 +239,14 @@ async function showSignedOut(message) {
   const token = setupToken();
   if (token) {
     const link = await setupLink(token);
-    if (link === 'used') {
+    if (link.state === 'used') {
       history.replaceState(null, '', '/');
       showLogin('This setup link has been used. Log in instead.');
-    } else if (link === 'unknown') {
+    } else if (link.state === 'unknown' || link.state === 'slow') {
       mountMessage('This setup link is not valid',
-        'It is not the link the server printed when it started. Please use the link from the server\'s log, or log in if your account exists.',
-        h('p', null, h('a', { href: '/' }, 'Go to the login')));
+        link.state === 'slow' ? link.message
+          : 'It is not the link the server printed when it started. Please use the link from the server\'s log.',
+        h('p', { class: 'muted' }, 'The link looks like …/setup/ followed by a long code. It works once.'));
     } else {
       showSetup(token);
     }
@@ -268,25 +269,34 @@ async function showSignedOut(message) {
 }
 
 /**
- * setupLink asks the server about a setup link before showing its form:
- * 'used' once an account exists, 'unknown' for a link it did not make, 'ok'
- * otherwise (also when it cannot tell: the form's own answer then speaks).
+ * setupLink asks the server about a setup link before showing its form
+ * (GET /api/setup?token=): {state: 'used'} once an account exists,
+ * {state: 'unknown'} for a link it did not make, {state: 'slow', message}
+ * after too many wrong ones, {state: 'ok'} otherwise (also when it cannot
+ * tell: the form's own answer then speaks).
  */
 async function setupLink(token) {
   try {
     const res = await api('GET', `/api/setup?token=${enc(token)}`);
-    if (res && res.needed === false) return 'used';
-    if (res && (res.valid === false || res.token === 'unknown')) return 'unknown';
-    if (res && res.token === 'used') return 'used';
-    return 'ok';
+    return { state: res && res.needed === false ? 'used' : 'ok' };
   } catch (err) {
-    if (err.code === 'conflict' || err.code === 'used') return 'used';
-    if (err.status === 401 || err.status === 404) return 'unknown';
-    return 'ok';
+    if (err.status === 409) return { state: 'used' };
+    if (err.status === 401) return { state: 'unknown' };
+    if (err.status === 429) return { state: 'slow', message: err.message };
+    return { state: 'ok' };
   }
 }
 
-function loggedIn() {
+async function loggedIn() {
+  if (!('loopback' in me)) {
+    // A login answers with the account alone; /api/me adds where invite
+    // links point, which the cohort page warns about.
+    try {
+      me = { ...me, ...await api('GET', '/api/me') };
+    } catch {
+      // The pages work without it: no warning is all that is lost.
+    }
+  }
   setMe(me);
   if (setupToken()) history.replaceState(null, '', `/${location.hash}`);
   if (!routing) {
