@@ -254,3 +254,40 @@ func TestBrowserSetupLinkUsed(t *testing.T) {
 	}
 	ana.checkAxe("the login after a used setup link")
 }
+
+// TestBrowserSetupLinkWrong: a setup link with a token the server did not
+// make says so at once, with no form to fill in vain; the right one shows
+// the form.
+func TestBrowserSetupLinkWrong(t *testing.T) {
+	browser := newBrowser(t)
+	m := startMain(t, t.TempDir())
+
+	ana := newPerson(t, browser, "facilitator", 1280, 800)
+	ana.do("open a wrong setup link", chromedp.Navigate(m.URL+"/setup/not-the-token"), chromedp.WaitVisible(chromedp.CSS("#app h1")))
+	ana.until("it says the link is not valid", `document.querySelector("#app h1").textContent === "This setup link is not valid"`)
+	if got := ana.eval(`String(Boolean(document.querySelector("#setup-form, #login-form")))`); got != "false" {
+		t.Error("a form is shown for a wrong setup link")
+	}
+	ana.checkAxe("a wrong setup link")
+	ana.do("open the right one", chromedp.Navigate(m.URL+"/setup/"+m.SetupToken), chromedp.WaitVisible(chromedp.CSS("#setup-form")))
+}
+
+// TestBrowserLoopbackWarning: when invite links point at this machine only
+// (the tests serve on 127.0.0.1), the cohort page says so where the links
+// are, with what to do.
+func TestBrowserLoopbackWarning(t *testing.T) {
+	browser := newBrowser(t)
+	m := startMain(t, t.TempDir())
+	seed := seedCohort(t, m, "Tuesday circle", "Sam")
+
+	ana := newPerson(t, browser, "facilitator", 1280, 800)
+	seed.logIn(ana)
+	ana.until("the warning", `Boolean(document.querySelector("#participants-heading").parentElement.querySelector("#loopback-warning"))`)
+	text := ana.eval(`document.querySelector("#loopback-warning").textContent`)
+	for _, want := range []string{"Invite links point at " + m.URL + ", which phones cannot open.", "--public-url", "README"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the warning %q does not say %q", text, want)
+		}
+	}
+	ana.checkAxe("the cohort page with the loopback warning")
+}
