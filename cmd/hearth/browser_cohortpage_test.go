@@ -123,6 +123,10 @@ func TestBrowserOpenUnsavedAgenda(t *testing.T) {
 	ana.until("it says what is not saved", `document.querySelector("#open-unsaved-items").textContent.includes("Check-out") && document.querySelector("#open-saved-items").textContent.includes("1 activity")`)
 	ana.screenshot(shots, "cohort-open-unsaved-light")
 	ana.checkAxe("the question before opening")
+	ana.darkMode(true)
+	ana.screenshot(shots, "cohort-open-unsaved-dark")
+	ana.checkAxe("the question before opening, dark")
+	ana.darkMode(false)
 	ana.do("cancel", chromedp.Click(chromedp.CSS("#open-cancel")))
 	ana.until("the question is gone", `!document.querySelector("#open-unsaved")`)
 	if ss, _, err := seed.fac.Session(ctx, seed.acct, week1.ID); err != nil || ss.Status != "planned" {
@@ -150,6 +154,9 @@ func TestBrowserOpenUnsavedAgenda(t *testing.T) {
 	}
 	ana.screenshot(shots, "cohort-live-agenda-light")
 	ana.checkAxe("the cohort page with a live session")
+	ana.darkMode(true)
+	ana.screenshot(shots, "cohort-live-agenda-dark")
+	ana.darkMode(false)
 	if _, err := m.Sessions.Close(ctx, seed.acct, week1.ID); err != nil {
 		t.Fatal(err)
 	}
