@@ -388,36 +388,34 @@ export function agendaEditor({ session: initialSession, call, templates, onSaved
   /** saveNow saves the agenda as it is in the editor; it tells whether it did. */
   async function saveNow() {
     setText(saveError, '');
-    {
-      setText(saveStatus, 'Saving…');
-      saveStatus.dataset.kind = 'pending';
-      try {
-        const fresh = await call('PUT', `/api/sessions/${enc(session.id)}/agenda`, {
-          items: items.map((item) => stripItem(item)),
-        });
-        const agenda = fresh && Array.isArray(fresh.agenda) ? fresh.agenda : items.map((item) => stripItem(item, { keepId: false }));
-        session = { ...session, ...(fresh || {}), agenda };
-        base = comparable(agenda);
-        items = withIds(agenda);
-        undo = null;
-        fill(templateMsg);
-        storage.remove(draftKey);
-        restored.hidden = true;
-        render();
-        saveDraft();
-        setText(saveStatus, 'Agenda saved');
-        saveStatus.dataset.kind = 'saved';
-        announce('The agenda is saved.');
-        if (onSaved) onSaved(session);
-        return true;
-      } catch (err) {
-        saveStatus.dataset.kind = 'dirty';
-        setText(saveStatus, 'Unsaved changes');
-        setText(saveError, err.status === 409
-          ? 'This session’s room is already open: change its agenda from the room. Your changes are kept on this device.'
-          : `${err.message} Your changes are kept on this device.`);
-        return false;
-      }
+    setText(saveStatus, 'Saving…');
+    saveStatus.dataset.kind = 'pending';
+    try {
+      const fresh = await call('PUT', `/api/sessions/${enc(session.id)}/agenda`, {
+        items: items.map((item) => stripItem(item)),
+      });
+      const agenda = fresh && Array.isArray(fresh.agenda) ? fresh.agenda : items.map((item) => stripItem(item, { keepId: false }));
+      session = { ...session, ...(fresh || {}), agenda };
+      base = comparable(agenda);
+      items = withIds(agenda);
+      undo = null;
+      fill(templateMsg);
+      storage.remove(draftKey);
+      restored.hidden = true;
+      render();
+      saveDraft();
+      setText(saveStatus, 'Agenda saved');
+      saveStatus.dataset.kind = 'saved';
+      announce('The agenda is saved.');
+      if (onSaved) onSaved(session);
+      return true;
+    } catch (err) {
+      saveStatus.dataset.kind = 'dirty';
+      setText(saveStatus, 'Unsaved changes');
+      setText(saveError, err.status === 409
+        ? 'This session’s room is already open: change its agenda from the room. Your changes are kept on this device.'
+        : `${err.message} Your changes are kept on this device.`);
+      return false;
     }
   }
 
