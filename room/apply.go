@@ -48,6 +48,13 @@ var roomCommands = map[string]transition{
 	TypeAgendaRemove: agendaRemove,
 	TypeAgendaMove:   agendaMove,
 	TypeAgendaSkip:   agendaSkip,
+	// Care in the room (care.go).
+	TypeSupportRaise:    supportRaise,
+	TypeSupportWithdraw: supportWithdraw,
+	TypeSupportAck:      supportAck,
+	TypeSupportClear:    supportClear,
+	TypeMessageSend:     messageSend,
+	TypeMessageRead:     messageRead,
 }
 
 // Apply checks cmd from the member actorID against s and returns the state
@@ -75,6 +82,7 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 	next.Version = s.Version
 	if !ch.quiet {
 		next.Version++
+		ch.peopleIfChanged(&s, &next)
 	}
 	next.remember(actorID, cmd.ID, next.Version)
 	return next, ch, nil
@@ -143,18 +151,22 @@ func setPresence(s State, now time.Time, memberID string, p Presence) (State, Ch
 		if p == Present && m.FirstJoined.IsZero() {
 			next.Members[i].FirstJoined = now
 		}
+		var ch Change
 		if m.Presence == Present {
 			next.Members[i].Drops++
 			next.Members[i].LastLeft = now
+			if m.Role == Participant && p == Reconnecting {
+				flagDrop(&next, m, now, &ch)
+			}
 		}
 		next.Version = s.Version + 1
-		var ch Change
 		ch.memberChanged(next.Members[i])
 		// The number of people an activity waits for follows presence.
 		if next.Current != nil && m.Role == Participant {
 			next.Current.Run.presence(&next, next.Members[i], p, now, &ch)
 			ch.activity(&next)
 		}
+		ch.peopleIfChanged(&s, &next)
 		return next, ch, true
 	}
 	return s, Change{}, false
@@ -184,5 +196,6 @@ func addMember(s State, m Member) (State, Change, bool) {
 	next.Version = s.Version + 1
 	var ch Change
 	ch.memberChanged(m)
+	ch.peopleIfChanged(&s, &next)
 	return next, ch, true
 }

@@ -291,6 +291,13 @@ func checkInClose(s State, now time.Time, actor Member, _ json.RawMessage) (Stat
 
 func (*CheckIn) presence(*State, Member, Presence, time.Time, *Change) {}
 
+// eachState gives care in the room (windowRun) each answer's state.
+func (ci *CheckIn) eachState(yield func(memberID string, state Arousal, at time.Time)) {
+	for id, a := range ci.Answers {
+		yield(id, a.State, a.At)
+	}
+}
+
 // --- what each member sees --------------------------------------------------
 
 type answerView struct {

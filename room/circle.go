@@ -655,6 +655,14 @@ func (c *Circle) presence(s *State, m Member, p Presence, now time.Time, ch *Cha
 	}
 }
 
+// pieceHolder tells care in the room (pieceRun) who holds the piece.
+func (c *Circle) pieceHolder() string {
+	if c.Turn == nil {
+		return ""
+	}
+	return c.Turn.MemberID
+}
+
 // finish closes a circle as it goes into the history.
 func (c *Circle) finish(now time.Time) {
 	if !c.EndedAt.IsZero() {

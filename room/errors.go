@@ -12,6 +12,7 @@ const (
 	CodeInvalid     = "invalid"      // a field breaks a rule
 	CodeNotAllowed  = "not_allowed"  // the member's role may not do this
 	CodeClosed      = "closed"       // the room or activity does not take this now
+	CodeNotFound    = "not_found"    // no such member (care in the room)
 	CodeInternal    = "internal"     // the server failed; nothing was acknowledged
 )
 

@@ -66,6 +66,11 @@ const (
 	fieldAgenda   = "agenda"
 	fieldActivity = "activity"
 	fieldMine     = "mine"
+	// Care in the room (care.go).
+	fieldSupport = "support"
+	fieldFlags   = "flags"
+	fieldThread  = "thread"
+	fieldPeople  = "people"
 )
 
 // part is one field of an event, for one audience.
@@ -87,6 +92,10 @@ type Change struct {
 	quiet bool
 	// roster and agenda say the state's Members or Agenda changed.
 	roster, agenda bool
+	// care says the state's Signals or Flags changed; thread names the
+	// participant whose thread changed, or "".
+	care   bool
+	thread string
 }
 
 // send adds a part of the event for the audience to.
@@ -155,9 +164,13 @@ type Record struct {
 	Roster, Agenda, Journeys bool
 	// Applied names the member whose remembered action IDs changed, or "".
 	Applied string
+	// Care says the state's Signals or Flags changed; Thread names the
+	// participant whose thread (State.Threads) changed, or "".
+	Care   bool
+	Thread string
 }
 
 // firstRecord is the record of a room's first state: every part is new.
 func firstRecord(s *State) Record {
-	return Record{State: s, Roster: true, Agenda: true, Journeys: true, Applied: ""}
+	return Record{State: s, Roster: true, Agenda: true, Journeys: true, Applied: "", Care: true}
 }

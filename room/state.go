@@ -95,6 +95,13 @@ type State struct {
 	// sessions (BuildJourneys). It is filled when the room opens and never
 	// changed after (no command writes it), so clones share it.
 	Journeys Journeys `json:"journeys,omitempty"`
+	// Signals is every support signal of the session, oldest first, open or
+	// ended; Flags every flag; Threads the private threads, by participant
+	// ID (care.go). Transitions replace them, never change them in place,
+	// so clones share them.
+	Signals []Signal          `json:"signals,omitempty"`
+	Flags   []Flag            `json:"flags,omitempty"`
+	Threads map[string]Thread `json:"threads,omitempty"`
 }
 
 // appliedMemory is how many action IDs are remembered per member. A client

@@ -37,6 +37,7 @@ type roomView struct {
 	Agenda    any          `json:"agenda"`
 	Activity  any          `json:"activity"`
 	Mine      mineView     `json:"mine"`
+	careView
 }
 
 type snapshotMessage struct {
@@ -120,6 +121,7 @@ func snapshot(s *State, m Member, now time.Time) []byte {
 			Agenda:    viewAgenda(s, m.Role),
 			Activity:  viewActivity(s, m.Role),
 			Mine:      viewMine(s, m.ID),
+			careView:  viewCare(s, m),
 		},
 	}
 	return mustJSON(msg)
