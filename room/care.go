@@ -181,8 +181,9 @@ func supportRaise(s State, now time.Time, actor Member, data json.RawMessage) (S
 	open := s.openSignal(actor.ID)
 	if open >= 0 && s.Signals[open].Level == in.Level && s.Signals[open].AckedAt.IsZero() {
 		// Pressed again while the facilitators have not answered yet: it is
-		// with them already, and nothing changes.
-		return s, Change{quiet: true}, nil
+		// with them already, and nothing changes. (A clone: Apply remembers
+		// the action in it.)
+		return s.clone(), Change{quiet: true}, nil
 	}
 	raised := 0
 	for _, sig := range s.Signals {
@@ -239,7 +240,7 @@ func supportAck(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 	if !s.Signals[open].AckedAt.IsZero() {
 		// A co-facilitator answered first: the participant already sees
 		// who, and a second answer would only replace it.
-		return s, Change{quiet: true}, nil
+		return s.clone(), Change{quiet: true}, nil
 	}
 	next := s.clone()
 	next.Signals = slices.Clone(s.Signals)
@@ -362,7 +363,7 @@ func messageRead(s State, _ time.Time, actor Member, data json.RawMessage) (Stat
 	if in.N <= *mark {
 		// Read already: a mark never goes back, and a second tab saying so
 		// changes nothing.
-		return s, Change{quiet: true}, nil
+		return s.clone(), Change{quiet: true}, nil
 	}
 	*mark = in.N
 	next := s.clone()
