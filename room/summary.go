@@ -90,7 +90,7 @@ func Summarize(s State) Summary {
 		Attendance: make([]Attendance, 0, len(s.Members)),
 		Sections:   make([]Section, 0, len(s.History)+1),
 		Skipped:    []Item{}, Pending: []Item{},
-		Care:       summarizeCare(&s),
+		Care: summarizeCare(&s),
 	}
 	for _, m := range s.Members {
 		sum.Attendance = append(sum.Attendance, attendance(m))
