@@ -118,11 +118,11 @@ type ThreadMessage struct {
 }
 
 // windowRun is a run in which participants say their window-of-tolerance
-// state (the check-in). eachState calls yield with each answer's member,
-// state and time.
+// state (the check-in). windowState returns the member's state in the run
+// and when they gave it, or ok false when they gave none.
 type windowRun interface {
 	Run
-	eachState(yield func(memberID string, state Arousal, at time.Time))
+	windowState(memberID string) (state Arousal, at time.Time, ok bool)
 }
 
 // pieceRun is a run with a talking piece (the circle). pieceHolder returns
@@ -521,47 +521,41 @@ func viewThread(s *State, with string) threadView {
 
 // viewPeople returns one entry per participant on the roster, in roster
 // order: their latest window-of-tolerance state this session, from any run
-// that asks for one, and whether a check-in stopped taking answers before
-// they first came. It walks the session's runs once: a session has a dozen.
+// that asks for one, and whether such a run stopped taking answers before
+// they first came. Runs follow one another, so the latest run a participant
+// answered holds their latest state: each participant is looked up from the
+// newest run back, and most are found in the first.
 func viewPeople(s *State) []personView {
-	type stateAt struct {
-		state Arousal
-		at    time.Time
-	}
-	latest := map[string]stateAt{}
-	var ended []time.Time // when each check-in stopped taking answers
-	visit := func(a *Activity) {
-		w, ok := a.Run.(windowRun)
-		if !ok {
-			return
-		}
-		w.eachState(func(id string, st Arousal, at time.Time) {
-			if old, ok := latest[id]; !ok || !at.Before(old.at) {
-				latest[id] = stateAt{st, at}
-			}
-		})
-		if _, end := w.span(); !end.IsZero() {
-			ended = append(ended, end)
-		}
-	}
-	for i := range s.History {
-		visit(&s.History[i])
-	}
+	var firstEnd time.Time // when the first check-in stopped taking answers
+	runs := make([]windowRun, 0, 4)
 	if s.Current != nil {
-		visit(s.Current)
+		if w, ok := s.Current.Run.(windowRun); ok {
+			runs = append(runs, w)
+		}
 	}
-	out := []personView{}
+	for i := len(s.History) - 1; i >= 0; i-- {
+		if w, ok := s.History[i].Run.(windowRun); ok {
+			runs = append(runs, w)
+		}
+	}
+	for _, w := range runs {
+		if _, end := w.span(); !end.IsZero() && (firstEnd.IsZero() || end.Before(firstEnd)) {
+			firstEnd = end
+		}
+	}
+	out := make([]personView, 0, len(s.Members))
 	for _, m := range s.Members {
 		if m.Role != Participant {
 			continue
 		}
 		p := personView{MemberID: m.ID}
-		if l, ok := latest[m.ID]; ok {
-			p.State, p.StateAt = l.state, millis(l.at)
+		for _, w := range runs {
+			if st, at, ok := w.windowState(m.ID); ok {
+				p.State, p.StateAt = st, millis(at)
+				break
+			}
 		}
-		p.MissedCheckIn = slices.ContainsFunc(ended, func(end time.Time) bool {
-			return m.FirstJoined.IsZero() || m.FirstJoined.After(end)
-		})
+		p.MissedCheckIn = !firstEnd.IsZero() && (m.FirstJoined.IsZero() || m.FirstJoined.After(firstEnd))
 		out = append(out, p)
 	}
 	return out

@@ -668,3 +668,30 @@ func TestCareInTheRoom(t *testing.T) {
 		t.Errorf("the store has signals %+v, flags %+v, threads %+v", saved.Signals, saved.Flags, saved.Threads)
 	}
 }
+
+// BenchmarkApplyCheckInAnswer is the costliest path people adds to: an
+// answer in a check-in of a large group with a long session behind it,
+// where people is computed before and after.
+func BenchmarkApplyCheckInAnswer(b *testing.B) {
+	s := gathering()
+	for i := range 40 {
+		id := "q" + strings.Repeat("x", i%5) + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		s.Members = append(s.Members, Member{ID: id, Name: "Q", Role: Participant, Presence: Present, Since: t0, FirstJoined: t0})
+	}
+	for i := range 12 {
+		ci := &CheckIn{ID: "old", Prompt: "p", Visibility: VisibleToGroup, StartedAt: t0, ClosedAt: t0.Add(time.Minute), Answers: map[string]Answer{}}
+		for _, m := range s.Members[1:] {
+			ci.Answers[m.ID] = Answer{MemberID: m.ID, Scale: i % 10, State: Within, At: t0.Add(time.Duration(i) * time.Second)}
+		}
+		s.History = append(s.History, Activity{ItemID: "old", Run: ci})
+	}
+	s.Current = &Activity{ItemID: "now", Run: &CheckIn{ID: "ci", Prompt: "p", Visibility: VisibleToGroup, Open: true, StartedAt: t0,
+		Answers: map[string]Answer{}, Stepped: true}}
+	cmd := command(TypeCheckInAnswer, answer(5, Hyper, "calm", ""))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Apply(s, now, "p1", cmd); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

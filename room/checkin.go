@@ -291,11 +291,10 @@ func checkInClose(s State, now time.Time, actor Member, _ json.RawMessage) (Stat
 
 func (*CheckIn) presence(*State, Member, Presence, time.Time, *Change) {}
 
-// eachState gives care in the room (windowRun) each answer's state.
-func (ci *CheckIn) eachState(yield func(memberID string, state Arousal, at time.Time)) {
-	for id, a := range ci.Answers {
-		yield(id, a.State, a.At)
-	}
+// windowState gives care in the room (windowRun) a member's state.
+func (ci *CheckIn) windowState(memberID string) (Arousal, time.Time, bool) {
+	a, ok := ci.Answers[memberID]
+	return a.State, a.At, ok
 }
 
 // --- what each member sees --------------------------------------------------
