@@ -144,6 +144,14 @@ func fullCopy(s State) State {
 			c.Journeys[k] = v
 		}
 	}
+	c.Signals, c.Flags = slices.Clone(s.Signals), slices.Clone(s.Flags)
+	if s.Threads != nil {
+		c.Threads = make(map[string]Thread, len(s.Threads))
+		for k, t := range s.Threads {
+			t.Messages = slices.Clone(t.Messages)
+			c.Threads[k] = t
+		}
+	}
 	return c
 }
 

@@ -55,6 +55,13 @@ var roomCommands = map[string]transition{
 	TypeDoorLock:      doorLock,
 	TypeDoorAdmit:     doorAdmit,
 	TypeDoorRemove:    doorRemove,
+	// Care in the room (care.go).
+	TypeSupportRaise:    supportRaise,
+	TypeSupportWithdraw: supportWithdraw,
+	TypeSupportAck:      supportAck,
+	TypeSupportClear:    supportClear,
+	TypeMessageSend:     messageSend,
+	TypeMessageRead:     messageRead,
 }
 
 // Apply checks cmd from the member actorID against s and returns the state
@@ -85,6 +92,7 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 	next.Version = s.Version
 	if !ch.quiet {
 		next.Version++
+		ch.peopleIfChanged(&s, &next)
 	}
 	next.remember(actorID, cmd.ID, next.Version)
 	return next, ch, nil
@@ -155,11 +163,15 @@ func setPresence(s State, now time.Time, memberID string, p Presence) (State, Ch
 		if m.Role == Facilitator {
 			holdFollowsFacilitators(&next, now, &ch)
 		}
+		if m.Role == Participant && m.Presence == Present && p == Reconnecting {
+			flagDrop(&next, m, now, &ch)
+		}
 		// The number of people an activity waits for follows presence.
 		if next.Current != nil && m.Role == Participant {
 			next.Current.Run.presence(&next, next.Members[i], p, now, &ch)
 			ch.activity(&next)
 		}
+		ch.peopleIfChanged(&s, &next)
 		return next, ch, true
 	}
 	return s, Change{}, false
@@ -211,5 +223,6 @@ func addMember(s State, m Member) (State, Change, bool) {
 	next.Version = s.Version + 1
 	var ch Change
 	ch.memberChanged(m)
+	ch.peopleIfChanged(&s, &next)
 	return next, ch, true
 }

@@ -701,6 +701,14 @@ func (c *Circle) resume(frozen time.Duration) {
 	}
 }
 
+// pieceHolder tells care in the room (pieceRun) who holds the piece.
+func (c *Circle) pieceHolder() string {
+	if c.Turn == nil {
+		return ""
+	}
+	return c.Turn.MemberID
+}
+
 // finish closes a circle as it goes into the history.
 func (c *Circle) finish(now time.Time) {
 	if !c.EndedAt.IsZero() {

@@ -616,7 +616,12 @@ func TestCirclePresence(t *testing.T) {
 				t.Fatal("setPresence changed its input")
 			}
 			wantHolder(t, after, tc.holder, tc.queue...)
-			wantChange(t, ch, heard{Members: []string{tc.member}, Activity: true, Mine: tc.mine})
+			var care []string // a holder whose connection drops is flagged (care.go)
+			m, _ := before.Member(tc.member)
+			if t := before.Current.Circle().Turn; m.Presence == Present && tc.to == Reconnecting && t != nil && t.MemberID == tc.member {
+				care = []string{fieldFlags}
+			}
+			wantChange(t, ch, heard{Members: []string{tc.member}, Activity: true, Mine: tc.mine, Care: care})
 		})
 	}
 }

@@ -70,6 +70,11 @@ const (
 	fieldHold     = "hold"
 	fieldDoor     = "door"
 	fieldVideoURL = "videoUrl"
+	// Care in the room (care.go).
+	fieldSupport = "support"
+	fieldFlags   = "flags"
+	fieldThread  = "thread"
+	fieldPeople  = "people"
 )
 
 // part is one field of an event, for one audience.
@@ -95,6 +100,10 @@ type Change struct {
 	// once the change is published, the room turns their waiting
 	// subscriptions into the room's, or ends them (door.go).
 	admitted, removed []string
+	// care says the state's Signals or Flags changed; thread names the
+	// participant whose thread changed, or "".
+	care   bool
+	thread string
 }
 
 // send adds a part of the event for the audience to.
@@ -182,9 +191,13 @@ type Record struct {
 	Roster, Agenda, Journeys bool
 	// Applied names the member whose remembered action IDs changed, or "".
 	Applied string
+	// Care says the state's Signals or Flags changed; Thread names the
+	// participant whose thread (State.Threads) changed, or "".
+	Care   bool
+	Thread string
 }
 
 // firstRecord is the record of a room's first state: every part is new.
 func firstRecord(s *State) Record {
-	return Record{State: s, Roster: true, Agenda: true, Journeys: true, Applied: ""}
+	return Record{State: s, Roster: true, Agenda: true, Journeys: true, Applied: "", Care: true}
 }

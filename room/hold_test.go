@@ -112,6 +112,12 @@ func TestApplyPause(t *testing.T) {
 		{name: "paused: the agenda can be planned", state: paused, actor: "f1",
 			cmd: command(TypeAgendaAdd, map[string]any{"item": map[string]any{"kind": "grounding", "seconds": 60}})},
 		{name: "paused: the door works", state: paused, actor: "f1", cmd: command(TypeDoorLock, map[string]bool{"locked": true})},
+		{name: "paused: a participant can still ask for support", state: paused, actor: "p1",
+			cmd: command(TypeSupportRaise, map[string]string{"level": "now"})},
+		{name: "facilitator away: a participant can still write to the facilitators", state: away, actor: "p1",
+			cmd: command(TypeMessageSend, map[string]string{"text": "Are you still there?"})},
+		{name: "paused: a facilitator can still answer a signal's person", state: paused, actor: "f1",
+			cmd: command(TypeMessageSend, map[string]string{"to": "p1", "text": "I am here."})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { runApply(t, tc) })

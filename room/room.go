@@ -153,7 +153,7 @@ func (r *Room) State() State {
 // commitLocked saves next and, once it is durable, makes it the room's state
 // and offers the change to every subscription. The caller holds r.mu.
 func (r *Room) commitLocked(ctx context.Context, next State, ch Change, applied string) error {
-	rec := Record{State: &next, Roster: ch.roster, Agenda: ch.agenda, Applied: applied}
+	rec := Record{State: &next, Roster: ch.roster, Agenda: ch.agenda, Applied: applied, Care: ch.care, Thread: ch.thread}
 	// Published by the committer, under this caller's r.mu (see Store):
 	// every wake-up on the way from commit to members costs latency.
 	published := false
@@ -184,7 +184,7 @@ func (r *Room) commitLocked(ctx context.Context, next State, ch Change, applied 
 // reconnecting), and a join that waited for an fsync made every arrival,
 // and the herd after a restart, queue behind the disk. The caller holds r.mu.
 func (r *Room) presenceLocked(next State, ch Change) error {
-	if err := r.cfg.Store.QueueRoom(Record{State: &next, Roster: ch.roster}); err != nil {
+	if err := r.cfg.Store.QueueRoom(Record{State: &next, Roster: ch.roster, Care: ch.care}); err != nil {
 		return fmt.Errorf("save room %s: %w", next.SessionID, err)
 	}
 	r.publishLocked(next, ch)

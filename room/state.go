@@ -175,6 +175,13 @@ type State struct {
 	// Door is who may come in (door.go). Door.AdmitOnArrival is the
 	// cohort's setting when the room opens; the session service sets it.
 	Door Door `json:"door,omitzero"`
+	// Signals is every support signal of the session, oldest first, open or
+	// ended; Flags every flag; Threads the private threads, by participant
+	// ID (care.go). Transitions replace them, never change them in place,
+	// so clones share them.
+	Signals []Signal          `json:"signals,omitempty"`
+	Flags   []Flag            `json:"flags,omitempty"`
+	Threads map[string]Thread `json:"threads,omitempty"`
 }
 
 // appliedMemory is how many action IDs are remembered per member. A client

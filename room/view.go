@@ -42,6 +42,7 @@ type roomView struct {
 	// replaces everything, so a client reads either's absence as that.
 	Hold *holdView `json:"hold,omitempty"`
 	Door *doorView `json:"door,omitempty"`
+	careView
 }
 
 type snapshotMessage struct {
@@ -152,6 +153,7 @@ func snapshot(s *State, m Member, now time.Time) []byte {
 			Mine:      viewMine(s, m.ID),
 			Hold:      snapshotHold(s.Hold),
 			Door:      snapshotDoor(s, m.Role),
+			careView:  viewCare(s, m),
 		},
 	}
 	return mustJSON(msg)
