@@ -58,6 +58,13 @@ export function careLayer({ token, info }) {
   const messageError = $('#message-error');
   const draftKey = `${DRAFT_PREFIX}${token}.message`;
 
+  // The page keeps clear of the bar, whatever its height (care.css).
+  if (window.ResizeObserver) {
+    new ResizeObserver(() => {
+      document.documentElement.style.setProperty('--care-bar-height', `${bar.offsetHeight}px`);
+    }).observe(bar);
+  }
+
   let where = 'none';
   let live = null;
   let state = null;
@@ -377,13 +384,11 @@ export function careLayer({ token, info }) {
         : 'Nothing moves on until your facilitator resumes. This time is yours: breathe, stretch, or simply rest.');
     }
     holdEl.dataset.hold = key;
+    // The activity stays in view beneath, standing still (its clocks read
+    // live.roomNow()), with what is being written in it untouched.
     if (holdEl.hidden === frozen) {
-      const activity = $('#activity');
-      const focusInside = activity.contains(document.activeElement);
       holdEl.hidden = !frozen;
-      // The activity stands still beneath: its forms and drafts stay as they are.
-      activity.hidden = frozen;
-      if (frozen && focusInside) $('#hold-heading').focus();
+      if (frozen && holdEl.getBoundingClientRect().top < 0) holdEl.scrollIntoView({ block: 'start' });
     }
     if (lastHold !== null && key !== lastHold) {
       if (away) announce('Your facilitator is reconnecting. Nothing will move on without them.');
@@ -423,10 +428,7 @@ export function careLayer({ token, info }) {
       where = next;
       if (where !== 'room') {
         if (supportSheet.open && where === 'none') supportSheet.close();
-        if (!holdEl.hidden) {
-          holdEl.hidden = true;
-          $('#activity').hidden = false;
-        }
+        holdEl.hidden = true;
       }
       paint();
     },
