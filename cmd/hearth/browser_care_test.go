@@ -166,7 +166,8 @@ func TestBrowserCare(t *testing.T) {
 	twoShots(sam, shots, "support-sheet")
 	sam.checkAxe("participant-support-sheet")
 
-	t.Run("support", func(t *testing.T) {
+	// support
+	{
 		sam.do("I need a moment", chromedp.Click(chromedp.CSS("#support-moment")))
 		ana.waitFor("Sam's signal", func(f map[string]any) bool {
 			for _, s := range list(f, "support") {
@@ -201,9 +202,10 @@ func TestBrowserCare(t *testing.T) {
 		sam.until("the state cleared", `document.querySelector("#support-state").hidden && document.querySelector("#support-withdraw").hidden`)
 		sam.do("close the sheet", chromedp.Click(chromedp.CSS("#support-sheet [data-close]")))
 		sam.until("focus back on the button", `document.activeElement === document.querySelector("#support-open")`)
-	})
+	}
 
-	t.Run("messages", func(t *testing.T) {
+	// messages
+	{
 		ana.send("message.send", map[string]string{"to": samID, "text": "How are you doing, Sam?"})
 		sam.until("one unread", `document.querySelector("#messages-unread").textContent.includes("1 unread")`)
 		sam.do("open the messages", chromedp.Click(chromedp.CSS("#messages-open")), chromedp.WaitVisible(chromedp.CSS("#message-text")))
@@ -235,9 +237,10 @@ func TestBrowserCare(t *testing.T) {
 		twoShots(sam, shots, "messages")
 		sam.checkAxe("participant-messages")
 		sam.do("close the messages", chromedp.Click(chromedp.CSS("#message-form [data-close]")))
-	})
+	}
 
-	t.Run("pause", func(t *testing.T) {
+	// pause
+	{
 		ana.send(room.TypeAgendaNext, struct{}{})
 		sam.until("the grounding", `/^\d+:\d\d$/.test(document.querySelector("#grounding-remaining")?.textContent || "")`)
 		ana.send("room.pause", struct{}{})
@@ -255,10 +258,11 @@ func TestBrowserCare(t *testing.T) {
 		ana.send("room.resume", struct{}{})
 		sam.until("the pause is over", `document.querySelector("#hold").hidden`)
 		ana.send(room.TypeActivityEnd, struct{}{})
-	})
+	}
 
 	kim := newPerson(t, browser, "Kim", 390, 844)
-	t.Run("door", func(t *testing.T) {
+	// door
+	{
 		ana.send("door.admission", map[string]bool{"admitOnArrival": true})
 		kim.do("arrive", chromedp.Navigate(seed.links[1]), chromedp.WaitVisible(chromedp.CSS("#waiting")))
 		kim.until("let in shortly", `document.querySelector("#waiting-text").textContent.includes("will let you in shortly")`)
@@ -275,14 +279,16 @@ func TestBrowserCare(t *testing.T) {
 		kim.until("waiting, removed", `!document.querySelector("#waiting").hidden && document.querySelector("#waiting-text").textContent.includes("asked to step out")`)
 		ana.send("door.admit", map[string]string{"memberId": kimID})
 		kim.do("back in", chromedp.WaitVisible(chromedp.CSS("#room")))
-	})
+	}
 
-	t.Run("video link", func(t *testing.T) {
+	// video link
+	{
 		api.call(200, "PATCH", "/api/cohorts/"+seed.cohort.ID, map[string]any{"videoUrl": "https://video.example.org/other"}, nil)
 		sam.until("the new link", `document.querySelector("#room-video a")?.href === "https://video.example.org/other"`)
-	})
+	}
 
-	t.Run("end", func(t *testing.T) {
+	// end
+	{
 		week2 := seed.plan("Week 2", time.Date(2031, 3, 4, 18, 0, 0, 0, time.UTC))
 		ana.send(room.TypeRoomClose, struct{}{})
 		sam.until("the end page", `!document.querySelector("#final-message").hidden && document.querySelector("#final-message").dataset.end === "closed"`)
@@ -316,7 +322,7 @@ func TestBrowserCare(t *testing.T) {
 		if sam.eval(`window.__samePage`) != "yes" {
 			t.Error("the page was reloaded on the way")
 		}
-	})
+	}
 }
 
 // TestBrowserHeartbeat makes a participant's socket go silent without a
