@@ -473,3 +473,59 @@ func twoShots(p *person, dir, name string) {
 	p.screenshot(dir, name+"-dark")
 	p.darkMode(false)
 }
+
+// TestBrowserTwoTabs opens one participant's link in two tabs: an answer
+// shared in one shows in the other while it is untouched there; once the
+// other is being edited, a change from the first shows as a notice that
+// lets the person choose, and nothing is overwritten silently.
+func TestBrowserTwoTabs(t *testing.T) {
+	browser := newBrowser(t)
+	m := startMain(t, t.TempDir())
+	seed := seedCohort(t, m, "Tuesday circle", "Sam")
+	week1 := seed.plan("Week 1", time.Now().Add(time.Hour))
+	if _, _, err := m.Sessions.Open(context.Background(), seed.acct, week1.ID); err != nil {
+		t.Fatal(err)
+	}
+	ana, _ := facilitatorSocket(t, m, week1.ID)
+
+	one := newPerson(t, browser, "Sam, first tab", 390, 844)
+	one.do("join", chromedp.Navigate(seed.links[0]), chromedp.WaitVisible(chromedp.CSS("#room")))
+	// The second tab shares the first's browser context: the same storage.
+	ctx, cancel := chromedp.NewContext(one.ctx)
+	t.Cleanup(cancel)
+	two := &person{t: t, name: "Sam, second tab", ctx: ctx}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	two.watchConsole()
+	two.do("join", chromedp.EmulateViewport(390, 844), chromedp.Navigate(seed.links[0]), chromedp.WaitVisible(chromedp.CSS("#room")))
+
+	ana.send(room.TypeCheckInStart, map[string]string{"prompt": "How are you arriving?", "visibility": "facilitators"})
+	answer := func(p *person, scale, state, note string) {
+		p.t.Helper()
+		p.do("see the check-in", chromedp.WaitVisible(chromedp.CSS("#answer-form")))
+		p.eval(fmt.Sprintf(`document.querySelector('input[name="scale"][value="%s"]').click(); document.querySelector('input[name="state"][value="%s"]').click(); ""`, scale, state))
+		p.do("write and share", p.fill("#answer-note", note), chromedp.Click(chromedp.CSS("#answer-submit")))
+		p.until("shared", `document.querySelector("#answer-status").dataset.kind === "shared"`)
+	}
+	fields := `[document.querySelector('input[name="scale"]:checked')?.value, document.querySelector('input[name="state"]:checked')?.value, document.querySelector("#answer-note").value].join("|")`
+
+	answer(one, "5", "within", "steady")
+	two.until("the untouched tab shows the answer", fields+` === "5|within|steady"`)
+
+	two.do("start editing", two.fill("#answer-note", "from the second tab"))
+	answer(one, "7", "hyper", "racing")
+	two.until("a notice, not an overwrite", `!document.querySelector("#answer-changed").hidden`)
+	if got := two.eval(`document.querySelector("#answer-note").value`); got != "from the second tab" {
+		t.Errorf("the edited tab's note is %q, want what was typed there", got)
+	}
+	two.checkAxe("participant-changed-elsewhere")
+	two.do("keep mine", chromedp.Click(chromedp.CSS(`#answer-changed [data-changed="keep"]`)))
+	two.until("the notice gone, the words kept", `document.querySelector("#answer-changed").hidden && document.querySelector("#answer-note").value === "from the second tab"`)
+
+	answer(one, "8", "within", "settled")
+	two.until("the notice again", `!document.querySelector("#answer-changed").hidden`)
+	two.do("use that", chromedp.Click(chromedp.CSS(`#answer-changed [data-changed="use"]`)))
+	two.until("the other tab's answer", fields+` === "8|within|settled" && document.querySelector("#answer-changed").hidden`)
+	two.until("and nothing left to share", `document.querySelector("#answer-status").dataset.kind === "shared"`)
+}
