@@ -130,6 +130,7 @@ export function careLayer({ token, info }) {
 
   function ackName(signal) {
     if (!signal || !signal.ackedAt) return '';
+    if (typeof signal.ackedByName === 'string' && signal.ackedByName) return signal.ackedByName;
     const members = (state.room && state.room.members) || [];
     const by = members.find((m) => m.id === signal.ackedBy);
     return by && by.name ? by.name : '';
