@@ -34,7 +34,10 @@ export function crisisNodes(info, idPrefix) {
     nodes.push(h('p', { class: 'crisis-text' },
       'If you are in danger now, please call your local emergency number.'));
   }
-  nodes.push(h('p', { class: 'muted small not-watched' }, NOT_WATCHED));
+  // The operator's default text says it already; once is plain enough.
+  if (!/not watched outside sessions/i.test(`${cohort} ${operator}`)) {
+    nodes.push(h('p', { class: 'muted small not-watched' }, NOT_WATCHED));
+  }
   return nodes;
 }
 
