@@ -21,6 +21,7 @@ import { careLayer, crisisNodes } from './join-care.js';
 
 const LINK_INVALID = 'This link is no longer valid. Please ask your facilitator for a new one.';
 const SESSION_ENDED = 'The session has ended. Thank you for being here.';
+const SUPPORT_CLOSED = 'The room is not open, so a signal cannot reach your facilitators from here. If you need someone now, the support lines are there for you.';
 const CLOSING_FALLBACK = 'Take good care of yourself until we meet again.';
 const REMOVED_WAITING = 'You were asked to step out of this session. Your facilitator can let you back in.';
 const REMOVED_BYE = 'Your facilitator has asked you to step out of this session. You are welcome at the next one.';
@@ -205,6 +206,10 @@ function renderWaiting(waiting) {
   else if (waiting.admission) text = 'Your facilitator will let you in shortly. This page will change by itself.';
   setText($('#waiting-text'), text);
   $('#waiting').dataset.door = waiting.removed ? 'removed' : waiting.admission ? 'admission' : '';
+  // At the door the room is open, but a signal cannot reach it from here.
+  setText($('#support-closed'), waiting.admission || waiting.removed
+    ? 'You are not in the room yet, so a signal cannot reach your facilitators from here; they can see that you are waiting. If you need someone now, the support lines are there for you.'
+    : SUPPORT_CLOSED);
   const next = (waiting.nextSession && waiting.nextSession.title) ? waiting.nextSession : (info && info.nextSession);
   const when = next && next.startsAt ? formatDateTime(next.startsAt) : '';
   setText($('#waiting-next'), next && next.title && !waiting.admission && !waiting.removed
