@@ -373,7 +373,7 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
           ? ['Latest check-in: ', stateBadge(p.state), ` ${STATES[p.state].plain}`, p.scale != null ? ` · ${p.scale}/10` : '']
           : 'No check-in from them yet this session.');
         if (s.ackedAt) {
-          const who = nameOf(room, s.ackedBy) || s.ackedBy || 'A facilitator';
+          const who = s.ackedByName || nameOf(room, s.ackedBy) || 'A facilitator';
           setText(answered, `${who} answered “I see you” at ${formatTime(s.ackedAt)}.`);
         } else setText(answered, 'Not answered yet.');
         ack.hidden = Boolean(s.ackedAt);
