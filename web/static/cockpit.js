@@ -411,7 +411,7 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
 
   function awayCard(key) {
     const title = h('h3');
-    const detail = h('p', { class: 'alert-detail' }, 'Their time has stopped. The piece waits for them until you choose.');
+    const detail = h('p', { class: 'alert-detail' }, 'The piece waits for them until you choose.');
     const error = formError(null);
     const wait = button('wait', 'Wait for them');
     const next = button('next', 'Give the piece on', '', 'primary');
@@ -598,8 +598,12 @@ export function peoplePanel({ live, threads, book, marksOf, onAction }) {
     if (isParticipant) {
       open.addEventListener('click', () => toggle(r, open.getAttribute('aria-expanded') !== 'true'));
       admit.addEventListener('click', () => {
+        // The button goes once they are in: the focus stays on their row.
         onAction(admit, busy(admit, () => live.send('door.admit', { memberId: m.id })).then(
-          () => announce(`${r.m.name} is let in.`),
+          () => {
+            announce(`${r.m.name} is let in.`);
+            if (document.activeElement === document.body || !admit.offsetParent) open.focus();
+          },
           (err) => setText(r.panel ? r.panel.error : null, err.message)));
       });
     }
@@ -660,12 +664,19 @@ export function peoplePanel({ live, threads, book, marksOf, onAction }) {
       const n = r.m.name;
       if (!window.confirm(`Ask ${n} to step out of this session?\n\nThis does not remove ${n} from the cohort: they keep their link and are welcome at the next session. You can let them back in.`)) return;
       onAction(remove, busy(remove, () => live.send('door.remove', { memberId: id })).then(
-        () => announce(`${n} has been asked to step out of this session.`),
+        () => {
+          announce(`${n} has been asked to step out of this session.`);
+          if (!admitBack.hidden) admitBack.focus();
+        },
         (err) => setText(error, err.message)));
     });
     admitBack.addEventListener('click', () => {
       onAction(admitBack, busy(admitBack, () => live.send('door.admit', { memberId: id })).then(
-        () => announce(`${r.m.name} may come back in.`),
+        () => {
+          announce(`${r.m.name} may come back in.`);
+          if (!remove.hidden) remove.focus();
+          else text.focus();
+        },
         (err) => setText(error, err.message)));
     });
     const sentRead = { n: 0 };
@@ -892,7 +903,11 @@ export function doorControl({ live, onAction }) {
           () => announce(`${m.name} is let in.`), (err) => setText(error, err.message))));
         return h('li', { dataset: { memberId: m.id } }, h('span', { class: 'name' }, m.name), h('span', { class: 'end' }, b));
       }));
-      if (focusedId) (waitingList.querySelector(`li[data-member-id="${CSS.escape(focusedId)}"] button`) || all).focus();
+      if (focusedId) {
+        const again = waitingList.querySelector(`li[data-member-id="${CSS.escape(focusedId)}"] button`)
+          || waitingList.querySelector('button') || (all.hidden ? admission : all);
+        again.focus();
+      }
       const words = [door.locked ? 'locked' : (door.admitOnArrival ? 'admitting' : 'open')];
       if (waiting.length) words.push(`${waiting.length} waiting`);
       fill(toggle, h('span', { class: 'icon', 'aria-hidden': 'true' }, door.locked ? '🔒︎' : '⌂'), ` Door: ${words.join(', ')}`);

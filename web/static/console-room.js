@@ -36,6 +36,7 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
   const closeSession = h('button', { type: 'button', id: 'close-session', class: 'danger' }, 'Close session');
   const roomError = formError('room-error');
   const activityBox = h('div', { id: 'activity', class: 'activity-box' });
+  const frozenNote = h('p', { class: 'frozen-note', id: 'frozen-note', hidden: true });
   let activityView = null;
   let ended = false;
   let live = null;
@@ -117,7 +118,7 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
   const grid = h('div', { class: 'cockpit' },
     h('div', { class: 'cockpit-col cockpit-people' }, people.root),
     h('div', { class: 'cockpit-col cockpit-live' },
-      h('section', { id: 'live-activity', class: 'panel live-panel', 'aria-labelledby': 'activity-heading' }, activityBox)),
+      h('section', { id: 'live-activity', class: 'panel live-panel', 'aria-labelledby': 'activity-heading' }, frozenNote, activityBox)),
     h('div', { class: 'cockpit-col cockpit-plan' }, agenda.root, notesPanel));
 
   const nodes = [
@@ -188,9 +189,15 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     document.title = signals ? `${signals} · Hearth` : `${room.title || 'Room'} · Hearth`;
     pause.render(room);
     door.render(room);
+    const hold = room.hold || {};
+    frozenNote.hidden = !(hold.paused || hold.facilitatorAway);
+    setText(frozenNote, hold.paused
+      ? 'Paused: the activity waits. Resume the room (at the top) to go on.'
+      : 'The room held still while no facilitator was connected.');
     agenda.update(state);
     renderActivity(state);
     alerts.render(room);
+    fit();
   }
 
   function renderVideo(url) {
@@ -212,6 +219,7 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     door.toggle.hidden = true;
     door.panel.hidden = true;
     pause.banner.hidden = true;
+    frozenNote.hidden = true;
     alerts.root.hidden = true;
     document.title = 'Session closed · Hearth';
     if (activityView && activityView.destroy) activityView.destroy();
