@@ -853,6 +853,13 @@ export function doorControl({ live, onAction }) {
     toggle.setAttribute('aria-expanded', open ? 'true' : 'false');
     if (open) admission.focus();
   });
+  // It floats over the room: a press anywhere else closes it.
+  const outside = (ev) => {
+    if (panel.hidden || panel.contains(ev.target) || toggle.contains(ev.target)) return;
+    panel.hidden = true;
+    toggle.setAttribute('aria-expanded', 'false');
+  };
+  document.addEventListener('pointerdown', outside);
   panel.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape') {
       panel.hidden = true;
@@ -886,6 +893,7 @@ export function doorControl({ live, onAction }) {
   return {
     toggle,
     panel,
+    destroy() { document.removeEventListener('pointerdown', outside); },
     render(room) {
       door = room.door || { admitOnArrival: false, locked: false };
       admission.checked = Boolean(door.admitOnArrival);

@@ -113,7 +113,8 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       title,
       h('p', { class: 'cockpit-sub' }, subtitle, video)),
     h('div', { class: 'cockpit-controls', role: 'group', 'aria-label': 'The room' },
-      pause.button, door.toggle, sound.root, closeSession));
+      pause.button, door.toggle, sound.root, closeSession),
+    door.panel);
 
   const grid = h('div', { class: 'cockpit' },
     h('div', { class: 'cockpit-col cockpit-people' }, people.root),
@@ -123,7 +124,7 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
 
   const nodes = [
     skip,
-    h('div', { class: 'cockpit-top' }, head, door.panel, pause.banner, alerts.root, alerts.speaker, roomError),
+    h('div', { class: 'cockpit-top' }, head, pause.banner, alerts.root, alerts.speaker, roomError),
     grid,
   ];
   fill(activityBox, h('h2', { id: 'activity-heading' }, 'Connecting to the room…'));
@@ -281,6 +282,7 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       resize.disconnect();
       window.removeEventListener('resize', fit);
       alerts.destroy();
+      door.destroy();
       sound.destroy();
       if (live) live.close();
     },

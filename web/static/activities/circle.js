@@ -576,7 +576,7 @@ function consoleView(activity, { live }) {
     if (sharing) fill(done, `End ${holder.name}’s share`);
     next.hidden = !canGive;
     if (canGive) {
-      const first = turns.length === 0 && !open;
+      const first = turns.length === 0 && !holder && !open;
       fill(next, open ? `Give the floor to ${target.name}` : (first ? `Begin: give the piece to ${target.name}` : `Give the piece to ${target.name}`));
     }
     finish.hidden = sharing || canGive || !over;
