@@ -307,7 +307,6 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
   const cards = new Map(); // key → {li, update(room)}
   const heard = new Set(); // alert versions already chimed and said
   const waitedFor = new Set(); // away alerts the facilitator chose to wait on
-  let first = true;
   let tick = null;
   let lastRoom = null;
 
@@ -370,7 +369,7 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
         setText(detail, `${s.level === 'now' ? 'Support now' : 'A moment'} · ${sinceWords(s.at, now)}`);
         const p = people.stateOf(memberId);
         fill(state, p && p.state
-          ? ['Latest check-in: ', stateBadge(p.state), ` ${STATES[p.state].plain}`, p.scale != null ? ` · ${p.scale}/10` : '']
+          ? ['Latest check-in: ', stateBadge(p.state), ` ${STATES[p.state].plain}`]
           : 'No check-in from them yet this session.');
         if (s.ackedAt) {
           const who = s.ackedByName || nameOf(room, s.ackedBy) || 'A facilitator';
@@ -402,7 +401,8 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
         setText(title, reason === 'dropped-while-sharing'
           ? `${name}’s connection dropped while they were sharing`
           : `${name}’s connection dropped soon after they asked for support`);
-        setText(detail, `${sinceWords(f.at, now)}. Someone may want to reach them outside the room.`);
+        const since = sinceWords(f.at, now);
+        setText(detail, `${since.charAt(0).toUpperCase()}${since.slice(1)}. Someone may want to reach them outside the room.`);
         setText(message.querySelector('.visually-hidden'), ` ${name}`);
         setText(clear.querySelector('.visually-hidden'), `: close the alert about ${name}`);
       },
@@ -509,7 +509,6 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
         cards.delete(key);
       }
     }
-    let fresh = [];
     keepFocus(() => {
       want.forEach((w, i) => {
         let card = cards.get(w.key);
@@ -521,19 +520,13 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
         if (list.children[i] !== card.li) list.insertBefore(card.li, list.children[i] || null);
       });
     });
-    for (const w of want) {
-      if (w.chime && !heard.has(w.chime)) {
-        heard.add(w.chime);
-        fresh.push(w);
-      }
-    }
+    const fresh = want.filter((w) => w.chime && !heard.has(w.chime));
+    for (const w of fresh) heard.add(w.chime);
     root.hidden = want.length === 0;
     if (fresh.length) {
       sound.play();
       say(fresh.map((w) => w.says).join(' '));
     }
-    fresh = [];
-    first = false;
     if (focusWasIn && !list.contains(document.activeElement)) focusNextAlert();
   }
 
@@ -550,7 +543,6 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
       if (!support.length) return '';
       return `(${support.length}) Support: ${support.map((s) => s.name || nameOf(room, s.memberId)).join(', ')}`;
     },
-    get first() { return first; },
     destroy() { window.clearInterval(tick); },
   };
 }

@@ -76,6 +76,28 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     });
   }
 
+  // Any button of the room that is pressed: once its action has settled
+  // (the button is free again), a focus left on <body> goes back to it, or
+  // to the live activity when the button is gone. The views choose better
+  // places where they know them ("Done" after "I see you"); this catches
+  // the rest, so the keyboard never starts again from the top.
+  let watch = null;
+  const onPress = (ev) => {
+    const button = ev.target instanceof Element ? ev.target.closest('button') : null;
+    if (!button || !nodes.some((n) => n.contains(button))) return;
+    window.clearInterval(watch);
+    const until = Date.now() + 10000;
+    watch = window.setInterval(() => {
+      if (Date.now() > until) window.clearInterval(watch);
+      if (button.disabled) return;
+      window.clearInterval(watch);
+      const active = document.activeElement;
+      if (active && active !== document.body) return;
+      if (button.isConnected && button.offsetParent !== null) button.focus();
+      else focusActivity();
+    }, 100);
+  };
+
   const marksOf = (id) => {
     const room = live && live.state.room;
     const kind = room && room.activity && activityKind(room.activity.kind);
@@ -273,6 +295,7 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       live.subscribe(render);
       sessionNote.start();
       resize.observe(document.body);
+      document.addEventListener('click', onPress, true);
       fit();
       window.addEventListener('resize', fit);
     },
@@ -280,6 +303,8 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       if (activityView && activityView.destroy) activityView.destroy();
       activityView = null;
       resize.disconnect();
+      document.removeEventListener('click', onPress, true);
+      window.clearInterval(watch);
       window.removeEventListener('resize', fit);
       alerts.destroy();
       door.destroy();
