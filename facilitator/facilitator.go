@@ -39,6 +39,15 @@ type Cohort struct {
 	Archived          bool      `json:"archived"`
 	Facilitators      []string  `json:"facilitators"` // account IDs
 	CreatedAt         time.Time `json:"createdAt"`
+	// ClosingText is what the participants' end page says after a session
+	// (a support line, what to do after); CrisisText the cohort's own
+	// support lines, shown beside the operator's. Cohorts stored before
+	// they existed read them as "".
+	ClosingText string `json:"closingText,omitempty"`
+	CrisisText  string `json:"crisisText,omitempty"`
+	// AdmitOnArrival is the door's setting when a room of the cohort opens:
+	// participants wait to be admitted.
+	AdmitOnArrival bool `json:"admitOnArrival,omitempty"`
 }
 
 // Facilitates reports whether the account is one of the cohort's facilitators.

@@ -26,6 +26,8 @@ const (
 	MaxDescription = 2000
 	MaxAgreements  = 5000
 	MaxURL         = 500
+	MaxClosingText = 2000
+	MaxCrisisText  = 2000
 	MinPassword    = 10
 	MaxPassword    = 256
 )
@@ -215,6 +217,11 @@ type CohortInput struct {
 	Agreements  *string `json:"agreements"`
 	VideoURL    *string `json:"videoUrl"`
 	Archived    *bool   `json:"archived"`
+	ClosingText *string `json:"closingText"`
+	CrisisText  *string `json:"crisisText"`
+	// AdmitOnArrival applies to the rooms opened after the change; a live
+	// room's door is changed in the room.
+	AdmitOnArrival *bool `json:"admitOnArrival"`
 }
 
 func (in CohortInput) applyTo(c *Cohort) error {
@@ -254,6 +261,23 @@ func (in CohortInput) applyTo(c *Cohort) error {
 	}
 	if in.Archived != nil {
 		c.Archived = *in.Archived
+	}
+	if in.ClosingText != nil {
+		t := strings.TrimSpace(*in.ClosingText)
+		if err := checkLen("The closing text", t, 0, MaxClosingText); err != nil {
+			return err
+		}
+		c.ClosingText = t
+	}
+	if in.CrisisText != nil {
+		t := strings.TrimSpace(*in.CrisisText)
+		if err := checkLen("The support lines", t, 0, MaxCrisisText); err != nil {
+			return err
+		}
+		c.CrisisText = t
+	}
+	if in.AdmitOnArrival != nil {
+		c.AdmitOnArrival = *in.AdmitOnArrival
 	}
 	return nil
 }

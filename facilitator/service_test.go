@@ -423,6 +423,53 @@ func TestUpdateCohort(t *testing.T) {
 	})
 }
 
+// TestCohortCareSettings sets the closing text, the support lines and the
+// door's setting: each kept as set (trimmed), each left alone when not named,
+// and a text past its limit changes nothing.
+func TestCohortCareSettings(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := newService(t)
+	robin := newAccount(t, svc, "Robin")
+	c := newCohort(t, svc, robin, "Spring circle", "")
+	if c.ClosingText != "" || c.CrisisText != "" || c.AdmitOnArrival {
+		t.Fatalf("a new cohort: closing %q, crisis %q, admit on arrival %v; want empty and false", c.ClosingText, c.CrisisText, c.AdmitOnArrival)
+	}
+
+	type want struct {
+		closing, crisis string
+		admit           bool
+	}
+	for _, tc := range []struct {
+		name string
+		in   facilitator.CohortInput
+		code string
+		want want
+	}{
+		{"all three, trimmed", facilitator.CohortInput{ClosingText: ptr("  Rest tonight.\nCall a friend.  "), CrisisText: ptr(" Line: 0800 111 \n"), AdmitOnArrival: ptr(true)},
+			"", want{"Rest tonight.\nCall a friend.", "Line: 0800 111", true}},
+		{"another field leaves them as they are", facilitator.CohortInput{Name: ptr("Renamed")}, "", want{"Rest tonight.\nCall a friend.", "Line: 0800 111", true}},
+		{"texts of 2000 characters", facilitator.CohortInput{ClosingText: ptr(strings.Repeat("é", 2000)), CrisisText: ptr(strings.Repeat("ü", 2000))},
+			"", want{strings.Repeat("é", 2000), strings.Repeat("ü", 2000), true}},
+		{"a closing text of 2001 characters changes nothing", facilitator.CohortInput{ClosingText: ptr(strings.Repeat("a", 2001)), AdmitOnArrival: ptr(false)},
+			facilitator.CodeInvalid, want{strings.Repeat("é", 2000), strings.Repeat("ü", 2000), true}},
+		{"support lines of 2001 characters change nothing", facilitator.CohortInput{CrisisText: ptr(strings.Repeat("a", 2001)), ClosingText: ptr("x")},
+			facilitator.CodeInvalid, want{strings.Repeat("é", 2000), strings.Repeat("ü", 2000), true}},
+		{"cleared", facilitator.CohortInput{ClosingText: ptr(""), CrisisText: ptr(" "), AdmitOnArrival: ptr(false)}, "", want{"", "", false}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := svc.UpdateCohort(ctx, robin, c.ID, tc.in)
+			wantCode(t, "UpdateCohort", err, tc.code)
+			stored, err := svc.Cohort(ctx, robin, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := (want{stored.ClosingText, stored.CrisisText, stored.AdmitOnArrival}); got != tc.want {
+				t.Errorf("stored cohort: got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestParticipantNames(t *testing.T) {
 	ctx := context.Background()
 	svc, clk := newService(t)

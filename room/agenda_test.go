@@ -1012,9 +1012,12 @@ func wantEnded(tb testing.TB, before, after State) {
 		if r.Open {
 			r.Open, r.ClosedAt = false, now
 		}
-	case *Grounding:
 		if r.EndedAt.IsZero() {
 			r.EndedAt = now
+		}
+	case *Grounding:
+		if r.EndedAt.IsZero() {
+			r.EndedAt, r.Ran = now, now.Sub(r.StartedAt)
 		}
 	case *CheckOut:
 		if r.EndedAt.IsZero() {

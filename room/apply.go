@@ -138,14 +138,21 @@ func setPresence(s State, now time.Time, memberID string, p Presence) (State, Ch
 			return s, Change{}, false
 		}
 		next := s.clone()
+		next.Members[i].Stays = m.withStay(p, now)
 		next.Members[i].Presence = p
 		next.Members[i].Since = now
 		if p == Present && m.FirstJoined.IsZero() {
 			next.Members[i].FirstJoined = now
 		}
-		if m.Presence == Present {
+		if p == Left {
+			// Only an absence past the grace is a drop: a reload, Back or a
+			// reissued link comes back within it. It began when they were
+			// last seen, when they stopped being present.
 			next.Members[i].Drops++
 			next.Members[i].LastLeft = now
+			if m.Presence == Reconnecting {
+				next.Members[i].LastLeft = m.Since
+			}
 		}
 		next.Version = s.Version + 1
 		var ch Change

@@ -88,13 +88,16 @@ type Answer struct {
 
 // CheckIn is a run of the check-in. Answers are keyed by member ID.
 type CheckIn struct {
-	ID         string            `json:"id"`
-	Prompt     string            `json:"prompt"`
-	Visibility Visibility        `json:"visibility"`
-	Open       bool              `json:"open"`
-	StartedAt  time.Time         `json:"startedAt"`
-	ClosedAt   time.Time         `json:"closedAt,omitzero"`
-	Answers    map[string]Answer `json:"answers"`
+	ID         string     `json:"id"`
+	Prompt     string     `json:"prompt"`
+	Visibility Visibility `json:"visibility"`
+	Open       bool       `json:"open"`
+	StartedAt  time.Time  `json:"startedAt"`
+	ClosedAt   time.Time  `json:"closedAt,omitzero"`
+	// EndedAt is when the activity ended: its answers stay on screen after
+	// ClosedAt until then. Check-ins stored before it was kept have none.
+	EndedAt time.Time         `json:"endedAt,omitzero"`
+	Answers map[string]Answer `json:"answers"`
 	// Shown is the anonymous aggregate as participants see it, and
 	// Included what each answer counts in it (scale and state, as first
 	// given). Answers join it only MinAnonymous at a time, and an answer
@@ -141,6 +144,18 @@ func (ci *CheckIn) finish(now time.Time) {
 		ci.Open = false
 		ci.ClosedAt = now
 	}
+	if ci.EndedAt.IsZero() {
+		ci.EndedAt = now
+	}
+}
+
+// shownUntil is when the check-in left the screen; for one stored without
+// EndedAt, when it closed, which is certain to have been seen.
+func (ci *CheckIn) shownUntil() time.Time {
+	if ci.EndedAt.IsZero() {
+		return ci.ClosedAt
+	}
+	return ci.EndedAt
 }
 
 // aggregate sums every answer as it is now.

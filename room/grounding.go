@@ -94,6 +94,10 @@ type Grounding struct {
 	CycleStart time.Time `json:"cycleStart"`
 	PausedAt   time.Time `json:"pausedAt,omitzero"`
 	EndedAt    time.Time `json:"endedAt,omitzero"`
+	// Ran is how long the pause really lasted, pauses and an early end
+	// included, set when it ends; zero for one that ended before it was
+	// kept, whose journey entry says only what was planned.
+	Ran time.Duration `json:"ran,omitempty"`
 }
 
 // Grounding returns a's run when it is a grounding pause, or nil.
@@ -111,6 +115,7 @@ func (g *Grounding) clone() Run {
 func (g *Grounding) finish(now time.Time) {
 	if g.EndedAt.IsZero() {
 		g.EndedAt = now
+		g.Ran = now.Sub(g.StartedAt)
 	}
 }
 
@@ -256,9 +261,20 @@ func (g *Grounding) section(*State, []Activity) any {
 	return out
 }
 
-// JourneyPause is a grounding pause the participant took part in.
+// JourneyPause is a grounding pause the participant took part in: Seconds
+// as planned (with its extensions), Ran how long it really lasted and
+// EndedEarly whether it was ended before its countdown ran out. Ran is zero
+// and EndedEarly false for a pause that ended before Hearth kept its length.
 type JourneyPause struct {
-	Seconds int `json:"seconds"`
+	Seconds    int           `json:"seconds"`
+	Ran        time.Duration `json:"ran,omitempty"`
+	EndedEarly bool          `json:"endedEarly,omitempty"`
 }
 
-func (g *Grounding) moment(*State, string) any { return &JourneyPause{Seconds: g.Seconds} }
+func (g *Grounding) moment(*State, string) any {
+	out := &JourneyPause{Seconds: g.Seconds, Ran: g.Ran}
+	if g.Ran > 0 {
+		out.EndedEarly = g.Paused || g.EndedAt.Before(g.EndsAt)
+	}
+	return out
+}

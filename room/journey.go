@@ -15,6 +15,15 @@ import (
 // names when the reveal was anonymous). Of a circle: the order of who shared
 // and who passed, as everyone saw it, and the reactions to their own turns
 // only.
+//
+// Of a session, a journey holds only the activities the participant was
+// there for: those one of their stays (Member.Stays) overlaps, from the
+// activity's start until it left the screen. Someone who came in the middle
+// of an activity saw the screen as it was then, with everything on it, and
+// what came after: the activity is theirs whole. Nothing of an activity that
+// ended before they came, or began after they left for good, is. A room
+// stored before stays were kept shows everyone who came every activity, as
+// it did then.
 
 // Journey is one session as a participant may look back on it.
 type Journey struct {
@@ -65,9 +74,23 @@ func JourneyOf(s State, memberID string) (Journey, bool) {
 		return j, true
 	}
 	for _, a := range s.History {
+		if a.Run != nil && !m.saw(onScreen(a.Run)) {
+			continue
+		}
 		j.Moments = append(j.Moments, moment(&s, memberID, a))
 	}
 	return j, true
+}
+
+// onScreen returns the span a run was on everyone's screen: its span, unless
+// it stays on screen after its span ends (a closed check-in keeps its
+// answers up until the activity ends).
+func onScreen(r Run) (start, end time.Time) {
+	start, end = r.span()
+	if u, ok := r.(interface{ shownUntil() time.Time }); ok {
+		end = u.shownUntil()
+	}
+	return start, end
 }
 
 // moment builds what the participant may see of one finished activity.

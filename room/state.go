@@ -59,12 +59,83 @@ type Member struct {
 	Since    time.Time `json:"since"` // when Presence last changed
 	// FirstJoined is zero until the member first connects; kept for attendance.
 	FirstJoined time.Time `json:"firstJoined,omitzero"`
-	// Drops counts the times the member's connection was lost while they
-	// were present, and LastLeft is when it last was: attendance tells a
-	// dropped-and-back from a left-early. A server restart is not counted:
-	// it is not something the member did.
+	// Drops counts the times the member was away longer than the grace
+	// period (they became Left), and LastLeft is when the last of those
+	// absences began (their connection was lost): attendance tells a
+	// dropped-and-back from a left-early. A reload or a restart they come
+	// back from within the grace is not counted. (Rooms stored by earlier
+	// versions counted every lost connection, each as it was lost.)
 	Drops    int       `json:"drops,omitempty"`
 	LastLeft time.Time `json:"lastLeft,omitzero"`
+	// Stays are the spans the member was present, oldest first, so a
+	// journey holds only what they were there to see. A room stored before
+	// stays were kept has none for anyone: its journeys show every activity,
+	// as they did then. At most maxStays are kept; older ones are merged.
+	// The slice is replaced, never changed in place, so clones share it.
+	Stays []Stay `json:"stays,omitempty"`
+}
+
+// Stay is a span of time a member was present in the room. To is zero while
+// the stay goes on.
+type Stay struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to,omitzero"`
+}
+
+// maxStays bounds a member's stays: a flaky phone makes one per reconnect,
+// and the roster is written with every presence change.
+const maxStays = 16
+
+// saw reports whether one of the member's stays overlaps the span from
+// start to end (end zero: still going on). A member without stays (a room
+// stored before they were kept) counts as having seen everything since
+// they first came.
+func (m *Member) saw(start, end time.Time) bool {
+	if len(m.Stays) == 0 {
+		return !m.FirstJoined.IsZero()
+	}
+	for _, st := range m.Stays {
+		if (end.IsZero() || !st.From.After(end)) && (st.To.IsZero() || !st.To.Before(start)) {
+			return true
+		}
+	}
+	return false
+}
+
+// withStay returns the member's stays after their presence moved at now
+// from m.Presence to p: a stay opens when they become present and closes
+// when they stop being present.
+func (m *Member) withStay(p Presence, now time.Time) []Stay {
+	stays := m.Stays
+	if n := len(stays); n > 0 && stays[n-1].To.IsZero() && m.Presence != Present {
+		// A stay left open by a move that did not pass through here (a
+		// restart marks everyone reconnecting) ended when that move was
+		// made.
+		stays = append(slices.Clip(stays[:n-1]), Stay{From: stays[n-1].From, To: m.Since})
+	}
+	switch {
+	case p == Present && m.Presence != Present:
+		from := now
+		if len(stays) == 0 && !m.FirstJoined.IsZero() {
+			// They came before stays were kept (the room was stored by an
+			// earlier version): as then, they count as here since they first
+			// came.
+			from = m.FirstJoined
+		}
+		stays = append(slices.Clip(stays), Stay{From: from})
+	case p != Present && m.Presence == Present:
+		if n := len(stays); n > 0 && stays[n-1].To.IsZero() {
+			stays = append(slices.Clip(stays[:n-1]), Stay{From: stays[n-1].From, To: now})
+		}
+	}
+	if len(stays) > maxStays {
+		// Merge the two oldest: the gap between them counts as seen. A
+		// journey may then hold an activity of that gap, never one from
+		// before they first came.
+		merged := Stay{From: stays[0].From, To: stays[1].To}
+		stays = append([]Stay{merged}, stays[2:]...)
+	}
+	return stays
 }
 
 // State is everything a room is, as committed to the store. It is treated as

@@ -44,13 +44,14 @@ type Attendance struct {
 	// Came is false for someone who never connected.
 	Came        bool      `json:"came"`
 	FirstJoined time.Time `json:"firstJoined,omitzero"`
-	// Drops counts lost connections; Returns how many of them the member
-	// came back from.
+	// Drops counts the times the member was away longer than the grace
+	// period (a reload or a brief loss of connection is not one); Returns
+	// how many of them the member came back from.
 	Drops   int `json:"drops"`
 	Returns int `json:"returns"`
 	// LeftEarly is true for someone who came and was gone (longer than the
 	// grace period) when the room closed, or by now while it is live;
-	// LeftAt is when their connection was last lost.
+	// LeftAt is when the absence they did not come back from began.
 	LeftEarly bool      `json:"leftEarly"`
 	LeftAt    time.Time `json:"leftAt,omitzero"`
 	// Presence is the member's presence when the room closed, or now.
@@ -120,10 +121,13 @@ func attendance(m Member) Attendance {
 		return a
 	}
 	// Between two drops the member was present again, so every drop but
-	// the last is a return; the last is one too if they are here now.
-	a.Returns = max(m.Drops-1, 0)
-	if m.Presence == Present && m.Drops > 0 {
-		a.Returns = m.Drops
+	// the last is a return; the last is one too unless they are gone now.
+	// An earlier version counted a drop as the connection was lost: one
+	// reconnecting since the moment of its last drop has not come back
+	// from it.
+	a.Returns = m.Drops
+	if m.Drops > 0 && (m.Presence == Left || m.Presence == Reconnecting && m.LastLeft.Equal(m.Since)) {
+		a.Returns = m.Drops - 1
 	}
 	if m.Presence == Left {
 		a.LeftEarly = true

@@ -32,9 +32,14 @@ func TestSetPresenceKeepsAttendance(t *testing.T) {
 	}{
 		{"never came", nil, 0, time.Time{}, time.Time{}},
 		{"came and stayed", []Presence{Present}, 0, time.Time{}, at(1)},
-		{"dropped and came back", []Presence{Present, Reconnecting, Present}, 1, at(2), at(1)},
-		{"dropped twice, then gone", []Presence{Present, Reconnecting, Present, Reconnecting, Left}, 2, at(4), at(1)},
-		{"gone after the grace is not another drop", []Presence{Present, Reconnecting, Left}, 1, at(2), at(1)},
+		// A reload, Back or a reissued link comes back within the grace.
+		{"back within the grace is no drop", []Presence{Present, Reconnecting, Present}, 0, time.Time{}, at(1)},
+		{"away past the grace and back", []Presence{Present, Reconnecting, Left, Present}, 1, at(2), at(1)},
+		{"a reload, then gone", []Presence{Present, Reconnecting, Present, Reconnecting, Left}, 1, at(4), at(1)},
+		{"gone twice", []Presence{Present, Reconnecting, Left, Present, Reconnecting, Left}, 2, at(5), at(1)},
+		// The drop is counted once the grace is over, from when the
+		// connection was lost.
+		{"gone after the grace is one drop", []Presence{Present, Reconnecting, Left}, 1, at(2), at(1)},
 		// A restart makes everyone reconnecting without setPresence; coming
 		// back from it is no drop of theirs.
 		{"back after a restart", []Presence{Reconnecting, Present}, 0, time.Time{}, at(2)},
@@ -53,6 +58,19 @@ func TestSetPresenceKeepsAttendance(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("not back within the grace after a restart is a drop, from the restart", func(t *testing.T) {
+		s := gathering()
+		// Restore marks them reconnecting without setPresence.
+		s.Members[1].Presence, s.Members[1].Since = Reconnecting, at(5)
+		s, _, _ = setPresence(s, at(6), "p1", Left)
+		if m, _ := s.Member("p1"); m.Drops != 1 || !m.LastLeft.Equal(at(5)) {
+			t.Errorf("drops %d, last left %v; want 1, %v", m.Drops, m.LastLeft, at(5))
+		}
+		if a := Summarize(s).Attendance[1]; !a.LeftEarly || !a.LeftAt.Equal(at(5)) || a.Returns != 0 {
+			t.Errorf("attendance %+v, want left early at %v, no return", a, at(5))
+		}
+	})
 }
 
 func TestSummaryAttendance(t *testing.T) {
@@ -75,6 +93,13 @@ func TestSummaryAttendance(t *testing.T) {
 			Member{ID: "p", Name: "Kim", Role: Participant, Presence: Left, Since: at(20), FirstJoined: at(1), Drops: 2, LastLeft: at(19)},
 			Attendance{MemberID: "p", Name: "Kim", Role: Participant, Presence: Left, Came: true, FirstJoined: at(1), Drops: 2, Returns: 1, LeftEarly: true, LeftAt: at(19)}},
 		{"reconnecting at the close is not gone",
+			Member{ID: "p", Name: "Kim", Role: Participant, Presence: Reconnecting, Since: at(30), FirstJoined: at(1)},
+			Attendance{MemberID: "p", Name: "Kim", Role: Participant, Presence: Reconnecting, Came: true, FirstJoined: at(1)}},
+		{"away once past the grace, back, and reconnecting at the close",
+			Member{ID: "p", Name: "Kim", Role: Participant, Presence: Reconnecting, Since: at(30), FirstJoined: at(1), Drops: 1, LastLeft: at(10)},
+			Attendance{MemberID: "p", Name: "Kim", Role: Participant, Presence: Reconnecting, Came: true, FirstJoined: at(1), Drops: 1, Returns: 1}},
+		// An earlier version counted a drop when the connection was lost.
+		{"reconnecting at the close, in a room stored by an earlier version",
 			Member{ID: "p", Name: "Kim", Role: Participant, Presence: Reconnecting, Since: at(30), FirstJoined: at(1), Drops: 1, LastLeft: at(30)},
 			Attendance{MemberID: "p", Name: "Kim", Role: Participant, Presence: Reconnecting, Came: true, FirstJoined: at(1), Drops: 1}},
 		{"gone after a restart, with no drop of their own",

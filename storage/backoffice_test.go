@@ -129,13 +129,35 @@ func TestLogins(t *testing.T) {
 	}
 }
 
+// TestCohortOfAnOlderBinary reads a cohort written before the closing text,
+// the support lines and the door's setting existed: it reads them as unset.
+func TestCohortOfAnOlderBinary(t *testing.T) {
+	ctx := context.Background()
+	db := newDB(t)
+	old := `{"id":"c-old","name":"Old circle","description":"","agreements":"Stay kind.","agreementsVersion":2,` +
+		`"videoUrl":"","archived":false,"facilitators":["ada"],"createdAt":"2026-01-01T10:00:00Z"}`
+	if err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCohorts).Put([]byte("c-old"), []byte(old))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Cohort(ctx, "c-old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "Old circle" || c.AgreementsVersion != 2 || c.ClosingText != "" || c.CrisisText != "" || c.AdmitOnArrival {
+		t.Errorf("an older cohort: got %+v, want its own fields and no closing text, support lines or admission", c)
+	}
+}
+
 func TestCohorts(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
 	cohorts := []facilitator.Cohort{
 		{ID: "c-ada", Name: "Ada's", AgreementsVersion: 1, Facilitators: []string{"ada"}, CreatedAt: t0},
 		{ID: "c-both", Name: "Shared", Agreements: "Speak from your own experience.", AgreementsVersion: 3,
-			VideoURL: "https://meet.example.org/x", Facilitators: []string{"grace", "ada"}, CreatedAt: t0.Add(time.Hour)},
+			VideoURL: "https://meet.example.org/x", Facilitators: []string{"grace", "ada"}, CreatedAt: t0.Add(time.Hour),
+			ClosingText: "Rest tonight.", CrisisText: "Line: 0800 111", AdmitOnArrival: true},
 		{ID: "c-grace", Name: "Grace's", Archived: true, AgreementsVersion: 1, Facilitators: []string{"grace"}, CreatedAt: t0},
 	}
 	for _, c := range cohorts {

@@ -232,6 +232,7 @@ func TestOtherFacilitatorsSessionIsNotFound(t *testing.T) {
 		{"POST /api/sessions/{id}/open", "POST", "/api/sessions/%s/open", ""},
 		{"POST /api/sessions/{id}/close", "POST", "/api/sessions/%s/close", ""},
 		{"GET /api/sessions/{id}/summary", "GET", "/api/sessions/%s/summary", ""},
+		{"GET /api/sessions/{id}/waiting", "GET", "/api/sessions/%s/waiting", ""},
 		// The facilitator's WebSocket, asked without an upgrade.
 		{"GET /ws/sessions/{id}", "GET", "/ws/sessions/%s", ""},
 	}

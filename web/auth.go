@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,13 +73,46 @@ func (s *Server) startLogin(w http.ResponseWriter, r *http.Request, a facilitato
 	return nil
 }
 
+// Answers about a setup link, shared by GET (so the page says so at once)
+// and POST.
+var (
+	errSetupUsed  = &httpError{http.StatusConflict, "conflict", "This setup link has been used: Hearth is set up already. Please log in."}
+	errSetupToken = &httpError{http.StatusUnauthorized, "unauthorized", "This setup link is not valid. Use the link from the server's log."}
+)
+
+// getSetup says whether the first account is still to be made. With
+// ?token=, it also checks the setup link's token, as POST would, so the page
+// shows why a used or mistyped link cannot work instead of a form that
+// fails.
 func (s *Server) getSetup(w http.ResponseWriter, r *http.Request) {
 	needed, err := s.fac.SetupNeeded(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	if token, asked := r.URL.Query()["token"]; asked {
+		if !needed {
+			s.writeError(w, r, errSetupUsed)
+			return
+		}
+		if !s.setupTokenIs(token[0]) {
+			// Only a wrong token spends the budget, as on POST.
+			if !s.limits.allow("setup", r) {
+				s.writeError(w, r, tooMany(10*time.Second))
+				return
+			}
+			s.writeError(w, r, errSetupToken)
+			return
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]bool{"needed": needed})
+}
+
+// setupTokenIs reports whether token is the setup link's, in constant time.
+func (s *Server) setupTokenIs(token string) bool {
+	s.setupMu.Lock()
+	defer s.setupMu.Unlock()
+	return s.setupToken != "" && subtle.ConstantTimeCompare([]byte(token), []byte(s.setupToken)) == 1
 }
 
 func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
@@ -104,11 +139,11 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !needed {
-		s.writeError(w, r, &httpError{http.StatusConflict, "conflict", "Hearth is set up already. Please log in."})
+		s.writeError(w, r, errSetupUsed)
 		return
 	}
 	if s.setupToken == "" || subtle.ConstantTimeCompare([]byte(in.Token), []byte(s.setupToken)) != 1 {
-		s.writeError(w, r, &httpError{http.StatusUnauthorized, "unauthorized", "This setup link is not valid. Use the link from the server's log."})
+		s.writeError(w, r, errSetupToken)
 		return
 	}
 	a, err := s.fac.CreateAccount(r.Context(), in.Email, in.Name, in.Password)
@@ -161,8 +196,33 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// meJSON is the logged-in account, with where invite links point.
+type meJSON struct {
+	accountJSON
+	PublicURL string `json:"publicUrl"`
+	// Loopback warns the facilitator before they send links no phone can
+	// open.
+	Loopback bool `json:"loopback"`
+}
+
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, viewAccount(account(r)))
+	base := s.baseURL(r)
+	writeJSON(w, http.StatusOK, meJSON{accountJSON: viewAccount(account(r)), PublicURL: base, Loopback: isLoopbackURL(base)})
+}
+
+// isLoopbackURL reports whether a URL's host is this machine only: an
+// address in 127.0.0.0/8, ::1, or localhost (and its subdomains).
+func isLoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // limiters slow down guessing: of passwords, of the setup token and of

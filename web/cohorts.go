@@ -34,6 +34,9 @@ type cohortJSON struct {
 	AgreementsVersion int               `json:"agreementsVersion"`
 	VideoURL          string            `json:"videoUrl"`
 	Archived          bool              `json:"archived"`
+	ClosingText       string            `json:"closingText"`
+	CrisisText        string            `json:"crisisText"`
+	AdmitOnArrival    bool              `json:"admitOnArrival"`
 	Facilitators      []accountJSON     `json:"facilitators"`
 	Participants      []participantJSON `json:"participants"`
 	Sessions          []memory.Session  `json:"sessions"`
@@ -70,6 +73,7 @@ func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, 
 	v := cohortJSON{
 		ID: c.ID, Name: c.Name, Description: c.Description, Agreements: c.Agreements,
 		AgreementsVersion: c.AgreementsVersion, VideoURL: c.VideoURL, Archived: c.Archived,
+		ClosingText: c.ClosingText, CrisisText: c.CrisisText, AdmitOnArrival: c.AdmitOnArrival,
 		Facilitators: []accountJSON{}, Participants: []participantJSON{}, Sessions: []memory.Session{},
 	}
 	facs, err := s.fac.Facilitators(ctx, c)
@@ -155,6 +159,10 @@ func (s *Server) patchCohort(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if in.VideoURL != nil {
+		// Pages waiting for the room look again, to show the new link.
+		s.lobby.wake(c.ID)
 	}
 	s.sendCohort(w, r, http.StatusOK, c)
 }
@@ -293,4 +301,38 @@ func (s *Server) closeSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, memory.SessionOf(ss))
+}
+
+type waitingJSON struct {
+	ID    string    `json:"id"`
+	Name  string    `json:"name"`
+	Since time.Time `json:"since"`
+}
+
+// getWaiting answers who of the session's cohort has their page open,
+// waiting for the room to open, longest waiting first. Someone removed from
+// the roster while they waited is left out: their link no longer works.
+func (s *Server) getWaiting(w http.ResponseWriter, r *http.Request) {
+	ctx, acct := r.Context(), account(r)
+	ss, _, err := s.fac.Session(ctx, acct, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	people, err := s.fac.Participants(ctx, acct, ss.CohortID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	names := make(map[string]string, len(people))
+	for _, p := range people {
+		names[p.ID] = p.Name
+	}
+	out := []waitingJSON{}
+	for _, g := range s.lobby.present(ss.CohortID) {
+		if name, ok := names[g.participantID]; ok {
+			out = append(out, waitingJSON{ID: g.participantID, Name: name, Since: g.since.UTC()})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"waiting": out})
 }

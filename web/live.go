@@ -1,12 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"math"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,10 +43,65 @@ const (
 	readAhead      = frameBurst + maxOverLimit + 1
 )
 
-// lobby wakes participants who wait for their cohort's room to open.
+// lobby wakes participants who wait for their cohort's room to open, and
+// knows who they are, for the facilitators who are about to open it.
 type lobby struct {
 	mu      sync.Mutex
 	waiting map[string]chan struct{} // by cohort ID; closed to wake everyone
+	guests  map[string]map[*conn]lobbyGuest
+}
+
+// lobbyGuest is one connection waiting in a cohort's lobby.
+type lobbyGuest struct {
+	participantID string
+	since         time.Time
+}
+
+// arrive records that c, of the participant, waits in the cohort's lobby.
+func (l *lobby) arrive(cohortID, participantID string, c *conn, since time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.guests == nil {
+		l.guests = make(map[string]map[*conn]lobbyGuest)
+	}
+	if l.guests[cohortID] == nil {
+		l.guests[cohortID] = make(map[*conn]lobbyGuest)
+	}
+	l.guests[cohortID][c] = lobbyGuest{participantID: participantID, since: since}
+}
+
+// depart forgets c in the cohort's lobby: it joined the room or ended.
+func (l *lobby) depart(cohortID string, c *conn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.guests[cohortID], c)
+	if len(l.guests[cohortID]) == 0 {
+		delete(l.guests, cohortID)
+	}
+}
+
+// present returns the participants waiting in the cohort's lobby, each once
+// (since their earliest connection that still waits), longest waiting first.
+func (l *lobby) present(cohortID string) []lobbyGuest {
+	l.mu.Lock()
+	byID := make(map[string]time.Time)
+	for _, g := range l.guests[cohortID] {
+		if at, ok := byID[g.participantID]; !ok || g.since.Before(at) {
+			byID[g.participantID] = g.since
+		}
+	}
+	l.mu.Unlock()
+	out := make([]lobbyGuest, 0, len(byID))
+	for id, at := range byID {
+		out = append(out, lobbyGuest{participantID: id, since: at})
+	}
+	slices.SortFunc(out, func(a, b lobbyGuest) int {
+		if c := a.since.Compare(b.since); c != 0 {
+			return c
+		}
+		return strings.Compare(a.participantID, b.participantID)
+	})
+	return out
 }
 
 // wait returns a channel that is closed at the cohort's next wake.
@@ -171,17 +229,21 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	token := r.PathValue("token")
 	s.serveSocket(w, r, func(c *conn) {
-		sentWaiting := false
+		defer s.lobby.depart(cohort.ID, c)
+		sentWaiting, sentVideo := false, ""
 		for {
 			wake := s.lobby.wait(cohort.ID)
 			// The link may have been revoked while this participant waited.
-			if _, _, err := s.fac.Invitee(c.ctx, token); err != nil {
+			_, current, err := s.fac.Invitee(c.ctx, token)
+			if err != nil {
 				c.bye(room.ReasonRevoked, "This invite link is no longer valid.")
 				return
 			}
 			if rm, ok := s.rooms.ForCohort(cohort.ID); ok {
 				sub, err := join(rm, p.ID, c.cut)
 				if err == nil {
+					// In the room, the room's members say who waits.
+					s.lobby.depart(cohort.ID, c)
 					c.writeLoop(sub)
 					return
 				}
@@ -190,9 +252,16 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			if !sentWaiting {
-				sentWaiting = true
-				if err := c.write(s.waitingMessage(c.ctx, cohort.ID, cohort.Name)); err != nil {
+			// Sent again when the video link changes, so the page offers the
+			// call the group will meet in.
+			if !sentWaiting || current.VideoURL != sentVideo {
+				if !sentWaiting {
+					// Before the message: a facilitator who asks once the
+					// page shows it waits finds it in the list.
+					s.lobby.arrive(cohort.ID, p.ID, c, time.Now())
+				}
+				sentWaiting, sentVideo = true, current.VideoURL
+				if err := c.write(s.waitingMessage(c.ctx, current)); err != nil {
 					return
 				}
 				// Only now may the reader answer "not open yet": the client
@@ -280,14 +349,15 @@ func join(rm *room.Room, memberID string, onSlow func()) (*room.Subscription, er
 	return j.sub, j.err
 }
 
-func (s *Server) waitingMessage(ctx context.Context, cohortID, cohortName string) []byte {
+func (s *Server) waitingMessage(ctx context.Context, cohort facilitator.Cohort) []byte {
 	msg := struct {
 		Type        string       `json:"type"`
 		ServerTime  int64        `json:"serverTime"`
 		Cohort      string       `json:"cohort"`
+		VideoURL    string       `json:"videoUrl"`
 		NextSession *nextSession `json:"nextSession"`
-	}{Type: "waiting", ServerTime: time.Now().UnixMilli(), Cohort: cohortName}
-	if next, ok, err := s.fac.NextSession(ctx, cohortID); err == nil && ok {
+	}{Type: "waiting", ServerTime: time.Now().UnixMilli(), Cohort: cohort.Name, VideoURL: cohort.VideoURL}
+	if next, ok, err := s.fac.NextSession(ctx, cohort.ID); err == nil && ok {
 		msg.NextSession = &nextSession{Title: next.Title, StartsAt: next.StartsAt}
 	}
 	b, _ := json.Marshal(msg)
@@ -314,8 +384,11 @@ type conn struct {
 	// heard is when the peer was last heard from (Unix ns): a frame read or
 	// a pong. pingSent is when the ping in flight was sent, or 0.
 	heard, pingSent atomic.Int64
-	watchdog        *time.Timer
-	actions         frameQueue
+	// beating is set once the client has sent a heartbeat ping: from then
+	// on, silence for HeartbeatTimeout cuts the connection.
+	beating  atomic.Bool
+	watchdog *time.Timer
+	actions  frameQueue
 }
 
 // check runs on the watchdog timer: it closes a connection whose write is
@@ -333,6 +406,11 @@ type conn struct {
 // arming the next check, which cuts the connection once the pong is
 // PingTimeout late: the wait needs no timeout context of its own. Checks
 // may therefore overlap, but only the one that does not ping re-arms.
+//
+// A client that sends heartbeat pings is held to its own promise instead:
+// silent for HeartbeatTimeout after it was last heard from, it is cut, so
+// the room shows it reconnecting within seconds of a silent drop. The next
+// check is then armed no later than that moment.
 func (c *conn) check() {
 	if c.ctx.Err() != nil {
 		return
@@ -343,6 +421,14 @@ func (c *conn) check() {
 		return
 	}
 	next := c.s.checkEvery()
+	if c.beating.Load() {
+		left := c.s.HeartbeatTimeout - now.Sub(time.Unix(0, c.heard.Load()))
+		if left <= 0 {
+			c.cut()
+			return
+		}
+		next = min(next, left)
+	}
 	if sent := c.pingSent.Load(); sent != 0 {
 		left := c.s.PingTimeout - now.Sub(time.Unix(0, sent))
 		if left <= 0 {
@@ -369,9 +455,10 @@ func (c *conn) check() {
 }
 
 // checkEvery is how often the watchdog looks: often enough to catch a write
-// stuck for WriteTimeout within half as long again, and to ping on time.
+// stuck for WriteTimeout within half as long again, to ping on time, and to
+// look at a client that starts heartbeating before its silence is due.
 func (s *Server) checkEvery() time.Duration {
-	return min(s.PingInterval, s.WriteTimeout/2)
+	return min(s.PingInterval, s.WriteTimeout/2, s.HeartbeatTimeout)
 }
 
 // SendBuffer is the kernel send buffer of each connection. Kept small, a
@@ -420,6 +507,16 @@ func (c *conn) readLoop() {
 		} else if over > 0 {
 			over--
 		}
+		// A heartbeat is the connection's own business, answered before the
+		// member has joined and outside the room: it must not wait behind
+		// actions, nor take a version.
+		if typ == websocket.MessageText && isPing(data) {
+			c.beating.Store(true)
+			if c.write(pongMessage) != nil {
+				return
+			}
+			continue
+		}
 		sub := c.member()
 		if sub == nil {
 			// Not in a room (yet): say so, so no action waits for an
@@ -441,6 +538,25 @@ func (c *conn) readLoop() {
 		}
 	}
 }
+
+// pongMessage answers a heartbeat ping.
+var pongMessage = []byte(`{"type":"pong"}`)
+
+// isPing reports whether a text frame is a heartbeat ping ({"type":"ping"};
+// an id, if any, is ignored). Most frames are actions, so the cheap look for
+// the word comes before the decoding.
+func isPing(data []byte) bool {
+	if !bytes.Contains(data, []byte(`"ping"`)) {
+		return false
+	}
+	var f struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(data, &f) == nil && f.Type == typePing
+}
+
+// typePing is the heartbeat's frame type, never an action.
+const typePing = "ping"
 
 // binaryFrameText answers a binary frame, in the room or waiting for it.
 const binaryFrameText = "Hearth reads text frames of JSON; this was a binary frame."

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 type noteView struct {
@@ -55,10 +56,15 @@ type summaryView struct {
 	Participants []struct{ ID, Name string }
 }
 
+// pastGrace is the grace of the servers runPastSession runs on: short, as
+// P1 is away past it, so a drop is counted.
+const pastGrace = 300 * time.Millisecond
+
 // runPastSession runs a whole session of three: a facilitators-only
 // check-in, a check-in shared with the group, and a check-out with a
 // closing check, revealed. P0 stays, P1 drops and comes back, P2 never
 // comes. It returns the facilitator's and P0's and P1's sockets, still open.
+// e's grace must be short (pastGrace): P1 is away past it.
 func runPastSession(t *testing.T, e *env, fb *browser, g group) (fac, p0, p1 *client) {
 	t.Helper()
 	fb.must(200, "PUT", "/api/sessions/"+g.session+"/agenda", map[string]any{"items": []map[string]any{
@@ -71,11 +77,13 @@ func runPastSession(t *testing.T, e *env, fb *browser, g group) (fac, p0, p1 *cl
 	p0 = e.joinParticipant(t, g, 0)
 	p1 = e.joinParticipant(t, g, 1)
 
-	// P1's connection drops, and P1 comes back.
+	// P1's connection drops for longer than the grace, and P1 comes back.
 	p1.close()
-	fac.next("P1 reconnecting", func(m msg) bool {
-		return m.Member != nil && m.Member.ID == g.ids[1] && m.Member.Presence == "reconnecting"
-	})
+	for _, want := range []string{"reconnecting", "left"} {
+		fac.next("P1 "+want, func(m msg) bool {
+			return m.Member != nil && m.Member.ID == g.ids[1] && m.Member.Presence == want
+		})
+	}
 	p1 = e.joinParticipant(t, g, 1)
 
 	fac.act("agenda.next", struct{}{})
@@ -93,7 +101,7 @@ func runPastSession(t *testing.T, e *env, fb *browser, g group) (fac, p0, p1 *cl
 }
 
 func TestSessionSummaryAndNotes(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, envOptions{grace: pastGrace})
 	fb := e.newFacilitator("ana@example.org", "Ana")
 	g := fb.newGroup(3, true)
 	var ae apiError
@@ -292,7 +300,7 @@ type journeyView struct {
 }
 
 func TestParticipantHistory(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, envOptions{grace: pastGrace})
 	fb := e.newFacilitator("ana@example.org", "Ana")
 	g := fb.newGroup(3, true)
 	runPastSession(t, e, fb, g)
@@ -375,7 +383,7 @@ func TestParticipantHistory(t *testing.T) {
 }
 
 func TestOverviewAndExport(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvWith(t, envOptions{grace: pastGrace})
 	fb := e.newFacilitator("ana@example.org", "Ana")
 	g := fb.newGroup(3, true)
 	runPastSession(t, e, fb, g)

@@ -21,6 +21,13 @@ type inviteeJSON struct {
 	AgreementsAccepted bool         `json:"agreementsAccepted"`
 	LiveSessionID      string       `json:"liveSessionId"`
 	NextSession        *nextSession `json:"nextSession"`
+	// Crisis is in reach on every page, before the agreements are accepted
+	// too: someone in danger must not have to click through them first.
+	Crisis struct {
+		Operator string `json:"operator"`
+		Cohort   string `json:"cohort"`
+	} `json:"crisis"`
+	Closing string `json:"closing"`
 }
 
 type nextSession struct {
@@ -48,6 +55,7 @@ func (s *Server) sendInvitee(w http.ResponseWriter, r *http.Request, p facilitat
 	v.Participant.ID, v.Participant.Name = p.ID, p.Name
 	v.Cohort.Name, v.Cohort.Agreements, v.Cohort.AgreementsVersion, v.Cohort.VideoURL = c.Name, c.Agreements, c.AgreementsVersion, c.VideoURL
 	_, v.AgreementsAccepted = p.Accepted(c.AgreementsVersion)
+	v.Crisis.Operator, v.Crisis.Cohort, v.Closing = s.CrisisText, c.CrisisText, c.ClosingText
 	if rm, ok := s.rooms.ForCohort(c.ID); ok {
 		v.LiveSessionID = rm.SessionID()
 	}

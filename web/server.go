@@ -35,7 +35,16 @@ const (
 	DefaultPingInterval = 15 * time.Second
 	DefaultPingTimeout  = 10 * time.Second
 	DefaultWriteTimeout = 10 * time.Second
+	// DefaultHeartbeatTimeout is how long a connection that has sent a
+	// heartbeat ping may then be silent: its client pings every 2 s, so two
+	// missed pings and a late one mean the network is gone.
+	DefaultHeartbeatTimeout = 5 * time.Second
 )
+
+// DefaultCrisisText is the operator's crisis text when they give none: the
+// least a participant must read, wherever they are.
+const DefaultCrisisText = "If you or someone near you is in danger now, call your local emergency number. " +
+	"This room is not watched outside sessions."
 
 // Server serves Hearth over HTTP. Create it with New.
 type Server struct {
@@ -50,12 +59,20 @@ type Server struct {
 	PingInterval time.Duration
 	PingTimeout  time.Duration
 	WriteTimeout time.Duration
+	// HeartbeatTimeout is how long a connection whose client has sent a
+	// heartbeat ping ({"type":"ping"}) may be silent before it is cut.
+	// Connections that never send one are not held to it.
+	HeartbeatTimeout time.Duration
 	// PublicURL is the address participants use (e.g. https://hearth.example.org);
 	// empty means the address of each request.
 	PublicURL string
 	// SecureCookies marks the login cookie Secure; set it when Hearth is
 	// reached over HTTPS.
 	SecureCookies bool
+	// CrisisText is the operator's own crisis resources, shown to every
+	// participant beside their cohort's; New sets DefaultCrisisText, and ""
+	// shows none.
+	CrisisText string
 
 	setupMu    sync.Mutex
 	setupToken string // the one-time token of the first-run setup link
@@ -92,19 +109,21 @@ func New(cfg Config) *Server {
 		metrics = NewMetrics(cfg.Rooms.Len)
 	}
 	s := &Server{
-		fac:          cfg.Facilitators,
-		sessions:     cfg.Sessions,
-		memory:       memory.New(cfg.Facilitators, cfg.Rooms),
-		rooms:        cfg.Rooms,
-		log:          cfg.Log,
-		metrics:      metrics,
-		PingInterval: DefaultPingInterval,
-		PingTimeout:  DefaultPingTimeout,
-		WriteTimeout: DefaultWriteTimeout,
-		setupToken:   cfg.SetupToken,
-		lobby:        lobby{waiting: make(map[string]chan struct{})},
-		live:         liveConns{all: make(map[*conn]struct{}), stopping: make(chan struct{})},
-		limits:       newLimiters(),
+		fac:              cfg.Facilitators,
+		sessions:         cfg.Sessions,
+		memory:           memory.New(cfg.Facilitators, cfg.Rooms),
+		rooms:            cfg.Rooms,
+		log:              cfg.Log,
+		metrics:          metrics,
+		PingInterval:     DefaultPingInterval,
+		PingTimeout:      DefaultPingTimeout,
+		WriteTimeout:     DefaultWriteTimeout,
+		HeartbeatTimeout: DefaultHeartbeatTimeout,
+		CrisisText:       DefaultCrisisText,
+		setupToken:       cfg.SetupToken,
+		lobby:            lobby{waiting: make(map[string]chan struct{})},
+		live:             liveConns{all: make(map[*conn]struct{}), stopping: make(chan struct{})},
+		limits:           newLimiters(),
 	}
 	s.handler = s.routes()
 	return s
@@ -156,6 +175,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("PUT /api/sessions/{id}/agenda", s.facilitatorOnly(s.putAgenda))
 	mux.HandleFunc("POST /api/sessions/{id}/open", s.facilitatorOnly(s.openSession))
 	mux.HandleFunc("POST /api/sessions/{id}/close", s.facilitatorOnly(s.closeSession))
+	mux.HandleFunc("GET /api/sessions/{id}/waiting", s.facilitatorOnly(s.getWaiting))
 
 	// Agenda templates.
 	mux.HandleFunc("GET /api/templates", s.facilitatorOnly(s.listTemplates))
@@ -176,6 +196,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/p/{token}", s.getInvitee)
 	mux.HandleFunc("POST /api/p/{token}/accept", s.acceptAgreements)
 	mux.HandleFunc("GET /api/p/{token}/history", s.getHistory)
+	mux.HandleFunc("GET /api/p/{token}/next.ics", s.getNextICS)
 
 	// Live rooms.
 	mux.HandleFunc("GET /ws/sessions/{id}", s.facilitatorOnly(s.facilitatorSocket))

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"hearth/web"
 )
 
 // startMain runs the real server on a free port with its data in dir.
@@ -191,5 +193,38 @@ func TestSIGTERMStopsCleanly(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("still running 10 s after SIGTERM")
+	}
+}
+
+// TestCrisisFile starts the server with and without --crisis-file: the file's
+// text (trimmed) is what participants are shown, the default without one,
+// and a file that is missing stops the server from starting.
+func TestCrisisFile(t *testing.T) {
+	dir := t.TempDir()
+	if m := startMain(t, filepath.Join(dir, "default")); m.Web.CrisisText != web.DefaultCrisisText {
+		t.Errorf("without a file: %q, want the default", m.Web.CrisisText)
+	}
+
+	file := filepath.Join(dir, "crisis.txt")
+	if err := os.WriteFile(file, []byte("\r\nIn Ireland: call 112.\r\nSamaritans: 116 123.\r\n\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := &Main{Addr: "127.0.0.1:0", DataDir: filepath.Join(dir, "own"), CrisisFile: file, Log: zerolog.Nop()}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatalf("open with a crisis file: %v", err)
+	}
+	defer m.Close()
+	if want := "In Ireland: call 112.\nSamaritans: 116 123."; m.Web.CrisisText != want {
+		t.Errorf("with a file: %q, want %q", m.Web.CrisisText, want)
+	}
+
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(dir, "missing"),
+		"--crisis-file", filepath.Join(dir, "no-such-file.txt")}, strings.NewReader(""), &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "--crisis-file") {
+		t.Errorf("a missing crisis file: %v, want an error naming --crisis-file", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+		t.Errorf("a server refused for its crisis file made its data folder (%v)", err)
 	}
 }

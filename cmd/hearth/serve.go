@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -32,6 +33,10 @@ type Main struct {
 	Log       zerolog.Logger
 	// Grace overrides how long a dropped member shows as reconnecting.
 	Grace time.Duration
+	// CrisisFile, when set, holds the operator's crisis resources, shown to
+	// every participant; read once by Open, which fails without it. Unset,
+	// participants see web.DefaultCrisisText.
+	CrisisFile string
 
 	// Set by Open.
 	URL        string // e.g. http://127.0.0.1:8080
@@ -54,6 +59,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	data := fs.String("data", envOr("HEARTH_DATA", "hearth-data"), "data folder: the database and the invite key [$HEARTH_DATA]")
 	public := fs.String("public-url", envOr("HEARTH_PUBLIC_URL", ""), "address participants use, e.g. https://hearth.example.org (default: as each request came) [$HEARTH_PUBLIC_URL]")
 	level := fs.String("log-level", envOr("HEARTH_LOG_LEVEL", "info"), "debug, info, warn or error [$HEARTH_LOG_LEVEL]")
+	crisis := fs.String("crisis-file", envOr("HEARTH_CRISIS_FILE", ""), "a text file of crisis resources (local emergency number, support lines) every participant can reach (default: a short note to call the local emergency number) [$HEARTH_CRISIS_FILE]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -62,7 +68,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := zerolog.New(stderr).Level(lvl).With().Timestamp().Logger()
-	m := &Main{Addr: *addr, DataDir: *data, PublicURL: strings.TrimRight(*public, "/"), Log: log}
+	m := &Main{Addr: *addr, DataDir: *data, PublicURL: strings.TrimRight(*public, "/"), Log: log, CrisisFile: *crisis}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
@@ -71,6 +77,13 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 
 // Open opens the database, restores the live rooms and starts serving.
 func (m *Main) Open(ctx context.Context) error {
+	crisis := web.DefaultCrisisText
+	if m.CrisisFile != "" {
+		var err error
+		if crisis, err = readCrisisFile(m.CrisisFile); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(m.DataDir, 0o700); err != nil {
 		return fmt.Errorf("make data folder: %w", err)
 	}
@@ -122,6 +135,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Web = web.New(web.Config{Facilitators: fac, Sessions: m.Sessions, Rooms: m.Rooms, Log: m.Log, SetupToken: m.SetupToken, Metrics: metrics})
 	m.Web.PublicURL = m.PublicURL
 	m.Web.SecureCookies = strings.HasPrefix(m.PublicURL, "https://")
+	m.Web.CrisisText = crisis
 
 	// Listen before serving, so a busy port fails here and port 0 works.
 	m.listener, err = net.Listen("tcp", m.Addr)
@@ -204,6 +218,28 @@ func (m *Main) Close() error {
 	}
 	m.Log.Info().Dur("took", time.Since(start)).Msg("stopped")
 	return err
+}
+
+// MaxCrisisText is the longest operator's crisis text, in characters: room
+// for the numbers of a few countries, short enough to read in a crisis.
+const MaxCrisisText = 5000
+
+// readCrisisFile reads the operator's crisis text. A missing or unreadable
+// file is an error: an operator who names one expects participants to see
+// it, and a typo must not leave them with nothing but the default.
+func readCrisisFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--crisis-file: %w", err)
+	}
+	if !utf8.Valid(b) {
+		return "", fmt.Errorf("--crisis-file %s: not UTF-8 text", path)
+	}
+	text := strings.TrimSpace(strings.ReplaceAll(string(b), "\r\n", "\n"))
+	if n := utf8.RuneCountInString(text); n > MaxCrisisText {
+		return "", fmt.Errorf("--crisis-file %s: %d characters, at most %d", path, n, MaxCrisisText)
+	}
+	return text, nil
 }
 
 // inviteKey reads the key that invite links are derived from, creating it on

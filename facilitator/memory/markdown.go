@@ -183,7 +183,8 @@ func writeSummary(b *strings.Builder, sum SummaryV1) {
 		}
 		fmt.Fprintf(b, "came at %s", clock(a.FirstJoined))
 		if a.Drops > 0 {
-			fmt.Fprintf(b, "; the connection dropped %s", times(a.Drops))
+			// A drop is an absence past the grace, not a reload.
+			fmt.Fprintf(b, "; dropped out %s", times(a.Drops))
 			if a.Returns > 0 {
 				fmt.Fprintf(b, ", came back %s", times(a.Returns))
 			}

@@ -21,7 +21,7 @@ type OverviewSession struct {
 // Attendance marks in the overview's grid.
 const (
 	markStayed   = "stayed"   // came and was there at the end (or is now)
-	markReturned = "returned" // dropped and came back, and was there at the end
+	markReturned = "returned" // away past the grace and came back, and was there at the end
 	markLeft     = "left"     // left before the end
 	markAbsent   = "absent"   // on the roster, never came
 	markNone     = ""         // not on the roster then, or the room never opened

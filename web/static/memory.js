@@ -155,13 +155,34 @@ export function notesBlock({ cohortId, call, notes, about, keep, describe, idPre
   return h('div', { class: 'notes-block' }, empty, ul, form);
 }
 
+// --- tables on a phone ---------------------------------------------------------------
+
+/**
+ * stackable lets a table of the memory become stacked rows on a narrow
+ * screen (memory.css): each cell carries its column's heading in
+ * data-label, shown before it once the heading row is hidden. The table
+ * stays a table for a screen reader. Cells spanning columns, or tables
+ * without a heading row, are left as they are.
+ */
+function stackable(table) {
+  const heads = [...table.querySelectorAll('thead tr:first-child > th')].map((th) => th.textContent.trim());
+  if (!heads.length) return table;
+  table.classList.add('stack');
+  for (const tr of table.querySelectorAll('tbody tr')) {
+    [...tr.children].forEach((cell, i) => {
+      if (heads[i] && cell.tagName === 'TD') cell.dataset.label = heads[i];
+    });
+  }
+  return table;
+}
+
 // --- a session's summary ------------------------------------------------------------
 
 function attendanceLine(a) {
   if (!a.came) return [h('span', { class: 'badge wait mark-absent' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '–'), ' Did not come')];
   const parts = [`Arrived ${formatTime(a.firstJoined)}`];
   if (a.drops > 0) {
-    parts.push(`connection dropped ${plural(a.drops, 'once', 'times')}`);
+    parts.push(`dropped out ${plural(a.drops, 'once', 'times')}`);
     if (a.returns > 0) parts.push(`came back ${plural(a.returns, 'once', 'times')}`);
   }
   if (a.leftEarly) parts.push(`left early at ${formatTime(a.leftAt)}`);
@@ -185,6 +206,7 @@ function sectionView(sec, n) {
   const kind = activity(sec.kind);
   const part = sec[sec.kind];
   if (kind && part) append(li, [kind.summary(part, { n, running: sec.running })]);
+  li.querySelectorAll('table.memory-table').forEach(stackable);
   return li;
 }
 
@@ -258,6 +280,9 @@ export async function summaryPage({ sessionId, call }) {
         h('section', { class: 'panel', 'aria-labelledby': 'attendance-heading' },
           h('h2', { id: 'attendance-heading' }, 'Attendance'),
           h('p', { class: 'small' }, `${came} of ${people.length} came.`, facs.length ? ` Facilitating: ${facs.join(', ')}.` : ''),
+          people.some((a) => a.drops > 0)
+            ? h('p', { class: 'hint', id: 'attendance-hint' }, 'Dropped out: away longer than a reconnect takes. A reload or a moment offline is not counted.')
+            : null,
           attendance),
         h('section', { class: 'panel', 'aria-labelledby': 'session-notes-heading', id: 'session-notes' },
           h('h2', { id: 'session-notes-heading' }, 'Notes on this session'),
@@ -271,7 +296,7 @@ export async function summaryPage({ sessionId, call }) {
 
 const MARKS = {
   stayed: { icon: '●', label: 'Came' },
-  returned: { icon: '◐', label: 'Came, dropped and came back' },
+  returned: { icon: '◐', label: 'Came, dropped out and came back' },
   left: { icon: '○', label: 'Left early' },
   absent: { icon: '–', label: 'Did not come' },
 };
@@ -342,7 +367,7 @@ function trendChart(person, sessions, titleId) {
 }
 
 function trendTable(person, sessions) {
-  return h('table', { class: 'memory-table trend-table' },
+  return stackable(h('table', { class: 'memory-table trend-table' },
     h('caption', { class: 'visually-hidden' }, `${person.name}: arrivals and departures, by session`),
     h('thead', null, h('tr', null,
       h('th', { scope: 'col' }, 'Session'), h('th', { scope: 'col' }, 'Arrived'), h('th', { scope: 'col' }, 'Left'))),
@@ -354,7 +379,7 @@ function trendTable(person, sessions) {
       else if (!c.attendance) arrived = 'Not on the roster';
       const leftWith = c.departure ? [`“${c.departure.word}”`, c.departure.state ? `, ${stateWords(c.departure.state)}` : ''] : ['–'];
       return h('tr', null, h('th', { scope: 'row' }, s.title), h('td', null, arrived), h('td', null, ...leftWith));
-    })));
+    }))));
 }
 
 function trendSentence(person, sessions) {
@@ -415,7 +440,10 @@ export async function overviewPage({ cohortId, call }) {
       h('h3', { id: `person-${p.id}` }, p.name, p.removed ? h('span', { class: 'muted small' }, ' (removed)') : null),
       held.length
         ? [h('p', { id: titleId, class: 'small' }, trendSentence(p, held)),
-          h('div', { class: 'table-scroll' }, trendChart(p, held, titleId)),
+          // A chart of many sessions scrolls sideways in its own box, which
+          // a keyboard can reach and a screen reader names.
+          h('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': `${p.name}: chart of arrivals and departures` },
+            trendChart(p, held, titleId)),
           h('details', { class: 'trend-details' }, h('summary', null, 'As a table'), trendTable(p, held))]
         : h('p', { class: 'muted small' }, 'No sessions held yet.'));
     if (!p.removed) {
@@ -441,7 +469,9 @@ export async function overviewPage({ cohortId, call }) {
     h('h1', null, `${data.cohort}: overview`),
     h('p', { class: 'muted' }, `${plural(held.length, '1 session held', 'sessions held')}, ${plural(data.participants.filter((p) => !p.removed).length, '1 participant', 'participants')}.`),
     h('section', { class: 'panel', 'aria-labelledby': 'grid-heading' },
-      h('h2', { id: 'grid-heading' }, 'Attendance'), grid,
+      h('h2', { id: 'grid-heading' }, 'Attendance'),
+      data.sessions.length > 1 ? h('p', { class: 'hint scroll-hint' }, 'The table scrolls sideways: one column per session.') : null,
+      grid,
       h('p', { class: 'hint legend' }, Object.values(MARKS).map((m) => h('span', null, h('span', { 'aria-hidden': 'true' }, m.icon), ` ${m.label}  `)))),
     h('section', { class: 'panel', 'aria-labelledby': 'trends-heading' },
       h('h2', { id: 'trends-heading' }, 'Arrivals and departures'),

@@ -388,8 +388,14 @@ function summary(g) {
     g.endedEarly ? `; ended early, after ${formatDuration(ran) || 'a moment'}` : '', '.');
 }
 
+// journey says how long the pause really lasted, pauses and an early end
+// included; a pause recorded before its length was kept has no `ran`, and
+// says what was planned, as it always did.
 function journey(g) {
-  return h('p', null, `A grounding pause of ${formatDuration(g.seconds)}, together.`);
+  if (!g.ran) return h('p', null, `A grounding pause of ${formatDuration(g.seconds)}, together.`);
+  const lasted = formatDuration(Math.round(g.ran / 1e9)) || 'a moment';
+  return h('p', null, `A grounding pause together, for ${lasted}`,
+    g.endedEarly ? ` (${formatDuration(g.seconds)} were planned)` : '', '.');
 }
 
 export default {
