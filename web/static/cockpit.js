@@ -48,6 +48,16 @@ function stateMark(state) {
     h('span', { class: 'visually-hidden' }, info.label));
 }
 
+/**
+ * dropped tells whether the focus was lost (on <body>) or is still within
+ * the place an action started from: only then may the answer move it.
+ * A facilitator who has gone on to type elsewhere keeps their place.
+ */
+function dropped(within) {
+  const active = document.activeElement;
+  return !active || active === document.body || (within && within.contains(active));
+}
+
 /** nameOf is a member's name from the roster, or '' when they are not on it. */
 export function nameOf(room, id) {
   const m = (room.members || []).find((x) => x.id === id);
@@ -263,7 +273,7 @@ export function noteBox({ book, participantId, id, label, hint }) {
       } catch (err) {
         setText(error, err.message);
       }
-    }).then(() => save.focus({ preventScroll: true }));
+    }).then(() => { if (dropped(form)) save.focus({ preventScroll: true }); });
   });
   return {
     root: form,
@@ -331,6 +341,7 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
   // focusNextAlert gives the focus to the first button of the first alert
   // still there, or to the live activity when none is.
   function focusNextAlert() {
+    if (!dropped(root)) return;
     const next = list.querySelector('li.alert button:not([hidden]):not(:disabled)');
     if (next) next.focus();
     else onFocusAway();
@@ -350,7 +361,7 @@ export function alertsPanel({ live, people, sound, onFocusAway }) {
       h('div', { class: 'alert-actions' }, ack, message, clear));
     ack.addEventListener('click', () => send(ack, 'support.ack', { memberId }, () => {
       announce(`${nameOf(lastRoom, memberId)} sees that you have seen them.`);
-      clear.focus();
+      if (dropped(li)) clear.focus();
     }));
     clear.addEventListener('click', () => {
       const hadFocus = li.contains(document.activeElement) || document.activeElement === document.body;
@@ -594,7 +605,7 @@ export function peoplePanel({ live, threads, book, marksOf, onAction }) {
         onAction(admit, busy(admit, () => live.send('door.admit', { memberId: m.id })).then(
           () => {
             announce(`${r.m.name} is let in.`);
-            if (document.activeElement === document.body || !admit.offsetParent) open.focus();
+            if (dropped(li)) open.focus();
           },
           (err) => setText(r.panel ? r.panel.error : null, err.message)));
       });
@@ -646,7 +657,7 @@ export function peoplePanel({ live, threads, book, marksOf, onAction }) {
         text.value = '';
         words();
         announce(`Message sent to ${r.m.name}.`);
-      }, (err) => setText(error, err.message)).then(() => text.focus());
+      }, (err) => setText(error, err.message)).then(() => { if (dropped(composer)) text.focus(); });
     });
     panel.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape') toggle(r, false);
@@ -658,7 +669,7 @@ export function peoplePanel({ live, threads, book, marksOf, onAction }) {
       onAction(remove, busy(remove, () => live.send('door.remove', { memberId: id })).then(
         () => {
           announce(`${n} has been asked to step out of this session.`);
-          if (!admitBack.hidden) admitBack.focus();
+          if (!admitBack.hidden && dropped(panel)) admitBack.focus();
         },
         (err) => setText(error, err.message)));
     });
@@ -666,8 +677,7 @@ export function peoplePanel({ live, threads, book, marksOf, onAction }) {
       onAction(admitBack, busy(admitBack, () => live.send('door.admit', { memberId: id })).then(
         () => {
           announce(`${r.m.name} may come back in.`);
-          if (!remove.hidden) remove.focus();
-          else text.focus();
+          if (dropped(panel)) (remove.hidden ? text : remove).focus();
         },
         (err) => setText(error, err.message)));
     });

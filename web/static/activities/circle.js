@@ -462,9 +462,11 @@ function consoleView(activity, { live }) {
     else heading.focus();
   };
   heading.tabIndex = -1;
+  // Only a focus that was lost moves: one the facilitator took elsewhere
+  // meanwhile stays where they put it.
   const then = (button, promise) => promise.then(() => {
-    if (!button.isConnected || button.hidden || button.disabled || document.activeElement === document.body
-      || !root.contains(document.activeElement)) focusPrimary();
+    const active = document.activeElement;
+    if (!active || active === document.body) focusPrimary();
   });
   let picked = ''; // who the picker names: '' while it follows the next in line
   giveTo.addEventListener('change', () => {
