@@ -316,14 +316,17 @@ func TestBrowserCockpit(t *testing.T) {
 	ana.until("Kim holds the piece", `document.querySelector("#circle-piece").textContent.startsWith("Kim holds")`)
 	ana.until("the alert gone", `document.querySelector('#alerts li[data-alert="away"]') === null`)
 
-	// On a phone the people and the activity come before the agenda.
-	ana.do("a phone's window", chromedp.EmulateViewport(390, 844))
-	order := ana.eval(`(() => {
-		const top = (s) => document.querySelector(s).getBoundingClientRect().top + window.scrollY;
-		return [top("#people") < top("#agenda-heading"), top("#activity-heading") < top("#agenda-heading")].join(",");
-	})()`)
-	if order != "true,true" {
-		t.Errorf("on a phone, people before the agenda and the activity before the agenda: %s, want true,true", order)
+	// On a phone, and on a laptop at 200 % (640×400 CSS pixels), the people
+	// and the activity's main control come before the agenda.
+	for _, size := range [][2]int64{{640, 400}, {390, 844}} {
+		ana.do(fmt.Sprintf("a %d×%d window", size[0], size[1]), chromedp.EmulateViewport(size[0], size[1]))
+		order := ana.eval(`(() => {
+			const top = (s) => document.querySelector(s).getBoundingClientRect().top + window.scrollY;
+			return [top("#people") < top("#agenda-heading"), top("#circle-done") < top("#agenda-heading")].join(",");
+		})()`)
+		if order != "true,true" {
+			t.Errorf("at %d×%d, people before the agenda and the activity's primary action before the agenda: %s, want true,true", size[0], size[1], order)
+		}
 	}
 	ana.screenshot(shots, "cockpit-390")
 	ana.checkAxe("the cockpit on a phone")
