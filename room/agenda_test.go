@@ -105,6 +105,7 @@ func wantStatuses(tb testing.TB, s State, want ...string) {
 func fullCopy(s State) State {
 	c := s
 	c.Members = slices.Clone(s.Members)
+	c.Door.Removed, c.Door.TurnedAway = slices.Clone(s.Door.Removed), slices.Clone(s.Door.TurnedAway)
 	if s.Agenda != nil {
 		c.Agenda = make([]Item, len(s.Agenda))
 		for i, it := range s.Agenda {
@@ -141,6 +142,14 @@ func fullCopy(s State) State {
 				v[i].Commitments = slices.Clone(v[i].Commitments)
 			}
 			c.Journeys[k] = v
+		}
+	}
+	c.Signals, c.Flags = slices.Clone(s.Signals), slices.Clone(s.Flags)
+	if s.Threads != nil {
+		c.Threads = make(map[string]Thread, len(s.Threads))
+		for k, t := range s.Threads {
+			t.Messages = slices.Clone(t.Messages)
+			c.Threads[k] = t
 		}
 	}
 	return c

@@ -48,6 +48,20 @@ var roomCommands = map[string]transition{
 	TypeAgendaRemove: agendaRemove,
 	TypeAgendaMove:   agendaMove,
 	TypeAgendaSkip:   agendaSkip,
+
+	TypeRoomPause:     roomPause,
+	TypeRoomResume:    roomResume,
+	TypeDoorAdmission: doorAdmission,
+	TypeDoorLock:      doorLock,
+	TypeDoorAdmit:     doorAdmit,
+	TypeDoorRemove:    doorRemove,
+	// Care in the room (care.go).
+	TypeSupportRaise:    supportRaise,
+	TypeSupportWithdraw: supportWithdraw,
+	TypeSupportAck:      supportAck,
+	TypeSupportClear:    supportClear,
+	TypeMessageSend:     messageSend,
+	TypeMessageRead:     messageRead,
 }
 
 // Apply checks cmd from the member actorID against s and returns the state
@@ -68,6 +82,9 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 	if !ok {
 		return s, Change{}, errorf(CodeUnknownType, "Unknown message type %q.", cmd.Type)
 	}
+	if err := frozenRefuses(&s, cmd.Type); err != nil {
+		return s, Change{}, err
+	}
 	next, ch, err := do(s, now, actor, cmd.Data)
 	if err != nil {
 		return s, Change{}, err
@@ -75,6 +92,7 @@ func Apply(s State, now time.Time, actorID string, cmd Command) (State, Change, 
 	next.Version = s.Version
 	if !ch.quiet {
 		next.Version++
+		ch.peopleIfChanged(&s, &next)
 	}
 	next.remember(actorID, cmd.ID, next.Version)
 	return next, ch, nil
@@ -138,33 +156,47 @@ func setPresence(s State, now time.Time, memberID string, p Presence) (State, Ch
 			return s, Change{}, false
 		}
 		next := s.clone()
-		next.Members[i].Stays = m.withStay(p, now)
-		next.Members[i].Presence = p
-		next.Members[i].Since = now
-		if p == Present && m.FirstJoined.IsZero() {
-			next.Members[i].FirstJoined = now
-		}
-		if p == Left {
-			// Only an absence past the grace is a drop: a reload, Back or a
-			// reissued link comes back within it. It began when they were
-			// last seen, when they stopped being present.
-			next.Members[i].Drops++
-			next.Members[i].LastLeft = now
-			if m.Presence == Reconnecting {
-				next.Members[i].LastLeft = m.Since
-			}
-		}
+		setMemberPresence(&next.Members[i], p, now)
 		next.Version = s.Version + 1
 		var ch Change
-		ch.memberChanged(next.Members[i])
+		ch.memberMoved(m, next.Members[i])
+		if m.Role == Facilitator {
+			holdFollowsFacilitators(&next, now, &ch)
+		}
+		if m.Role == Participant && m.Presence == Present && p == Reconnecting {
+			flagDrop(&next, m, now, &ch)
+		}
 		// The number of people an activity waits for follows presence.
 		if next.Current != nil && m.Role == Participant {
 			next.Current.Run.presence(&next, next.Members[i], p, now, &ch)
 			ch.activity(&next)
 		}
+		ch.peopleIfChanged(&s, &next)
 		return next, ch, true
 	}
 	return s, Change{}, false
+}
+
+// setMemberPresence moves m to presence p at now, keeping what attendance
+// counts.
+func setMemberPresence(m *Member, p Presence, now time.Time) {
+	was, since := m.Presence, m.Since
+	m.Stays = m.withStay(p, now)
+	m.Presence = p
+	m.Since = now
+	if p == Present && m.FirstJoined.IsZero() {
+		m.FirstJoined = now
+	}
+	if p == Left {
+		// Only an absence past the grace is a drop (a removal is none): a
+		// reload, Back or a reissued link comes back within it. It began
+		// when they were last seen, when they stopped being present.
+		m.Drops++
+		m.LastLeft = now
+		if was == Reconnecting {
+			m.LastLeft = since
+		}
+	}
 }
 
 // addMember puts a member on the roster (a participant added while the room
@@ -191,5 +223,6 @@ func addMember(s State, m Member) (State, Change, bool) {
 	next.Version = s.Version + 1
 	var ch Change
 	ch.memberChanged(m)
+	ch.peopleIfChanged(&s, &next)
 	return next, ch, true
 }

@@ -128,6 +128,15 @@ type heard struct {
 	Mine []string
 	// Quiet: nobody is sent anything, not even the version.
 	Quiet bool
+	// Hold: the room's hold, to everyone. Door: the door, to the
+	// facilitators. Roster: the whole roster, each role its view.
+	Hold, Door, Roster bool
+	// People: the facilitators are sent each participant's state.
+	People bool
+	// Care lists the other parts of care in the room (care.go), sorted:
+	// "support", "flags" or "thread" for the facilitators, "support:p1"
+	// or "thread:p1" for one participant.
+	Care []string
 }
 
 // heardOf reads ch as heard, failing the test on a part for an audience its
@@ -147,13 +156,26 @@ func heardOf(tb testing.TB, ch Change) heard {
 			r := byRole[p.field]
 			r[1] = true
 			byRole[p.field] = r
-		case p.field == fieldMember && p.to == everyone():
+		case p.field == fieldMember && (p.to == everyone() || p.to == facilitatorsOnly() || p.to == participantsOnly()):
 			mv, ok := p.value.(*memberView)
 			if !ok {
 				tb.Errorf("got member part %#v, want a *memberView", p.value)
 				continue
 			}
+			// A member told each role apart counts once; participants
+			// are never told of one the facilitators are not.
+			if p.to == participantsOnly() {
+				continue
+			}
 			h.Members = append(h.Members, mv.ID)
+		case p.field == fieldMembers && (p.to == facilitatorsOnly() || p.to == participantsOnly()):
+			r := byRole[p.field]
+			r[map[bool]int{true: 0, false: 1}[p.to == facilitatorsOnly()]] = true
+			byRole[p.field] = r
+		case p.field == fieldHold && p.to == everyone():
+			h.Hold = true
+		case p.field == fieldDoor && p.to == facilitatorsOnly():
+			h.Door = true
 		case p.field == fieldStatus && p.to == everyone():
 			h.Status = true
 		case p.field == fieldMine && p.to.kind == toMember:
@@ -161,6 +183,15 @@ func heardOf(tb testing.TB, ch Change) heard {
 				tb.Errorf("got mine part %#v for %s, want a *mineView", p.value, p.to.member)
 			}
 			h.Mine = append(h.Mine, p.to.member)
+		case p.field == fieldPeople && p.to == facilitatorsOnly():
+			if h.People {
+				tb.Errorf("people is sent twice")
+			}
+			h.People = true
+		case (p.field == fieldSupport || p.field == fieldFlags || p.field == fieldThread) && p.to == facilitatorsOnly():
+			h.Care = append(h.Care, p.field)
+		case (p.field == fieldSupport || p.field == fieldThread) && p.to.kind == toMember:
+			h.Care = append(h.Care, p.field+":"+p.to.member)
 		default:
 			tb.Errorf("got part %q for audience %+v, which no change sends", p.field, p.to)
 		}
@@ -172,11 +203,22 @@ func heardOf(tb testing.TB, ch Change) heard {
 	}
 	h.Activity = byRole[fieldActivity][0]
 	h.Agenda = byRole[fieldAgenda][0]
+	h.Roster = byRole[fieldMembers][0]
 	if ch.agenda != h.Agenda {
 		tb.Errorf("the change marks the agenda changed %v but sends it %v", ch.agenda, h.Agenda)
 	}
-	if ch.roster != (len(h.Members) > 0) {
+	if ch.roster != (len(h.Members) > 0 || h.Roster) {
 		tb.Errorf("the change marks the roster changed %v but sends members %v", ch.roster, h.Members)
+	}
+	care := slices.ContainsFunc(h.Care, func(c string) bool {
+		return strings.HasPrefix(c, fieldSupport) || c == fieldFlags
+	})
+	if ch.care != care {
+		tb.Errorf("the change marks signals and flags changed %v but sends %v", ch.care, h.Care)
+	}
+	if thread := slices.Contains(h.Care, fieldThread); thread != (ch.thread != "") ||
+		thread && !slices.Contains(h.Care, fieldThread+":"+ch.thread) {
+		tb.Errorf("the change marks the thread of %q changed but sends %v", ch.thread, h.Care)
 	}
 	h.Quiet = ch.quiet
 	if ch.quiet && len(ch.parts) > 0 {
@@ -184,6 +226,7 @@ func heardOf(tb testing.TB, ch Change) heard {
 	}
 	slices.Sort(h.Members)
 	slices.Sort(h.Mine)
+	slices.Sort(h.Care)
 	if n := len(h.Mine); n != len(slices.Compact(slices.Clone(h.Mine))) {
 		tb.Errorf("a member is sent their own part twice: %v", h.Mine)
 	}
@@ -196,6 +239,7 @@ func wantChange(tb testing.TB, ch Change, want heard) {
 	got := heardOf(tb, ch)
 	norm := func(h heard) heard {
 		h.Members, h.Mine = slices.Sorted(slices.Values(h.Members)), slices.Sorted(slices.Values(h.Mine))
+		h.Care = slices.Sorted(slices.Values(h.Care))
 		return h
 	}
 	if got, want := norm(got), norm(want); !reflect.DeepEqual(got, want) {
@@ -418,7 +462,7 @@ func TestApplyCheckInAnswer(t *testing.T) {
 			name: "a participant answers", state: open, actor: "p1",
 			cmd: ans(answer(6, Within, "tender", "Tired but glad to be here.")),
 			check: func(t testing.TB, _, after State, ch Change) {
-				wantChange(t, ch, heard{Activity: true, Mine: []string{"p1"}})
+				wantChange(t, ch, heard{Activity: true, Mine: []string{"p1"}, People: true})
 				want := map[string]Answer{"p1": {MemberID: "p1", Scale: 6, State: Within, Feeling: "tender", Note: "Tired but glad to be here.", At: now}}
 				if got := after.Current.CheckIn().Answers; !reflect.DeepEqual(got, want) {
 					t.Errorf("got answers %+v, want %+v", got, want)
@@ -539,7 +583,7 @@ func TestApplyCheckInAnswerAnonymous(t *testing.T) {
 	wantShown := func(actor string, shown *Aggregate, waiting ...string) func(tb testing.TB, before, after State, ch Change) {
 		return func(tb testing.TB, _, after State, ch Change) {
 			tb.Helper()
-			wantChange(tb, ch, heard{Activity: true, Mine: []string{actor}})
+			wantChange(tb, ch, heard{Activity: true, Mine: []string{actor}, People: true})
 			ci := after.Current.CheckIn()
 			if !reflect.DeepEqual(ci.Shown, shown) {
 				tb.Errorf("got shown %+v, want %+v", ci.Shown, shown)

@@ -306,6 +306,12 @@ func checkInClose(s State, now time.Time, actor Member, _ json.RawMessage) (Stat
 
 func (*CheckIn) presence(*State, Member, Presence, time.Time, *Change) {}
 
+// windowState gives care in the room (windowRun) a member's state.
+func (ci *CheckIn) windowState(memberID string) (Arousal, time.Time, bool) {
+	a, ok := ci.Answers[memberID]
+	return a.State, a.At, ok
+}
+
 // --- what each member sees --------------------------------------------------
 
 type answerView struct {

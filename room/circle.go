@@ -138,9 +138,13 @@ type Turn struct {
 	StartedAt time.Time `json:"startedAt"`
 	// EndsAt is when the share's time is up; zero without a time per share.
 	// It is a signal, never a cut-off.
-	EndsAt  time.Time   `json:"endsAt,omitzero"`
-	EndedAt time.Time   `json:"endedAt,omitzero"`
-	Outcome TurnOutcome `json:"outcome,omitempty"`
+	EndsAt  time.Time `json:"endsAt,omitzero"`
+	EndedAt time.Time `json:"endedAt,omitzero"`
+	// Away: the holder's connection is gone. Their time stands still, with
+	// Remaining left of it (EndsAt is zero), and the piece waits for them.
+	Away      bool          `json:"away,omitempty"`
+	Remaining time.Duration `json:"remaining,omitempty"`
+	Outcome   TurnOutcome   `json:"outcome,omitempty"`
 	// Reactions counts the listeners' reactions by kind. Who sent them is
 	// not kept past the turn.
 	Reactions map[string]int `json:"reactions,omitempty"`
@@ -407,7 +411,9 @@ func circlePass(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 }
 
 // circleNext hands the piece to the first person waiting: the next in the
-// round, or the first raised hand on the open floor.
+// round, or the first raised hand on the open floor. A holder who is away
+// does not lose their turn for good: it ends (left) and they go to the end
+// of the line, so the piece comes back to them.
 func circleNext(s State, now time.Time, actor Member, _ json.RawMessage) (State, Change, error) {
 	next, c, err := facilitatorCircle(s, actor, nil, nil)
 	if err != nil {
@@ -415,6 +421,14 @@ func circleNext(s State, now time.Time, actor Member, _ json.RawMessage) (State,
 	}
 	if c.RoundOver {
 		return s, Change{}, errorf(CodeClosed, "The round has ended.")
+	}
+	if c.Turn != nil && c.Turn.Away {
+		id := c.endTurn(now, LeftRoom)
+		c.Queue = append(slices.Clone(c.Queue), id)
+		if w := c.waiting(&next); w != "" {
+			c.startTurn(w, now)
+		}
+		return next, turnMoved(&next), nil
 	}
 	if c.Turn != nil {
 		return s, Change{}, errorf(CodeClosed, "Someone holds the talking piece; end or skip their turn first.")
@@ -528,8 +542,12 @@ func circleExtend(s State, now time.Time, actor Member, data json.RawMessage) (S
 	if err := c.share(in); err != nil {
 		return s, Change{}, err
 	}
-	if c.Turn.EndsAt.IsZero() {
+	if c.ShareSeconds == 0 {
 		return s, Change{}, errorf(CodeInvalid, "This circle has no time per share to extend.")
+	}
+	if c.Turn.Away {
+		c.Turn.Remaining += add
+		return next, circleChanged(&next), nil
 	}
 	// A share whose time is up counts again from now.
 	c.Turn.EndsAt = later(c.Turn.EndsAt, now).Add(add)
@@ -634,25 +652,61 @@ func circleHand(s State, actor Member, raise bool) (State, Change, error) {
 }
 
 // presence keeps a running circle in step with a member's presence; s is a
-// clone. A late arrival joins the end of the round; a holder who has left
-// (past the grace period) loses the piece, which moves on.
+// clone. A late arrival joins the end of the round. A holder whose
+// connection goes keeps the piece, however long they are away, and their
+// time stands still until they are back: the piece never passes by itself.
+// Someone sent out of the session is gone from the circle.
 func (c *Circle) presence(s *State, m Member, p Presence, now time.Time, ch *Change) {
 	if m.Role != Participant {
 		return
 	}
+	holds := c.Turn != nil && c.Turn.MemberID == m.ID
 	switch p {
 	case Present:
+		if holds && c.Turn.Away {
+			c.Turn.Away = false
+			if c.ShareSeconds > 0 {
+				c.Turn.EndsAt = s.clock(now).Add(c.Turn.Remaining)
+			}
+			c.Turn.Remaining = 0
+			return
+		}
 		if c.Mode == RoundMode && !c.RoundOver && !slices.Contains(c.Queue, m.ID) &&
 			(c.Turn == nil || c.Turn.MemberID != m.ID) && !c.finishedRound(m.ID) {
 			c.Queue = append(slices.Clone(c.Queue), m.ID)
 		}
-	case Left:
-		if c.Turn != nil && c.Turn.MemberID == m.ID {
+	case Reconnecting, Left:
+		if holds && !c.Turn.Away {
+			c.Turn.Away = true
+			if !c.Turn.EndsAt.IsZero() {
+				c.Turn.Remaining = max(c.Turn.EndsAt.Sub(s.clock(now)), 0)
+				c.Turn.EndsAt = time.Time{}
+			}
+		}
+	case Removed:
+		c.Queue = slices.DeleteFunc(slices.Clone(c.Queue), func(q string) bool { return q == m.ID })
+		if holds {
 			c.endTurn(now, LeftRoom)
 			c.handOn(s, now)
 			ch.mineOfParticipants(s)
 		}
 	}
+}
+
+// resume moves the share's time on by the time the room stood still. An
+// away holder's time is already standing still.
+func (c *Circle) resume(frozen time.Duration) {
+	if c.Turn != nil && !c.Turn.Away && !c.Turn.EndsAt.IsZero() {
+		c.Turn.EndsAt = c.Turn.EndsAt.Add(frozen)
+	}
+}
+
+// pieceHolder tells care in the room (pieceRun) who holds the piece.
+func (c *Circle) pieceHolder() string {
+	if c.Turn == nil {
+		return ""
+	}
+	return c.Turn.MemberID
 }
 
 // finish closes a circle as it goes into the history.
@@ -676,8 +730,12 @@ type holderView struct {
 	MemberID  string `json:"memberId"`
 	Name      string `json:"name"`
 	StartedAt int64  `json:"startedAt"`
-	EndsAt    int64  `json:"endsAt"` // 0: no time per share
+	EndsAt    int64  `json:"endsAt"` // 0: no time per share, or it stands still
 	Passes    int    `json:"passes"` // 1: this is the once-more ask
+	// Away: the holder's connection is gone. While they are away, or the
+	// room is frozen, their time stands still with Remaining ms left.
+	Away      bool  `json:"away"`
+	Remaining int64 `json:"remaining"`
 }
 
 type waitingView struct {
@@ -726,7 +784,14 @@ func (c *Circle) view(s *State, itemID string, _ Role) any {
 	}
 	if t := c.Turn; t != nil {
 		v.Holder = &holderView{N: t.N, MemberID: t.MemberID, Name: name(t.MemberID), StartedAt: millis(t.StartedAt),
-			EndsAt: millis(t.EndsAt), Passes: c.Passes[t.MemberID]}
+			EndsAt: millis(t.EndsAt), Passes: c.Passes[t.MemberID], Away: t.Away}
+		switch {
+		case t.Away:
+			v.Holder.Remaining = t.Remaining.Milliseconds()
+		case s.Hold.Frozen() && !t.EndsAt.IsZero():
+			v.Holder.EndsAt = 0
+			v.Holder.Remaining = max(t.EndsAt.Sub(s.Hold.Since), 0).Milliseconds()
+		}
 	}
 	if c.RoundOver {
 		v.Next = ""

@@ -586,7 +586,9 @@ func TestCirclePresence(t *testing.T) {
 		mine []string
 	}{
 		{"the holder drops: the piece waits for them", holding(round, "p1", 1), "p1", Reconnecting, "p1", []string{"p2", "p3"}, nil},
-		{"the holder is gone past the grace: the piece moves on", holding(round, "p1", 1), "p1", Left, "p2", []string{"p3"}, []string{"p1", "p2", "p3"}},
+		{"the holder is gone past the grace: the piece still waits for them", withPresence(holding(round, "p1", 1), "p1", Reconnecting), "p1", Left, "p1", []string{"p2", "p3"}, nil},
+		{"the holder is sent out: the piece moves on", holding(round, "p1", 1), "p1", Removed, "p2", []string{"p3"}, []string{"p1", "p2", "p3"}},
+		{"someone waiting who is sent out leaves the round", round, "p2", Removed, "", []string{"p3"}, nil},
 		{"the holder comes back within the grace", withPresence(holding(round, "p1", 1), "p1", Reconnecting), "p1", Present, "p1", []string{"p2", "p3"}, nil},
 		{"a late joiner goes to the end", withPresence(holding(circleRoom(RoundMode, 0, "p2"), "p1", 1), "p3", Absent), "p3", Present, "p1", []string{"p2", "p3"}, nil},
 		{"someone waiting who comes back keeps their place", withPresence(round, "p2", Reconnecting), "p2", Present, "", []string{"p2", "p3"}, nil},
@@ -614,7 +616,12 @@ func TestCirclePresence(t *testing.T) {
 				t.Fatal("setPresence changed its input")
 			}
 			wantHolder(t, after, tc.holder, tc.queue...)
-			wantChange(t, ch, heard{Members: []string{tc.member}, Activity: true, Mine: tc.mine})
+			var care []string // a holder whose connection drops is flagged (care.go)
+			m, _ := before.Member(tc.member)
+			if t := before.Current.Circle().Turn; m.Presence == Present && tc.to == Reconnecting && t != nil && t.MemberID == tc.member {
+				care = []string{fieldFlags}
+			}
+			wantChange(t, ch, heard{Members: []string{tc.member}, Activity: true, Mine: tc.mine, Care: care})
 		})
 	}
 }
@@ -728,16 +735,18 @@ func TestCircleRunsThrough(t *testing.T) {
 	wantHolder(t, s, "p4", "p2", "p3")
 	presence("p4", Reconnecting)
 	presence("p4", Left)
-	wantHolder(t, s, "p2", "p3")
+	wantHolder(t, s, "p4", "p2", "p3") // the piece never passes by itself
+	do("f1", TypeCircleNext, nil)      // their turn ends; they come back to it
+	wantHolder(t, s, "p2", "p3", "p4")
 	do("p2", TypeCirclePass, held(t, s)) // the second pass is final
-	wantHolder(t, s, "p3")
+	wantHolder(t, s, "p3", "p4")
 	do("p3", TypeCircleDone, held(t, s))
-	wantHolder(t, s, "")
+	wantHolder(t, s, "", "p4") // p4 is away: the round rests
 	wantTurns(t, s, "p2:passed", "p1:spoke", "p4:left", "p2:passed-final", "p3:spoke")
 	if got := circleOf(t, s).Turns[1].Reactions; !reflect.DeepEqual(got, map[string]int{"thanks": 1}) {
 		t.Errorf("got p1's reactions %v", got)
 	}
-	presence("p4", Present) // back after the round: asked, since they never finished
+	presence("p4", Present) // back: asked, since they never finished
 	wantHolder(t, s, "", "p4")
 	do("f1", TypeCircleNext, nil)
 	do("p4", TypeCircleDone, held(t, s))

@@ -13,6 +13,8 @@ const (
 	CodeNotAllowed  = "not_allowed"  // the member's role may not do this
 	CodeClosed      = "closed"       // the room or activity does not take this now
 	CodeInternal    = "internal"     // the server failed; nothing was acknowledged
+	CodeNotFound    = "not_found"    // no such member
+	CodePaused      = "paused"       // the room is frozen (hold.go)
 )
 
 // Error is a refusal a member can read. Nothing changed.

@@ -66,6 +66,15 @@ const (
 	fieldAgenda   = "agenda"
 	fieldActivity = "activity"
 	fieldMine     = "mine"
+	fieldMembers  = "members"
+	fieldHold     = "hold"
+	fieldDoor     = "door"
+	fieldVideoURL = "videoUrl"
+	// Care in the room (care.go).
+	fieldSupport = "support"
+	fieldFlags   = "flags"
+	fieldThread  = "thread"
+	fieldPeople  = "people"
 )
 
 // part is one field of an event, for one audience.
@@ -87,6 +96,14 @@ type Change struct {
 	quiet bool
 	// roster and agenda say the state's Members or Agenda changed.
 	roster, agenda bool
+	// admitted and removed name the members the door let in or sent out:
+	// once the change is published, the room turns their waiting
+	// subscriptions into the room's, or ends them (door.go).
+	admitted, removed []string
+	// care says the state's Signals or Flags changed; thread names the
+	// participant whose thread changed, or "".
+	care   bool
+	thread string
 }
 
 // send adds a part of the event for the audience to.
@@ -136,11 +153,30 @@ func (c *Change) mineOfParticipants(s *State) {
 	}
 }
 
-// memberChanged marks the roster changed and tells everyone of the member.
+// memberChanged marks the roster changed and tells everyone of the member,
+// each role as it may see them.
 func (c *Change) memberChanged(m Member) {
 	c.roster = true
-	mv := viewMember(m)
-	c.send(everyone(), fieldMember, &mv)
+	fv, pv := viewMember(m), memberViewFor(m, Participant)
+	if fv == pv {
+		c.send(everyone(), fieldMember, &fv)
+		return
+	}
+	c.send(facilitatorsOnly(), fieldMember, &fv)
+	c.send(participantsOnly(), fieldMember, &pv)
+}
+
+// memberMoved is memberChanged for a member who was old before. Participants
+// are told nothing when what they see of the member is unchanged: a knock
+// at the door is the facilitators' to see.
+func (c *Change) memberMoved(old, m Member) {
+	if memberViewFor(old, Participant) != memberViewFor(m, Participant) {
+		c.memberChanged(m)
+		return
+	}
+	c.roster = true
+	fv := viewMember(m)
+	c.send(facilitatorsOnly(), fieldMember, &fv)
 }
 
 // Record is what a committed change hands the store: the state after it,
@@ -155,9 +191,13 @@ type Record struct {
 	Roster, Agenda, Journeys bool
 	// Applied names the member whose remembered action IDs changed, or "".
 	Applied string
+	// Care says the state's Signals or Flags changed; Thread names the
+	// participant whose thread (State.Threads) changed, or "".
+	Care   bool
+	Thread string
 }
 
 // firstRecord is the record of a room's first state: every part is new.
 func firstRecord(s *State) Record {
-	return Record{State: s, Roster: true, Agenda: true, Journeys: true, Applied: ""}
+	return Record{State: s, Roster: true, Agenda: true, Journeys: true, Applied: "", Care: true}
 }

@@ -30,6 +30,10 @@ func FuzzApply(f *testing.F) {
 		{TypeCircleDone, `{"turn":1}`, 4},
 		{TypeCircleRaise, ``, 4},
 		{TypeCheckOutWord, `{"word":"light","state":"hypo"}`, 5},
+		{TypeSupportRaise, `{"level":"now"}`, 4},
+		{TypeSupportAck, `{"memberId":"p"}`, 0},
+		{TypeMessageSend, `{"to":"p","text":"hello"}`, 1},
+		{TypeMessageRead, `{"with":"p","n":1}`, 0},
 		{"dance", `[]`, 0},
 	} {
 		f.Add(seed.typ, []byte(seed.data), true, seed.current)

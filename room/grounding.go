@@ -121,6 +121,17 @@ func (g *Grounding) finish(now time.Time) {
 
 func (*Grounding) presence(*State, Member, Presence, time.Time, *Change) {}
 
+// resume moves the countdown and the breath on by the time the room stood
+// still. A pause the facilitator paused itself keeps what it had left, and
+// its own resume moves the breath on.
+func (g *Grounding) resume(frozen time.Duration) {
+	if g.Paused {
+		return
+	}
+	g.EndsAt = g.EndsAt.Add(frozen)
+	g.CycleStart = g.CycleStart.Add(frozen)
+}
+
 // groundingFor returns a copy of s to change and its running pause, for a
 // facilitator's command.
 func groundingFor(s State, actor Member) (State, *Grounding, error) {
@@ -227,12 +238,19 @@ type groundingView struct {
 	PausedAt   int64   `json:"pausedAt"`
 }
 
-func (g *Grounding) view(_ *State, itemID string, _ Role) any {
-	return &groundingView{
+// view shows a pause in a frozen room as paused where the room froze, so
+// every screen holds the countdown and the breath still.
+func (g *Grounding) view(s *State, itemID string, _ Role) any {
+	v := &groundingView{
 		ID: g.ID, Kind: string(KindGrounding), ItemID: itemID, Seconds: g.Seconds, Breath: g.Breath,
 		StartedAt: millis(g.StartedAt), EndsAt: millis(g.EndsAt), Paused: g.Paused,
 		Remaining: g.Remaining.Milliseconds(), CycleStart: millis(g.CycleStart), PausedAt: millis(g.PausedAt),
 	}
+	if !g.Paused && s.Hold.Frozen() {
+		v.Paused, v.PausedAt = true, millis(s.Hold.Since)
+		v.Remaining = max(g.EndsAt.Sub(s.Hold.Since), 0).Milliseconds()
+	}
+	return v
 }
 
 func (*Grounding) mine(*State, string) (string, any) { return "", nil }

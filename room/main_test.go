@@ -99,8 +99,8 @@ func unsaid(prev State, seen bool, next State, rec Record) string {
 	var missing []string
 	if !seen {
 		// The room's first record: every part of it is new.
-		if !rec.Roster || !rec.Agenda || !rec.Journeys {
-			return fmt.Sprintf("the first record of a room names roster %v, agenda %v, journeys %v; want all", rec.Roster, rec.Agenda, rec.Journeys)
+		if !rec.Roster || !rec.Agenda || !rec.Journeys || !rec.Care {
+			return fmt.Sprintf("the first record of a room names roster %v, agenda %v, journeys %v, care %v; want all", rec.Roster, rec.Agenda, rec.Journeys, rec.Care)
 		}
 		return ""
 	}
@@ -112,6 +112,14 @@ func unsaid(prev State, seen bool, next State, rec Record) string {
 	}
 	if !rec.Journeys && !sameJSON(prev.Journeys, next.Journeys) {
 		missing = append(missing, "the journeys changed")
+	}
+	if !rec.Care && (!sameJSON(prev.Signals, next.Signals) || !sameJSON(prev.Flags, next.Flags)) {
+		missing = append(missing, "the signals or flags changed")
+	}
+	for _, id := range slices.Sorted(maps.Keys(mergeKeys(prev.Threads, next.Threads))) {
+		if id != rec.Thread && !sameJSON(prev.Threads[id], next.Threads[id]) {
+			missing = append(missing, fmt.Sprintf("the thread with %s changed (the record names %q)", id, rec.Thread))
+		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(mergeKeys(prev.Applied, next.Applied))) {
 		if id != rec.Applied && !sameJSON(prev.Applied[id], next.Applied[id]) {

@@ -64,6 +64,10 @@ func (m *Manager) Restore(ctx context.Context) (int, error) {
 				dropped[k] = append(dropped[k], mem.ID)
 			case Reconnecting:
 				dropped[k] = append(dropped[k], mem.ID)
+			case Waiting: // at the door, and no longer connected
+				next.Members[i].Presence = next.offDoorstep(mem)
+				next.Members[i].Since = now
+				changed[k] = true
 			}
 		}
 		if changed[k] {

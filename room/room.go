@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -152,7 +153,7 @@ func (r *Room) State() State {
 // commitLocked saves next and, once it is durable, makes it the room's state
 // and offers the change to every subscription. The caller holds r.mu.
 func (r *Room) commitLocked(ctx context.Context, next State, ch Change, applied string) error {
-	rec := Record{State: &next, Roster: ch.roster, Agenda: ch.agenda, Applied: applied}
+	rec := Record{State: &next, Roster: ch.roster, Agenda: ch.agenda, Applied: applied, Care: ch.care, Thread: ch.thread}
 	// Published by the committer, under this caller's r.mu (see Store):
 	// every wake-up on the way from commit to members costs latency.
 	published := false
@@ -163,6 +164,7 @@ func (r *Room) commitLocked(ctx context.Context, next State, ch Change, applied 
 			return
 		}
 		r.publishLocked(next, ch)
+		r.doorLocked(ch)
 	})
 	if err != nil {
 		return fmt.Errorf("save room %s: %w", next.SessionID, err)
@@ -182,7 +184,7 @@ func (r *Room) commitLocked(ctx context.Context, next State, ch Change, applied 
 // reconnecting), and a join that waited for an fsync made every arrival,
 // and the herd after a restart, queue behind the disk. The caller holds r.mu.
 func (r *Room) presenceLocked(next State, ch Change) error {
-	if err := r.cfg.Store.QueueRoom(Record{State: &next, Roster: ch.roster}); err != nil {
+	if err := r.cfg.Store.QueueRoom(Record{State: &next, Roster: ch.roster, Care: ch.care}); err != nil {
 		return fmt.Errorf("save room %s: %w", next.SessionID, err)
 	}
 	r.publishLocked(next, ch)
@@ -203,6 +205,10 @@ func (r *Room) publishLocked(next State, ch Change) {
 	f := newFanout(r.state.Version, r.cfg.Now(), ch.parts, fan)
 	queued := 0
 	for sub := range r.subs {
+		if sub.waiting {
+			fan.done() // at the door: nothing of the room until let in
+			continue
+		}
 		if r.sendLocked(sub, f.messageTo(sub.member)) {
 			queued++
 		} else {
@@ -254,6 +260,12 @@ var ErrNotMember = errors.New("not a member of this room")
 
 // Join subscribes the member to the room. The subscription's first message is
 // the member's snapshot; every committed change follows, in order.
+//
+// A participant the door holds (door.go) is subscribed waiting: the first
+// message is a "waiting" message and nothing follows until a facilitator
+// lets them in, when their snapshot comes on the same subscription (or a
+// "bye" when they are sent out). A participant the locked door turns away
+// gets ErrLocked, and the facilitators see that they tried.
 func (r *Room) Join(ctx context.Context, memberID string) (*Subscription, error) {
 	return r.JoinWatched(ctx, memberID, nil)
 }
@@ -275,11 +287,22 @@ func (r *Room) JoinWatched(ctx context.Context, memberID string, onSlow func()) 
 	if !ok {
 		return nil, ErrNotMember
 	}
+	at := r.state.arrive(m)
+	if at == arriveLocked {
+		if next, ch, changed := turnAway(r.state, memberID); changed {
+			_ = r.presenceLocked(next, ch) // the refusal stands without it
+		}
+		return nil, ErrLocked
+	}
 	if t := r.timers[memberID]; t != nil {
 		t.Stop()
 		delete(r.timers, memberID)
 	}
-	if next, ch, changed := setPresence(r.state, r.cfg.Now(), memberID, Present); changed {
+	p := Present
+	if at == arriveWait {
+		p = Waiting
+	}
+	if next, ch, changed := setPresence(r.state, r.cfg.Now(), memberID, p); changed {
 		if err := r.presenceLocked(next, ch); err != nil {
 			// Still away: keep counting towards "left".
 			if m.Presence == Reconnecting && r.conns[memberID] == 0 {
@@ -290,15 +313,16 @@ func (r *Room) JoinWatched(ctx context.Context, memberID string, onSlow func()) 
 		m, _ = r.state.Member(memberID)
 	}
 	sub := &Subscription{
-		room:   r,
-		member: m,
-		queue:  make(chan *Message, r.cfg.QueueSize+1), // +1 for the bye
-		done:   make(chan struct{}),
-		onSlow: onSlow,
+		room:    r,
+		member:  m,
+		queue:   make(chan *Message, r.cfg.QueueSize+1), // +1 for the bye
+		done:    make(chan struct{}),
+		onSlow:  onSlow,
+		waiting: at == arriveWait,
 	}
 	r.subs[sub] = struct{}{}
 	r.conns[memberID]++
-	sub.queue <- &Message{Data: snapshot(&r.state, m, r.cfg.Now())}
+	sub.queue <- r.welcomeLocked(sub)
 	return sub, nil
 }
 
@@ -335,6 +359,55 @@ func byeMessage(reason, message string) []byte {
 	}{"bye", reason, message})
 }
 
+// welcomeLocked returns what sub's member is sent on joining and on a
+// sync: their snapshot, or the door's "waiting". The caller holds r.mu.
+func (r *Room) welcomeLocked(sub *Subscription) *Message {
+	m, _ := r.state.Member(sub.member.ID)
+	if sub.waiting {
+		return &Message{Data: waitingAtDoor(&r.state, m, r.cfg.Now())}
+	}
+	return &Message{Data: snapshot(&r.state, m, r.cfg.Now())}
+}
+
+// doorLocked carries out what a published change did at the door: the
+// subscriptions of those let in get their snapshot, those of people sent
+// out their "bye". The caller holds r.mu.
+func (r *Room) doorLocked(ch Change) {
+	if len(ch.admitted) == 0 && len(ch.removed) == 0 {
+		return
+	}
+	for sub := range r.subs {
+		id := sub.member.ID
+		switch {
+		case slices.Contains(ch.removed, id):
+			r.byeLocked(sub, ReasonRemoved, RemovedText)
+		case sub.waiting && slices.Contains(ch.admitted, id):
+			sub.waiting = false
+			sub.member, _ = r.state.Member(id)
+			r.sendLocked(sub, r.welcomeLocked(sub))
+		}
+	}
+}
+
+// SetVideoURL makes url the room's video link and tells everyone. The
+// caller has checked it (the cohort's rules for a link).
+func (r *Room) SetVideoURL(ctx context.Context, url string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped || r.state.Status != Open {
+		return ErrClosed
+	}
+	if r.state.VideoURL == url {
+		return nil
+	}
+	next := r.state.clone()
+	next.VideoURL = url
+	next.Version++
+	var ch Change
+	ch.send(everyone(), fieldVideoURL, url)
+	return r.commitLocked(ctx, next, ch, "")
+}
+
 // AddMember puts m on the roster, or renames the member with m's ID.
 func (r *Room) AddMember(ctx context.Context, m Member) error {
 	r.mu.Lock()
@@ -367,7 +440,13 @@ func (r *Room) leave(sub *Subscription) {
 	if r.stopped || r.state.Status != Open {
 		return
 	}
-	next, ch, changed := setPresence(r.state, r.cfg.Now(), id, Reconnecting)
+	// Someone who waited at the door was never in: they go back to what
+	// they were, with no grace to count.
+	p := Reconnecting
+	if m, _ := r.state.Member(id); m.Presence == Waiting || m.Presence == Removed {
+		p = r.state.offDoorstep(m)
+	}
+	next, ch, changed := setPresence(r.state, r.cfg.Now(), id, p)
 	if !changed {
 		return
 	}
@@ -376,7 +455,9 @@ func (r *Room) leave(sub *Subscription) {
 	if err := r.presenceLocked(next, ch); err != nil {
 		return
 	}
-	r.startGraceLocked(id)
+	if p == Reconnecting {
+		r.startGraceLocked(id)
+	}
 }
 
 func (r *Room) startGraceLocked(memberID string) {
@@ -414,8 +495,11 @@ func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) error {
 		return nil
 	}
 	if cmd.Type == TypeSync {
-		m, _ := r.state.Member(sub.member.ID)
-		r.sendLocked(sub, &Message{Data: snapshot(&r.state, m, r.cfg.Now())})
+		r.sendLocked(sub, r.welcomeLocked(sub))
+		return nil
+	}
+	if sub.waiting {
+		r.reject(sub, cmd, errorf(CodeClosed, "You are at the door; your facilitator will let you in."))
 		return nil
 	}
 	version, dup, err := r.applyLocked(ctx, sub.member.ID, cmd)
@@ -543,9 +627,11 @@ type Subscription struct {
 	queue  chan *Message
 	done   chan struct{}
 	onSlow func()
-	// ended and reason are guarded by room.mu.
-	ended  bool
-	reason string
+	// ended, reason and waiting are guarded by room.mu. waiting: the member
+	// is at the door and hears nothing of the room.
+	ended   bool
+	reason  string
+	waiting bool
 }
 
 // Member returns the subscribed member as they were when they joined.

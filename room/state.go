@@ -30,6 +30,10 @@ const (
 	Present      Presence = "present"      // connected
 	Reconnecting Presence = "reconnecting" // the connection dropped within the grace period
 	Left         Presence = "left"         // gone for longer than the grace period
+	// Waiting: connected, not admitted yet (the door, door.go). Removed:
+	// sent out of this session. Participants see neither (memberViewFor).
+	Waiting Presence = "waiting"
+	Removed Presence = "removed"
 )
 
 // Status is whether the room is live.
@@ -166,6 +170,18 @@ type State struct {
 	// sessions (BuildJourneys). It is filled when the room opens and never
 	// changed after (no command writes it), so clones share it.
 	Journeys Journeys `json:"journeys,omitempty"`
+	// Hold is whether the room stands still (hold.go).
+	Hold Hold `json:"hold,omitzero"`
+	// Door is who may come in (door.go). Door.AdmitOnArrival is the
+	// cohort's setting when the room opens; the session service sets it.
+	Door Door `json:"door,omitzero"`
+	// Signals is every support signal of the session, oldest first, open or
+	// ended; Flags every flag; Threads the private threads, by participant
+	// ID (care.go). Transitions replace them, never change them in place,
+	// so clones share them.
+	Signals []Signal          `json:"signals,omitempty"`
+	Flags   []Flag            `json:"flags,omitempty"`
+	Threads map[string]Thread `json:"threads,omitempty"`
 }
 
 // appliedMemory is how many action IDs are remembered per member. A client
@@ -213,6 +229,7 @@ func (s State) clone() State {
 	if s.Applied != nil {
 		c.Applied = maps.Clone(s.Applied) // slices are replaced, never appended to in place
 	}
+	c.Door = s.Door.clone()
 	return c
 }
 

@@ -34,6 +34,8 @@ type Summary struct {
 	// that never ran.
 	Skipped []Item `json:"skipped"`
 	Pending []Item `json:"pending"`
+	// Care is the session's support signals, flags and private threads.
+	Care CareSummary `json:"care"`
 }
 
 // Attendance is one member's presence over a session.
@@ -89,6 +91,7 @@ func Summarize(s State) Summary {
 		Attendance: make([]Attendance, 0, len(s.Members)),
 		Sections:   make([]Section, 0, len(s.History)+1),
 		Skipped:    []Item{}, Pending: []Item{},
+		Care: summarizeCare(&s),
 	}
 	for _, m := range s.Members {
 		sum.Attendance = append(sum.Attendance, attendance(m))

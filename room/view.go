@@ -37,6 +37,12 @@ type roomView struct {
 	Agenda    any          `json:"agenda"`
 	Activity  any          `json:"activity"`
 	Mine      mineView     `json:"mine"`
+	// Hold is left out while the room is not frozen, and Door (the
+	// facilitators' alone) while it is all off and empty: a snapshot
+	// replaces everything, so a client reads either's absence as that.
+	Hold *holdView `json:"hold,omitempty"`
+	Door *doorView `json:"door,omitempty"`
+	careView
 }
 
 type snapshotMessage struct {
@@ -56,6 +62,35 @@ func millis(t time.Time) int64 {
 
 func viewMember(m Member) memberView {
 	return memberView{ID: m.ID, Name: m.Name, Role: m.Role, Presence: m.Presence}
+}
+
+// viewMembers returns the roster as a member of role sees it.
+func viewMembers(s *State, role Role) []memberView {
+	out := make([]memberView, len(s.Members))
+	for i, m := range s.Members {
+		out[i] = memberViewFor(m, role)
+	}
+	return out
+}
+
+// memberViewFor returns the member as a member of role sees them: the door
+// is the facilitators' to see, so a participant sees someone waiting as not
+// come yet (or gone, when they had been in) and someone removed as gone.
+func memberViewFor(m Member, role Role) memberView {
+	v := viewMember(m)
+	if role == Facilitator {
+		return v
+	}
+	switch m.Presence {
+	case Waiting:
+		v.Presence = Absent
+		if !m.FirstJoined.IsZero() {
+			v.Presence = Left
+		}
+	case Removed:
+		v.Presence = Left
+	}
+	return v
 }
 
 // viewAgenda returns the agenda as a member of role may see it.
@@ -101,10 +136,6 @@ func viewMine(s *State, memberID string) mineView {
 
 // snapshot encodes the whole room as the member may see it.
 func snapshot(s *State, m Member, now time.Time) []byte {
-	members := make([]memberView, len(s.Members))
-	for i, mm := range s.Members {
-		members[i] = viewMember(mm)
-	}
 	msg := snapshotMessage{
 		Type:       "snapshot",
 		Version:    s.Version,
@@ -116,10 +147,13 @@ func snapshot(s *State, m Member, now time.Time) []byte {
 			Cohort:    s.Cohort,
 			VideoURL:  s.VideoURL,
 			Status:    s.Status,
-			Members:   members,
+			Members:   viewMembers(s, m.Role),
 			Agenda:    viewAgenda(s, m.Role),
 			Activity:  viewActivity(s, m.Role),
 			Mine:      viewMine(s, m.ID),
+			Hold:      snapshotHold(s.Hold),
+			Door:      snapshotDoor(s, m.Role),
+			careView:  viewCare(s, m),
 		},
 	}
 	return mustJSON(msg)

@@ -538,6 +538,86 @@ func visAddedID(s State) string {
 	return ""
 }
 
+// visHeard checks which fields of an event each member here got at the
+// step (beyond type, version and serverTime): want names them by viewer;
+// a viewer not named must get an empty event.
+func visHeard(want map[string][]string) func(tb testing.TB, got map[string][][]byte) {
+	return func(tb testing.TB, got map[string][][]byte) {
+		tb.Helper()
+		for _, v := range []string{"f1", "p1", "p2", "p3"} {
+			var fields []string
+			events := 0
+			for _, raw := range got[v] {
+				msg := decodeMsg(tb, raw)
+				if msg.Type != "event" {
+					continue
+				}
+				events++
+				for k := range msg.keys {
+					if k != "type" && k != "version" && k != "serverTime" {
+						fields = append(fields, k)
+					}
+				}
+			}
+			if len(got[v]) == 0 {
+				continue // not connected
+			}
+			slices.Sort(fields)
+			w := slices.Sorted(slices.Values(want[v]))
+			if events != 1 || !slices.Equal(fields, w) {
+				tb.Errorf("%s got %d events with %v, want one with %v", v, events, fields, w)
+			}
+		}
+	}
+}
+
+// visCare: Sam signals and drops within the minute (a flag), comes back,
+// is seen; private messages go both ways with Sam and Kim; Kim answers a
+// check-in (people); the facilitator clears Sam's signal and flag. Each
+// reaches the facilitator and the participant it is about, never the
+// others, not even in a late joiner's snapshot.
+func visCare() visScenario {
+	sc := visScenario{name: "care in the room", checkIn: VisibleToFacilitators, reveal: RevealNamed}
+	send := func(to, text string) map[string]any { return map[string]any{"to": to, "text": text} }
+	sc.steps = []visStep{
+		{name: "sam signals", by: "p1", typ: TypeSupportRaise, data: map[string]any{"level": "now"},
+			want: visHeard(map[string][]string{"f1": {"support"}, "p1": {"support"}})},
+		{name: "sam drops", leave: "p1", want: visHeard(map[string][]string{"f1": {"flags", "member"}, "p2": {"member"}, "p3": {"member"}})},
+		{name: "sam is back", join: "p1"},
+		{name: "ana sees sam", by: "f1", typ: TypeSupportAck, data: map[string]any{"memberId": "p1"},
+			want: visHeard(map[string][]string{"f1": {"support"}, "p1": {"support"}})},
+		{name: "ana writes to sam", by: "f1", typ: TypeMessageSend, data: send("p1", "vis-message-to-sam"),
+			want: visHeard(map[string][]string{"f1": {"thread"}, "p1": {"thread"}})},
+		{name: "sam writes back", by: "p1", typ: TypeMessageSend, data: send("", "vis-message-from-sam")},
+		{name: "kim writes", by: "p2", typ: TypeMessageSend, data: send("", "vis-message-from-kim"),
+			want: visHeard(map[string][]string{"f1": {"thread"}, "p2": {"thread"}})},
+		{name: "ana reads kim", by: "f1", typ: TypeMessageRead, data: map[string]any{"with": "p2", "n": 1},
+			want: visHeard(map[string][]string{"f1": {"thread"}, "p2": {"thread"}})},
+		{name: "sam reads", by: "p1", typ: TypeMessageRead, data: map[string]any{"n": 2}},
+		{name: "start", by: "f1", typ: TypeAgendaStart, data: itemRef{ItemID: "i-in"}},
+		{name: "kim answers", by: "p2", typ: TypeCheckInAnswer, data: visAnswer(3, Hypo, "kim"),
+			want: visHeard(map[string][]string{"f1": {"activity", "people"}, "p1": {"activity"}, "p2": {"activity", "mine"}, "p3": {"activity"}})},
+		{name: "ana clears sam", by: "f1", typ: TypeSupportClear, data: map[string]any{"memberId": "p1"},
+			want: visHeard(map[string][]string{"f1": {"flags", "support"}, "p1": {"support"}})},
+		{name: "sam signals again", by: "p1", typ: TypeSupportRaise, data: map[string]any{"level": "moment"}},
+		{name: "sam withdraws", by: "p1", typ: TypeSupportWithdraw,
+			want: visHeard(map[string][]string{"f1": {"support"}, "p1": {"support"}})},
+		{name: "end", by: "f1", typ: TypeActivityEnd},
+	}
+	sc.secrets = slices.Concat(visPlan(map[string]string{promptCheckIn: "start"}), visPasts(""), []visSecret{
+		{text: "vis-message-to-sam", from: visSeen("ana writes to sam", "f1", "p1")},
+		{text: "vis-message-from-sam", from: visSeen("sam writes back", "f1", "p1")},
+		{text: "vis-message-from-kim", from: visSeen("kim writes", "f1", "p2")},
+		{text: "vis-note-kim", from: visSeen("kim answers", "f1", "p2")},
+		{text: "vis-feeling-kim", from: visSeen("kim answers", "f1", "p2")},
+		// Who signals and who is flagged: their IDs sit beside these words
+		// only in what the facilitator is sent.
+		{text: `"reason":"dropped-after-signal"`, from: visSeen("sam drops", "f1")},
+		{text: `"memberId":"p1","name":"Sam","level"`, from: visSeen("sam signals", "f1")},
+	})
+	return sc
+}
+
 // agendaAndClose: the facilitator changes the plan live, runs a grounding
 // with a drop in it, moves on to the check-in and closes the room.
 func visAgendaAndClose() visScenario {
@@ -590,6 +670,53 @@ func visAgendaAndClose() visScenario {
 	return sc
 }
 
+// visDoor: the door and the pause. Admission is turned on after everyone is
+// in, so coming back is no arrival; Sam is sent out, asks to come back and
+// is let in; the room pauses during a grounding. The door is the
+// facilitators' alone; a participant sees nobody waiting or removed.
+func visDoor() visScenario {
+	sc := visScenario{name: "door and pause", checkIn: VisibleToGroup, reveal: RevealNamed}
+	only := func(who string, typ string, removed bool) func(tb testing.TB, got map[string][][]byte) {
+		return func(tb testing.TB, got map[string][][]byte) {
+			msgs := got[who]
+			if len(msgs) != 1 {
+				tb.Fatalf("%s got %d messages, want one %s", who, len(msgs), typ)
+			}
+			var m struct {
+				Type    string `json:"type"`
+				Removed bool   `json:"removed"`
+			}
+			decodeInto(tb, msgs[0], &m)
+			if m.Type != typ || m.Removed != removed {
+				tb.Errorf("%s got %s, want %s (removed %v)", who, msgs[0], typ, removed)
+			}
+		}
+	}
+	sc.steps = []visStep{
+		{name: "admission on", by: "f1", typ: TypeDoorAdmission, data: map[string]bool{"admitOnArrival": true}},
+		{name: "lee drops", leave: "p3"},
+		{name: "lee is back, not held", join: "p3", want: only("p3", "snapshot", false)},
+		{name: "the door is locked", by: "f1", typ: TypeDoorLock, data: map[string]bool{"locked": true}},
+		{name: "grounding", by: "f1", typ: TypeAgendaStart, data: itemRef{ItemID: "i-ground"}},
+		{name: "pause", by: "f1", typ: TypeRoomPause},
+		{name: "sam is sent out", by: "f1", typ: TypeDoorRemove, data: map[string]string{"memberId": "p1"}},
+		{name: "sam's connection ends", leave: "p1"},
+		{name: "sam asks to come back", join: "p1", want: only("p1", "waiting", true)},
+		{name: "sam is let back in", by: "f1", typ: TypeDoorAdmit, data: map[string]string{"memberId": "p1"}},
+		{name: "resume", by: "f1", typ: TypeRoomResume},
+		{name: "end", by: "f1", typ: TypeActivityEnd},
+	}
+	sc.secrets = slices.Concat(visPlan(nil), visPasts(""), []visSecret{
+		{text: `"door":{`, from: visSeen("admission on", "f1")},
+		{text: `"presence":"removed"`, from: visSeen("sam is sent out", "f1")},
+		{text: `"presence":"waiting"`, from: visSeen("sam asks to come back", "f1")},
+		{text: `"reason":"removed"`, from: visSeen("sam is sent out", "p1")},
+		{text: `"admission":true`, from: visSeen("sam asks to come back", "p1")},
+		{text: `"paused":true`, from: visSeen("pause", visEveryone...)},
+	})
+	return sc
+}
+
 func TestVisibilityMatrix(t *testing.T) {
 	scenarios := []visScenario{
 		visCheckIn(VisibleToGroup),
@@ -603,6 +730,8 @@ func TestVisibilityMatrix(t *testing.T) {
 		visOpenFloor(),
 		visAgendaAndClose(),
 		visReading(),
+		visDoor(),
+		visCare(),
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) { runVisibility(t, sc) })
@@ -966,6 +1095,24 @@ func visParticipantFields(tb testing.TB, viewer, step string, raw []byte) {
 					fail("a word of the cloud has %v", got)
 				}
 			}
+		}
+	}
+	for _, k := range []string{"flags", "people", "threads"} {
+		if _, ok := visPart(tb, raw, k); ok {
+			fail("%s is the facilitators'", k)
+		}
+	}
+	if th, ok := visPart(tb, raw, "thread"); ok {
+		var v struct {
+			With *string `json:"with"`
+		}
+		if err := json.Unmarshal(th, &v); err != nil || v.With == nil || *v.With != viewer {
+			fail("the thread is not theirs")
+		}
+	}
+	if sup, ok := visPart(tb, raw, "support"); ok && string(sup) != "null" {
+		if got := visKeys(tb, sup); !reflect.DeepEqual(got, []string{"ackedAt", "ackedBy", "ackedByName", "at", "level"}) {
+			fail("their signal has %v", got)
 		}
 	}
 	if mine, ok := visPart(tb, raw, "mine"); ok {

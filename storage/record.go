@@ -18,8 +18,10 @@ import (
 //     check-in of ten answers, under one 4 KiB page);
 //   - room_parts/<session>\x00<tag>[member ID]: the parts that most actions
 //     leave alone, each written only when it changed: the roster (tag 'm'),
-//     the agenda ('a'), the journeys ('j', set once when the room opens) and
-//     each member's remembered action IDs ('p' and the member's ID);
+//     the agenda ('a'), the journeys ('j', set once when the room opens),
+//     each member's remembered action IDs ('p' and the member's ID), the
+//     support signals and flags ('c') and each participant's private thread
+//     ('t' and the participant's ID);
 //   - room_history/<session>\x00<index>: each finished activity, written once.
 //
 // A record of schema 2 holds the roster, agenda, journeys and action IDs
@@ -30,7 +32,15 @@ const (
 	partAgenda   = 'a'
 	partJourneys = 'j'
 	partApplied  = 'p'
+	partCare     = 'c'
+	partThread   = 't'
 )
+
+// carePart is what the care part ('c') holds.
+type carePart struct {
+	Signals []room.Signal `json:"signals,omitempty"`
+	Flags   []room.Flag   `json:"flags,omitempty"`
+}
 
 // head is what a room's record under rooms/<session> holds: the room's own
 // fields and its current activity, named one by one. A field added to
@@ -46,6 +56,8 @@ type head struct {
 	Version    uint64         `json:"version"`
 	OpenedAt   time.Time      `json:"openedAt"`
 	ClosedAt   time.Time      `json:"closedAt,omitzero"`
+	Hold       room.Hold      `json:"hold,omitzero"`
+	Door       room.Door      `json:"door,omitzero"`
 	Current    *room.Activity `json:"current,omitempty"`
 	HistoryLen int            `json:"historyLen"`
 	Parts      bool           `json:"parts"`
@@ -107,6 +119,22 @@ func encodeRecord(rec room.Record, historyLen int, all bool) ([]byte, []part, er
 			return nil, nil, err
 		}
 	}
+	if all || rec.Care {
+		if err := add(partCare, "", carePart{Signals: s.Signals, Flags: s.Flags}); err != nil {
+			return nil, nil, err
+		}
+	}
+	if all {
+		for _, id := range slices.Sorted(maps.Keys(s.Threads)) {
+			if err := add(partThread, id, s.Threads[id]); err != nil {
+				return nil, nil, err
+			}
+		}
+	} else if rec.Thread != "" {
+		if err := add(partThread, rec.Thread, s.Threads[rec.Thread]); err != nil {
+			return nil, nil, err
+		}
+	}
 	if all {
 		for _, id := range slices.Sorted(maps.Keys(s.Applied)) {
 			if err := add(partApplied, id, s.Applied[id]); err != nil {
@@ -131,6 +159,7 @@ func encodeRecord(rec room.Record, historyLen int, all bool) ([]byte, []part, er
 	h := head{
 		SessionID: s.SessionID, CohortID: s.CohortID, Title: s.Title, Cohort: s.Cohort, VideoURL: s.VideoURL,
 		Status: s.Status, Version: s.Version, OpenedAt: s.OpenedAt, ClosedAt: s.ClosedAt,
+		Hold: s.Hold, Door: s.Door,
 		HistoryLen: historyLen, Parts: true,
 	}
 	if err := json.NewEncoder(scratch).Encode(h); err != nil {
@@ -153,7 +182,8 @@ func encodeRecord(rec room.Record, historyLen int, all bool) ([]byte, []part, er
 }
 
 // partKey is the room_parts key of one part of a room: the session ID, a
-// zero byte, the part's tag and, for a member's action IDs, the member's ID.
+// zero byte, the part's tag and, for a member's action IDs or thread, the
+// member's ID.
 func partKey(sessionID string, tag byte, memberID string) []byte {
 	k := make([]byte, 0, len(sessionID)+2+len(memberID))
 	k = append(k, sessionID...)
@@ -188,6 +218,19 @@ func readParts(c cursor, sessionID []byte, s *room.State) error {
 					s.Applied = make(map[string][]room.AppliedAction)
 				}
 				s.Applied[string(rest[1:])] = ids
+			}
+		case partCare:
+			var c carePart
+			if err = json.Unmarshal(v, &c); err == nil {
+				s.Signals, s.Flags = c.Signals, c.Flags
+			}
+		case partThread:
+			var t room.Thread
+			if err = json.Unmarshal(v, &t); err == nil {
+				if s.Threads == nil {
+					s.Threads = make(map[string]room.Thread)
+				}
+				s.Threads[string(rest[1:])] = t
 			}
 		}
 		if err != nil {

@@ -48,6 +48,18 @@ func TestRoomParts(t *testing.T) {
 	s.Journeys = room.Journeys{s.Members[1].ID: {{ID: "i-1", MemberID: s.Members[1].ID, SessionID: "earlier", Text: "rest more", SetAt: t0}}}
 	check("journeys set", room.Record{Journeys: true})
 	s = cloneState(s)
+	s.Signals = []room.Signal{{MemberID: s.Members[2].ID, Level: room.SupportNow, At: t0, AckedAt: t0.Add(time.Second), AckedBy: s.Members[0].ID}}
+	check("a signal raised and answered", room.Record{Care: true})
+	s = cloneState(s)
+	s.Flags = []room.Flag{{MemberID: s.Members[2].ID, Reason: room.DroppedAfterSignal, At: t0.Add(time.Minute)}}
+	check("a flag", room.Record{Care: true})
+	s = cloneState(s)
+	s.Threads = map[string]room.Thread{s.Members[2].ID: {Messages: []room.ThreadMessage{{N: 1, From: s.Members[0].ID, Text: `How are you? <"&">`, At: t0}}, ReadByFacilitators: 1}}
+	check("a thread begun", room.Record{Thread: s.Members[2].ID})
+	s = cloneState(s)
+	s.Threads[s.Members[3].ID] = room.Thread{Messages: []room.ThreadMessage{{N: 1, From: s.Members[3].ID, Text: "Hello", At: t0}}, ReadByParticipant: 1}
+	check("a second thread", room.Record{Thread: s.Members[3].ID})
+	s = cloneState(s)
 	s.Agenda[0].Title = "Renamed"
 	check("an agenda item renamed", room.Record{Agenda: true})
 	s = cloneState(s)
@@ -148,6 +160,26 @@ func TestRecordFlags(t *testing.T) {
 			want: []string{"applied"},
 		},
 		{
+			name:   "a record that says the signals or flags changed writes the care part only",
+			before: saved,
+			change: func(s *room.State) room.Record {
+				s.Signals = []room.Signal{{MemberID: s.Members[2].ID, Level: room.SupportNow, At: t0}}
+				s.Flags = []room.Flag{{MemberID: s.Members[2].ID, Reason: room.DroppedAfterSignal, At: t0.Add(time.Second)}}
+				return room.Record{State: s, Care: true}
+			},
+			want: []string{"care"},
+		},
+		{
+			name:   "a record that names one thread writes that thread only",
+			before: saved,
+			change: func(s *room.State) room.Record {
+				id := s.Members[3].ID
+				s.Threads = map[string]room.Thread{id: {Messages: []room.ThreadMessage{{N: 1, From: id, Text: "Can we talk?", At: t0}}, ReadByParticipant: 1}}
+				return room.Record{State: s, Thread: id}
+			},
+			want: []string{"thread"},
+		},
+		{
 			name:   "a record that names every kind of part writes each",
 			before: saved,
 			change: func(s *room.State) room.Record {
@@ -156,9 +188,11 @@ func TestRecordFlags(t *testing.T) {
 				s.Journeys = room.Journeys{s.Members[1].ID: {{ID: "i-1", MemberID: s.Members[1].ID, Text: "rest", SetAt: t0}}}
 				id := s.Members[4].ID
 				s.Applied[id] = append(slices.Clone(s.Applied[id]), room.AppliedAction{ID: "a-new", Version: s.Version})
-				return room.Record{State: s, Roster: true, Agenda: true, Journeys: true, Applied: id}
+				s.Signals = []room.Signal{{MemberID: s.Members[2].ID, Level: room.SupportMoment, At: t0}}
+				s.Threads = map[string]room.Thread{id: {Messages: []room.ThreadMessage{{N: 1, From: s.Members[0].ID, Text: "Here.", At: t0}}}}
+				return room.Record{State: s, Roster: true, Agenda: true, Journeys: true, Applied: id, Care: true, Thread: id}
 			},
-			want: []string{"members", "agenda", "journeys", "applied"},
+			want: []string{"members", "agenda", "journeys", "care", "thread", "applied"},
 		},
 		{
 			name: "a room's first save after a reopen writes every part",
@@ -203,8 +237,14 @@ func TestRecordFlags(t *testing.T) {
 			if i := slices.Index(want, "applied"); i >= 0 {
 				want[i] = "applied " + rec.Applied
 			}
+			if i := slices.Index(want, "thread"); i >= 0 {
+				want[i] = "thread " + rec.Thread
+			}
 			if want == nil {
-				want = []string{"members", "agenda", "journeys"}
+				want = []string{"members", "agenda", "journeys", "care"}
+				for _, id := range slices.Sorted(maps.Keys(s.Threads)) {
+					want = append(want, "thread "+id)
+				}
 				for _, id := range slices.Sorted(maps.Keys(s.Applied)) {
 					want = append(want, "applied "+id)
 				}
@@ -249,6 +289,10 @@ func partName(tb testing.TB, sessionID string, key []byte) string {
 		return "journeys"
 	case partApplied:
 		return "applied " + string(rest[1:])
+	case partCare:
+		return "care"
+	case partThread:
+		return "thread " + string(rest[1:])
 	}
 	tb.Fatalf("part key %q: unknown tag %q", key, rest[0])
 	return ""
@@ -265,6 +309,9 @@ func TestRecordCoversState(t *testing.T) {
 		"Agenda":   "the agenda part (partAgenda)",
 		"Journeys": "the journeys part (partJourneys)",
 		"Applied":  "each member's applied part (partApplied)",
+		"Signals":  "the care part (partCare)",
+		"Flags":    "the care part (partCare)",
+		"Threads":  "each participant's thread part (partThread)",
 		"History":  "room_history",
 	}
 	own := map[string]bool{"HistoryLen": true, "Parts": true} // the record's, not State's
@@ -667,6 +714,9 @@ func cloneState(s room.State) room.State {
 	s.Agenda = append([]room.Item(nil), s.Agenda...)
 	if s.Applied != nil {
 		s.Applied = maps.Clone(s.Applied)
+	}
+	if s.Threads != nil {
+		s.Threads = maps.Clone(s.Threads)
 	}
 	return s
 }

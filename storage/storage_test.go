@@ -124,6 +124,21 @@ func testRoom(sessionID string, status room.Status, version uint64) *room.State 
 		Journeys: room.Journeys{
 			"p1": {{ID: "i-0", MemberID: "p1", SessionID: "s-earlier", SessionTitle: "Integration circle 2", SetAt: t0.Add(-7 * 24 * time.Hour), Text: "walk every morning"}},
 		},
+		Hold: room.Hold{Paused: true, Since: t0.Add(4 * time.Minute)},
+		Door: room.Door{AdmitOnArrival: true, Locked: true, Removed: []string{"p2"}, TurnedAway: []string{"p3"}},
+		Signals: []room.Signal{
+			{MemberID: "p1", Level: room.SupportMoment, At: t0.Add(4 * time.Minute), AckedAt: t0.Add(5 * time.Minute), AckedBy: "f1",
+				EndedAt: t0.Add(6 * time.Minute), Ended: room.SignalRaisedAgain},
+			{MemberID: "p1", Level: room.SupportNow, At: t0.Add(6 * time.Minute)},
+		},
+		Flags: []room.Flag{{MemberID: "p1", Reason: room.DroppedAfterSignal, At: t0.Add(7 * time.Minute)}},
+		Threads: map[string]room.Thread{"p1": {
+			Messages: []room.ThreadMessage{
+				{N: 1, From: "f1", Text: "I see your signal. Would you like to step out for a moment?", At: t0.Add(6 * time.Minute)},
+				{N: 2, From: "p1", Text: "Yes, thank you.", At: t0.Add(7 * time.Minute)},
+			},
+			ReadByFacilitators: 1, ReadByParticipant: 2,
+		}},
 	}
 	if status == room.Closed {
 		s.ClosedAt = t0.Add(time.Hour)

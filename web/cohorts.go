@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -161,7 +162,15 @@ func (s *Server) patchCohort(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.VideoURL != nil {
-		// Pages waiting for the room look again, to show the new link.
+		// The group meets in the call it is shown: a live room changes its
+		// link at once (it sends nothing when the link is the same), and
+		// pages waiting for a room look again.
+		if rm, ok := s.rooms.ForCohort(c.ID); ok {
+			if err := rm.SetVideoURL(r.Context(), c.VideoURL); err != nil && !errors.Is(err, room.ErrClosed) {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		s.lobby.wake(c.ID)
 	}
 	s.sendCohort(w, r, http.StatusOK, c)

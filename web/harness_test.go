@@ -374,6 +374,7 @@ type client struct {
 	ws     *websocket.Conn
 	in     chan msg
 	closed chan struct{}
+	end    error // why the connection ended, once closed is
 
 	mu      sync.Mutex
 	seen    [][]byte
@@ -404,6 +405,7 @@ func (c *client) read() {
 	for {
 		_, data, err := c.ws.Read(context.Background())
 		if err != nil {
+			c.end = err // read once closed is closed
 			return
 		}
 		var m msg

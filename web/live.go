@@ -714,6 +714,8 @@ func (c *conn) refuse(err error) {
 		c.ws.Close(websocket.StatusGoingAway, "server restarting")
 	case errors.Is(err, room.ErrNotMember):
 		c.bye(room.ReasonRevoked, "You are not on this room's roster.")
+	case errors.Is(err, room.ErrLocked):
+		c.bye(room.ReasonLocked, room.LockedText)
 	default:
 		c.s.log.Error().Err(err).Msg("join room")
 		c.ws.Close(websocket.StatusInternalError, "could not join")
@@ -771,7 +773,7 @@ func (c *conn) finish(sub *room.Subscription) {
 	switch sub.Reason() {
 	case room.ReasonSlow:
 		c.ws.Close(websocket.StatusPolicyViolation, "too slow")
-	case room.ReasonRevoked, room.ReasonClosed:
+	case room.ReasonRevoked, room.ReasonClosed, room.ReasonRemoved:
 		// The bye is queued: send what is queued, then close.
 		for {
 			select {

@@ -149,3 +149,46 @@ func TestWaitingCarriesTheVideoLink(t *testing.T) {
 	fb.open(g)
 	p.next("snapshot", isType("snapshot"))
 }
+
+// TestVideoLinkChangesInTheLiveRoom changes the cohort's video link while its
+// room is live: everyone in the room gets the new videoUrl in an event, and
+// a snapshot after carries it; the same link again sends nothing.
+func TestVideoLinkChangesInTheLiveRoom(t *testing.T) {
+	e := newEnv(t)
+	fb := e.newFacilitator("ana@example.org", "Ana")
+	g := fb.newGroup(1, true)
+	fb.must(200, "PATCH", "/api/cohorts/"+g.cohort, map[string]string{"videoUrl": "https://meet.example.org/first"}, nil)
+	fb.open(g)
+	fac := e.joinFacilitator(t, fb, g)
+	p := e.joinParticipant(t, g, 0)
+
+	type withVideo struct {
+		VideoURL *string `json:"videoUrl"`
+		Room     *struct {
+			VideoURL string `json:"videoUrl"`
+		} `json:"room"`
+	}
+	videoEvent := func(m msg) bool {
+		var v withVideo
+		return m.Type == "event" && json.Unmarshal(m.raw, &v) == nil && v.VideoURL != nil
+	}
+	fb.must(200, "PATCH", "/api/cohorts/"+g.cohort, map[string]string{"videoUrl": "https://meet.example.org/second"}, nil)
+	for _, c := range []*client{fac, p} {
+		var v withVideo
+		json.Unmarshal(c.next("the videoUrl event", videoEvent).raw, &v)
+		if *v.VideoURL != "https://meet.example.org/second" {
+			t.Errorf("%s: videoUrl %q, want the new link", c.name, *v.VideoURL)
+		}
+	}
+
+	// The same link again changes nothing in the room: the next event the
+	// participant sees is the sync's snapshot, with the link.
+	fb.must(200, "PATCH", "/api/cohorts/"+g.cohort, map[string]string{"videoUrl": "https://meet.example.org/second"}, nil)
+	p.sendRaw([]byte(`{"type":"sync"}`))
+	m := p.next("snapshot or event", func(m msg) bool { return m.Type == "snapshot" || videoEvent(m) })
+	var v withVideo
+	json.Unmarshal(m.raw, &v)
+	if m.Type != "snapshot" || v.Room == nil || v.Room.VideoURL != "https://meet.example.org/second" {
+		t.Errorf("after the same link again: %s, want a snapshot with the link and no event before it", m.raw)
+	}
+}

@@ -179,6 +179,82 @@ type SummaryV1 struct {
 	Sections   []SectionV1    `json:"sections"`
 	Skipped    []ItemV1       `json:"skipped"`
 	Pending    []ItemV1       `json:"pending"`
+	Care       CareV1         `json:"care"`
+}
+
+// CareV1 is the session's care: every support signal, flag and private
+// thread.
+type CareV1 struct {
+	Signals []SignalV1 `json:"signals"`
+	Flags   []FlagV1   `json:"flags"`
+	Threads []ThreadV1 `json:"threads"`
+}
+
+// SignalV1 is one support signal: its level and time, who answered it and
+// when, and how it ended (Ended empty: it was still open).
+type SignalV1 struct {
+	MemberID    string            `json:"memberId"`
+	Name        string            `json:"name"`
+	Level       room.SupportLevel `json:"level"`
+	At          time.Time         `json:"at"`
+	AckedAt     time.Time         `json:"ackedAt,omitzero"`
+	AckedBy     string            `json:"ackedBy,omitempty"`
+	AckedByName string            `json:"ackedByName,omitempty"`
+	EndedAt     time.Time         `json:"endedAt,omitzero"`
+	Ended       room.SignalEnd    `json:"ended,omitempty"`
+	EndedBy     string            `json:"endedBy,omitempty"`
+	EndedByName string            `json:"endedByName,omitempty"`
+}
+
+// FlagV1 is one flag, and when and by whom it was cleared.
+type FlagV1 struct {
+	MemberID      string          `json:"memberId"`
+	Name          string          `json:"name"`
+	Reason        room.FlagReason `json:"reason"`
+	At            time.Time       `json:"at"`
+	ClearedAt     time.Time       `json:"clearedAt,omitzero"`
+	ClearedBy     string          `json:"clearedBy,omitempty"`
+	ClearedByName string          `json:"clearedByName,omitempty"`
+}
+
+// ThreadV1 is a private thread between the facilitators and one
+// participant, whole.
+type ThreadV1 struct {
+	With               string      `json:"with"`
+	Name               string      `json:"name"`
+	Messages           []MessageV1 `json:"messages"`
+	ReadByFacilitators int         `json:"readByFacilitators"`
+	ReadByParticipant  int         `json:"readByParticipant"`
+}
+
+// MessageV1 is one message of a thread.
+type MessageV1 struct {
+	N        int       `json:"n"`
+	From     string    `json:"from"`
+	FromName string    `json:"fromName"`
+	FromRole room.Role `json:"fromRole"`
+	Text     string    `json:"text"`
+	At       time.Time `json:"at"`
+}
+
+func careV1(c room.CareSummary) CareV1 {
+	return CareV1{
+		Signals: each(c.Signals, func(s room.SummarySignal) SignalV1 {
+			return SignalV1{MemberID: s.MemberID, Name: s.Name, Level: s.Level, At: s.At,
+				AckedAt: s.AckedAt, AckedBy: s.AckedBy, AckedByName: s.AckedByName,
+				EndedAt: s.EndedAt, Ended: s.Ended, EndedBy: s.EndedBy, EndedByName: s.EndedByName}
+		}),
+		Flags: each(c.Flags, func(f room.SummaryFlag) FlagV1 {
+			return FlagV1{MemberID: f.MemberID, Name: f.Name, Reason: f.Reason, At: f.At,
+				ClearedAt: f.ClearedAt, ClearedBy: f.ClearedBy, ClearedByName: f.ClearedByName}
+		}),
+		Threads: each(c.Threads, func(t room.SummaryThread) ThreadV1 {
+			return ThreadV1{With: t.With, Name: t.Name, ReadByFacilitators: t.ReadByFacilitators, ReadByParticipant: t.ReadByParticipant,
+				Messages: each(t.Messages, func(m room.SummaryMessage) MessageV1 {
+					return MessageV1{N: m.N, From: m.From, FromName: m.FromName, FromRole: m.FromRole, Text: m.Text, At: m.At}
+				})}
+		}),
+	}
 }
 
 // AttendanceV1 is one member's presence over a session.
@@ -434,6 +510,7 @@ func summaryV1(sum room.Summary) (SummaryV1, error) {
 	if v.Pending, err = itemsV1(sum.Pending); err != nil {
 		return SummaryV1{}, err
 	}
+	v.Care = careV1(sum.Care)
 	return v, nil
 }
 

@@ -51,6 +51,11 @@ func TestExportV1FollowsRoom(t *testing.T) {
 		{room.CloudWord{}, CloudWordV1{}},
 		{room.ReadingSection{}, ReadingV1{}},
 		{room.Reader{}, ReaderV1{}},
+		{room.CareSummary{}, CareV1{}},
+		{room.SummarySignal{}, SignalV1{}},
+		{room.SummaryFlag{}, FlagV1{}},
+		{room.SummaryThread{}, ThreadV1{}},
+		{room.SummaryMessage{}, MessageV1{}},
 	}
 	for _, p := range pairs {
 		rt, vt := reflect.TypeOf(p.room), reflect.TypeOf(p.v1)
@@ -166,5 +171,54 @@ func TestSectionV1(t *testing.T) {
 				t.Errorf("Markdown of a kind the format does not know: %q, want its title and time only", b.String())
 			}
 		})
+	}
+}
+
+// TestCareV1 checks that the care of a session, every field given, is
+// written as the room writes it, and that its Markdown names each signal,
+// flag and message with what people wrote escaped.
+func TestCareV1(t *testing.T) {
+	t0 := time.Date(2025, 3, 4, 18, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	care := room.CareSummary{
+		Signals: []room.SummarySignal{
+			{MemberID: "m", Name: "Maya", Level: room.SupportMoment, At: at(1), AckedAt: at(2), AckedBy: "f", AckedByName: "Ana",
+				EndedAt: at(3), Ended: room.SignalRaisedAgain},
+			{MemberID: "m", Name: "Maya", Level: room.SupportNow, At: at(3), EndedAt: at(9), Ended: room.SignalCleared, EndedBy: "f", EndedByName: "Ana"},
+			{MemberID: "j", Name: "Jonas", Level: room.SupportMoment, At: at(20)},
+		},
+		Flags: []room.SummaryFlag{{MemberID: "m", Name: "Maya", Reason: room.DroppedAfterSignal, At: at(4),
+			ClearedAt: at(9), ClearedBy: "f", ClearedByName: "Ana"}},
+		Threads: []room.SummaryThread{{With: "m", Name: "Maya", ReadByFacilitators: 2, ReadByParticipant: 1,
+			Messages: []room.SummaryMessage{
+				{N: 1, From: "f", FromName: "Ana", FromRole: room.Facilitator, Text: "I see you.", At: at(2)},
+				{N: 2, From: "m", FromName: "Maya", FromRole: room.Participant, Text: "*thank* you <3", At: at(5)},
+			}}},
+	}
+	sum := room.Summary{SessionID: "s", Attendance: []room.Attendance{}, Sections: []room.Section{}, Skipped: []room.Item{}, Pending: []room.Item{}, Care: care}
+	v, err := summaryV1(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameJSON(t, v, sum)
+	var b strings.Builder
+	writeSummary(&b, v)
+	for _, want := range []string{
+		"#### Care\n\n",
+		"- 18:01, Maya: needed a moment; Ana answered at 18:02; raised again at 18:03.\n",
+		"- 18:03, Maya: needed someone now; cleared by Ana at 18:09.\n",
+		"- 18:20, Jonas: needed a moment; still open.\n",
+		"- 18:04, Maya: connection dropped soon after signalling; cleared by Ana at 18:09.\n",
+		"Private messages with Maya:\n\n- 18:02, Ana: I see you.\n- 18:05, Maya: \\*thank\\* you \\<3\n",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, b.String())
+		}
+	}
+	b.Reset()
+	empty, _ := summaryV1(room.Summary{Care: room.CareSummary{Signals: []room.SummarySignal{}, Flags: []room.SummaryFlag{}, Threads: []room.SummaryThread{}}})
+	writeCare(&b, empty.Care)
+	if b.Len() != 0 {
+		t.Errorf("a session without care writes %q", b.String())
 	}
 }

@@ -205,6 +205,58 @@ func writeSummary(b *strings.Builder, sum SummaryV1) {
 		}
 		b.WriteString("\n\n")
 	}
+	writeCare(b, sum.Care)
+}
+
+var levelWords = map[room.SupportLevel]string{room.SupportMoment: "needed a moment", room.SupportNow: "needed someone now"}
+
+var signalEndWords = map[room.SignalEnd]string{
+	room.SignalWithdrawn: "withdrew it", room.SignalCleared: "cleared", room.SignalRaisedAgain: "raised again",
+}
+
+var flagWords = map[room.FlagReason]string{
+	room.DroppedAfterSignal: "connection dropped soon after signalling", room.DroppedWhileSharing: "connection dropped while sharing",
+}
+
+// writeCare writes the session's support signals, flags and private
+// threads; nothing when there were none.
+func writeCare(b *strings.Builder, c CareV1) {
+	if len(c.Signals)+len(c.Flags)+len(c.Threads) == 0 {
+		return
+	}
+	b.WriteString("#### Care\n\n")
+	for _, s := range c.Signals {
+		fmt.Fprintf(b, "- %s, %s: %s", clock(s.At), md(s.Name), levelWords[s.Level])
+		if !s.AckedAt.IsZero() {
+			fmt.Fprintf(b, "; %s answered at %s", md(s.AckedByName), clock(s.AckedAt))
+		}
+		switch {
+		case s.Ended == room.SignalCleared:
+			fmt.Fprintf(b, "; cleared by %s at %s", md(s.EndedByName), clock(s.EndedAt))
+		case s.Ended != "":
+			fmt.Fprintf(b, "; %s at %s", signalEndWords[s.Ended], clock(s.EndedAt))
+		default:
+			b.WriteString("; still open")
+		}
+		b.WriteString(".\n")
+	}
+	for _, f := range c.Flags {
+		fmt.Fprintf(b, "- %s, %s: %s", clock(f.At), md(f.Name), flagWords[f.Reason])
+		if !f.ClearedAt.IsZero() {
+			fmt.Fprintf(b, "; cleared by %s at %s", md(f.ClearedByName), clock(f.ClearedAt))
+		}
+		b.WriteString(".\n")
+	}
+	if len(c.Signals)+len(c.Flags) > 0 {
+		b.WriteString("\n")
+	}
+	for _, t := range c.Threads {
+		fmt.Fprintf(b, "Private messages with %s:\n\n", md(t.Name))
+		for _, m := range t.Messages {
+			fmt.Fprintf(b, "- %s, %s: %s\n", clock(m.At), md(m.FromName), md(m.Text))
+		}
+		b.WriteString("\n")
+	}
 }
 
 func itemName(it ItemV1) string {

@@ -99,6 +99,8 @@ var roomCodes = map[string]string{
 	room.CodeUnknownType: facilitator.CodeInvalid,
 	room.CodeNotAllowed:  facilitator.CodeForbidden,
 	room.CodeClosed:      facilitator.CodeConflict,
+	room.CodePaused:      facilitator.CodeConflict,
+	room.CodeNotFound:    facilitator.CodeNotFound,
 }
 
 // fromRoom returns the room's refusal as a *facilitator.Error with the same
@@ -225,6 +227,9 @@ func (s *Service) Open(ctx context.Context, acct facilitator.Account, sessionID 
 	_, err = s.rooms.Open(ctx, room.State{
 		SessionID: ss.ID, CohortID: c.ID, Title: ss.Title, Cohort: c.Name, VideoURL: c.VideoURL, Members: members,
 		Agenda: agenda, Journeys: journeys,
+		// The cohort's setting is the door's start; the facilitators may
+		// change it in the room.
+		Door: room.Door{AdmitOnArrival: c.AdmitOnArrival},
 	})
 	if errors.Is(err, room.ErrAlreadyOpen) {
 		return facilitator.Session{}, false, conflict("Another session of this cohort is live. Close it first.")

@@ -210,6 +210,24 @@ func TestLife(t *testing.T) {
 		}
 	})
 
+	t.Run("the room's door starts as the cohort's setting says", func(t *testing.T) {
+		if st := mustRoom(t, srv, first.ID); st.Door.AdmitOnArrival {
+			t.Errorf("door of a cohort without admission on arrival: %+v, want open", st.Door)
+		}
+		on := true
+		door := srv.cohort(ana, "Thursday circle", "Lee")
+		if _, err := srv.fac.UpdateCohort(ctx, ana, door.ID, facilitator.CohortInput{AdmitOnArrival: &on}); err != nil {
+			t.Fatalf("UpdateCohort: %v", err)
+		}
+		ss := srv.plan(ana, door.ID, "Week 1", t0.Add(week))
+		if _, _, err := srv.svc.Open(ctx, ana, ss.ID); err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		if st := mustRoom(t, srv, ss.ID); !st.Door.AdmitOnArrival {
+			t.Errorf("door of a cohort with admission on arrival: %+v, want admitOnArrival", st.Door)
+		}
+	})
+
 	t.Run("opening a live session again returns it as it is", func(t *testing.T) {
 		again, didOpen, err := srv.svc.Open(ctx, ana, first.ID)
 		if err != nil || didOpen || !reflect.DeepEqual(again, opened) {
@@ -456,4 +474,13 @@ func TestSyncRoster(t *testing.T) {
 	if want := []string{"Ana facilitator", "Samira participant", "Ben facilitator"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("roster: got %v, want %v", got, want)
 	}
+}
+
+func mustRoom(t *testing.T, srv *server, sessionID string) room.State {
+	t.Helper()
+	rm, ok := srv.rooms.Get(sessionID)
+	if !ok {
+		t.Fatalf("no live room for %s", sessionID)
+	}
+	return rm.State()
 }

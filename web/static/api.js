@@ -22,16 +22,36 @@ const FALLBACK = {
 };
 
 /**
+ * TIMEOUT_MS bounds every request, reading its answer included: on a
+ * network that drops packets without a word a fetch can otherwise hang for
+ * minutes, and whatever waits on it (the reconnect probe, a form) with it.
+ */
+export const TIMEOUT_MS = 8000;
+
+const UNREACHABLE = 'Hearth cannot be reached right now. Please check the connection and try again.';
+
+/**
  * api sends a JSON request and returns the decoded body (null for 204).
- * It throws ApiError for any non-2xx answer (status 0 when the server could
- * not be reached).
+ * It throws ApiError for any non-2xx answer (status 0, code `network`, when
+ * the server could not be reached or did not answer within TIMEOUT_MS).
  */
 export async function api(method, path, body) {
+  const controller = new AbortController();
+  const timer = window.setTimeout(() => controller.abort(), TIMEOUT_MS);
+  try {
+    return await request(method, path, body, controller.signal);
+  } finally {
+    window.clearTimeout(timer);
+  }
+}
+
+async function request(method, path, body, signal) {
   const init = {
     method,
     credentials: 'same-origin',
     cache: 'no-store',
     headers: { Accept: 'application/json' },
+    signal,
   };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -41,9 +61,15 @@ export async function api(method, path, body) {
   try {
     res = await fetch(path, init);
   } catch {
-    throw new ApiError(0, 'network', 'Hearth cannot be reached right now. Please check the connection and try again.');
+    throw new ApiError(0, 'network', UNREACHABLE);
   }
-  const text = await res.text().catch(() => '');
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    // A body cut off (or timed out) half way is no answer at all.
+    if (signal.aborted) throw new ApiError(0, 'network', UNREACHABLE);
+  }
   let data = null;
   if (text) {
     try {

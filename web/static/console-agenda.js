@@ -84,6 +84,9 @@ export function agendaEditor({ session: initialSession, call, templates, onSaved
   let items = withIds(session.agenda);
   let editing = null; // {id, fields, root}
   let undo = null; // {items, label} after a template filled the agenda
+  // A template picked in the list but not used yet: opening the room then
+  // would open it without the agenda the facilitator had in mind.
+  let templateChosen = false;
 
   const heading = h('h3', { id: 'agenda-editor-heading' });
   const restored = h('div', { class: 'notice', hidden: true });
@@ -373,45 +376,69 @@ export function agendaEditor({ session: initialSession, call, templates, onSaved
   // --- save
 
   saveButton.addEventListener('click', () => {
-    setText(saveError, '');
     if (editing) {
       setText(saveError, 'Please save or cancel the activity you are editing first.');
       const first = editing.root.querySelector('input, select');
       if (first) first.focus();
       return;
     }
-    busy(saveButton, async () => {
-      setText(saveStatus, 'Saving…');
-      saveStatus.dataset.kind = 'pending';
-      try {
-        const fresh = await call('PUT', `/api/sessions/${enc(session.id)}/agenda`, {
-          items: items.map((item) => stripItem(item)),
-        });
-        const agenda = fresh && Array.isArray(fresh.agenda) ? fresh.agenda : items.map((item) => stripItem(item, { keepId: false }));
-        session = { ...session, ...(fresh || {}), agenda };
-        base = comparable(agenda);
-        items = withIds(agenda);
-        undo = null;
-        fill(templateMsg);
-        storage.remove(draftKey);
-        restored.hidden = true;
-        render();
-        saveDraft();
-        setText(saveStatus, 'Agenda saved');
-        saveStatus.dataset.kind = 'saved';
-        announce('The agenda is saved.');
-        if (onSaved) onSaved(session);
-      } catch (err) {
-        saveStatus.dataset.kind = 'dirty';
-        setText(saveStatus, 'Unsaved changes');
-        setText(saveError, err.status === 409
-          ? 'This session’s room is already open: change its agenda from the room. Your changes are kept on this device.'
-          : `${err.message} Your changes are kept on this device.`);
-      }
-    });
+    busy(saveButton, saveNow);
   });
 
+  /** saveNow saves the agenda as it is in the editor; it tells whether it did. */
+  async function saveNow() {
+    setText(saveError, '');
+    setText(saveStatus, 'Saving…');
+    saveStatus.dataset.kind = 'pending';
+    try {
+      const fresh = await call('PUT', `/api/sessions/${enc(session.id)}/agenda`, {
+        items: items.map((item) => stripItem(item)),
+      });
+      const agenda = fresh && Array.isArray(fresh.agenda) ? fresh.agenda : items.map((item) => stripItem(item, { keepId: false }));
+      session = { ...session, ...(fresh || {}), agenda };
+      base = comparable(agenda);
+      items = withIds(agenda);
+      undo = null;
+      fill(templateMsg);
+      storage.remove(draftKey);
+      restored.hidden = true;
+      render();
+      saveDraft();
+      setText(saveStatus, 'Agenda saved');
+      saveStatus.dataset.kind = 'saved';
+      announce('The agenda is saved.');
+      if (onSaved) onSaved(session);
+      return true;
+    } catch (err) {
+      saveStatus.dataset.kind = 'dirty';
+      setText(saveStatus, 'Unsaved changes');
+      setText(saveError, err.status === 409
+        ? 'This session’s room is already open: change its agenda from the room. Your changes are kept on this device.'
+        : `${err.message} Your changes are kept on this device.`);
+      return false;
+    }
+  }
+
+  /**
+   * applyEdit takes the activity being edited into the agenda, as its
+   * "Save changes" would; false (with the form's error shown) when it
+   * cannot be read.
+   */
+  function applyEdit() {
+    if (!editing) return true;
+    editing.root.requestSubmit();
+    return !editing;
+  }
+
   // --- templates
+
+  function templateItems(t) {
+    return (Array.isArray(t.items) ? t.items : []).slice(0, MAX_ITEMS).map((item) => {
+      const copy = { ...item, id: newId() };
+      delete copy.status;
+      return copy;
+    });
+  }
 
   function selectedTemplate() {
     return templates.templates.find((t) => t.id === templateSelect.value) || null;
@@ -446,19 +473,18 @@ export function agendaEditor({ session: initialSession, call, templates, onSaved
       : '');
   }
 
-  templateSelect.addEventListener('change', paintTemplate);
+  templateSelect.addEventListener('change', () => {
+    templateChosen = true;
+    paintTemplate();
+  });
 
   applyButton.addEventListener('click', () => {
     const t = selectedTemplate();
     if (!t) return;
     if (editing) editing = null;
     undo = { items };
-    const next = (Array.isArray(t.items) ? t.items : []).slice(0, MAX_ITEMS).map((item) => {
-      const copy = { ...item, id: newId() };
-      delete copy.status;
-      return copy;
-    });
-    changeItems(next, '', { keepUndo: true });
+    templateChosen = false;
+    changeItems(templateItems(t), '', { keepUndo: true });
     const undoButton = h('button', { type: 'button', class: 'link', id: 'template-undo' }, 'Undo');
     undoButton.addEventListener('click', () => {
       if (!undo) return;
@@ -467,7 +493,7 @@ export function agendaEditor({ session: initialSession, call, templates, onSaved
       applyButton.focus();
     });
     fill(templateMsg, `The agenda now follows “${t.name}”. Save to keep it. `, undoButton);
-    announce(`The agenda now follows the template ${t.name}: ${next.length} activities. Save to keep it.`);
+    announce(`The agenda now follows the template ${t.name}: ${items.length} activities. Save to keep it.`);
   });
 
   deleteButton.addEventListener('click', () => {
@@ -551,6 +577,61 @@ export function agendaEditor({ session: initialSession, call, templates, onSaved
     focus() {
       heading.tabIndex = -1;
       heading.focus();
+    },
+    /**
+     * unsaved tells what opening the room now would leave out: null when the
+     * saved agenda is what the editor shows; else {reason, items, template}
+     * where reason is 'edits' (changes not saved, an activity being edited
+     * included) or 'template' (a template chosen for an empty agenda but not
+     * used), items what saving would keep and template its name.
+     */
+    unsaved() {
+      if (comparable(items) !== base || editing) {
+        return { reason: 'edits', items: items.slice(), template: '' };
+      }
+      const t = selectedTemplate();
+      if (templateChosen && t && items.length === 0 && Array.isArray(t.items) && t.items.length) {
+        return { reason: 'template', items: t.items.slice(0, MAX_ITEMS), template: t.name || '' };
+      }
+      return null;
+    },
+    /**
+     * saveForOpening saves what unsaved() reported (using the chosen
+     * template first, for 'template'); it resolves to whether the agenda is
+     * saved, and otherwise shows why in the editor.
+     */
+    async saveForOpening() {
+      const pending = this.unsaved();
+      if (!pending) return true;
+      if (!applyEdit()) return false;
+      if (pending.reason === 'template') {
+        undo = { items };
+        templateChosen = false;
+        changeItems(templateItems(selectedTemplate()), '', { keepUndo: true });
+      }
+      saveButton.disabled = true;
+      try {
+        return await saveNow();
+      } finally {
+        saveButton.disabled = false;
+      }
+    },
+    /** discard forgets the changes not saved (the room opens without them). */
+    discard() {
+      items = withIds(session.agenda);
+      editing = null;
+      undo = null;
+      templateChosen = false;
+      storage.remove(draftKey);
+      restored.hidden = true;
+      fill(templateMsg);
+      render();
+    },
+    /** showError puts the focus on the editor's save error, if there is one. */
+    showError() {
+      const target = saveError.textContent ? saveError : heading;
+      target.tabIndex = -1;
+      target.focus();
     },
     close() {
       unsubscribe();

@@ -4,14 +4,15 @@
 // Views are chosen by the URL hash (#/, #/cohort/{id}, #/room/{sessionId}),
 // so a reload keeps the facilitator where they were.
 
-import { api, enc } from './api.js';
+import { api, enc, ApiError } from './api.js';
 import { roomView } from './console-room.js';
 import { summaryPage, overviewPage } from './memory.js';
 import {
   agendaEditor, agendaLine, templateStore, pruneAgendaDrafts, hasAgendaDraft,
 } from './console-agenda.js';
+import { itemTitle, statusBadge } from './agenda.js';
 import {
-  $, h, setText, announce, formatDateTime, storage, fill, formError, field, busy, keepFocus,
+  $, h, setText, announce, formatDateTime, formatTime, storage, fill, formError, field, busy, keepFocus,
 } from './dom.js';
 
 const DEFAULT_AGREEMENTS = [
@@ -20,6 +21,13 @@ const DEFAULT_AGREEMENTS = [
   'Everyone has the right to pass, at any moment, without explaining why.',
   'We listen without interrupting, and we are gentle with ourselves and each other.',
 ].join('\n');
+
+// The longest closing words and support lines a cohort keeps, in characters.
+const CARE_TEXT_MAX = 2000;
+// How often the cohort page looks again at who waits and at a live agenda,
+// while it is seen, and how long one look may take.
+const POLL_MS = 5000;
+const FETCH_TIMEOUT_MS = 8000;
 
 const app = $('#app');
 let me = null;
@@ -59,6 +67,34 @@ async function call(method, path, body) {
   } catch (err) {
     if (err.status === 401 && me) loginLost();
     throw err;
+  }
+}
+
+/**
+ * getWithin is call('GET', path) that gives up after ms: a look that the
+ * page repeats must not hang on a connection that went quiet.
+ */
+async function getWithin(path, ms) {
+  const stop = new AbortController();
+  const timer = window.setTimeout(() => stop.abort(), ms);
+  try {
+    const res = await fetch(path, {
+      credentials: 'same-origin', cache: 'no-store', headers: { Accept: 'application/json' }, signal: stop.signal,
+    });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) {
+      const e = (data && data.error) || {};
+      if (res.status === 401 && me) loginLost();
+      throw new ApiError(res.status, e.code || 'internal', e.message || `The server answered ${res.status}.`);
+    }
+    return data;
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(0, 'network', stop.signal.aborted
+      ? 'Hearth did not answer in time.'
+      : 'Hearth cannot be reached right now.');
+  } finally {
+    window.clearTimeout(timer);
   }
 }
 
@@ -110,7 +146,71 @@ async function copyText(text, select) {
   return false;
 }
 
+/**
+ * loopbackWarning says, when the server makes invite links on a loopback
+ * address (GET /api/me's loopback), that phones cannot open them; null
+ * otherwise.
+ */
+function loopbackWarning() {
+  if (!me || !me.loopback) return null;
+  const where = me.publicUrl || 'this computer';
+  return h('div', { class: 'notice warn', id: 'loopback-warning' },
+    h('p', null, h('strong', null, 'Invite links point at '), h('code', null, where),
+      h('strong', null, ', which phones cannot open.')),
+    h('p', null, 'Start Hearth with ', h('code', null, '--public-url'),
+      ' set to an address people can reach: on a trusted network, ',
+      h('code', null, '--addr 0.0.0.0:8080 --public-url http://<this computer\'s network address>:8080'),
+      '; on the internet, your HTTPS address behind a reverse proxy. See the README.'));
+}
+
 const COPY_KEY = /Mac|iPhone|iPad/.test(navigator.platform || '') ? '⌘C' : 'Ctrl+C';
+
+/**
+ * askUnsaved asks, before a room opens, what to do with an agenda that is
+ * not saved; it resolves to 'save', 'open' (without the changes) or
+ * 'cancel'. pending is the agenda editor's unsaved().
+ */
+function askUnsaved(session, pending) {
+  const title = session.title || 'this session';
+  const lines = (list) => (list.length
+    ? `${list.length === 1 ? '1 activity' : `${list.length} activities`}: ${list.map(itemTitle).join(' · ')}`
+    : 'no activities');
+  const saved = Array.isArray(session.agenda) ? session.agenda : [];
+  const save = h('button', { type: 'button', class: 'primary', id: 'open-save' },
+    pending.reason === 'template' ? 'Use the template, save and open' : 'Save and open');
+  const anyway = h('button', { type: 'button', id: 'open-anyway' },
+    pending.reason === 'template' ? 'Open without it' : 'Open without these changes');
+  const cancel = h('button', { type: 'button', id: 'open-cancel' }, 'Cancel');
+  const dialog = h('dialog', { id: 'open-unsaved', class: 'ask', 'aria-labelledby': 'open-unsaved-heading', 'aria-describedby': 'open-unsaved-text' },
+    h('h2', { id: 'open-unsaved-heading' }, pending.reason === 'template'
+      ? `The template “${pending.template}” is not used yet`
+      : `The agenda of ${title} is not saved`),
+    h('div', { id: 'open-unsaved-text' },
+      h('p', null, pending.reason === 'template'
+        ? `You chose the template “${pending.template}” for ${title}, but it is not in the agenda yet. The room opens with the saved agenda.`
+        : `${title} has changes to its agenda that are not saved. The room opens with the saved agenda.`),
+      h('dl', { class: 'ask-agendas' },
+        h('dt', null, 'Not saved'), h('dd', { id: 'open-unsaved-items' }, lines(pending.items)),
+        h('dt', null, 'Saved'), h('dd', { id: 'open-saved-items' }, lines(saved)))),
+    h('div', { class: 'actions' }, save, anyway, cancel));
+  return new Promise((resolve) => {
+    let answer = 'cancel';
+    const done = (value) => {
+      answer = value;
+      dialog.close();
+    };
+    save.addEventListener('click', () => done('save'));
+    anyway.addEventListener('click', () => done('open'));
+    cancel.addEventListener('click', () => done('cancel'));
+    dialog.addEventListener('close', () => {
+      dialog.remove();
+      resolve(answer);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    save.focus();
+  });
+}
 
 // --- start -------------------------------------------------------------------
 
@@ -138,7 +238,18 @@ async function showSignedOut(message) {
   setMe(null);
   const token = setupToken();
   if (token) {
-    showSetup(token);
+    const link = await setupLink(token);
+    if (link.state === 'used') {
+      history.replaceState(null, '', '/');
+      showLogin('This setup link has been used. Log in instead.');
+    } else if (link.state === 'unknown' || link.state === 'slow') {
+      mountMessage('This setup link is not valid',
+        link.state === 'slow' ? link.message
+          : 'It is not the link the server printed when it started. Please use the link from the server\'s log.',
+        h('p', { class: 'muted' }, 'The link looks like …/setup/ followed by a long code. It works once.'));
+    } else {
+      showSetup(token);
+    }
     return;
   }
   let needed = false;
@@ -157,7 +268,35 @@ async function showSignedOut(message) {
   }
 }
 
-function loggedIn() {
+/**
+ * setupLink asks the server about a setup link before showing its form
+ * (GET /api/setup?token=): {state: 'used'} once an account exists,
+ * {state: 'unknown'} for a link it did not make, {state: 'slow', message}
+ * after too many wrong ones, {state: 'ok'} otherwise (also when it cannot
+ * tell: the form's own answer then speaks).
+ */
+async function setupLink(token) {
+  try {
+    const res = await api('GET', `/api/setup?token=${enc(token)}`);
+    return { state: res && res.needed === false ? 'used' : 'ok' };
+  } catch (err) {
+    if (err.status === 409) return { state: 'used' };
+    if (err.status === 401) return { state: 'unknown' };
+    if (err.status === 429) return { state: 'slow', message: err.message };
+    return { state: 'ok' };
+  }
+}
+
+async function loggedIn() {
+  if (!('loopback' in me)) {
+    // A login answers with the account alone; /api/me adds where invite
+    // links point, which the cohort page warns about.
+    try {
+      me = { ...me, ...await api('GET', '/api/me') };
+    } catch {
+      // The pages work without it: no warning is all that is lost.
+    }
+  }
   setMe(me);
   if (setupToken()) history.replaceState(null, '', `/${location.hash}`);
   if (!routing) {
@@ -408,6 +547,7 @@ async function showCohort(id, serial) {
   const participants = participantsPanel();
   const facilitators = facilitatorsPanel();
   const details = detailsPanel();
+  const care = carePanel();
 
   function update(next) {
     if (next) cohort = next;
@@ -426,11 +566,13 @@ async function showCohort(id, serial) {
     description,
     h('p', { class: 'actions tight' }, h('a', { class: 'button', id: 'overview-link', href: `#/overview/${enc(id)}` },
       'Overview, notes and export')),
-    h('div', { class: 'columns' },
+    h('div', { class: 'columns cohort-columns' },
       h('div', null, sessions.root, facilitators.root),
-      h('div', null, participants.root, details.root)));
+      h('div', null, participants.root, care.root, details.root)));
+  cleanup = sessions.stop;
   update();
   details.fill();
+  care.fill();
 
   // --- sessions
   function sessionsPanel() {
@@ -513,17 +655,7 @@ async function showCohort(id, serial) {
       if (status === 'planned') {
         action = h('button', { type: 'button', dataset: { action: 'open' } }, 'Open room',
           h('span', { class: 'visually-hidden' }, ` for ${session.title}`));
-        action.addEventListener('click', () => busy(action, async () => {
-          setText(listError, '');
-          try {
-            await call('POST', `/api/sessions/${enc(session.id)}/open`);
-            location.hash = `#/room/${enc(session.id)}`;
-          } catch (err) {
-            setText(listError, err.status === 409
-              ? `${err.message} (Only one session of a cohort can be live at a time.)`
-              : err.message);
-          }
-        }));
+        action.addEventListener('click', () => busy(action, () => openRoom(session, action)));
       } else if (status === 'live') {
         action = h('button', { type: 'button', class: 'primary', dataset: { action: 'enter' } }, 'Enter room',
           h('span', { class: 'visually-hidden' }, ` for ${session.title}`));
@@ -543,7 +675,102 @@ async function showCohort(id, serial) {
         h('p', { class: 'small agenda-line', dataset: { agendaLine: '' } }, agendaLine(session.agenda),
           status === 'planned' && openAgenda !== session.id && hasAgendaDraft(session.id) ? h('span', { class: 'badge wait draft-badge' }, 'Unsaved changes') : null),
         action || agendaToggle || summaryLink ? h('div', { class: 'actions tight' }, action, summaryLink, agendaToggle) : null,
+        status === 'live' ? liveAgenda.show(session) : null,
+        status === 'planned' && session.id === watchedPlanned() ? waiting.show(session) : null,
         editor ? editor.root : null);
+    }
+
+    /**
+     * openRoom opens the session's room, after asking what to do with an
+     * agenda that is not saved: the room opens with the saved one.
+     */
+    async function openRoom(session, button) {
+      setText(listError, '');
+      let editor = editors.get(session.id);
+      if (!editor && hasAgendaDraft(session.id)) {
+        editor = agendaEditor({ session, call, templates, onSaved: agendaSaved });
+        editors.set(session.id, editor);
+      }
+      const pending = editor ? editor.unsaved() : null;
+      if (pending) {
+        const choice = await askUnsaved(session, pending);
+        if (choice === 'cancel') {
+          button.focus();
+          return;
+        }
+        if (choice === 'save') {
+          // The editor shows why a save fails, so it must be in the page.
+          if (openAgenda !== session.id) {
+            openAgenda = session.id;
+            storage.set(`hearth.openAgenda.${cohort.id}`, openAgenda);
+            render();
+          }
+          if (!await editor.saveForOpening()) {
+            editor.showError();
+            return;
+          }
+        } else {
+          editor.discard();
+        }
+      }
+      try {
+        await call('POST', `/api/sessions/${enc(session.id)}/open`);
+        location.hash = `#/room/${enc(session.id)}`;
+      } catch (err) {
+        setText(listError, err.status === 409
+          ? `${err.message} (Only one session of a cohort can be live at a time.)`
+          : err.message);
+      }
+    }
+
+    // --- who waits, and the live agenda, kept fresh while the page is seen
+
+    /** watchedPlanned is the planned session whose waiting people are shown ('' for none). */
+    function watchedPlanned() {
+      const all = cohort.sessions || [];
+      if (all.some((x) => x.status === 'live')) return '';
+      const next = [...all].filter((x) => x.status === 'planned').sort(order)[0];
+      return next ? next.id : '';
+    }
+
+    const waiting = waitingView();
+    const liveAgenda = liveAgendaView();
+    let pollTimer = 0;
+    let polling = false;
+    let stopped = false;
+
+    async function poll() {
+      window.clearTimeout(pollTimer);
+      pollTimer = 0;
+      if (stopped || polling || document.visibilityState !== 'visible') return;
+      polling = true;
+      try {
+        const live = (cohort.sessions || []).find((x) => x.status === 'live');
+        const planned = watchedPlanned();
+        if (live) {
+          await liveAgenda.refresh(live.id);
+        } else if (planned) {
+          await waiting.refresh(planned);
+        }
+      } finally {
+        polling = false;
+        if (!stopped && document.visibilityState === 'visible') pollTimer = window.setTimeout(poll, POLL_MS);
+      }
+    }
+
+    function onVisibility() {
+      if (document.visibilityState === 'visible') poll();
+      else {
+        window.clearTimeout(pollTimer);
+        pollTimer = 0;
+      }
+    }
+    document.addEventListener('visibilitychange', onVisibility);
+
+    function stop() {
+      stopped = true;
+      window.clearTimeout(pollTimer);
+      document.removeEventListener('visibilitychange', onVisibility);
     }
 
     function agendaSaved(fresh) {
@@ -579,6 +806,7 @@ async function showCohort(id, serial) {
         openAgenda = planned.length ? planned[0].id : null;
       }
       keepFocus(() => fill(list, ...all.map(row)));
+      if (!pollTimer && !polling) poll();
     }
 
     return {
@@ -586,6 +814,114 @@ async function showCohort(id, serial) {
         h('h2', { id: 'sessions-heading' }, 'Sessions'), empty, list, listError,
         h('h3', null, 'Plan a session'), form),
       render,
+      stop,
+    };
+  }
+
+  /**
+   * waitingView shows who is waiting on their link for the room to open
+   * (GET /api/sessions/{id}/waiting), and says each new arrival.
+   *
+   * Hooks: #waiting, #waiting-list li[data-participant-id].
+   */
+  function waitingView() {
+    const status = h('p', { class: 'muted small', id: 'waiting-status' }, 'Checking who is waiting…');
+    const list = h('ul', { id: 'waiting-list', class: 'plain waiting-list' });
+    const root = h('section', { id: 'waiting', class: 'waiting-now', 'aria-labelledby': 'waiting-heading' },
+      h('h4', { id: 'waiting-heading' }, 'Waiting for the room'), list, status);
+    let sessionId = '';
+    let known = null; // participant IDs seen waiting, once the first answer came
+
+    async function refresh(id) {
+      if (id !== sessionId) return;
+      let data;
+      try {
+        data = await getWithin(`/api/sessions/${enc(id)}/waiting`, FETCH_TIMEOUT_MS);
+      } catch (err) {
+        if (err.status === 401 || id !== sessionId) return;
+        setText(status, `Who is waiting cannot be checked right now (${err.message}) Trying again in a moment.`);
+        status.dataset.kind = 'error';
+        return;
+      }
+      if (id !== sessionId) return;
+      const people = (data && Array.isArray(data.waiting)) ? data.waiting : [];
+      const arrived = known ? people.filter((p) => !known.has(p.id)) : [];
+      known = new Set(people.map((p) => p.id));
+      fill(list, ...people.map((p) => h('li', { dataset: { participantId: p.id } },
+        h('span', { class: 'name' }, p.name || 'Someone'),
+        p.since ? h('span', { class: 'muted small' }, ` · since ${formatTime(p.since)}`) : null)));
+      status.dataset.kind = '';
+      setText(status, people.length === 0
+        ? 'Nobody is waiting yet. People who open their link before the room opens appear here.'
+        : `${people.length === 1 ? '1 person is' : `${people.length} people are`} waiting. Opening the room lets them in.`);
+      if (arrived.length) announce(`${arrived.map((p) => p.name).join(', ')} ${arrived.length === 1 ? 'is' : 'are'} waiting for the room.`);
+    }
+
+    return {
+      /** show returns the view for session s, starting afresh for another session. */
+      show(s) {
+        if (s.id !== sessionId) {
+          sessionId = s.id;
+          known = null;
+          fill(list);
+          setText(status, 'Checking who is waiting…');
+        }
+        return root;
+      },
+      refresh,
+    };
+  }
+
+  /**
+   * liveAgendaView shows a live session's agenda with each item's status,
+   * read-only, from its summary: what ran, what runs now, what was skipped,
+   * what is still to come.
+   *
+   * Hooks: #live-agenda li[data-item-id][data-status].
+   */
+  function liveAgendaView() {
+    const list = h('ol', { id: 'live-agenda', class: 'plain agenda-list readonly' });
+    const status = h('p', { class: 'muted small', id: 'live-agenda-status' }, 'Loading the agenda…');
+    const root = h('section', { class: 'live-agenda', 'aria-labelledby': 'live-agenda-heading' },
+      h('h4', { id: 'live-agenda-heading' }, 'The agenda in the room'), list, status);
+    let sessionId = '';
+
+    async function refresh(id) {
+      if (id !== sessionId) return;
+      let data;
+      try {
+        data = await getWithin(`/api/sessions/${enc(id)}/summary`, FETCH_TIMEOUT_MS);
+      } catch (err) {
+        if (err.status === 401 || id !== sessionId) return;
+        setText(status, `The agenda cannot be loaded right now (${err.message}) Trying again in a moment.`);
+        return;
+      }
+      if (id !== sessionId) return;
+      const sum = (data && data.summary) || {};
+      const ran = Array.isArray(sum.sections) ? sum.sections : [];
+      const rows = [
+        ...ran.filter((x) => !x.running).map((x) => ({ id: x.itemId, kind: x.kind, title: x.title, status: 'done' })),
+        ...(sum.skipped || []).map((x) => ({ ...x, status: 'skipped' })),
+        ...ran.filter((x) => x.running).map((x) => ({ id: x.itemId, kind: x.kind, title: x.title, status: 'running' })),
+        ...(sum.pending || []).map((x) => ({ ...x, status: 'pending' })),
+      ];
+      keepFocus(() => fill(list, ...rows.map((item, i) => h('li', { dataset: { itemId: item.id || '', status: item.status } },
+        h('span', { class: 'item-num', 'aria-hidden': 'true' }, item.status === 'done' ? '✓' : String(i + 1)),
+        h('div', { class: 'item-main' },
+          h('div', { class: 'row-head' }, h('span', { class: 'name' }, itemTitle(item)), statusBadge(item.status)))))));
+      setText(status, rows.length ? 'Change it from the room.' : 'No activities yet: add them from the room.');
+    }
+
+    return {
+      show(s) {
+        if (s.id !== sessionId) {
+          sessionId = s.id;
+          fill(list);
+          setText(status, 'Loading the agenda…');
+        }
+        return root;
+      },
+      refresh,
     };
   }
 
@@ -780,6 +1116,7 @@ async function showCohort(id, serial) {
     return {
       root: h('section', { class: 'panel', 'aria-labelledby': 'participants-heading' },
         heading,
+        loopbackWarning(),
         h('p', { class: 'hint' }, 'Each participant has a personal link: no account, nothing to install. Send each link privately; anyone who has it can join as that person.'),
         form, empty, list,
         h('div', { class: 'actions' }, copyAll), copyAllMsg, copyAllOut),
@@ -826,6 +1163,70 @@ async function showCohort(id, serial) {
           h('span', { class: 'muted' }, f.email ? `(${f.email})` : ''),
           me && f.id === me.id ? h('span', { class: 'muted' }, ' — you') : null)));
       },
+    };
+  }
+
+  // --- care: what holds the people (docs/protocol.md, "Care in the room")
+  function carePanel() {
+    const closing = h('textarea', { id: 'care-closing', maxlength: CARE_TEXT_MAX, rows: 4 });
+    const crisis = h('textarea', { id: 'care-crisis', maxlength: CARE_TEXT_MAX, rows: 4 });
+    const admit = h('input', { type: 'checkbox', id: 'care-admit', 'aria-describedby': 'care-admit-hint' });
+    const error = formError('care-error');
+    const ok = h('p', { id: 'care-ok', class: 'form-ok', role: 'status' });
+    const submit = h('button', { type: 'submit', class: 'primary', id: 'care-save' }, 'Save');
+    const form = h('form', { id: 'cohort-care-form', novalidate: true },
+      field('Closing words', closing, 'Shown on each participant\'s page when a session ends: a support line, what to do after, when you meet again.'),
+      field('Support lines for this group', crisis, 'Within reach on every participant\'s page, before, during and after a session: who to call, and when. Hearth\'s own crisis text is shown too.'),
+      h('label', { class: 'checkbox', for: 'care-admit' }, admit, 'Let people in one by one (admit on arrival)'),
+      h('p', { class: 'hint', id: 'care-admit-hint' }, 'When a room opens, each participant waits until you let them in. You can change it in the room too.'),
+      error, ok,
+      h('div', { class: 'actions' }, submit));
+
+    function fillForm() {
+      closing.value = cohort.closingText || '';
+      crisis.value = cohort.crisisText || '';
+      admit.checked = Boolean(cohort.admitOnArrival);
+    }
+
+    form.addEventListener('input', () => setText(ok, ''));
+    form.addEventListener('change', () => setText(ok, ''));
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      setText(error, '');
+      setText(ok, '');
+      const changes = {};
+      if (closing.value.trim() !== (cohort.closingText || '').trim()) changes.closingText = closing.value.trim();
+      if (crisis.value.trim() !== (cohort.crisisText || '').trim()) changes.crisisText = crisis.value.trim();
+      if (admit.checked !== Boolean(cohort.admitOnArrival)) changes.admitOnArrival = admit.checked;
+      for (const [input, label] of [[closing, 'The closing words'], [crisis, 'The support lines']]) {
+        if ([...input.value.trim()].length > CARE_TEXT_MAX) {
+          setText(error, `${label} can be at most ${CARE_TEXT_MAX.toLocaleString()} characters.`);
+          input.focus();
+          return;
+        }
+      }
+      if (Object.keys(changes).length === 0) {
+        setText(ok, 'Nothing to save.');
+        return;
+      }
+      busy(submit, async () => {
+        try {
+          const fresh = await call('PATCH', `/api/cohorts/${enc(cohort.id)}`, changes);
+          update({ ...cohort, ...fresh });
+          fillForm();
+          setText(ok, 'Saved.');
+        } catch (err) {
+          setText(error, err.status === 0
+            ? 'Not saved: Hearth cannot be reached. Your text is still here; please try again.'
+            : `Not saved: ${err.message}`);
+        }
+      });
+    });
+
+    return {
+      root: h('section', { class: 'panel', id: 'care-panel', 'aria-labelledby': 'care-heading' },
+        h('h2', { id: 'care-heading' }, 'Care for this group'), form),
+      fill: fillForm,
     };
   }
 

@@ -1,10 +1,12 @@
-// join.js — the participant's page at /j/{token}: agreements, waiting, the room.
+// join.js — the participant's page at /j/{token}: agreements, waiting, the room,
+// the end of a session.
 //
 // Phone first, one thing at a time. The current activity's face comes from
 // its kind's module (activities/); what the participant writes there is
 // kept on this device (outbox-form.js) and each form is built once per
 // activity, so nothing they write is lost or reset by incoming events,
-// reconnects or reloads.
+// reconnects or reloads. The support bar, the thread with the facilitators
+// and the hold screen are join-care.js's.
 
 import { api, enc } from './api.js';
 import { connect } from './live.js';
@@ -15,9 +17,15 @@ import { itemTitle, kindLabel } from './agenda.js';
 import { activity as activityKind } from './activities/index.js';
 import { DRAFT_PREFIX, pruneDrafts } from './outbox-form.js';
 import { journeyList } from './journey.js';
+import { careLayer, crisisNodes } from './join-care.js';
 
 const LINK_INVALID = 'This link is no longer valid. Please ask your facilitator for a new one.';
 const SESSION_ENDED = 'The session has ended. Thank you for being here.';
+const SUPPORT_CLOSED = 'The room is not open, so a signal cannot reach your facilitators from here. If you need someone now, the support lines are there for you.';
+const CLOSING_FALLBACK = 'Take good care of yourself until we meet again.';
+const REMOVED_WAITING = 'You were asked to step out of this session. Your facilitator can let you back in.';
+const REMOVED_BYE = 'Your facilitator has asked you to step out of this session. You are welcome at the next one.';
+const LOCKED_BYE = 'The group has closed its door for this session. Your facilitator can see you tried; you are welcome next time.';
 
 const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
 const SECTIONS = ['loading', 'agreements', 'waiting', 'room', 'final-message'];
@@ -27,12 +35,26 @@ let live = null;
 let shown = 'loading';
 let activityView = null; // {key, root, update}
 let journeyOpen = false; // "Your journey" is shown over whatever section is current
+// ended is set while the end page shows the end of a session: a connection
+// kept open beneath it waits for the next room and only a room that opens
+// takes the page away from it.
+let ended = false;
+let listenTimer = 0;
+let listenAttempt = 0;
+
+const care = careLayer({ token, info: () => info });
+
+const PLACES = {
+  room: 'room', waiting: 'waiting', agreements: 'waiting', 'final-message': 'end', loading: 'none',
+};
 
 function show(id) {
   shown = id;
   for (const s of SECTIONS) $(`#${s}`).hidden = journeyOpen || s !== id;
   $('#journey').hidden = !journeyOpen;
   $('#journey-room').hidden = !(journeyOpen && id === 'room');
+  document.body.dataset.screen = id;
+  care.place(PLACES[id] || 'none', id === 'room' ? live : null);
 }
 
 function sleep(ms) {
@@ -107,13 +129,20 @@ async function acceptAgreements() {
 
 // --- the live room ------------------------------------------------------------
 
-function startLive() {
+// startLive opens the live connection. quiet keeps the page as it is
+// (the end page) until the server says the room is open.
+function startLive(quiet = false) {
   if (location.hash === '#journey') window.setTimeout(openJourney, 0);
+  window.clearTimeout(listenTimer);
+  listenTimer = 0;
   if (live) live.close();
   if (activityView && activityView.destroy) activityView.destroy();
   activityView = null;
-  setText($('#loading-text'), 'Opening the room…');
-  show('loading');
+  if (!quiet) {
+    ended = false;
+    setText($('#loading-text'), 'Opening the room…');
+    show('loading');
+  }
   live = connect(`/ws/p/${enc(token)}`, {
     outboxKey: `p.${token}`,
     statusEl: $('#connection-status'),
@@ -147,12 +176,21 @@ function render(state, note) {
     return;
   }
   if (state.bye) {
-    if (state.bye.reason === 'revoked') showFinal('This link has ended', LINK_INVALID);
-    else if (state.bye.reason === 'closed') showFinal('Thank you', SESSION_ENDED, true);
-    else showFinal('Thank you', state.bye.message || SESSION_ENDED, true);
+    const { reason, message } = state.bye;
+    if (reason === 'revoked') showFinal('This link has ended', LINK_INVALID);
+    else if (reason === 'closed') showEnd();
+    else if (reason === 'removed') showFinal('You have stepped out of this session', message || REMOVED_BYE, { comeBack: true });
+    else if (reason === 'locked') showFinal('The door is closed for this session', message || LOCKED_BYE);
+    else showFinal('The session has ended', message || SESSION_ENDED, { journey: true });
     return;
   }
   if (state.waiting) {
+    // The end page stays until the next room opens: it says more than
+    // the waiting page would (the closing words, the support lines).
+    if (ended) {
+      listenAttempt = 0;
+      return;
+    }
     renderWaiting(state.waiting);
     return;
   }
@@ -163,22 +201,37 @@ function renderWaiting(waiting) {
   const name = info && info.participant ? info.participant.name : '';
   setText($('#waiting-cohort'), waiting.cohort || (info && info.cohort.name) || '');
   setText($('#waiting-heading'), name ? `Welcome, ${name}` : 'Welcome');
+  let text = 'Your facilitator will open the room soon. This page will change by itself.';
+  if (waiting.removed) text = REMOVED_WAITING;
+  else if (waiting.admission) text = 'Your facilitator will let you in shortly. This page will change by itself.';
+  setText($('#waiting-text'), text);
+  $('#waiting').dataset.door = waiting.removed ? 'removed' : waiting.admission ? 'admission' : '';
+  // At the door the room is open, but a signal cannot reach it from here.
+  setText($('#support-closed'), waiting.admission || waiting.removed
+    ? 'You are not in the room yet, so a signal cannot reach your facilitators from here; they can see that you are waiting. If you need someone now, the support lines are there for you.'
+    : SUPPORT_CLOSED);
   const next = (waiting.nextSession && waiting.nextSession.title) ? waiting.nextSession : (info && info.nextSession);
   const when = next && next.startsAt ? formatDateTime(next.startsAt) : '';
-  setText($('#waiting-next'), next && next.title ? `Next session: ${next.title}${when ? ` — ${when}` : ''}` : '');
+  setText($('#waiting-next'), next && next.title && !waiting.admission && !waiting.removed
+    ? `Next session: ${next.title}${when ? ` — ${when}` : ''}` : '');
+  videoLink($('#waiting-video'), safeUrl(waiting.videoUrl || (info && info.cohort.videoUrl) || ''));
   if (shown !== 'waiting') {
     const wasRoom = shown === 'room';
     show('waiting');
     if (wasRoom) announce('The room is not open at the moment.');
+    else if (waiting.admission || waiting.removed) announce(text);
+  } else {
+    care.update(live.state);
   }
 }
 
 function renderRoom(state, note) {
   const room = state.room;
   if (room.status === 'closed') {
-    showFinal('Thank you', SESSION_ENDED, true);
+    showEnd();
     return;
   }
+  ended = false;
   setText($('#room-cohort'), room.cohort || (info && info.cohort.name) || '');
   setText($('#room-heading'), room.title || 'Your group');
   renderVideo(safeUrl(room.videoUrl || (info && info.cohort.videoUrl) || ''));
@@ -186,14 +239,19 @@ function renderRoom(state, note) {
   renderAgenda(room);
   renderActivity(state, note);
   if (shown !== 'room') {
-    const wasWaiting = shown === 'waiting';
+    const was = shown;
     show('room');
-    if (wasWaiting) announce('The room is open.');
+    if (was === 'waiting') announce('The room is open.');
+    else if (was === 'final-message') announce('The next session’s room is open.');
   }
+  care.update(state);
 }
 
 function renderVideo(url) {
-  const el = $('#room-video');
+  videoLink($('#room-video'), url);
+}
+
+function videoLink(el, url) {
   if (el.dataset.url === url) return;
   el.dataset.url = url;
   fill(el);
@@ -357,11 +415,20 @@ $('#journey-to-room').addEventListener('click', closeJourney);
 
 // --- the end ----------------------------------------------------------------
 
-function showFinal(title, text, withJourney = false) {
+/**
+ * showFinal ends the live connection and shows a last page: a title and its
+ * words. opts.journey offers the journey, opts.comeBack a button that asks
+ * to come back in (a new connection, which waits at the door), opts.end the
+ * aftercare of a session that ended.
+ */
+function showFinal(title, text, opts = {}) {
   if (live) {
     live.close();
     live = null;
   }
+  window.clearTimeout(listenTimer);
+  listenTimer = 0;
+  ended = Boolean(opts.end);
   if (activityView && activityView.destroy) activityView.destroy();
   activityView = null;
   const status = $('#connection-status');
@@ -369,12 +436,62 @@ function showFinal(title, text, withJourney = false) {
   status.dataset.state = 'stopped';
   setText($('#final-heading'), title);
   setText($('#final-text'), text);
-  $('#final-journey-line').hidden = !(withJourney && info && info.agreementsAccepted);
+  $('#final-journey-line').hidden = !((opts.journey || opts.end) && info && info.agreementsAccepted);
+  $('#final-again').hidden = !opts.comeBack;
+  $('#final-message').dataset.end = opts.end ? 'closed' : '';
+  paintAftercare(Boolean(opts.end));
   const was = shown;
   show('final-message');
   if (was !== 'final-message') announce(text);
 }
 
+// showEnd is the end of a session: the group's closing words, when the
+// next session is, and where support is between sessions. The page then
+// listens quietly for the next room, and turns into it when it opens.
+function showEnd() {
+  if (ended && shown === 'final-message') {
+    listenLater();
+    return;
+  }
+  showFinal('The session has ended', 'Thank you for being here today.', { end: true });
+  // What the group set up for after the session may have changed during it.
+  api('GET', `/api/p/${enc(token)}`).then((fresh) => {
+    if (fresh) info = fresh;
+    if (ended) paintAftercare(true);
+  }, () => {});
+  listenLater();
+}
+
+function listenLater() {
+  window.clearTimeout(listenTimer);
+  const delay = 1000 + Math.random() * Math.min(60000, 2000 * 2 ** listenAttempt);
+  listenAttempt += 1;
+  listenTimer = window.setTimeout(() => {
+    listenTimer = 0;
+    if (ended && shown === 'final-message') startLive(true);
+  }, delay);
+}
+
+function paintAftercare(on) {
+  const closing = $('#final-closing');
+  const closingText = info && typeof info.closing === 'string' ? info.closing.trim() : '';
+  setText(closing, on ? (closingText || CLOSING_FALLBACK) : '');
+  closing.hidden = !on;
+  const next = on && info ? info.nextSession : null;
+  $('#final-next').hidden = !(next && next.startsAt);
+  if (next && next.startsAt) {
+    const when = formatDateTime(next.startsAt);
+    setText($('#final-next-when'), next.title ? `${next.title}: ${when}` : when);
+    $('#final-calendar').setAttribute('href', `/api/p/${enc(token)}/next.ics`);
+  }
+  $('#final-support').hidden = !info;
+  fill($('#final-crisis'), crisisNodes(info, 'final-crisis'));
+}
+
+$('#final-come-back').addEventListener('click', () => {
+  $('#final-again').hidden = true;
+  startLive();
+});
 $('#accept-agreements').addEventListener('click', acceptAgreements);
 pruneDrafts();
 start();

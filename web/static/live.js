@@ -6,6 +6,11 @@
 // in localStorage) until the server acknowledges or refuses it, and
 // reconnects with exponential backoff and full jitter until the server says
 // `bye` or the probe says the member may not come back.
+//
+// A heartbeat (docs/protocol.md, "Heartbeat") finds a connection that died
+// without a word: a phone that changed networks, a laptop that slept, a
+// proxy that stopped forwarding. The browser may take minutes to notice on
+// its own; the page notices within about five seconds.
 
 import { storage } from './dom.js';
 
@@ -18,6 +23,17 @@ const MIN_DELAY_MS = 100;
 const BASE_DELAY_MS = 1000;
 const MAX_DELAY_MS = 15000;
 const CONNECT_TIMEOUT_MS = 10000;
+// The heartbeat: a ping every PING_EVERY_MS; SILENCE_MS without a word
+// from the server ends the connection. The check runs every CHECK_EVERY_MS
+// so a death is seen within half a second of the bound.
+const PING_EVERY_MS = 2000;
+const SILENCE_MS = 5000;
+const CHECK_EVERY_MS = 500;
+// A check that comes this late was held back (a hidden tab, a sleeping
+// device): the silence is ours, not the server's, so the server gets
+// WAKE_GRACE_MS to answer a fresh ping before the connection counts as dead.
+const LATE_CHECK_MS = 3000;
+const WAKE_GRACE_MS = 3000;
 // An unacknowledged action older than this is dropped instead of re-sent:
 // it belongs to a meeting that is long over.
 const OUTBOX_MAX_AGE_MS = 6 * 60 * 60 * 1000;
@@ -53,7 +69,9 @@ class Live {
     /**
      * state is read by the pages:
      * connection: 'connecting' | 'open' | 'reconnecting' | 'stopped'
-     * waiting: {cohort, nextSession} while the room is not open yet
+     * waiting: the `waiting` message ({cohort, nextSession, videoUrl,
+     *   admission, removed, message}) while the room is not open to
+     *   this member yet
      * you, room, version: from the latest snapshot and events
      * serverOffset: serverTime - Date.now(), for timers
      * bye: {reason, message} once the server said goodbye
@@ -75,24 +93,30 @@ class Live {
     this.ws = null;
     this.timer = null;
     this.ready = false; // a snapshot arrived on the current connection
+    this.greeted = false; // the server spoke first on the current connection
+    this.heard = 0; // Date.now() of the last frame from the server
+    this.pinged = 0; // Date.now() of the last ping
+    this.checked = 0; // Date.now() of the last heartbeat check
+    this.beat = window.setInterval(() => this.heartbeat(), CHECK_EVERY_MS);
     this.syncing = false;
     this.ended = false;
     this.leaving = false;
 
-    this.onOnline = () => {
-      if (this.timer && !this.ended) {
-        window.clearTimeout(this.timer);
-        this.timer = null;
-        this.open();
-      }
-    };
+    this.onOnline = () => this.wake();
     this.onOffline = () => this.showStatus();
     this.onPageHide = () => { this.leaving = true; };
-    this.onPageShow = () => { this.leaving = false; };
+    this.onPageShow = () => {
+      this.leaving = false;
+      this.wake();
+    };
+    this.onVisible = () => {
+      if (document.visibilityState === 'visible') this.wake();
+    };
     window.addEventListener('online', this.onOnline);
     window.addEventListener('offline', this.onOffline);
     window.addEventListener('pagehide', this.onPageHide);
     window.addEventListener('pageshow', this.onPageShow);
+    document.addEventListener('visibilitychange', this.onVisible);
 
     this.showStatus();
     this.open();
@@ -107,6 +131,17 @@ class Live {
   /** serverNow is the server's clock, in Unix ms. */
   serverNow() {
     return Date.now() + this.state.serverOffset;
+  }
+
+  /**
+   * roomNow is the time the room's timers read: the server's clock, but
+   * standing still at `hold.since` while the room is frozen (paused, or its
+   * facilitators away), so a countdown shows what was left when it froze.
+   */
+  roomNow() {
+    const hold = this.state.room && this.state.room.hold;
+    if (hold && (hold.paused || hold.facilitatorAway) && hold.since > 0) return hold.since;
+    return this.serverNow();
   }
 
   /** pending lists the actions not yet acknowledged (of one type, if given). */
@@ -138,10 +173,12 @@ class Live {
     this.state.connection = 'stopped';
     window.clearTimeout(this.timer);
     this.timer = null;
+    window.clearInterval(this.beat);
     window.removeEventListener('online', this.onOnline);
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('pagehide', this.onPageHide);
     window.removeEventListener('pageshow', this.onPageShow);
+    document.removeEventListener('visibilitychange', this.onVisible);
     const ws = this.ws;
     this.ws = null;
     if (ws) ws.close(1000, 'bye');
@@ -165,26 +202,95 @@ class Live {
     this.ws = ws;
     this.ready = false;
     this.syncing = false;
-    let greeted = false;
+    this.greeted = false;
     const timeout = window.setTimeout(() => {
       if (ws.readyState === WebSocket.CONNECTING) ws.close();
     }, CONNECT_TIMEOUT_MS);
-    ws.onopen = () => window.clearTimeout(timeout);
+    ws.onopen = () => {
+      window.clearTimeout(timeout);
+      if (this.ws !== ws) return;
+      this.heard = Date.now();
+      this.ping(ws);
+    };
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
+      this.heard = Date.now();
       const msg = parse(ev.data);
       if (!msg) return;
-      if (msg.type === 'waiting' || msg.type === 'snapshot' || msg.type === 'bye') greeted = true;
+      if (msg.type === 'waiting' || msg.type === 'snapshot' || msg.type === 'bye') this.greeted = true;
       this.handle(msg, serial);
     };
     ws.onerror = () => {}; // a close event always follows
     ws.onclose = () => {
       window.clearTimeout(timeout);
       if (this.ws !== ws) return;
-      this.ws = null;
-      this.ready = false;
-      this.afterClose(greeted);
+      this.drop();
     };
+  }
+
+  // drop forgets the current connection and starts coming back.
+  drop() {
+    const ws = this.ws;
+    this.ws = null;
+    this.ready = false;
+    if (ws) {
+      ws.onopen = null;
+      ws.onmessage = null;
+      ws.onclose = null;
+      // A dead peer never finishes the close handshake; the browser gives
+      // up on it by itself, and this page no longer listens.
+      try {
+        ws.close();
+      } catch {
+        // already closing
+      }
+    }
+    this.afterClose(this.greeted);
+  }
+
+  ping(ws) {
+    this.pinged = Date.now();
+    try {
+      ws.send('{"type":"ping"}');
+    } catch {
+      // closing: the close event comes
+    }
+  }
+
+  // heartbeat pings an open connection and ends one that has been silent
+  // for SILENCE_MS (docs/protocol.md, "Heartbeat").
+  heartbeat() {
+    const now = Date.now();
+    const late = this.checked && now - this.checked > LATE_CHECK_MS;
+    this.checked = now;
+    const ws = this.ws;
+    if (this.ended || !ws || ws.readyState !== WebSocket.OPEN) return;
+    if (late) this.heard = Math.max(this.heard, now - SILENCE_MS + WAKE_GRACE_MS);
+    if (now - this.heard > SILENCE_MS) {
+      this.drop();
+      return;
+    }
+    if (late || now - this.pinged >= PING_EVERY_MS) this.ping(ws);
+  }
+
+  // wake is called when the device says the network or the page is back:
+  // a connection waiting for its next attempt tries at once, and an open
+  // one is asked to prove it is alive.
+  wake() {
+    if (this.ended) return;
+    if (this.timer) {
+      window.clearTimeout(this.timer);
+      this.timer = null;
+      this.open();
+      return;
+    }
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      const now = Date.now();
+      this.heard = Math.max(this.heard, now - SILENCE_MS + WAKE_GRACE_MS);
+      this.ping(ws);
+    }
+    this.showStatus();
   }
 
   afterClose(greeted) {
@@ -225,6 +331,7 @@ class Live {
     this.ended = true;
     window.clearTimeout(this.timer);
     this.timer = null;
+    window.clearInterval(this.beat);
     this.setConnection('stopped');
   }
 
@@ -256,9 +363,18 @@ class Live {
     const state = this.state;
     if (typeof msg.serverTime === 'number') state.serverOffset = msg.serverTime - Date.now();
     switch (msg.type) {
+      case 'pong':
+        break; // heard: that is all a pong says
       case 'waiting':
         this.attempt = 0;
-        state.waiting = { cohort: msg.cohort || '', nextSession: msg.nextSession || null };
+        state.waiting = {
+          cohort: msg.cohort || '',
+          nextSession: msg.nextSession || null,
+          videoUrl: typeof msg.videoUrl === 'string' ? msg.videoUrl : '',
+          admission: Boolean(msg.admission),
+          removed: Boolean(msg.removed),
+          message: msg.message || '',
+        };
         state.room = null;
         this.setConnection('open');
         this.emit({ kind: 'waiting' });

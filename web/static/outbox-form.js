@@ -70,6 +70,13 @@ export function pruneDrafts() {
  *   text        {sending, kept, shared, dirty, share, change, closed, failed}
  *   onInput()   after each change of the fields (optional)
  *   onSend(v)   when values v go out (optional)
+ *   show(m)     puts what the server holds (m, as mine() gives it) into the
+ *               fields (optional). With it, the form follows the server: when
+ *               what it holds changes (the same person, in another tab or on
+ *               another device), fields nobody is editing show it at once, and
+ *               fields being edited keep their words under a notice ("Changed
+ *               in another tab", #{id}-changed) offering "Use that" and "Keep
+ *               mine", so that neither answer silently overwrites the other.
  *
  * The status line's data-kind is error, pending, shared or ''.
  * Returns {form, paint(), values()}.
@@ -80,18 +87,87 @@ export function outboxForm(o) {
     id: o.id ? `${o.id}-status` : null, class: o.statusClass || 'answer-status', role: 'status', 'aria-live': 'polite',
   });
   const dirtyNote = o.dirtyNote ? h('p', { class: 'hint', hidden: true }, o.text.dirty) : null;
+  const useTheirs = o.show ? h('button', { type: 'button', class: 'primary', dataset: { changed: 'use' } }, 'Use that') : null;
+  const keepMine = o.show ? h('button', { type: 'button', dataset: { changed: 'keep' } }, 'Keep mine') : null;
+  const changed = o.show ? h('div', {
+    id: o.id ? `${o.id}-changed` : null, class: 'notice changed-elsewhere', role: 'status', hidden: true,
+  }, h('p', null, 'Changed in another tab: what is saved is no longer what you see here.'),
+  h('div', { class: 'actions tight' }, useTheirs, keepMine)) : null;
   const form = h('form', { id: o.id ? `${o.id}-form` : null, novalidate: true },
-    o.fields, submit ? h('div', { class: 'actions' }, submit) : null, status, dirtyNote);
+    changed, o.fields, submit ? h('div', { class: 'actions' }, submit) : null, status, dirtyNote);
   const values = () => o.values(form);
   let error = '';
+  // What the server held when the fields were last drawn from it, as JSON
+  // (known; undefined until the first paint, which takes it as it finds
+  // it, draft and all) and as it came (knownValue); what this form last
+  // sent; and what arrived from elsewhere while the fields were being edited.
+  let known;
+  let knownValue = null;
+  let sentHere = null;
+  let theirs = null;
 
   function pending() {
     return o.live.pending(o.type).some((entry) => !o.match || o.match(entry));
   }
 
+  function blank(v) {
+    return Object.values(v || {}).every((x) => x == null || String(x).trim() === '');
+  }
+
+  // follow takes in a change of what the server holds (see show above).
+  function follow(mine, waiting) {
+    if (waiting) return; // this form's own change is on its way: its echo is not news
+    const key = JSON.stringify(mine ?? null);
+    if (key === known) return;
+    if (known === undefined) {
+      known = key;
+      knownValue = mine;
+      return;
+    }
+    const before = knownValue;
+    known = key;
+    knownValue = mine;
+    if (!mine || o.same(values(), mine) || (sentHere && o.same(sentHere, mine))) {
+      theirs = null;
+      return;
+    }
+    const untouched = before ? o.same(values(), before) : blank(values());
+    if (untouched) {
+      o.show(mine);
+      if (o.draftKey) storage.remove(o.draftKey);
+      theirs = null;
+    } else {
+      theirs = mine;
+    }
+  }
+
+  if (o.show) {
+    useTheirs.addEventListener('click', () => {
+      if (theirs) o.show(theirs);
+      if (o.draftKey) storage.remove(o.draftKey);
+      theirs = null;
+      error = '';
+      paint();
+      const field = form.querySelector('input, textarea, select');
+      if (field) field.focus();
+    });
+    keepMine.addEventListener('click', () => {
+      theirs = null;
+      paint();
+      if (submit) submit.focus();
+    });
+  }
+
   function paint() {
     const mine = o.mine();
     const waiting = pending();
+    if (o.show) {
+      follow(mine, waiting);
+      if (theirs && o.same(values(), theirs)) theirs = null;
+      const hadFocus = changed.contains(document.activeElement);
+      changed.hidden = !theirs;
+      if (hadFocus && !theirs && submit) submit.focus();
+    }
     const dirty = Boolean(mine) && !waiting && !error && !o.same(values(), mine);
     let line = '';
     let kind = '';
@@ -142,6 +218,8 @@ export function outboxForm(o) {
       return;
     }
     error = '';
+    sentHere = sent;
+    theirs = null;
     if (o.onSend) o.onSend(sent);
     const sending = o.live.send(o.type, o.data(sent));
     paint();

@@ -153,6 +153,12 @@ function answerForm(live, draftKey, mine) {
     data: (v) => ({ scale: Number(v.scale), state: v.state, feeling: v.feeling.trim(), note: v.note.trim() }),
     mine: () => myAnswer(live.state),
     same: sameAnswer,
+    show(m) {
+      for (const input of scaleSet.querySelectorAll('input[name="scale"]')) input.checked = input.value === String(m.scale);
+      for (const input of stateSet.querySelectorAll('input[name="state"]')) input.checked = input.value === m.state;
+      feeling.value = m.feeling || '';
+      note.value = m.note || '';
+    },
     text: {
       sending: 'Sharing your check-in…',
       kept: 'Your check-in is kept on this device and will be shared when the connection is back.',

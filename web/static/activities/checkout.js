@@ -91,6 +91,12 @@ function wordForm(live, draftKey, mine, closingCheck) {
     data: (v) => (v.state ? { word: v.word.trim(), state: v.state } : { word: v.word.trim() }),
     mine: () => myWord(live.state),
     same: sameWord,
+    show(m) {
+      word.value = m.word || '';
+      if (stateSet) {
+        for (const input of stateSet.querySelectorAll('input[name="closing-state"]')) input.checked = input.value === (m.state || '');
+      }
+    },
     text: {
       sending: 'Sharing your word…',
       kept: 'Your word is kept on this device and will be shared when the connection is back.',

@@ -182,7 +182,7 @@ function participant(activity, { live }) {
   const piece = h('p', { id: 'circle-piece', class: 'circle-piece', tabindex: -1 });
   const audio = {};
   const clock = shareClock({
-    now: () => live.serverNow(),
+    now: () => live.roomNow(),
     id: 'circle-clock',
     onTimeUp(holder) {
       const mine = holder.memberId === you;

@@ -213,7 +213,7 @@ function participant(activity, { live }) {
   const lead = h('p', { class: 'muted grounding-lead' });
   let announced = '';
   const display = groundingDisplay({
-    now: () => live.serverNow(),
+    now: () => live.roomNow(),
     size: 'large',
     onState(s) {
       // The first state is what the participant finds; only changes are said.

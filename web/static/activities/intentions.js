@@ -79,6 +79,7 @@ function intentionForm(live, activity, draftKey) {
     data: (v) => ({ text: v.text.trim() }),
     mine: () => (sentText() ? { text: sentText() } : null),
     same: (v, m) => v.text.trim() === m.text.trim(),
+    show(m) { text.value = m.text; },
     onSend() { keptNote.hidden = true; },
     text: {
       sending: 'Sharing your intention…',
