@@ -66,7 +66,7 @@ func TestBrowserMemory(t *testing.T) {
 
 	ana.do("next: the circle", chromedp.Click(chromedp.CSS("#agenda-next")), chromedp.WaitVisible(chromedp.CSS("#circle-next")))
 	ana.do("begin the round", chromedp.Click(chromedp.CSS("#circle-next")))
-	people[0].until("Sam holds the piece", `document.querySelector("#circle-piece").textContent.includes("You hold") && !document.querySelector("#circle-done").closest("[hidden]")`)
+	people[0].until("Sam holds the piece", `(document.querySelector("#circle-piece")?.textContent || "").includes("You hold") && !document.querySelector("#circle-done").closest("[hidden]")`)
 	people[1].until("Sam is sharing", `!document.querySelector("#circle-reactions").hidden`)
 	people[1].do("heard you", chromedp.Click(chromedp.CSS(`#circle-reactions [data-reaction="heard"]`)))
 	people[1].until("sent", `document.querySelector('[data-reaction="heard"]').getAttribute("aria-pressed") === "true"`)

@@ -1,12 +1,16 @@
-// console-room.js — the facilitator's live room: everyone's presence, the
-// live agenda, and the current activity with its controls, drawn by its
-// kind's module (activities/).
+// console-room.js — the facilitator's live room, a cockpit: the people, the
+// current activity with its controls (drawn by its kind's module,
+// activities/), the live agenda; the care layer (alerts, threads, the door,
+// the pause, notes) comes from cockpit.js.
 
 import { api, enc } from './api.js';
 import { connect } from './live.js';
 import {
-  $, h, setText, announce, safeUrl, presenceLabel, fill, formError, busy, storage, keepFocus, append,
+  $, h, setText, announce, safeUrl, fill, formError, busy, storage, keepFocus, append,
 } from './dom.js';
+import {
+  alertsPanel, peoplePanel, doorControl, pauseControl, threadStore, notesBook, noteBox, chime,
+} from './cockpit.js';
 import {
   itemTitle, itemSummary, kindLabel, statusBadge, settingsFields, kindSelect, valuesOf, blankValues, MAX_ITEMS,
 } from './agenda.js';
@@ -14,40 +18,146 @@ import { ACTIVITIES, activity as activityKind } from './activities/index.js';
 import { actions } from './activities/view.js';
 
 /**
- * roomView builds the live room of one session. It returns the nodes to
- * mount, start() to connect once they are in the page, and close() to leave.
- * onLoginLost is called when the facilitator's login has ended.
+ * roomView builds the facilitator's cockpit for one live session. It
+ * returns the nodes to mount, start() to connect once they are in the page,
+ * and close() to leave. onLoginLost is called when the facilitator's login
+ * has ended.
+ *
+ * The layout: a header with the room's own controls (pause, door, sound,
+ * close), the alerts pinned under it, then three columns on a laptop:
+ * people, the live activity, the agenda and the session's notes. On a
+ * narrow screen (a phone, or a laptop at 200 %) the columns stack in that
+ * order, so the people and the activity's main control come first.
  */
 export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
   const title = h('h1', null, 'Room');
-  const subtitle = h('p', { class: 'muted' });
-  const video = h('p', { hidden: true });
+  const subtitle = h('span', { class: 'muted' });
+  const video = h('span', { class: 'video-link', hidden: true });
   const closeSession = h('button', { type: 'button', id: 'close-session', class: 'danger' }, 'Close session');
   const roomError = formError('room-error');
-  const summary = h('p', { class: 'muted small' });
-  const members = h('ul', { id: 'members', class: 'plain members' });
-  const activityBox = h('div', { id: 'activity' });
+  const activityBox = h('div', { id: 'activity', class: 'activity-box' });
+  const frozenNote = h('p', { class: 'frozen-note', id: 'frozen-note', hidden: true });
   let activityView = null;
   let ended = false;
+  let live = null;
   const arrivals = arrivalMemory(sessionId);
+  const threads = threadStore();
+  const book = notesBook(sessionId);
+  const sound = chime();
   const agenda = agendaPanel({ sessionId, send: (type, data) => live.send(type, data) });
 
+  // The focus after an action: a button that goes away (or is disabled
+  // while busy) drops the focus on <body>; onAction puts it back on the
+  // same control when it is still there, else on the live activity.
+  function focusActivity() {
+    const primary = activityBox.querySelector('button.primary:not([hidden]):not(:disabled)');
+    if (primary && primary.offsetParent !== null) {
+      primary.focus();
+      return;
+    }
+    const heading = activityBox.querySelector('#activity-heading') || activityBox.querySelector('h2');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  }
+  function focusHeading() {
+    const heading = activityBox.querySelector('#activity-heading') || activityBox.querySelector('h2');
+    if (!heading) return;
+    heading.tabIndex = -1;
+    heading.focus();
+  }
+  function onAction(button, promise) {
+    return Promise.resolve(promise).then(() => {
+      const active = document.activeElement;
+      if (active && active !== document.body && active.isConnected) return;
+      if (button && button.isConnected && !button.hidden && !button.disabled && button.offsetParent !== null) button.focus();
+      else focusActivity();
+    });
+  }
+
+  // Any button of the room that is pressed: once its action has settled
+  // (the button is free again), a focus left on <body> goes back to it, or
+  // to the live activity when the button is gone. The views choose better
+  // places where they know them ("Done" after "I see you"); this catches
+  // the rest, so the keyboard never starts again from the top.
+  let watch = null;
+  const onPress = (ev) => {
+    const button = ev.target instanceof Element ? ev.target.closest('button') : null;
+    if (!button || !nodes.some((n) => n.contains(button))) return;
+    window.clearInterval(watch);
+    const until = Date.now() + 10000;
+    watch = window.setInterval(() => {
+      if (Date.now() > until) window.clearInterval(watch);
+      if (button.disabled) return;
+      window.clearInterval(watch);
+      const active = document.activeElement;
+      if (active && active !== document.body) return;
+      if (button.isConnected && button.offsetParent !== null) button.focus();
+      else focusActivity();
+    }, 100);
+  };
+
+  const marksOf = (id) => {
+    const room = live && live.state.room;
+    const kind = room && room.activity && activityKind(room.activity.kind);
+    const marks = kind && kind.marks ? kind.marks(room.activity) : null;
+    return marks ? marks.get(id) || null : null;
+  };
+  const people = peoplePanel({ live: { send: (t, d) => live.send(t, d) }, threads, book, marksOf, onAction });
+  const alerts = alertsPanel({
+    live: { send: (t, d) => live.send(t, d), serverNow: () => (live ? live.serverNow() : Date.now()) },
+    people, sound, onFocusAway: focusHeading,
+  });
+  const door = doorControl({ live: { send: (t, d) => live.send(t, d) }, onAction });
+  const pause = pauseControl({ live: { send: (t, d) => live.send(t, d) }, onAction, onError: (m) => setText(roomError, m) });
+  const sessionNote = noteBox({
+    book, participantId: '', id: 'live-session-note', label: 'Notes for this session',
+    hint: 'Private: the cohort’s facilitators read them, participants never do.',
+  });
+  const notesPanel = h('section', { class: 'panel notes-panel', 'aria-label': 'Session notes' }, sessionNote.root);
+
+  const skip = h('a', { class: 'skip-link', href: '#activity' }, 'Skip to the live activity');
+  // The page's routes live in the hash: the link moves the focus instead.
+  skip.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    const heading = activityBox.querySelector('h2');
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+      heading.scrollIntoView({ block: 'nearest' });
+    }
+  });
+
+  const head = h('header', { class: 'cockpit-head' },
+    h('div', { class: 'cockpit-title' },
+      h('a', { href: backHref, class: 'back-link' }, `← ${backLabel}`),
+      title,
+      h('p', { class: 'cockpit-sub' }, subtitle, video)),
+    h('div', { class: 'cockpit-controls', role: 'group', 'aria-label': 'The room' },
+      pause.button, door.toggle, sound.root, closeSession),
+    door.panel);
+
+  const grid = h('div', { class: 'cockpit' },
+    h('div', { class: 'cockpit-col cockpit-people' }, people.root),
+    h('div', { class: 'cockpit-col cockpit-live' },
+      h('section', { id: 'live-activity', class: 'panel live-panel', 'aria-labelledby': 'activity-heading' }, frozenNote, activityBox)),
+    h('div', { class: 'cockpit-col cockpit-plan' }, agenda.root, notesPanel));
+
   const nodes = [
-    h('p', null, h('a', { href: backHref }, `← ${backLabel}`)),
-    h('div', { class: 'row-head' }, h('div', null, title, subtitle, video)),
-    roomError,
-    h('div', { class: 'grid-2 room-grid' },
-      h('div', { class: 'room-side' },
-        agenda.root,
-        h('section', { class: 'panel', 'aria-labelledby': 'members-heading' },
-          h('h2', { id: 'members-heading' }, 'Who is here'), summary, members)),
-      h('div', { class: 'room-main' },
-        h('section', { class: 'panel', 'aria-labelledby': 'activity-heading' }, activityBox),
-        h('div', { class: 'actions' }, closeSession))),
+    skip,
+    h('div', { class: 'cockpit-top' }, head, pause.banner, alerts.root, alerts.speaker, roomError),
+    grid,
   ];
   fill(activityBox, h('h2', { id: 'activity-heading' }, 'Connecting to the room…'));
 
-  let live = null;
+  // The columns fill the window below the header and the alerts, each
+  // scrolling by itself, so what matters stays on the first screen.
+  const fit = () => {
+    const top = grid.getBoundingClientRect().top + window.scrollY;
+    grid.style.setProperty('--cockpit-top', `${Math.max(0, Math.round(top))}px`);
+  };
+  const resize = new ResizeObserver(fit);
 
   closeSession.addEventListener('click', () => {
     if (!window.confirm('Close this session for everyone?\n\nParticipants will see that the session has ended. This cannot be undone.')) return;
@@ -88,18 +198,29 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     }
     const room = state.room;
     if (!room) return;
+    threads.take(state, note);
     setText(title, room.title || 'Room');
-    document.title = `${room.title || 'Room'} · Hearth`;
     setText(subtitle, room.cohort || '');
     renderVideo(safeUrl(room.videoUrl));
+    people.render(state);
     if (room.status === 'closed') {
-      renderMembers(room, state.you);
+      document.title = `${room.title || 'Room'} · Hearth`;
       showEnded('The session is closed', 'Thank you for holding this space. The room is closed for everyone.');
       return;
     }
-    renderMembers(room, state.you);
+    const signals = alerts.titleWords(room);
+    document.title = signals ? `${signals} · Hearth` : `${room.title || 'Room'} · Hearth`;
+    pause.render(room);
+    door.render(room);
+    const hold = room.hold || {};
+    frozenNote.hidden = !(hold.paused || hold.facilitatorAway);
+    setText(frozenNote, hold.paused
+      ? 'Paused: the activity waits. Resume the room (at the top) to go on.'
+      : 'The room held still while no facilitator was connected.');
     agenda.update(state);
     renderActivity(state);
+    alerts.render(room);
+    fit();
   }
 
   function renderVideo(url) {
@@ -108,9 +229,8 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     video.hidden = !url;
     fill(video);
     if (url) {
-      video.append(h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' },
-        'Video call', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)')),
-      ' ', h('span', { class: 'muted small' }, url));
+      video.append(' · ', h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' },
+        'Video call', h('span', { class: 'visually-hidden' }, ' (opens in a new tab)')));
     }
   }
 
@@ -118,6 +238,13 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     if (ended) return;
     ended = true;
     closeSession.hidden = true;
+    pause.button.hidden = true;
+    door.toggle.hidden = true;
+    door.panel.hidden = true;
+    pause.banner.hidden = true;
+    frozenNote.hidden = true;
+    alerts.root.hidden = true;
+    document.title = 'Session closed · Hearth';
     if (activityView && activityView.destroy) activityView.destroy();
     activityView = null;
     agenda.end();
@@ -130,29 +257,11 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
     announce(heading);
   }
 
-  function renderMembers(room, you) {
-    const kind = room.activity && activityKind(room.activity.kind);
-    const marks = kind && kind.marks ? kind.marks(room.activity) : new Map();
-    const sorted = [...(room.members || [])].sort((a, b) => (a.role === 'facilitator' ? 0 : 1) - (b.role === 'facilitator' ? 0 : 1));
-    fill(members, ...sorted.map((m) => h('li', { dataset: { memberId: m.id, presence: m.presence || '', role: m.role || '' } },
-      h('span', { class: 'name' }, m.name || ''),
-      m.role === 'facilitator' ? h('span', { class: 'role' }, you && m.id === you.id ? 'facilitator (you)' : 'facilitator') : null,
-      h('span', { class: 'end' }, marks.get(m.id) || null, presenceLabel(m.presence)))));
-    const counts = { present: 0, reconnecting: 0, left: 0, absent: 0 };
-    for (const m of room.members || []) {
-      if (m.role !== 'facilitator' && m.presence in counts) counts[m.presence] += 1;
-    }
-    const parts = [`${counts.present} present`];
-    if (counts.reconnecting) parts.push(`${counts.reconnecting} reconnecting`);
-    if (counts.left) parts.push(`${counts.left} left`);
-    if (counts.absent) parts.push(`${counts.absent} not here yet`);
-    setText(summary, `Participants: ${parts.join(' · ')}`);
-  }
-
   function renderActivity(state) {
     const activity = state.room.activity;
     const key = activity ? `${activity.kind}:${activity.id}` : 'gathering';
     if (!activityView || activityView.key !== key) {
+      const hadFocus = activityBox.contains(document.activeElement);
       if (activityView && activityView.destroy) activityView.destroy();
       const kind = activity && activityKind(activity.kind);
       if (!activity) activityView = gatheringView(live);
@@ -160,6 +269,16 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       else activityView = otherView(live, activity);
       activityView.key = key;
       fill(activityBox, activityView.root);
+      activityView.update(state);
+      // The activity changed under the focus: it goes to the new one's heading.
+      if (hadFocus || document.activeElement === document.body) {
+        const heading = activityBox.querySelector('h2');
+        if (heading && hadFocus) {
+          heading.tabIndex = -1;
+          heading.focus({ preventScroll: true });
+        }
+      }
+      return;
     }
     activityView.update(state);
   }
@@ -174,10 +293,22 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
         probe: probeRoom,
       });
       live.subscribe(render);
+      sessionNote.start();
+      resize.observe(document.body);
+      document.addEventListener('click', onPress, true);
+      fit();
+      window.addEventListener('resize', fit);
     },
     close() {
       if (activityView && activityView.destroy) activityView.destroy();
       activityView = null;
+      resize.disconnect();
+      document.removeEventListener('click', onPress, true);
+      window.clearInterval(watch);
+      window.removeEventListener('resize', fit);
+      alerts.destroy();
+      door.destroy();
+      sound.destroy();
       if (live) live.close();
     },
   };
@@ -186,15 +317,20 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
 function gatheringView(live) {
   const lead = h('p', { class: 'muted' }, 'Everyone is arriving. When you are ready, start the arrival check-in.');
   const formHeading = h('h3', { id: 'checkin-form-heading' }, 'Arrival check-in');
+  const form = ACTIVITIES.checkin.startForm(live, formHeading, { visibility: plannedVisibility(live.state.room) });
+  const visibility = form.querySelector('#checkin-visibility');
+  let chosen = false; // the facilitator picked one: the plan no longer decides
+  if (visibility) visibility.addEventListener('change', () => { chosen = true; });
   return {
     root: h('div', null,
       h('h2', { id: 'activity-heading' }, 'Gathering'),
       lead,
       formHeading,
-      ACTIVITIES.checkin.startForm(live, formHeading)),
+      form),
     update(state) {
       const items = Array.isArray(state.room.agenda) ? state.room.agenda : [];
       const next = items.find((x) => x.status === 'pending');
+      if (visibility && !chosen) visibility.value = plannedVisibility(state.room);
       if (next) {
         setText(lead, `Everyone is arriving. When you are ready, begin with ${itemTitle(next)} (“Start” in the agenda), or start any activity of the agenda.`);
         setText(formHeading, 'Or start an arrival check-in now');
@@ -207,6 +343,20 @@ function gatheringView(live) {
       }
     },
   };
+}
+
+/**
+ * plannedVisibility is who sees the answers of a check-in started outside
+ * the agenda: as the session's planned check-in would have it (the next one
+ * still to come, else the first), or only an anonymous summary when none is
+ * planned. Never "the group" by default: the facilitator chose privacy for
+ * this session, or did not think about it.
+ */
+function plannedVisibility(room) {
+  const items = room && Array.isArray(room.agenda) ? room.agenda : [];
+  const checkins = items.filter((x) => x.kind === 'checkin' && x.visibility);
+  const planned = checkins.find((x) => x.status === 'pending') || checkins[0];
+  return planned ? planned.visibility : 'anonymous';
 }
 
 function otherView(live, activity) {
@@ -301,12 +451,22 @@ function agendaPanel({ sessionId, send }) {
     addError,
     h('div', { class: 'actions' }, addSubmit, addCancel));
 
-  const root = h('section', { class: 'panel agenda-panel', 'aria-labelledby': 'agenda-heading' },
-    h('h2', { id: 'agenda-heading' }, 'Agenda'),
+  // Compact by default (titles and status, "Start" while gathering); the
+  // changes open in place.
+  const change = h('button', { type: 'button', id: 'agenda-change', class: 'small', 'aria-pressed': 'false' }, 'Change the agenda');
+  const addRow = h('div', { class: 'actions agenda-add-row' }, addToggle);
+  const root = h('section', { class: 'panel agenda-panel', 'aria-labelledby': 'agenda-heading', dataset: { mode: 'compact' } },
+    h('div', { class: 'row-head' }, h('h2', { id: 'agenda-heading' }, 'Agenda'), change),
     now, next, nextHint, error, msg,
     empty, list,
-    h('div', { class: 'actions' }, addToggle),
+    addRow,
     addForm);
+  function setChanging(on) {
+    root.dataset.mode = on ? 'change' : 'compact';
+    change.setAttribute('aria-pressed', on ? 'true' : 'false');
+    setText(change, on ? 'Done changing' : 'Change the agenda');
+  }
+  change.addEventListener('click', () => setChanging(root.dataset.mode !== 'change'));
 
   let state = null;
   let items = [];
@@ -333,6 +493,7 @@ function agendaPanel({ sessionId, send }) {
   }
 
   function setAddOpen(open, focus) {
+    if (open) setChanging(true);
     addForm.hidden = !open;
     addToggle.setAttribute('aria-expanded', open ? 'true' : 'false');
     saveDraft();

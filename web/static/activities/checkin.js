@@ -342,11 +342,12 @@ function consoleView(activity, { live, arrivals }) {
 /**
  * startForm is the console's "start an arrival check-in now", offered while
  * the room gathers, outside the agenda. heading names it (its id is
- * checkin-form-heading).
+ * checkin-form-heading); visibility is the choice it starts with
+ * (anonymous unless the caller knows better).
  */
-function startForm(live, heading) {
+function startForm(live, heading, { visibility: start = 'anonymous' } = {}) {
   const prompt = h('input', { type: 'text', id: 'checkin-prompt', name: 'prompt', required: true, maxlength: 300, value: DEFAULT_PROMPT, autocomplete: 'off' });
-  const visibility = choiceSelect('checkin-visibility', VISIBILITY, 'group', { name: 'visibility' });
+  const visibility = choiceSelect('checkin-visibility', VISIBILITY, said(start, 'label') ? start : 'anonymous', { name: 'visibility' });
   const error = formError('checkin-error');
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Start arrival check-in');
   const form = h('form', { id: 'checkin-form', 'aria-labelledby': heading.id },

@@ -388,8 +388,19 @@ function participant(activity, { live }) {
 }
 
 /**
- * consoleCircleView is the circle in the facilitator's console: who holds
- * the piece and for how long, the order with its controls, and the story.
+ * consoleView is the circle in the facilitator's cockpit: who holds the
+ * piece and for how long, one clear primary action at a time ("End Kim's
+ * share" while someone shares, "Give the piece to Lee" between shares,
+ * "End the circle" once everyone has spoken), the rest in labelled groups:
+ * "This share" (more time, skip), "Give the piece" (one picker, the next
+ * in line first), "Round and circle" (end the round, end the circle: both
+ * ask first). After every move the focus lands on the new primary action.
+ *
+ * Hooks: #circle-next (circle.next, or circle.give for someone picked),
+ * #circle-done, #end-activity (the primary one when the circle is
+ * complete, else in "Round and circle"), #circle-end, #circle-skip,
+ * #circle-extend, #circle-give-to, #circle-give; #circle-order,
+ * #circle-turns.
  */
 function consoleView(activity, { live }) {
   const heading = h('h2', { id: 'activity-heading' }, 'Sharing circle');
@@ -402,16 +413,35 @@ function consoleView(activity, { live }) {
     onTimeUp(holder) { announce(`${holder.name}’s time is up. They will come to a close.`); },
   });
   const error = formError('circle-error');
-  const next = h('button', { type: 'button', id: 'circle-next', class: 'primary' }, 'Hand the piece on');
-  const done = h('button', { type: 'button', id: 'circle-done' }, 'End this share');
+
+  // The primary actions: exactly one is shown at a time.
+  const next = h('button', { type: 'button', id: 'circle-next', class: 'primary' }, 'Give the piece on');
+  const done = h('button', { type: 'button', id: 'circle-done', class: 'primary' }, 'End this share');
+  const finish = h('button', { type: 'button', id: 'end-activity', class: 'primary' }, 'End the circle');
+  const primaryHint = h('p', { class: 'hint', id: 'circle-primary-hint' });
+  for (const b of [next, done, finish]) b.setAttribute('aria-describedby', 'circle-primary-hint');
+  const primary = h('div', { class: 'circle-primary' }, next, done, finish);
+
   const skip = h('button', { type: 'button', id: 'circle-skip' }, 'Skip');
   const extend = h('button', { type: 'button', id: 'circle-extend' }, '+1 min', h('span', { class: 'visually-hidden' }, ' (give this share one more minute)'));
+  const shareGroup = h('fieldset', { class: 'control-group share-group' },
+    h('legend', null, 'This share'), h('div', { class: 'actions' }, extend, skip));
+
+  const giveTo = h('select', { id: 'circle-give-to', 'aria-describedby': 'circle-give-hint' });
+  const give = h('button', { type: 'button', id: 'circle-give' }, 'Give');
+  const giveHint = h('p', { class: 'hint', id: 'circle-give-hint' });
+  const giveGroup = h('fieldset', { class: 'control-group give-group' },
+    h('legend', null, 'Give the piece'),
+    h('div', { class: 'actions inline-pick' }, h('label', { for: giveTo.id }, 'To'), giveTo, give),
+    giveHint);
+
   const endRound = h('button', { type: 'button', id: 'circle-end' }, 'End the round');
-  const end = h('button', { type: 'button', id: 'end-activity' }, 'End circle');
-  const giveTo = h('select', { id: 'circle-give-to' });
-  const give = h('button', { type: 'button', id: 'circle-give' }, 'Give the piece');
-  const giveRow = h('div', { class: 'actions tight' },
-    h('label', { for: giveTo.id }, 'Give the talking piece to'), giveTo, give);
+  const endCircle = h('button', { type: 'button', id: 'circle-end-activity' }, 'End the circle');
+  const roundGroup = h('fieldset', { class: 'control-group round-group' },
+    h('legend', null, 'Round and circle'),
+    h('div', { class: 'actions' }, endRound, endCircle),
+    h('p', { class: 'hint' }, 'Ending the round stops the piece: those not reached are not asked. Ending the circle moves the room on. Both ask first.'));
+
   const orderHeading = h('h3', { id: 'circle-order-heading' }, 'Still to share');
   const orderHint = h('p', { class: 'hint' });
   const orderBox = h('div');
@@ -424,21 +454,57 @@ function consoleView(activity, { live }) {
     const a = live.state.room && live.state.room.activity;
     return a && a.holder ? a.holder.n : 0;
   };
-  next.addEventListener('click', () => act(next, 'circle.next', {}));
-  done.addEventListener('click', () => act(done, 'circle.done', { turn: turn() }));
-  skip.addEventListener('click', () => act(skip, 'circle.skip', { turn: turn() }));
-  extend.addEventListener('click', () => act(extend, 'circle.extend', { seconds: 60, turn: turn() }, 'One more minute for this share.'));
-  endRound.addEventListener('click', () => act(endRound, 'circle.end', {}, 'The round has ended.'));
-  end.addEventListener('click', () => act(end, 'activity.end', {}));
-  give.addEventListener('click', () => {
-    if (giveTo.value) act(give, 'circle.give', { memberId: giveTo.value });
+  // focusPrimary puts the focus on the primary action now shown: after a
+  // move the button pressed may be gone, and the keyboard goes on from here.
+  const focusPrimary = () => {
+    const b = [done, next, finish].find((x) => !x.hidden);
+    if (b) b.focus();
+    else heading.focus();
+  };
+  heading.tabIndex = -1;
+  // Only a focus that was lost moves: one the facilitator took elsewhere
+  // meanwhile stays where they put it.
+  const then = (button, promise) => promise.then(() => {
+    const active = document.activeElement;
+    if (!active || active === document.body) focusPrimary();
   });
+  let picked = ''; // who the picker names: '' while it follows the next in line
+  giveTo.addEventListener('change', () => {
+    const a = live.state.room && live.state.room.activity;
+    picked = a && giveTo.value === a.next ? '' : giveTo.value;
+    if (live.state.room) update(live.state);
+  });
+  const giveNow = (button) => {
+    const a = live.state.room && live.state.room.activity;
+    const to = giveTo.value || (a && a.next) || '';
+    if (!to || !a) return;
+    const who = (live.state.room.members || []).find((m) => m.id === to);
+    const nextInLine = to === a.next && (!a.holder || a.holder.away);
+    picked = '';
+    then(button, act(button, nextInLine ? 'circle.next' : 'circle.give', nextInLine ? {} : { memberId: to },
+      who ? `The piece goes to ${who.name}.` : ''));
+  };
+  next.addEventListener('click', () => giveNow(next));
+  give.addEventListener('click', () => giveNow(give));
+  done.addEventListener('click', () => then(done, act(done, 'circle.done', { turn: turn() }, 'The share has ended.')));
+  skip.addEventListener('click', () => then(skip, act(skip, 'circle.skip', { turn: turn() })));
+  extend.addEventListener('click', () => then(extend, act(extend, 'circle.extend', { seconds: 60, turn: turn() }, 'One more minute for this share.')));
+  endRound.addEventListener('click', () => {
+    if (!window.confirm('End the round?\n\nThe share in progress ends, and those not reached yet are not asked. The circle stays on the screen until you end it.')) return;
+    then(endRound, act(endRound, 'circle.end', {}, 'The round has ended.'));
+  });
+  const endActivity = (button, ask) => {
+    if (ask && !window.confirm('End the sharing circle?\n\nThe share in progress ends and the room moves on.')) return;
+    act(button, 'activity.end', {});
+  };
+  finish.addEventListener('click', () => endActivity(finish, false));
+  endCircle.addEventListener('click', () => endActivity(endCircle, true));
 
   const root = h('div', { id: 'circle', class: 'circle-console' },
     h('div', { class: 'row-head' }, heading, badge),
-    prompt, piece, clock.root, error,
-    h('div', { class: 'actions' }, next, done, skip, extend, endRound, end),
-    giveRow,
+    prompt, piece, clock.root,
+    primary, primaryHint, error,
+    shareGroup, giveGroup, roundGroup,
     orderHeading, orderHint, orderBox,
     h('h3', null, 'Has had the talking piece'), turnsBox);
 
@@ -475,30 +541,64 @@ function consoleView(activity, { live }) {
     setText(badge, open ? 'Open floor' : { roster: 'Roster order', random: 'Random order', arranged: 'Arranged order' }[a.order] || 'Round');
     badge.className = 'badge kind';
     setText(prompt, a.prompt || '');
-    if (holder) {
+    if (holder && holder.away) {
+      setText(piece, `${holder.name}’s connection dropped while holding the piece. Their time has stopped.`);
+    } else if (holder) {
       setText(piece, `${holder.name} holds the talking piece${holder.passes ? ' (asked once more)' : ''}.${nextPerson ? ` Next: ${nextPerson.name}.` : ''}`);
     } else if (a.roundOver) setText(piece, 'The round has ended. End the circle when you are ready.');
     else if (a.complete && a.away > 0 && !open) setText(piece, `Everyone here has had the talking piece. ${a.away === 1 ? '1 person' : `${a.away} people`} still to share ${a.away === 1 ? 'is' : 'are'} away: when they are back, hand the piece on.`);
     else if (a.complete) setText(piece, open ? 'Nobody has a hand up.' : 'Everyone here has had the talking piece.');
     else setText(piece, `The piece is resting. ${nextPerson ? `Next: ${nextPerson.name}.` : ''}`);
-    clock.update(holder ? { ...holder } : null);
+    clock.update(holder && !holder.away ? { ...holder } : null);
 
-    const canStart = !holder && !a.roundOver && Boolean(a.next);
-    next.hidden = !canStart;
-    setText(next, turns.length === 0 ? (open ? 'Give the floor to the first hand' : 'Begin the round') : (open ? 'Give the floor to the next hand' : 'Hand the piece on'));
-    done.hidden = !holder;
-    skip.hidden = !holder;
-    if (holder) setText(skip, `Skip ${holder.name}`);
-    extend.hidden = !holder || !holder.endsAt;
-    endRound.hidden = Boolean(a.roundOver);
-    end.classList.toggle('primary', Boolean(a.roundOver || a.complete));
-
+    // Who may get the piece: those waiting, in order, then anyone else here.
     const here = (state.room.members || []).filter((m) => m.role === 'participant' && m.presence === 'present'
       && (!holder || m.id !== holder.memberId));
-    const chosen = giveTo.value;
-    fill(giveTo, here.map((m) => h('option', { value: m.id }, m.name)));
-    if (here.some((m) => m.id === chosen)) giveTo.value = chosen;
-    giveRow.hidden = a.roundOver || here.length === 0;
+    const byId = new Map(here.map((m) => [m.id, m]));
+    const choices = [];
+    for (const q of queue) if (byId.has(q.memberId)) choices.push({ id: q.memberId, name: q.name, waiting: true });
+    for (const m of here) if (!queue.some((q) => q.memberId === m.id)) choices.push({ id: m.id, name: m.name, waiting: false });
+    const key = JSON.stringify(choices);
+    if (giveTo.dataset.key !== key) {
+      giveTo.dataset.key = key;
+      fill(giveTo, choices.map((c) => h('option', { value: c.id },
+        c.id === a.next ? `${c.name} (next in line)` : (c.waiting ? c.name : `${c.name} (out of turn)`))));
+    }
+    const nextHere = a.next && byId.has(a.next) ? a.next : '';
+    if (picked && !byId.has(picked)) picked = '';
+    giveTo.value = picked || nextHere || (choices[0] ? choices[0].id : '');
+    const target = choices.find((c) => c.id === giveTo.value);
+
+    // One primary action.
+    const away = Boolean(holder && holder.away);
+    const sharing = Boolean(holder) && !away;
+    const canGive = !a.roundOver && Boolean(target) && (!holder || away) && (target.id === a.next || Boolean(picked));
+    const over = !holder && (a.roundOver || (a.complete && !(a.away > 0 && !open)));
+    done.hidden = !sharing;
+    if (sharing) fill(done, `End ${holder.name}’s share`);
+    next.hidden = !canGive;
+    if (canGive) {
+      const first = turns.length === 0 && !holder && !open;
+      fill(next, open ? `Give the floor to ${target.name}` : (first ? `Begin: give the piece to ${target.name}` : `Give the piece to ${target.name}`));
+    }
+    finish.hidden = sharing || canGive || !over;
+    if (sharing) setText(primaryHint, `The share goes on until ${holder.name} or you end it${nextPerson ? `; then the piece goes to ${nextPerson.name}` : ''}.`);
+    else if (canGive && away) setText(primaryHint, `${holder.name} comes back to it at the end of the line.`);
+    else if (canGive) setText(primaryHint, target.id === a.next ? 'The next in line. Pick someone else under “Give the piece”.' : 'Out of the line’s order: the next in line keeps their place.');
+    else if (!finish.hidden) setText(primaryHint, 'Everyone who is here has been asked. Ending the circle moves the room on.');
+    else setText(primaryHint, open ? 'Waiting for a hand to go up.' : 'The piece waits for those who are away.');
+
+    shareGroup.hidden = !holder;
+    if (holder) fill(skip, `Skip ${holder.name}`);
+    extend.hidden = !holder || (!holder.endsAt && !holder.remaining) || !a.shareSeconds;
+    giveGroup.hidden = a.roundOver || choices.length === 0;
+    give.hidden = canGive; // between shares the primary action gives
+    setText(giveHint, sharing
+      ? `Giving the piece ends ${holder.name}’s share.`
+      : 'The next in line is chosen; pick anyone here instead.');
+    endRound.hidden = Boolean(a.roundOver);
+    setText(endRound, open ? 'Close the open floor' : 'End the round');
+    endCircle.hidden = !finish.hidden;
 
     setText(orderHeading, open ? 'Raised hands, in order' : 'Still to share');
     setText(orderHint, open ? 'Participants raise and lower their own hands.' : 'People away keep their place and are passed over until they are back.');
@@ -517,11 +617,6 @@ function consoleView(activity, { live }) {
           'aria-label': `Move ${q.name} later`, onclick: () => move(i, i + 1),
         }, '↓'),
         h('button', {
-          type: 'button', class: 'small', dataset: { give: q.memberId }, disabled: q.away || a.roundOver,
-          'aria-label': `Give the talking piece to ${q.name}`,
-          onclick: (ev) => act(ev.currentTarget, 'circle.give', { memberId: q.memberId }),
-        }, 'Give'),
-        h('button', {
           type: 'button', class: 'small', dataset: { skip: q.memberId },
           'aria-label': `Skip ${q.name} this round`,
           onclick: (ev) => act(ev.currentTarget, 'circle.skip', { memberId: q.memberId }),
@@ -532,6 +627,7 @@ function consoleView(activity, { live }) {
       const again = row && [...row.querySelectorAll('button')].find((b) => buttonKind(b) === focusKey[1] && !b.disabled);
       if (again) again.focus();
       else if (row) row.querySelector('button:not([disabled])')?.focus();
+      else focusPrimary();
     }
     fill(turnsBox, turnList('circle-turns', turns, ''));
   }
