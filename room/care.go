@@ -165,6 +165,19 @@ func careTarget(s *State, id string) (Member, error) {
 	return m, nil
 }
 
+// facilitatorCares checks that actor is a facilitator and returns the
+// participant the command's data names.
+func facilitatorCares(s *State, actor Member, data json.RawMessage) (Member, error) {
+	if err := requireFacilitator(actor); err != nil {
+		return Member{}, err
+	}
+	var in memberRef
+	if err := decode(data, &in); err != nil {
+		return Member{}, err
+	}
+	return careTarget(s, in.MemberID)
+}
+
 func supportRaise(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
 	if err := requireParticipant(actor); err != nil {
 		return s, Change{}, err
@@ -222,14 +235,7 @@ func supportWithdraw(s State, now time.Time, actor Member, _ json.RawMessage) (S
 }
 
 func supportAck(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
-	if err := requireFacilitator(actor); err != nil {
-		return s, Change{}, err
-	}
-	var in memberRef
-	if err := decode(data, &in); err != nil {
-		return s, Change{}, err
-	}
-	target, err := careTarget(&s, in.MemberID)
+	target, err := facilitatorCares(&s, actor, data)
 	if err != nil {
 		return s, Change{}, err
 	}
@@ -251,14 +257,7 @@ func supportAck(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 }
 
 func supportClear(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
-	if err := requireFacilitator(actor); err != nil {
-		return s, Change{}, err
-	}
-	var in memberRef
-	if err := decode(data, &in); err != nil {
-		return s, Change{}, err
-	}
-	target, err := careTarget(&s, in.MemberID)
+	target, err := facilitatorCares(&s, actor, data)
 	if err != nil {
 		return s, Change{}, err
 	}
