@@ -251,12 +251,15 @@ func TestBrowserCare(t *testing.T) {
 		if after := sam.eval(`document.querySelector("#grounding-remaining").textContent`); after != before {
 			t.Errorf("the countdown moved during the pause: %q, then %q", before, after)
 		}
+		if got := sam.eval(`String(document.querySelector("#activity").hidden)`); got != "true" {
+			t.Errorf("during the pause the activity is still in view: the pause is a screen of its own")
+		}
 		twoShots(sam, shots, "pause")
 		sam.checkAxe("participant-pause")
 		sam.do("hide the breathing guide", chromedp.Click(chromedp.CSS("#hold-pacer-toggle")))
 		sam.until("hidden", `document.querySelector("#hold-pacer").hidden`)
 		ana.send("room.resume", struct{}{})
-		sam.until("the pause is over", `document.querySelector("#hold").hidden`)
+		sam.until("the pause is over, the activity back", `document.querySelector("#hold").hidden && !document.querySelector("#activity").hidden`)
 		ana.send(room.TypeActivityEnd, struct{}{})
 	}
 

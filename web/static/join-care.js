@@ -388,8 +388,10 @@ export function careLayer({ token, info }) {
         : 'Nothing moves on until your facilitator resumes. This time is yours: breathe, stretch, or simply rest.');
     }
     holdEl.dataset.hold = key;
-    // The activity stays in view beneath, standing still (its clocks read
-    // live.roomNow()), with what is being written in it untouched.
+    // The pause is a screen of its own: the activity is put out of sight
+    // (not taken down: its clocks stand still on live.roomNow(), and what
+    // is being written in it is kept for when the group goes on).
+    $('#activity').hidden = frozen;
     if (holdEl.hidden === frozen) {
       holdEl.hidden = !frozen;
       if (frozen && holdEl.getBoundingClientRect().top < 0) holdEl.scrollIntoView({ block: 'start' });
