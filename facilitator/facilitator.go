@@ -18,6 +18,9 @@ type Account struct {
 	Name         string    `json:"name"`
 	PasswordHash string    `json:"passwordHash"`
 	CreatedAt    time.Time `json:"createdAt"`
+	// Disabled is set by the operator: the account cannot log in, and
+	// every login it had has ended.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // Login is a logged-in browser. Only the hash of its token is kept.
@@ -26,6 +29,10 @@ type Login struct {
 	AccountID string    `json:"accountId"`
 	CreatedAt time.Time `json:"createdAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// LastSeen is when the login was last used, to the minute; a login
+	// stored before it was kept reads it as zero, and counts from
+	// CreatedAt.
+	LastSeen time.Time `json:"lastSeen,omitzero"`
 }
 
 // Cohort is a group that meets over several sessions.
@@ -148,9 +155,18 @@ type Store interface {
 	Account(ctx context.Context, id string) (Account, error)
 	AccountByEmail(ctx context.Context, email string) (Account, error)
 
+	// UpdateAccount must not change the account's ID or email.
+	UpdateAccount(ctx context.Context, id string, fn func(*Account) error) (Account, error)
+
 	PutLogin(ctx context.Context, l Login) error
 	Login(ctx context.Context, tokenHash string) (Login, error)
 	DeleteLogin(ctx context.Context, tokenHash string) error
+	// TouchLogin sets the login's LastSeen; ErrNotFound when it has ended.
+	TouchLogin(ctx context.Context, tokenHash string, at time.Time) error
+	// DeleteLoginsOf ends every login of the account except the one whose
+	// token hash is keep ("" keeps none), and returns the token hashes of
+	// those it ended.
+	DeleteLoginsOf(ctx context.Context, accountID, keep string) ([]string, error)
 
 	PutCohort(ctx context.Context, c Cohort) error
 	UpdateCohort(ctx context.Context, id string, fn func(*Cohort) error) (Cohort, error)
