@@ -78,6 +78,7 @@ type Server struct {
 	setupToken string // the one-time token of the first-run setup link
 
 	lobby   lobby
+	logins  heldLogins
 	limits  *limiters
 	live    liveConns
 	metrics *Metrics
@@ -160,6 +161,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/login", s.postLogin)
 	mux.HandleFunc("POST /api/logout", s.postLogout)
 	mux.HandleFunc("GET /api/me", s.facilitatorOnly(s.getMe))
+	mux.HandleFunc("POST /api/me/password", s.facilitatorOnly(s.postPassword))
+	mux.HandleFunc("POST /api/logout-all", s.facilitatorOnly(s.postLogoutAll))
 
 	// Cohorts.
 	mux.HandleFunc("GET /api/cohorts", s.facilitatorOnly(s.listCohorts))
