@@ -108,6 +108,7 @@ function loginLost() {
 function setMe(account) {
   setText($('#me-name'), account ? account.name : '');
   $('#logout').hidden = !account;
+  $('#account-link').hidden = !account;
 }
 
 function rememberSessionCohort(sessionId, cohortId) {
@@ -429,6 +430,10 @@ function route() {
   m = hash.match(/^#\/summary\/([^/]+)$/);
   if (m) {
     showMemory(() => summaryPage({ sessionId: decodeURIComponent(m[1]), call }), serial);
+    return;
+  }
+  if (hash === '#/account') {
+    showAccount();
     return;
   }
   m = hash.match(/^#\/overview\/([^/]+)$/);
@@ -1299,6 +1304,86 @@ async function showCohort(id, serial) {
       fill: fillForm,
     };
   }
+}
+
+// --- the account: password, logins -----------------------------------------------
+
+function showAccount() {
+  document.title = 'Your account · Hearth';
+  const current = h('input', { type: 'password', id: 'password-current', name: 'current', autocomplete: 'current-password', required: true });
+  const next = h('input', { type: 'password', id: 'password-new', name: 'new', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 256 });
+  const again = h('input', { type: 'password', id: 'password-again', name: 'again', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 256 });
+  const error = formError('password-error');
+  const ok = h('p', { id: 'password-ok', class: 'form-ok', role: 'status' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Change password');
+  const form = h('form', { id: 'password-form', class: 'panel', 'aria-labelledby': 'password-heading' },
+    h('h2', { id: 'password-heading' }, 'Change your password'),
+    field('Current password', current),
+    field('New password', next, 'At least 10 characters, and not a common one. A few unrelated words are easy to remember and hard to guess.'),
+    field('New password again', again),
+    error, ok,
+    h('div', { class: 'actions' }, submit));
+  form.addEventListener('input', () => setText(ok, ''));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setText(error, '');
+    setText(ok, '');
+    if (next.value.length < 10) {
+      setText(error, 'The new password needs at least 10 characters.');
+      next.focus();
+      return;
+    }
+    if (next.value !== again.value) {
+      setText(error, 'The two new passwords are not the same.');
+      again.focus();
+      return;
+    }
+    busy(submit, async () => {
+      try {
+        await call('POST', '/api/me/password', { current: current.value, new: next.value });
+        for (const input of [current, next, again]) input.value = '';
+        setText(ok, 'Your password is changed. Every other browser where you were logged in is logged out.');
+      } catch (err) {
+        setText(error, err.status === 429 ? 'Too many attempts. Please wait a little and try again.' : err.message);
+        (/current/i.test(err.message) ? current : next).focus();
+      }
+    });
+  });
+
+  const everywhereError = formError('logout-all-error');
+  const everywhere = h('button', { type: 'button', id: 'logout-all' }, 'Log out everywhere');
+  everywhere.addEventListener('click', () => {
+    if (!window.confirm('Log out on every device and browser, this one too? Open rooms stay open for everyone else.')) return;
+    setText(everywhereError, '');
+    busy(everywhere, async () => {
+      try {
+        await call('POST', '/api/logout-all');
+      } catch (err) {
+        setText(everywhereError, err.message);
+        return;
+      }
+      me = null;
+      setMe(null);
+      endView();
+      history.replaceState(null, '', '/');
+      showLogin('You are logged out everywhere.');
+      announce('You are logged out everywhere.');
+    });
+  });
+
+  mount(
+    h('p', null, h('a', { href: '#/' }, '← All cohorts')),
+    h('h1', null, 'Your account'),
+    h('p', { class: 'muted' }, me ? `${me.name} · ${me.email}` : ''),
+    h('div', { class: 'columns' },
+      h('div', null, form),
+      h('section', { class: 'panel', 'aria-labelledby': 'logins-heading' },
+        h('h2', { id: 'logins-heading' }, 'Where you are logged in'),
+        h('p', null, 'A login ends after a while unused (never while you are in a live room), and after 14 days in any case.'),
+        h('p', { class: 'hint', id: 'logout-all-hint' }, 'If you logged in on a shared or lost device, end every login at once. You will need to log in again here too.'),
+        everywhereError,
+        h('div', { class: 'actions' }, everywhere))));
+  everywhere.setAttribute('aria-describedby', 'logout-all-hint');
 }
 
 // --- the cohort's memory: summaries, the overview (memory.js) ----------------------
