@@ -259,7 +259,7 @@ func (s *Service) CreateCohort(ctx context.Context, acct Account, in CohortInput
 	if in.Name == nil {
 		return Cohort{}, errorf(CodeInvalid, "Name is required.")
 	}
-	c := Cohort{ID: newID(), Facilitators: []string{acct.ID}, CreatedAt: s.now()}
+	c := Cohort{ID: newID(), Facilitators: []string{acct.ID}, Owner: acct.ID, CreatedAt: s.now()}
 	if err := in.applyTo(&c); err != nil {
 		return Cohort{}, err
 	}
@@ -308,30 +308,6 @@ func (s *Service) updateCohort(ctx context.Context, acct Account, id string, cha
 // UpdateCohort changes a cohort's details.
 func (s *Service) UpdateCohort(ctx context.Context, acct Account, id string, in CohortInput) (Cohort, error) {
 	return s.updateCohort(ctx, acct, id, in.applyTo)
-}
-
-// AddCoFacilitator gives the account with email the same controls of the cohort.
-func (s *Service) AddCoFacilitator(ctx context.Context, acct Account, cohortID, email string) (Cohort, error) {
-	c, err := s.Cohort(ctx, acct, cohortID)
-	if err != nil {
-		return Cohort{}, err
-	}
-	other, err := s.Store.AccountByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
-	if errors.Is(err, ErrNotFound) {
-		return Cohort{}, errorf(CodeNotFound, "No facilitator has an account with that email.")
-	}
-	if err != nil {
-		return Cohort{}, err
-	}
-	if c.Facilitates(other.ID) {
-		return c, nil
-	}
-	return s.updateCohort(ctx, acct, cohortID, func(c *Cohort) error {
-		if !c.Facilitates(other.ID) {
-			c.Facilitators = append(c.Facilitators, other.ID)
-		}
-		return nil
-	})
 }
 
 // Facilitators returns the accounts that facilitate c, in the order added.

@@ -210,6 +210,25 @@ func (db *DB) CohortsOf(ctx context.Context, accountID string) ([]facilitator.Co
 	return out, err
 }
 
+// CohortsInviting returns the cohorts with an invitation of the email. It
+// reads every cohort, as CohortsOf does.
+func (db *DB) CohortsInviting(ctx context.Context, email string) ([]facilitator.Cohort, error) {
+	var out []facilitator.Cohort
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCohorts).ForEach(func(k, v []byte) error {
+			var c facilitator.Cohort
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode cohort %s: %w", k, err)
+			}
+			if _, ok := c.Invitation(email); ok {
+				out = append(out, c)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
 // PutParticipant stores p and repoints its invite token index.
 func (db *DB) PutParticipant(ctx context.Context, p facilitator.Participant) error {
 	return db.update(func(tx *bolt.Tx) error {

@@ -37,6 +37,14 @@ func wantStillOpen(tb testing.TB, c *client) {
 	c.next("snapshot", isType("snapshot"))
 }
 
+// coFacilitate makes other, logged in with email, a co-facilitator of the
+// owner's cohort: the owner adds them, and they accept.
+func (b *browser) coFacilitate(other *browser, cohortID, email string) {
+	b.tb.Helper()
+	b.must(200, "POST", "/api/cohorts/"+cohortID+"/facilitators", map[string]string{"email": email}, nil)
+	other.must(200, "POST", "/api/invitations/"+cohortID+"/accept", nil, nil)
+}
+
 // secondLogin logs the same facilitator in from another browser.
 func (e *env) secondLogin(email string) *browser {
 	e.tb.Helper()
@@ -202,4 +210,141 @@ func loginHash(tb testing.TB, b *browser) string {
 	}
 	tb.Fatal("no login cookie")
 	return ""
+}
+
+type facilitatorsJSON struct {
+	OwnerID      string `json:"ownerId"`
+	Facilitators []struct {
+		ID    string `json:"id"`
+		Email string `json:"email"`
+	} `json:"facilitators"`
+	Invitations []struct {
+		Email string `json:"email"`
+	} `json:"invitations"`
+}
+
+func (f facilitatorsJSON) emails() (facs, invited []string) {
+	for _, a := range f.Facilitators {
+		facs = append(facs, a.Email)
+	}
+	for _, in := range f.Invitations {
+		invited = append(invited, in.Email)
+	}
+	return facs, invited
+}
+
+// The owner adds co-facilitators by email, answered alike whether or not
+// the email has an account; the added person accepts or declines on their
+// next login; only the owner removes, a co-facilitator may leave, and a
+// removed co-facilitator's room socket ends.
+func TestCoFacilitators(t *testing.T) {
+	e := newEnv(t)
+	ana := e.newFacilitator("ana@example.org", "Ana")
+	ben := e.newFacilitator("ben@example.org", "Ben")
+	cleo := e.newFacilitator("cleo@example.org", "Cleo")
+	g := ana.newGroup(1, true)
+	ana.open(g)
+	base := "/api/cohorts/" + g.cohort
+
+	var known, unknown facilitatorsJSON
+	ana.must(200, "POST", base+"/facilitators", map[string]string{"email": "ben@example.org"}, &known)
+	ana.must(200, "POST", base+"/facilitators", map[string]string{"email": "nobody@example.org"}, &unknown)
+	knownFacs, _ := known.emails()
+	unknownFacs, invited := unknown.emails()
+	if strings.Join(knownFacs, ",") != "ana@example.org" || strings.Join(unknownFacs, ",") != "ana@example.org" {
+		t.Errorf("facilitators after the adds: %v and %v, want Ana alone both times", knownFacs, unknownFacs)
+	}
+	if strings.Join(invited, ",") != "ben@example.org,nobody@example.org" {
+		t.Errorf("invitations: %v, want Ben's and nobody's, alike", invited)
+	}
+	if unknown.OwnerID == "" || unknown.OwnerID != unknown.Facilitators[0].ID {
+		t.Errorf("ownerId %q, want Ana's %q", unknown.OwnerID, unknown.Facilitators[0].ID)
+	}
+
+	// Ben sees the invitation on his next look, and accepts it.
+	var list struct {
+		Invitations []struct {
+			CohortID   string `json:"cohortId"`
+			CohortName string `json:"cohortName"`
+			InvitedBy  string `json:"invitedBy"`
+		} `json:"invitations"`
+	}
+	ben.must(200, "GET", "/api/invitations", nil, &list)
+	if len(list.Invitations) != 1 || list.Invitations[0].CohortID != g.cohort || list.Invitations[0].InvitedBy != "Ana" || list.Invitations[0].CohortName != "Tuesday circle" {
+		t.Fatalf("Ben's invitations: %+v, want Ana's to Tuesday circle", list.Invitations)
+	}
+	ben.must(200, "POST", "/api/invitations/"+g.cohort+"/accept", nil, nil)
+	bens := e.joinFacilitator(t, ben, g)
+
+	// Cleo declines hers: it is gone, and so is the cohort for her.
+	ana.must(200, "POST", base+"/facilitators", map[string]string{"email": "cleo@example.org"}, nil)
+	cleo.must(204, "POST", "/api/invitations/"+g.cohort+"/decline", nil, nil)
+	cleo.must(200, "GET", "/api/invitations", nil, &list)
+	var ae apiError
+	if len(list.Invitations) != 0 {
+		t.Errorf("Cleo's invitations after declining: %+v", list.Invitations)
+	}
+	if got := cleo.do("GET", base, nil, &ae); got != 404 {
+		t.Errorf("Cleo reads the cohort she declined: %d, want 404", got)
+	}
+	if got := cleo.do("POST", "/api/invitations/"+g.cohort+"/accept", nil, &ae); got != 404 {
+		t.Errorf("Cleo accepts after declining: %d, want 404", got)
+	}
+
+	// Only the owner adds and removes.
+	var anaID string
+	for _, a := range known.Facilitators {
+		anaID = a.ID
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"a co-facilitator adds", "POST", base + "/facilitators", map[string]string{"email": "dan@example.org"}},
+		{"a co-facilitator removes the owner", "DELETE", base + "/facilitators/" + anaID, nil},
+		{"a co-facilitator withdraws an invitation", "DELETE", base + "/invitations/nobody@example.org", nil},
+	} {
+		if got := ben.do(tc.method, tc.path, tc.body, &ae); got != 403 || ae.Error.Code != "forbidden" {
+			t.Errorf("%s: %d %+v, want 403 forbidden", tc.name, got, ae.Error)
+		}
+	}
+	if got := ana.do("DELETE", base+"/facilitators/"+anaID, nil, &ae); got != 409 {
+		t.Errorf("the owner leaves: %d %+v, want 409", got, ae.Error)
+	}
+	var after facilitatorsJSON
+	ana.must(200, "DELETE", base+"/invitations/nobody@example.org", nil, &after)
+	if _, invited := after.emails(); len(invited) != 0 {
+		t.Errorf("invitations after withdrawing: %v, want none", invited)
+	}
+
+	// The owner removes Ben: his room socket ends, and the cohort is gone
+	// for him.
+	var benID string
+	ana.must(200, "GET", base, nil, &after)
+	for _, a := range after.Facilitators {
+		if a.Email == "ben@example.org" {
+			benID = a.ID
+		}
+	}
+	ana.must(200, "DELETE", base+"/facilitators/"+benID, nil, &after)
+	if facs, _ := after.emails(); strings.Join(facs, ",") != "ana@example.org" {
+		t.Errorf("facilitators after removing Ben: %v", facs)
+	}
+	m := bens.next("bye", isType("bye"))
+	if m.Reason != "revoked" || !strings.Contains(m.Message, "no longer a facilitator") {
+		t.Errorf("Ben's bye: %q %q, want revoked, no longer a facilitator", m.Reason, m.Message)
+	}
+	if got := ben.do("GET", base, nil, &ae); got != 404 {
+		t.Errorf("Ben reads the cohort after his removal: %d, want 404", got)
+	}
+	if _, err := dial(t, e.wsURL("/ws/sessions/"+g.session), ben.cookieHeader(), "ben again"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("Ben's socket after his removal: %v, want 404", err)
+	}
+
+	// Invited again, he accepts, then leaves by himself.
+	ana.coFacilitate(ben, g.cohort, "ben@example.org")
+	ben.must(204, "DELETE", base+"/facilitators/"+benID, nil, nil)
+	if got := ben.do("GET", base, nil, &ae); got != 404 {
+		t.Errorf("Ben reads the cohort he left: %d, want 404", got)
+	}
 }
