@@ -471,14 +471,70 @@ async function showCohorts(serial) {
   const cohorts = (data && data.cohorts) || [];
   const active = cohorts.filter((c) => !c.archived);
   const archived = cohorts.filter((c) => c.archived);
+  const invitations = await invitationsPanel(serial);
+  if (serial !== viewSerial) return;
   mount(
     h('h1', null, 'Your cohorts'),
+    invitations,
     active.length === 0 ? h('p', { class: 'muted' }, 'No cohorts yet. Create your first one below.') : null,
     h('ul', { id: 'cohorts', class: 'plain cards' }, active.map((c) => cohortCard(c))),
     archived.length ? h('section', { 'aria-labelledby': 'archived-heading' },
       h('h2', { id: 'archived-heading' }, 'Archived'),
       h('ul', { class: 'plain cards' }, archived.map((c) => cohortCard(c, 'h3')))) : null,
     newCohortPanel());
+}
+
+/**
+ * invitationsPanel shows the co-facilitator invitations waiting on this
+ * facilitator's email, each to accept or decline; null when there are none
+ * (or they cannot be read now: the cohorts still show).
+ */
+async function invitationsPanel(serial) {
+  let pending = [];
+  try {
+    const data = await call('GET', '/api/invitations');
+    pending = (data && data.invitations) || [];
+  } catch {
+    return null;
+  }
+  if (pending.length === 0 || serial !== viewSerial) return null;
+  const error = formError('invitations-error');
+  const list = h('ul', { id: 'invitations', class: 'plain rows' });
+  const panel = h('section', { class: 'panel', id: 'invitations-panel', 'aria-labelledby': 'invitations-heading' },
+    h('h2', { id: 'invitations-heading' }, 'Invitations to co-facilitate'), list, error);
+  function answer(invitation, accept, button, row) {
+    setText(error, '');
+    busy(button, async () => {
+      try {
+        await call('POST', `/api/invitations/${enc(invitation.cohortId)}/${accept ? 'accept' : 'decline'}`);
+      } catch (err) {
+        setText(error, err.message);
+        return;
+      }
+      if (accept) {
+        announce(`You now co-facilitate ${invitation.cohortName}.`);
+        location.hash = `#/cohort/${enc(invitation.cohortId)}`;
+        return;
+      }
+      row.remove();
+      announce(`You declined ${invitation.cohortName}.`);
+      if (!list.children.length) panel.remove();
+    });
+  }
+  fill(list, ...pending.map((invitation) => {
+    const accept = h('button', { type: 'button', class: 'primary small', dataset: { action: 'accept' } },
+      'Accept', h('span', { class: 'visually-hidden' }, ` ${invitation.cohortName}`));
+    const decline = h('button', { type: 'button', class: 'small', dataset: { action: 'decline' } },
+      'Decline', h('span', { class: 'visually-hidden' }, ` ${invitation.cohortName}`));
+    const row = h('li', { dataset: { cohortId: invitation.cohortId } },
+      h('span', { class: 'name' }, invitation.cohortName), ' ',
+      h('span', { class: 'muted' }, invitation.invitedBy ? `${invitation.invitedBy} invites you to co-facilitate.` : 'You are invited to co-facilitate.'),
+      ' ', accept, ' ', decline);
+    accept.addEventListener('click', () => answer(invitation, true, accept, row));
+    decline.addEventListener('click', () => answer(invitation, false, decline, row));
+    return row;
+  }));
+  return panel;
 }
 
 function cohortCard(cohort, headingTag = 'h2') {
@@ -1132,41 +1188,114 @@ async function showCohort(id, serial) {
   // --- facilitators
   function facilitatorsPanel() {
     const list = h('ul', { id: 'facilitators', class: 'plain rows' });
+    const invitedHeading = h('h3', { id: 'invited-heading' }, 'Invited, not answered yet');
+    const invited = h('ul', { id: 'invited', class: 'plain rows', 'aria-labelledby': 'invited-heading' });
+    const invitedBox = h('div', { hidden: true }, invitedHeading, invited);
+    const panelError = formError('facilitators-error');
     const email = h('input', { type: 'email', id: 'facilitator-email', name: 'email', required: true, autocomplete: 'off' });
     const error = formError('add-facilitator-error');
-    const submit = h('button', { type: 'submit' }, 'Add co-facilitator');
+    const ok = h('p', { id: 'add-facilitator-ok', class: 'form-ok', role: 'status' });
+    const submit = h('button', { type: 'submit' }, 'Invite co-facilitator');
     const form = h('form', { id: 'add-facilitator-form' },
-      h('label', { for: 'facilitator-email' }, 'Add co-facilitator by email'),
-      h('p', { class: 'hint', id: 'facilitator-email-hint' }, 'They need a Hearth account already. They get the same controls as you.'),
+      h('label', { for: 'facilitator-email' }, 'Invite a co-facilitator by email'),
+      h('p', { class: 'hint', id: 'facilitator-email-hint' }, 'They see the invitation when they next log in to Hearth, and accept or decline it. Once they accept, they have the same controls as you, except adding and removing facilitators.'),
       h('div', { class: 'inline-form' }, email, submit),
-      error);
+      error, ok);
     email.setAttribute('aria-describedby', 'facilitator-email-hint');
+    form.addEventListener('input', () => setText(ok, ''));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       setText(error, '');
+      setText(ok, '');
       if (!email.value.trim()) {
         email.focus();
         return;
       }
       busy(submit, async () => {
         try {
-          const fresh = await call('POST', `/api/cohorts/${enc(cohort.id)}/facilitators`, { email: email.value.trim() });
+          const address = email.value.trim();
+          const fresh = await call('POST', `/api/cohorts/${enc(cohort.id)}/facilitators`, { email: address });
           email.value = '';
           update(fresh);
-          announce('Co-facilitator added.');
+          setText(ok, `Invited ${address}. They will see it when they next log in.`);
         } catch (err) {
-          setText(error, err.status === 404 ? 'There is no facilitator account with that email.' : err.message);
+          setText(error, err.message);
         }
       });
     });
+
+    const owns = () => Boolean(me && cohort.ownerId === me.id);
+
+    function remove(f, button) {
+      const leaving = me && f.id === me.id;
+      const question = leaving
+        ? `Leave "${cohort.name}"? You will no longer see this cohort or enter its rooms.`
+        : `Remove ${f.name} from "${cohort.name}"? They will no longer see this cohort or enter its rooms.`;
+      if (!window.confirm(question)) return;
+      setText(panelError, '');
+      busy(button, async () => {
+        try {
+          const fresh = await call('DELETE', `/api/cohorts/${enc(cohort.id)}/facilitators/${enc(f.id)}`);
+          if (leaving) {
+            announce(`You left ${cohort.name}.`);
+            location.hash = '#/';
+            return;
+          }
+          update(fresh);
+          announce(`${f.name} was removed.`);
+        } catch (err) {
+          setText(panelError, err.message);
+        }
+      });
+    }
+
+    function withdraw(invitation, button) {
+      setText(panelError, '');
+      busy(button, async () => {
+        try {
+          update(await call('DELETE', `/api/cohorts/${enc(cohort.id)}/invitations/${enc(invitation.email)}`));
+          announce(`The invitation of ${invitation.email} was withdrawn.`);
+        } catch (err) {
+          setText(panelError, err.message);
+        }
+      });
+    }
+
     return {
       root: h('section', { class: 'panel', 'aria-labelledby': 'facilitators-heading' },
-        h('h2', { id: 'facilitators-heading' }, 'Facilitators'), list, form),
+        h('h2', { id: 'facilitators-heading' }, 'Facilitators'), list, invitedBox, panelError, form),
       render() {
-        fill(list, ...(cohort.facilitators || []).map((f) => h('li', { dataset: { facilitatorId: f.id } },
-          h('span', { class: 'name' }, f.name), ' ',
-          h('span', { class: 'muted' }, f.email ? `(${f.email})` : ''),
-          me && f.id === me.id ? h('span', { class: 'muted' }, ' — you') : null)));
+        const mine = owns();
+        form.hidden = !mine;
+        fill(list, ...(cohort.facilitators || []).map((f) => {
+          const isMe = me && f.id === me.id;
+          const isOwner = f.id === cohort.ownerId;
+          let action = null;
+          if (isMe && !isOwner) {
+            action = h('button', { type: 'button', class: 'small', dataset: { action: 'leave' } }, 'Leave this cohort');
+          } else if (mine && !isOwner) {
+            action = h('button', { type: 'button', class: 'small', dataset: { action: 'remove' } },
+              'Remove', h('span', { class: 'visually-hidden' }, ` ${f.name}`));
+          }
+          if (action) action.addEventListener('click', () => remove(f, action));
+          return h('li', { dataset: { facilitatorId: f.id } },
+            h('span', { class: 'name' }, f.name), ' ',
+            h('span', { class: 'muted' }, f.email ? `(${f.email})` : ''),
+            isOwner ? [' ', h('span', { class: 'badge' }, 'Owner')] : null,
+            isMe ? h('span', { class: 'muted' }, ' — you') : null,
+            action ? ' ' : null, action);
+        }));
+        const pending = cohort.invitations || [];
+        invitedBox.hidden = pending.length === 0;
+        fill(invited, ...pending.map((invitation) => {
+          const button = mine ? h('button', { type: 'button', class: 'small', dataset: { action: 'withdraw' } },
+            'Withdraw', h('span', { class: 'visually-hidden' }, ` the invitation of ${invitation.email}`)) : null;
+          if (button) button.addEventListener('click', () => withdraw(invitation, button));
+          return h('li', { dataset: { invitedEmail: invitation.email } },
+            h('span', { class: 'name' }, invitation.email), ' ',
+            h('span', { class: 'muted' }, `invited ${formatDateTime(invitation.at)}`),
+            button ? ' ' : null, button);
+        }));
       },
     };
   }
