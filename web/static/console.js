@@ -394,8 +394,10 @@ function showLogin(message) {
         password.value = '';
         loggedIn();
       } catch (err) {
-        if (err.status === 401) setText(error, 'That email and password do not match an account.');
-        else if (err.status === 429) {
+        if (err.status === 401) {
+          // A disabled account is told so, once its password was right.
+          setText(error, /disabled/.test(err.message) ? err.message : 'That email and password do not match an account.');
+        } else if (err.status === 429) {
           const wait = Number(err.retryAfter);
           setText(error, wait > 0
             ? `Too many attempts. Please wait ${wait} seconds and try again.`
