@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -80,6 +81,13 @@ func (s *Server) holdLogin(r *http.Request, c *conn) (release func()) {
 	l := currentLogin(r)
 	s.logins.add(l.TokenHash, l.AccountID, c)
 	expiry := time.AfterFunc(max(s.fac.LoginLeft(l), 0), func() { c.endLogin(loginEndedText) })
+	// A login ended between its check and the line above closed nothing
+	// here: look again, now that any later end will find c.
+	if cookie, err := r.Cookie(cookieName); err != nil {
+		c.endLogin(loginEndedText)
+	} else if _, _, err := s.fac.UseLogin(context.Background(), cookie.Value, true); loginEnded(err) {
+		c.endLogin(loginEndedText)
+	}
 	return func() {
 		expiry.Stop()
 		s.logins.remove(l.TokenHash, c)
@@ -87,6 +95,13 @@ func (s *Server) holdLogin(r *http.Request, c *conn) (release func()) {
 			s.log.Debug().Err(err).Msg("record the end of a console's connection")
 		}
 	}
+}
+
+// loginEnded reports whether err says the login has ended, rather than that
+// it could not be read.
+func loginEnded(err error) bool {
+	var fe *facilitator.Error
+	return errors.As(err, &fe) && fe.Code == facilitator.CodeUnauthorized
 }
 
 // closeLogins closes the connections the ended logins held, each with a

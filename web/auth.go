@@ -33,7 +33,9 @@ func (s *Server) facilitatorOnly(h http.HandlerFunc) http.HandlerFunc {
 		if err != nil {
 			// Ended at its absolute expiry, or with its account: nothing
 			// it held stays open.
-			s.closeLogins(hash)
+			if loginEnded(err) {
+				s.closeLogins(hash)
+			}
 			s.writeError(w, r, err)
 			return
 		}
