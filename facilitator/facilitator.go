@@ -18,6 +18,9 @@ type Account struct {
 	Name         string    `json:"name"`
 	PasswordHash string    `json:"passwordHash"`
 	CreatedAt    time.Time `json:"createdAt"`
+	// Disabled is set by the operator: the account cannot log in, and
+	// every login it had has ended.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // Login is a logged-in browser. Only the hash of its token is kept.
@@ -26,6 +29,10 @@ type Login struct {
 	AccountID string    `json:"accountId"`
 	CreatedAt time.Time `json:"createdAt"`
 	ExpiresAt time.Time `json:"expiresAt"`
+	// LastSeen is when the login was last used, to the minute; a login
+	// stored before it was kept reads it as zero, and counts from
+	// CreatedAt.
+	LastSeen time.Time `json:"lastSeen,omitzero"`
 }
 
 // Cohort is a group that meets over several sessions.
@@ -48,6 +55,44 @@ type Cohort struct {
 	// AdmitOnArrival is the door's setting when a room of the cohort opens:
 	// participants wait to be admitted.
 	AdmitOnArrival bool `json:"admitOnArrival,omitempty"`
+	// Owner is the account that made the cohort, which alone adds and
+	// removes co-facilitators. Cohorts stored before owners read it as ""
+	// and are owned by their first facilitator (OwnerID).
+	Owner string `json:"owner,omitempty"`
+	// Invited are the co-facilitators the owner added by email who have
+	// not answered yet, oldest first, one per email.
+	Invited []Invitation `json:"invited,omitempty"`
+}
+
+// Invitation is an email the owner of a cohort added as co-facilitator. It
+// waits on the email, whether or not an account has it: whoever logs in
+// with that email sees it and accepts or declines it.
+type Invitation struct {
+	Email string    `json:"email"`
+	By    string    `json:"by"` // the inviting account's ID
+	At    time.Time `json:"at"`
+}
+
+// OwnerID returns the ID of the account that owns the cohort.
+func (c *Cohort) OwnerID() string {
+	if c.Owner != "" {
+		return c.Owner
+	}
+	if len(c.Facilitators) > 0 {
+		return c.Facilitators[0]
+	}
+	return ""
+}
+
+// Invitation returns the cohort's invitation of the email, and whether there
+// is one.
+func (c *Cohort) Invitation(email string) (Invitation, bool) {
+	for _, in := range c.Invited {
+		if in.Email == email {
+			return in, true
+		}
+	}
+	return Invitation{}, false
 }
 
 // Facilitates reports whether the account is one of the cohort's facilitators.
@@ -148,15 +193,27 @@ type Store interface {
 	Account(ctx context.Context, id string) (Account, error)
 	AccountByEmail(ctx context.Context, email string) (Account, error)
 
+	// UpdateAccount must not change the account's ID or email.
+	UpdateAccount(ctx context.Context, id string, fn func(*Account) error) (Account, error)
+
 	PutLogin(ctx context.Context, l Login) error
 	Login(ctx context.Context, tokenHash string) (Login, error)
 	DeleteLogin(ctx context.Context, tokenHash string) error
+	// TouchLogin sets the login's LastSeen; ErrNotFound when it has ended.
+	TouchLogin(ctx context.Context, tokenHash string, at time.Time) error
+	// DeleteLoginsOf ends every login of the account except the one whose
+	// token hash is keep ("" keeps none), and returns the token hashes of
+	// those it ended.
+	DeleteLoginsOf(ctx context.Context, accountID, keep string) ([]string, error)
 
 	PutCohort(ctx context.Context, c Cohort) error
 	UpdateCohort(ctx context.Context, id string, fn func(*Cohort) error) (Cohort, error)
 	Cohort(ctx context.Context, id string) (Cohort, error)
 	// CohortsOf returns the cohorts the account facilitates.
 	CohortsOf(ctx context.Context, accountID string) ([]Cohort, error)
+	// CohortsInviting returns the cohorts with an invitation of the
+	// (lower-case) email.
+	CohortsInviting(ctx context.Context, email string) ([]Cohort, error)
 
 	// PutParticipant saves p and points p.TokenHash at it; a previous token
 	// hash of p stops resolving in the same commit.

@@ -14,9 +14,7 @@ func TestNotes(t *testing.T) {
 	svc, clk := newService(t)
 	ana, ben, cleo := newAccount(t, svc, "Ana"), newAccount(t, svc, "Ben"), newAccount(t, svc, "Cleo")
 	c := newCohort(t, svc, ana, "Tuesday circle", "Be kind.")
-	if _, err := svc.AddCoFacilitator(ctx, ana, c.ID, "ben@example.org"); err != nil {
-		t.Fatal(err)
-	}
+	coFacilitate(t, svc, ana, c.ID, ben)
 	other := newCohort(t, svc, cleo, "Thursday circle", "Be kind.")
 	sam := newParticipant(t, svc, ana, c.ID, "Sam")
 	stranger := newParticipant(t, svc, cleo, other.ID, "Lee")

@@ -32,8 +32,11 @@ const (
 	MaxPassword    = 256
 )
 
-// DefaultLoginTTL is how long a login lasts.
+// DefaultLoginTTL is how long a login lasts at most, however much it is used.
 const DefaultLoginTTL = 14 * 24 * time.Hour
+
+// DefaultLoginIdle is how long a login lasts unused.
+const DefaultLoginIdle = 12 * time.Hour
 
 // Service applies the back office's rules on top of a Store. A change that
 // reads a record and writes it back does both in one of the Store's Update
@@ -49,7 +52,10 @@ type Service struct {
 	// from the database so a copy of the database alone opens no room.
 	InviteKey []byte
 	Now       func() time.Time
+	// LoginTTL is how long a login lasts at most (DefaultLoginTTL when 0);
+	// LoginIdle how long it lasts unused (DefaultLoginIdle when 0).
 	LoginTTL  time.Duration
+	LoginIdle time.Duration
 }
 
 func (s *Service) now() time.Time {
@@ -120,7 +126,7 @@ func (s *Service) CreateAccount(ctx context.Context, email, name, password strin
 	if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
 		return Account{}, err
 	}
-	if err := checkLen("Password", password, MinPassword, MaxPassword); err != nil {
+	if err := CheckNewPassword(password); err != nil {
 		return Account{}, err
 	}
 	hash, err := HashPassword(password)
@@ -159,46 +165,12 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (Acc
 	if !CheckPassword(a.PasswordHash, password) {
 		return Account{}, bad
 	}
+	// Said only to whoever knows the password, so it tells no one else
+	// that the account exists.
+	if a.Disabled {
+		return Account{}, errDisabled
+	}
 	return a, nil
-}
-
-// StartLogin makes a login for the account and returns its secret token.
-func (s *Service) StartLogin(ctx context.Context, accountID string) (string, Login, error) {
-	ttl := s.LoginTTL
-	if ttl <= 0 {
-		ttl = DefaultLoginTTL
-	}
-	token := NewToken()
-	now := s.now()
-	l := Login{TokenHash: HashToken(token), AccountID: accountID, CreatedAt: now, ExpiresAt: now.Add(ttl)}
-	if err := s.Store.PutLogin(ctx, l); err != nil {
-		return "", Login{}, err
-	}
-	return token, l, nil
-}
-
-// AccountForLogin returns the account a login token belongs to.
-func (s *Service) AccountForLogin(ctx context.Context, token string) (Account, error) {
-	expired := errorf(CodeUnauthorized, "Please log in.")
-	if token == "" || len(token) > 100 {
-		return Account{}, expired
-	}
-	l, err := s.Store.Login(ctx, HashToken(token))
-	if errors.Is(err, ErrNotFound) {
-		return Account{}, expired
-	}
-	if err != nil {
-		return Account{}, err
-	}
-	if !s.now().Before(l.ExpiresAt) {
-		_ = s.Store.DeleteLogin(ctx, l.TokenHash)
-		return Account{}, expired
-	}
-	a, err := s.Store.Account(ctx, l.AccountID)
-	if errors.Is(err, ErrNotFound) {
-		return Account{}, expired
-	}
-	return a, err
 }
 
 // EndLogin ends a login.
@@ -287,7 +259,7 @@ func (s *Service) CreateCohort(ctx context.Context, acct Account, in CohortInput
 	if in.Name == nil {
 		return Cohort{}, errorf(CodeInvalid, "Name is required.")
 	}
-	c := Cohort{ID: newID(), Facilitators: []string{acct.ID}, CreatedAt: s.now()}
+	c := Cohort{ID: newID(), Facilitators: []string{acct.ID}, Owner: acct.ID, CreatedAt: s.now()}
 	if err := in.applyTo(&c); err != nil {
 		return Cohort{}, err
 	}
@@ -336,30 +308,6 @@ func (s *Service) updateCohort(ctx context.Context, acct Account, id string, cha
 // UpdateCohort changes a cohort's details.
 func (s *Service) UpdateCohort(ctx context.Context, acct Account, id string, in CohortInput) (Cohort, error) {
 	return s.updateCohort(ctx, acct, id, in.applyTo)
-}
-
-// AddCoFacilitator gives the account with email the same controls of the cohort.
-func (s *Service) AddCoFacilitator(ctx context.Context, acct Account, cohortID, email string) (Cohort, error) {
-	c, err := s.Cohort(ctx, acct, cohortID)
-	if err != nil {
-		return Cohort{}, err
-	}
-	other, err := s.Store.AccountByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
-	if errors.Is(err, ErrNotFound) {
-		return Cohort{}, errorf(CodeNotFound, "No facilitator has an account with that email.")
-	}
-	if err != nil {
-		return Cohort{}, err
-	}
-	if c.Facilitates(other.ID) {
-		return c, nil
-	}
-	return s.updateCohort(ctx, acct, cohortID, func(c *Cohort) error {
-		if !c.Facilitates(other.ID) {
-			c.Facilitators = append(c.Facilitators, other.ID)
-		}
-		return nil
-	})
 }
 
 // Facilitators returns the accounts that facilitate c, in the order added.

@@ -60,6 +60,29 @@ func (db *DB) AccountByEmail(ctx context.Context, email string) (facilitator.Acc
 	return a, err
 }
 
+// UpdateAccount changes an account in one transaction (facilitator.Store).
+func (db *DB) UpdateAccount(ctx context.Context, id string, fn func(*facilitator.Account) error) (facilitator.Account, error) {
+	var a facilitator.Account
+	err := db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketAccounts)
+		if err := getJSON(b, id, &a); err != nil {
+			return err
+		}
+		email := a.Email
+		if err := fn(&a); err != nil {
+			return err
+		}
+		if a.ID != id || a.Email != email {
+			return fmt.Errorf("update account %s: the change moved it to %q <%s>", id, a.ID, a.Email)
+		}
+		return putJSON(b, id, a)
+	})
+	if err != nil {
+		return facilitator.Account{}, err
+	}
+	return a, nil
+}
+
 // PutLogin stores a login.
 func (db *DB) PutLogin(ctx context.Context, l facilitator.Login) error {
 	return db.update(func(tx *bolt.Tx) error {
@@ -81,6 +104,53 @@ func (db *DB) DeleteLogin(ctx context.Context, tokenHash string) error {
 	return db.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketLogins).Delete([]byte(tokenHash))
 	})
+}
+
+// TouchLogin sets a login's LastSeen (facilitator.Store).
+func (db *DB) TouchLogin(ctx context.Context, tokenHash string, at time.Time) error {
+	return db.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLogins)
+		var l facilitator.Login
+		if err := getJSON(b, tokenHash, &l); err != nil {
+			return err
+		}
+		l.LastSeen = at
+		return putJSON(b, tokenHash, l)
+	})
+}
+
+// DeleteLoginsOf ends an account's logins but keep (facilitator.Store). It
+// reads every login: a server holds a few per facilitator, and logins that
+// ended are deleted, not kept.
+func (db *DB) DeleteLoginsOf(ctx context.Context, accountID, keep string) ([]string, error) {
+	var ended []string
+	err := db.update(func(tx *bolt.Tx) error {
+		ended = ended[:0]
+		b := tx.Bucket(bucketLogins)
+		err := b.ForEach(func(k, v []byte) error {
+			var l facilitator.Login
+			if err := json.Unmarshal(v, &l); err != nil {
+				return fmt.Errorf("decode login: %w", err)
+			}
+			if l.AccountID == accountID && string(k) != keep {
+				ended = append(ended, string(k))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range ended {
+			if err := b.Delete([]byte(k)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ended, nil
 }
 
 // PutCohort stores a cohort.
@@ -132,6 +202,25 @@ func (db *DB) CohortsOf(ctx context.Context, accountID string) ([]facilitator.Co
 				return fmt.Errorf("decode cohort %s: %w", k, err)
 			}
 			if c.Facilitates(accountID) {
+				out = append(out, c)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+// CohortsInviting returns the cohorts with an invitation of the email. It
+// reads every cohort, as CohortsOf does.
+func (db *DB) CohortsInviting(ctx context.Context, email string) ([]facilitator.Cohort, error) {
+	var out []facilitator.Cohort
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCohorts).ForEach(func(k, v []byte) error {
+			var c facilitator.Cohort
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode cohort %s: %w", k, err)
+			}
+			if _, ok := c.Invitation(email); ok {
 				out = append(out, c)
 			}
 			return nil

@@ -187,8 +187,9 @@ func TestOtherFacilitatorsCohortIsNotFound(t *testing.T) {
 		t.Errorf("socket without login: %v, want 401", err)
 	}
 
-	// Once Ana adds Ben as co-facilitator he has the same controls, at once.
-	ana.must(200, "POST", "/api/cohorts/"+g.cohort+"/facilitators", map[string]string{"email": "ben@example.org"}, nil)
+	// Once Ana adds Ben as co-facilitator (and he accepts) he has the same
+	// controls, at once.
+	ana.coFacilitate(ben, g.cohort, "ben@example.org")
 	ben.must(200, "GET", "/api/cohorts/"+g.cohort, nil, nil)
 	c := e.joinFacilitator(t, ben, g)
 	c.act("checkin.start", map[string]string{"prompt": "How are you?", "visibility": "group"})

@@ -28,12 +28,19 @@ func (s *Server) facilitatorOnly(h http.HandlerFunc) http.HandlerFunc {
 			s.writeError(w, r, errUnauthorized)
 			return
 		}
-		acct, err := s.fac.AccountForLogin(r.Context(), c.Value)
+		hash := facilitator.HashToken(c.Value)
+		acct, l, err := s.fac.UseLogin(r.Context(), c.Value, s.logins.held(hash))
 		if err != nil {
+			// Ended at its absolute expiry, or with its account: nothing
+			// it held stays open.
+			if loginEnded(err) {
+				s.closeLogins(hash)
+			}
 			s.writeError(w, r, err)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), accountKey{}, acct)))
+		ctx := context.WithValue(r.Context(), accountKey{}, acct)
+		h(w, r.WithContext(context.WithValue(ctx, loginKey{}, l)))
 	}
 }
 
@@ -191,6 +198,7 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
+		s.closeLogins(facilitator.HashToken(c.Value))
 	}
 	s.setCookie(w, "", time.Unix(1, 0))
 	w.WriteHeader(http.StatusNoContent)

@@ -39,8 +39,16 @@ type cohortJSON struct {
 	CrisisText        string            `json:"crisisText"`
 	AdmitOnArrival    bool              `json:"admitOnArrival"`
 	Facilitators      []accountJSON     `json:"facilitators"`
+	OwnerID           string            `json:"ownerId"`
+	Invitations       []invitationJSON  `json:"invitations"`
 	Participants      []participantJSON `json:"participants"`
 	Sessions          []memory.Session  `json:"sessions"`
+}
+
+// invitationJSON is a co-facilitator invitation waiting for its answer.
+type invitationJSON struct {
+	Email string    `json:"email"`
+	At    time.Time `json:"at"`
 }
 
 // baseURL is where participants reach this server, for their invite links.
@@ -76,6 +84,10 @@ func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, 
 		AgreementsVersion: c.AgreementsVersion, VideoURL: c.VideoURL, Archived: c.Archived,
 		ClosingText: c.ClosingText, CrisisText: c.CrisisText, AdmitOnArrival: c.AdmitOnArrival,
 		Facilitators: []accountJSON{}, Participants: []participantJSON{}, Sessions: []memory.Session{},
+		OwnerID: c.OwnerID(), Invitations: []invitationJSON{},
+	}
+	for _, in := range c.Invited {
+		v.Invitations = append(v.Invitations, invitationJSON{Email: in.Email, At: in.At})
 	}
 	facs, err := s.fac.Facilitators(ctx, c)
 	if err != nil {
@@ -189,12 +201,71 @@ func (s *Server) addCoFacilitator(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	// A co-facilitator added while the room is live can enter it at once.
-	if err := s.sessions.SyncRoster(r.Context(), account(r), c); err != nil {
+	s.sendCohort(w, r, http.StatusOK, c)
+}
+
+// removeFacilitator removes a co-facilitator (the owner's), or the
+// facilitator asking leaves: 204, since the cohort is no longer theirs to
+// see. Their live connections to the cohort's room end.
+func (s *Server) removeFacilitator(w http.ResponseWriter, r *http.Request) {
+	acct, who := account(r), r.PathValue("aid")
+	c, err := s.fac.RemoveFacilitator(r.Context(), acct, r.PathValue("id"), who)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if rm, ok := s.rooms.ForCohort(c.ID); ok {
+		rm.Disconnect(who, room.ReasonRevoked, "You are no longer a facilitator of this cohort.")
+	}
+	s.log.Info().Str("cohort", c.ID).Str("account", who).Str("by", acct.ID).Msg("facilitator removed from cohort")
+	if who == acct.ID {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.sendCohort(w, r, http.StatusOK, c)
+}
+
+func (s *Server) withdrawInvitation(w http.ResponseWriter, r *http.Request) {
+	c, err := s.fac.WithdrawInvitation(r.Context(), account(r), r.PathValue("id"), r.PathValue("email"))
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.sendCohort(w, r, http.StatusOK, c)
+}
+
+// listInvitations answers the co-facilitator invitations waiting on the
+// logged-in facilitator's email.
+func (s *Server) listInvitations(w http.ResponseWriter, r *http.Request) {
+	got, err := s.fac.Invitations(r.Context(), account(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"invitations": got})
+}
+
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
+	acct := account(r)
+	c, err := s.fac.AnswerInvitation(r.Context(), acct, r.PathValue("id"), true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// A co-facilitator who joins while the room is live can enter it at once.
+	if err := s.sessions.SyncRoster(r.Context(), acct, c); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.sendCohort(w, r, http.StatusOK, c)
+}
+
+func (s *Server) declineInvitation(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.fac.AnswerInvitation(r.Context(), account(r), r.PathValue("id"), false); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) addParticipant(w http.ResponseWriter, r *http.Request) {

@@ -43,6 +43,8 @@ type env struct {
 	grace    time.Duration
 	now      func() time.Time // nil: time.Now
 	loginTTL time.Duration    // 0: the back office's default
+	// loginIdle is how long a login lasts unused; the default when 0.
+	loginIdle time.Duration
 }
 
 const testSetupToken = "test-setup-token"
@@ -66,18 +68,21 @@ type envOptions struct {
 	grace time.Duration
 	// loginTTL is how long a login lasts; the back office's default when 0.
 	loginTTL time.Duration
+	// loginIdle is how long a login lasts unused; the default when 0.
+	loginIdle time.Duration
 }
 
 func newEnvWith(tb testing.TB, o envOptions) *env {
 	tb.Helper()
 	e := &env{
-		tb:       tb,
-		dbPath:   o.dbPath,
-		key:      o.inviteKey,
-		setup:    testSetupToken,
-		grace:    o.grace,
-		now:      o.now,
-		loginTTL: o.loginTTL,
+		tb:        tb,
+		dbPath:    o.dbPath,
+		key:       o.inviteKey,
+		setup:     testSetupToken,
+		grace:     o.grace,
+		now:       o.now,
+		loginTTL:  o.loginTTL,
+		loginIdle: o.loginIdle,
 	}
 	if e.dbPath == "" {
 		e.dbPath = filepath.Join(tb.TempDir(), "hearth.db")
@@ -99,7 +104,7 @@ func (e *env) start() {
 	if err != nil {
 		e.tb.Fatalf("open db: %v", err)
 	}
-	fac := &facilitator.Service{Store: db, InviteKey: e.key, Now: e.now, LoginTTL: e.loginTTL}
+	fac := &facilitator.Service{Store: db, InviteKey: e.key, Now: e.now, LoginTTL: e.loginTTL, LoginIdle: e.loginIdle}
 	rooms := room.NewManager(room.Config{
 		Store: db,
 		Now:   e.now,

@@ -209,6 +209,7 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.serveSocket(w, r, func(c *conn) {
+		defer s.holdLogin(r, c)()
 		sub, err := join(rm, acct.ID, c.cut)
 		if err != nil {
 			c.refuse(err)

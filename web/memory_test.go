@@ -234,7 +234,7 @@ func TestSessionSummaryAndNotes(t *testing.T) {
 	}
 
 	// A co-facilitator reads every note and changes only their own.
-	fb.must(200, "POST", "/api/cohorts/"+g.cohort+"/facilitators", map[string]string{"email": "ben@example.org"}, nil)
+	fb.coFacilitate(ben, g.cohort, "ben@example.org")
 	ben.must(200, "GET", "/api/cohorts/"+g.cohort+"/notes", nil, &all)
 	if len(all.Notes) != 3 || all.Notes[0].Mine {
 		t.Errorf("co-facilitator reads %+v, want 3 notes, none theirs", all.Notes)

@@ -78,6 +78,7 @@ type Server struct {
 	setupToken string // the one-time token of the first-run setup link
 
 	lobby   lobby
+	logins  heldLogins
 	limits  *limiters
 	live    liveConns
 	metrics *Metrics
@@ -160,6 +161,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/login", s.postLogin)
 	mux.HandleFunc("POST /api/logout", s.postLogout)
 	mux.HandleFunc("GET /api/me", s.facilitatorOnly(s.getMe))
+	mux.HandleFunc("POST /api/me/password", s.facilitatorOnly(s.postPassword))
+	mux.HandleFunc("POST /api/logout-all", s.facilitatorOnly(s.postLogoutAll))
 
 	// Cohorts.
 	mux.HandleFunc("GET /api/cohorts", s.facilitatorOnly(s.listCohorts))
@@ -167,6 +170,11 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/cohorts/{id}", s.facilitatorOnly(s.getCohort))
 	mux.HandleFunc("PATCH /api/cohorts/{id}", s.facilitatorOnly(s.patchCohort))
 	mux.HandleFunc("POST /api/cohorts/{id}/facilitators", s.facilitatorOnly(s.addCoFacilitator))
+	mux.HandleFunc("DELETE /api/cohorts/{id}/facilitators/{aid}", s.facilitatorOnly(s.removeFacilitator))
+	mux.HandleFunc("DELETE /api/cohorts/{id}/invitations/{email}", s.facilitatorOnly(s.withdrawInvitation))
+	mux.HandleFunc("GET /api/invitations", s.facilitatorOnly(s.listInvitations))
+	mux.HandleFunc("POST /api/invitations/{id}/accept", s.facilitatorOnly(s.acceptInvitation))
+	mux.HandleFunc("POST /api/invitations/{id}/decline", s.facilitatorOnly(s.declineInvitation))
 	mux.HandleFunc("POST /api/cohorts/{id}/participants", s.facilitatorOnly(s.addParticipant))
 	mux.HandleFunc("PATCH /api/cohorts/{id}/participants/{pid}", s.facilitatorOnly(s.renameParticipant))
 	mux.HandleFunc("DELETE /api/cohorts/{id}/participants/{pid}", s.facilitatorOnly(s.removeParticipant))

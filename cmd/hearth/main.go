@@ -1,7 +1,8 @@
 // Command hearth runs the Hearth server and its operator subcommands.
 //
 //	hearth [serve] [--addr 127.0.0.1:8080] [--data ./hearth-data]
-//	hearth facilitator add --email E --name N [--data DIR]   (password on stdin)
+//	hearth facilitator add --email E --name N [--data DIR]   (password asked for)
+//	hearth facilitator reset-password|disable|enable EMAIL [--data DIR]
 //	hearth backup [--data DIR] FILE
 //	hearth check FILE
 package main
@@ -34,6 +35,9 @@ const usage = `Hearth: the live rooms of online integration circles.
 Usage:
   hearth [serve] [flags]                      run the server (the default)
   hearth facilitator add --email E --name N   create a facilitator account
+  hearth facilitator reset-password EMAIL     set a new password; ends the account's logins
+  hearth facilitator disable EMAIL            the account cannot log in; its logins end
+  hearth facilitator enable EMAIL             it can log in again
   hearth backup [--data DIR] FILE             a consistent copy, also while serving
   hearth check FILE                           verify a database or a backup
   hearth help                                 show this
@@ -49,10 +53,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "serve":
 		return serveCommand(ctx, args[1:], stderr)
 	case "facilitator":
-		if len(args) < 2 || args[1] != "add" {
-			return fmt.Errorf("unknown command; did you mean \"hearth facilitator add\"?")
-		}
-		return addFacilitatorCommand(ctx, args[2:], stdin, stdout, stderr)
+		return facilitatorCommand(ctx, args[1:], stdin, stdout, stderr)
 	case "backup":
 		return backupCommand(ctx, args[1:], stdout, stderr)
 	case "check":

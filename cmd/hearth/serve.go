@@ -37,6 +37,9 @@ type Main struct {
 	// every participant; read once by Open, which fails without it. Unset,
 	// participants see web.DefaultCrisisText.
 	CrisisFile string
+	// LoginIdle is how long a facilitator's login lasts unused
+	// (facilitator.DefaultLoginIdle when 0).
+	LoginIdle time.Duration
 
 	// Set by Open.
 	URL        string // e.g. http://127.0.0.1:8080
@@ -60,15 +63,20 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	public := fs.String("public-url", envOr("HEARTH_PUBLIC_URL", ""), "address participants use, e.g. https://hearth.example.org (default: as each request came) [$HEARTH_PUBLIC_URL]")
 	level := fs.String("log-level", envOr("HEARTH_LOG_LEVEL", "info"), "debug, info, warn or error [$HEARTH_LOG_LEVEL]")
 	crisis := fs.String("crisis-file", envOr("HEARTH_CRISIS_FILE", ""), "a text file of crisis resources (local emergency number, support lines) every participant can reach (default: a short note to call the local emergency number) [$HEARTH_CRISIS_FILE]")
+	loginIdleText := fs.String("login-idle", envOr("HEARTH_LOGIN_IDLE", facilitator.DefaultLoginIdle.String()), "a facilitator's login ends after this long unused, never while their console is in a live room; logins end after 14 days in any case [$HEARTH_LOGIN_IDLE]")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	loginIdle, err := time.ParseDuration(*loginIdleText)
+	if err != nil || loginIdle <= 0 {
+		return fmt.Errorf("--login-idle %q: give a positive duration, e.g. 12h or 30m", *loginIdleText)
 	}
 	lvl, err := zerolog.ParseLevel(*level)
 	if err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := zerolog.New(stderr).Level(lvl).With().Timestamp().Logger()
-	m := &Main{Addr: *addr, DataDir: *data, PublicURL: strings.TrimRight(*public, "/"), Log: log, CrisisFile: *crisis}
+	m := &Main{Addr: *addr, DataDir: *data, PublicURL: strings.TrimRight(*public, "/"), Log: log, CrisisFile: *crisis, LoginIdle: loginIdle}
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
@@ -101,7 +109,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
-	fac := &facilitator.Service{Store: db, InviteKey: key}
+	fac := &facilitator.Service{Store: db, InviteKey: key, LoginIdle: m.LoginIdle}
 	metrics := web.NewMetrics(func() int { return m.Rooms.Len() })
 	db.Observe = metrics.Committed
 	m.Rooms = room.NewManager(room.Config{

@@ -443,7 +443,7 @@ func TestSyncRoster(t *testing.T) {
 	ctx := context.Background()
 	srv := newServer(t)
 	ana := srv.account("Ana")
-	srv.account("Ben")
+	ben := srv.account("Ben")
 	c := srv.cohort(ana, "Tuesday circle", "Sam")
 	ss := srv.plan(ana, c.ID, "Week 1", t0)
 	if err := srv.svc.SyncRoster(ctx, ana, c); err != nil {
@@ -452,7 +452,10 @@ func TestSyncRoster(t *testing.T) {
 	if _, _, err := srv.svc.Open(ctx, ana, ss.ID); err != nil {
 		t.Fatal(err)
 	}
-	c, err := srv.fac.AddCoFacilitator(ctx, ana, c.ID, "ben@example.org")
+	if _, err := srv.fac.AddCoFacilitator(ctx, ana, c.ID, "ben@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := srv.fac.AnswerInvitation(ctx, ben, c.ID, true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -190,6 +190,14 @@ export function roomView({ sessionId, backHref, backLabel, onLoginLost }) {
       else showEnded('This room is not open', 'The session is not live: open it from the cohort page, or it has already been closed.');
       return;
     }
+    if (state.bye && state.bye.reason === 'revoked') {
+      // The login this room was entered with has ended (a logout, a
+      // password change), or this facilitator left the cohort.
+      api('GET', '/api/me').then(
+        () => showEnded('You have left this room', state.bye.message || 'You are no longer in this room.'),
+        (err) => (err.status === 401 ? onLoginLost() : showEnded('You have left this room', state.bye.message || '')));
+      return;
+    }
     if (state.bye) {
       showEnded('The session is closed', state.bye.reason === 'closed'
         ? 'Thank you for holding this space. The room is closed for everyone.'

@@ -108,6 +108,7 @@ function loginLost() {
 function setMe(account) {
   setText($('#me-name'), account ? account.name : '');
   $('#logout').hidden = !account;
+  $('#account-link').hidden = !account;
 }
 
 function rememberSessionCohort(sessionId, cohortId) {
@@ -393,8 +394,10 @@ function showLogin(message) {
         password.value = '';
         loggedIn();
       } catch (err) {
-        if (err.status === 401) setText(error, 'That email and password do not match an account.');
-        else if (err.status === 429) {
+        if (err.status === 401) {
+          // A disabled account is told so, once its password was right.
+          setText(error, /disabled/.test(err.message) ? err.message : 'That email and password do not match an account.');
+        } else if (err.status === 429) {
           const wait = Number(err.retryAfter);
           setText(error, wait > 0
             ? `Too many attempts. Please wait ${wait} seconds and try again.`
@@ -429,6 +432,10 @@ function route() {
   m = hash.match(/^#\/summary\/([^/]+)$/);
   if (m) {
     showMemory(() => summaryPage({ sessionId: decodeURIComponent(m[1]), call }), serial);
+    return;
+  }
+  if (hash === '#/account') {
+    showAccount();
     return;
   }
   m = hash.match(/^#\/overview\/([^/]+)$/);
@@ -466,14 +473,70 @@ async function showCohorts(serial) {
   const cohorts = (data && data.cohorts) || [];
   const active = cohorts.filter((c) => !c.archived);
   const archived = cohorts.filter((c) => c.archived);
+  const invitations = await invitationsPanel(serial);
+  if (serial !== viewSerial) return;
   mount(
     h('h1', null, 'Your cohorts'),
+    invitations,
     active.length === 0 ? h('p', { class: 'muted' }, 'No cohorts yet. Create your first one below.') : null,
     h('ul', { id: 'cohorts', class: 'plain cards' }, active.map((c) => cohortCard(c))),
     archived.length ? h('section', { 'aria-labelledby': 'archived-heading' },
       h('h2', { id: 'archived-heading' }, 'Archived'),
       h('ul', { class: 'plain cards' }, archived.map((c) => cohortCard(c, 'h3')))) : null,
     newCohortPanel());
+}
+
+/**
+ * invitationsPanel shows the co-facilitator invitations waiting on this
+ * facilitator's email, each to accept or decline; null when there are none
+ * (or they cannot be read now: the cohorts still show).
+ */
+async function invitationsPanel(serial) {
+  let pending = [];
+  try {
+    const data = await call('GET', '/api/invitations');
+    pending = (data && data.invitations) || [];
+  } catch {
+    return null;
+  }
+  if (pending.length === 0 || serial !== viewSerial) return null;
+  const error = formError('invitations-error');
+  const list = h('ul', { id: 'invitations', class: 'plain rows' });
+  const panel = h('section', { class: 'panel', id: 'invitations-panel', 'aria-labelledby': 'invitations-heading' },
+    h('h2', { id: 'invitations-heading' }, 'Invitations to co-facilitate'), list, error);
+  function answer(invitation, accept, button, row) {
+    setText(error, '');
+    busy(button, async () => {
+      try {
+        await call('POST', `/api/invitations/${enc(invitation.cohortId)}/${accept ? 'accept' : 'decline'}`);
+      } catch (err) {
+        setText(error, err.message);
+        return;
+      }
+      if (accept) {
+        announce(`You now co-facilitate ${invitation.cohortName}.`);
+        location.hash = `#/cohort/${enc(invitation.cohortId)}`;
+        return;
+      }
+      row.remove();
+      announce(`You declined ${invitation.cohortName}.`);
+      if (!list.children.length) panel.remove();
+    });
+  }
+  fill(list, ...pending.map((invitation) => {
+    const accept = h('button', { type: 'button', class: 'primary small', dataset: { action: 'accept' } },
+      'Accept', h('span', { class: 'visually-hidden' }, ` ${invitation.cohortName}`));
+    const decline = h('button', { type: 'button', class: 'small', dataset: { action: 'decline' } },
+      'Decline', h('span', { class: 'visually-hidden' }, ` ${invitation.cohortName}`));
+    const row = h('li', { dataset: { cohortId: invitation.cohortId } },
+      h('span', { class: 'name' }, invitation.cohortName), ' ',
+      h('span', { class: 'muted' }, invitation.invitedBy ? `${invitation.invitedBy} invites you to co-facilitate.` : 'You are invited to co-facilitate.'),
+      ' ', accept, ' ', decline);
+    accept.addEventListener('click', () => answer(invitation, true, accept, row));
+    decline.addEventListener('click', () => answer(invitation, false, decline, row));
+    return row;
+  }));
+  return panel;
 }
 
 function cohortCard(cohort, headingTag = 'h2') {
@@ -1127,41 +1190,114 @@ async function showCohort(id, serial) {
   // --- facilitators
   function facilitatorsPanel() {
     const list = h('ul', { id: 'facilitators', class: 'plain rows' });
+    const invitedHeading = h('h3', { id: 'invited-heading' }, 'Invited, not answered yet');
+    const invited = h('ul', { id: 'invited', class: 'plain rows', 'aria-labelledby': 'invited-heading' });
+    const invitedBox = h('div', { hidden: true }, invitedHeading, invited);
+    const panelError = formError('facilitators-error');
     const email = h('input', { type: 'email', id: 'facilitator-email', name: 'email', required: true, autocomplete: 'off' });
     const error = formError('add-facilitator-error');
-    const submit = h('button', { type: 'submit' }, 'Add co-facilitator');
+    const ok = h('p', { id: 'add-facilitator-ok', class: 'form-ok', role: 'status' });
+    const submit = h('button', { type: 'submit' }, 'Invite co-facilitator');
     const form = h('form', { id: 'add-facilitator-form' },
-      h('label', { for: 'facilitator-email' }, 'Add co-facilitator by email'),
-      h('p', { class: 'hint', id: 'facilitator-email-hint' }, 'They need a Hearth account already. They get the same controls as you.'),
+      h('label', { for: 'facilitator-email' }, 'Invite a co-facilitator by email'),
+      h('p', { class: 'hint', id: 'facilitator-email-hint' }, 'They see the invitation when they next log in to Hearth, and accept or decline it. Once they accept, they have the same controls as you, except adding and removing facilitators.'),
       h('div', { class: 'inline-form' }, email, submit),
-      error);
+      error, ok);
     email.setAttribute('aria-describedby', 'facilitator-email-hint');
+    form.addEventListener('input', () => setText(ok, ''));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       setText(error, '');
+      setText(ok, '');
       if (!email.value.trim()) {
         email.focus();
         return;
       }
       busy(submit, async () => {
         try {
-          const fresh = await call('POST', `/api/cohorts/${enc(cohort.id)}/facilitators`, { email: email.value.trim() });
+          const address = email.value.trim();
+          const fresh = await call('POST', `/api/cohorts/${enc(cohort.id)}/facilitators`, { email: address });
           email.value = '';
           update(fresh);
-          announce('Co-facilitator added.');
+          setText(ok, `Invited ${address}. They will see it when they next log in.`);
         } catch (err) {
-          setText(error, err.status === 404 ? 'There is no facilitator account with that email.' : err.message);
+          setText(error, err.message);
         }
       });
     });
+
+    const owns = () => Boolean(me && cohort.ownerId === me.id);
+
+    function remove(f, button) {
+      const leaving = me && f.id === me.id;
+      const question = leaving
+        ? `Leave "${cohort.name}"? You will no longer see this cohort or enter its rooms.`
+        : `Remove ${f.name} from "${cohort.name}"? They will no longer see this cohort or enter its rooms.`;
+      if (!window.confirm(question)) return;
+      setText(panelError, '');
+      busy(button, async () => {
+        try {
+          const fresh = await call('DELETE', `/api/cohorts/${enc(cohort.id)}/facilitators/${enc(f.id)}`);
+          if (leaving) {
+            announce(`You left ${cohort.name}.`);
+            location.hash = '#/';
+            return;
+          }
+          update(fresh);
+          announce(`${f.name} was removed.`);
+        } catch (err) {
+          setText(panelError, err.message);
+        }
+      });
+    }
+
+    function withdraw(invitation, button) {
+      setText(panelError, '');
+      busy(button, async () => {
+        try {
+          update(await call('DELETE', `/api/cohorts/${enc(cohort.id)}/invitations/${enc(invitation.email)}`));
+          announce(`The invitation of ${invitation.email} was withdrawn.`);
+        } catch (err) {
+          setText(panelError, err.message);
+        }
+      });
+    }
+
     return {
       root: h('section', { class: 'panel', 'aria-labelledby': 'facilitators-heading' },
-        h('h2', { id: 'facilitators-heading' }, 'Facilitators'), list, form),
+        h('h2', { id: 'facilitators-heading' }, 'Facilitators'), list, invitedBox, panelError, form),
       render() {
-        fill(list, ...(cohort.facilitators || []).map((f) => h('li', { dataset: { facilitatorId: f.id } },
-          h('span', { class: 'name' }, f.name), ' ',
-          h('span', { class: 'muted' }, f.email ? `(${f.email})` : ''),
-          me && f.id === me.id ? h('span', { class: 'muted' }, ' — you') : null)));
+        const mine = owns();
+        form.hidden = !mine;
+        fill(list, ...(cohort.facilitators || []).map((f) => {
+          const isMe = me && f.id === me.id;
+          const isOwner = f.id === cohort.ownerId;
+          let action = null;
+          if (isMe && !isOwner) {
+            action = h('button', { type: 'button', class: 'small', dataset: { action: 'leave' } }, 'Leave this cohort');
+          } else if (mine && !isOwner) {
+            action = h('button', { type: 'button', class: 'small', dataset: { action: 'remove' } },
+              'Remove', h('span', { class: 'visually-hidden' }, ` ${f.name}`));
+          }
+          if (action) action.addEventListener('click', () => remove(f, action));
+          return h('li', { dataset: { facilitatorId: f.id } },
+            h('span', { class: 'name' }, f.name), ' ',
+            h('span', { class: 'muted' }, f.email ? `(${f.email})` : ''),
+            isOwner ? [' ', h('span', { class: 'badge' }, 'Owner')] : null,
+            isMe ? h('span', { class: 'muted' }, ' — you') : null,
+            action ? ' ' : null, action);
+        }));
+        const pending = cohort.invitations || [];
+        invitedBox.hidden = pending.length === 0;
+        fill(invited, ...pending.map((invitation) => {
+          const button = mine ? h('button', { type: 'button', class: 'small', dataset: { action: 'withdraw' } },
+            'Withdraw', h('span', { class: 'visually-hidden' }, ` the invitation of ${invitation.email}`)) : null;
+          if (button) button.addEventListener('click', () => withdraw(invitation, button));
+          return h('li', { dataset: { invitedEmail: invitation.email } },
+            h('span', { class: 'name' }, invitation.email), ' ',
+            h('span', { class: 'muted' }, `invited ${formatDateTime(invitation.at)}`),
+            button ? ' ' : null, button);
+        }));
       },
     };
   }
@@ -1299,6 +1435,86 @@ async function showCohort(id, serial) {
       fill: fillForm,
     };
   }
+}
+
+// --- the account: password, logins -----------------------------------------------
+
+function showAccount() {
+  document.title = 'Your account · Hearth';
+  const current = h('input', { type: 'password', id: 'password-current', name: 'current', autocomplete: 'current-password', required: true });
+  const next = h('input', { type: 'password', id: 'password-new', name: 'new', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 256 });
+  const again = h('input', { type: 'password', id: 'password-again', name: 'again', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 256 });
+  const error = formError('password-error');
+  const ok = h('p', { id: 'password-ok', class: 'form-ok', role: 'status' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Change password');
+  const form = h('form', { id: 'password-form', class: 'panel', 'aria-labelledby': 'password-heading' },
+    h('h2', { id: 'password-heading' }, 'Change your password'),
+    field('Current password', current),
+    field('New password', next, 'At least 10 characters, and not a common one. A few unrelated words are easy to remember and hard to guess.'),
+    field('New password again', again),
+    error, ok,
+    h('div', { class: 'actions' }, submit));
+  form.addEventListener('input', () => setText(ok, ''));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    setText(error, '');
+    setText(ok, '');
+    if (next.value.length < 10) {
+      setText(error, 'The new password needs at least 10 characters.');
+      next.focus();
+      return;
+    }
+    if (next.value !== again.value) {
+      setText(error, 'The two new passwords are not the same.');
+      again.focus();
+      return;
+    }
+    busy(submit, async () => {
+      try {
+        await call('POST', '/api/me/password', { current: current.value, new: next.value });
+        for (const input of [current, next, again]) input.value = '';
+        setText(ok, 'Your password is changed. Every other browser where you were logged in is logged out.');
+      } catch (err) {
+        setText(error, err.status === 429 ? 'Too many attempts. Please wait a little and try again.' : err.message);
+        (/current/i.test(err.message) ? current : next).focus();
+      }
+    });
+  });
+
+  const everywhereError = formError('logout-all-error');
+  const everywhere = h('button', { type: 'button', id: 'logout-all' }, 'Log out everywhere');
+  everywhere.addEventListener('click', () => {
+    if (!window.confirm('Log out on every device and browser, this one too? Open rooms stay open for everyone else.')) return;
+    setText(everywhereError, '');
+    busy(everywhere, async () => {
+      try {
+        await call('POST', '/api/logout-all');
+      } catch (err) {
+        setText(everywhereError, err.message);
+        return;
+      }
+      me = null;
+      setMe(null);
+      endView();
+      history.replaceState(null, '', '/');
+      showLogin('You are logged out everywhere.');
+      announce('You are logged out everywhere.');
+    });
+  });
+
+  mount(
+    h('p', null, h('a', { href: '#/' }, '← All cohorts')),
+    h('h1', null, 'Your account'),
+    h('p', { class: 'muted' }, me ? `${me.name} · ${me.email}` : ''),
+    h('div', { class: 'columns' },
+      h('div', null, form),
+      h('section', { class: 'panel', 'aria-labelledby': 'logins-heading' },
+        h('h2', { id: 'logins-heading' }, 'Where you are logged in'),
+        h('p', null, 'A login ends after a while unused (never while you are in a live room), and after 14 days in any case.'),
+        h('p', { class: 'hint', id: 'logout-all-hint' }, 'If you logged in on a shared or lost device, end every login at once. You will need to log in again here too.'),
+        everywhereError,
+        h('div', { class: 'actions' }, everywhere))));
+  everywhere.setAttribute('aria-describedby', 'logout-all-hint');
 }
 
 // --- the cohort's memory: summaries, the overview (memory.js) ----------------------
