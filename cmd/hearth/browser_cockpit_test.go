@@ -331,4 +331,22 @@ func TestBrowserCockpit(t *testing.T) {
 	ana.screenshot(shots, "cockpit-390")
 	ana.checkAxe("the cockpit on a phone")
 	_ = lee
+
+	// The summary keeps the session's care for the facilitators: Kim's
+	// signal and who answered it, Sam's drop while sharing, the thread.
+	ana.do("a laptop again", chromedp.EmulateViewport(1280, 800))
+	ana.do("open the summary", chromedp.Navigate(m.URL+"/#/summary/"+ss.ID), chromedp.WaitVisible(chromedp.CSS("#care")))
+	kimID = seed.ids[1]
+	signal := ana.eval(fmt.Sprintf(`document.querySelector('#care-signals li[data-member-id=%q]')?.textContent || ""`, kimID))
+	if !strings.Contains(signal, "Kim asked for someone now") || !strings.Contains(signal, "Ana answered “I see you”") || !strings.Contains(signal, "Ana closed it") {
+		t.Errorf("the summary's signal of Kim reads %q", signal)
+	}
+	if got := ana.eval(`document.querySelector('#care-flags')?.textContent || ""`); !strings.Contains(got, "Sam’s connection dropped while sharing") {
+		t.Errorf("the summary's flags read %q, want Sam's drop while sharing", got)
+	}
+	if got := ana.eval(fmt.Sprintf(`document.querySelector('#care-threads li[data-member-id=%q]')?.textContent || ""`, kimID)); !strings.Contains(got, "Can we talk after?") {
+		t.Errorf("the summary's thread with Kim reads %q", got)
+	}
+	ana.screenshot(shots, "summary-care")
+	ana.checkAxe("the summary with care in the room")
 }

@@ -210,6 +210,52 @@ function sectionView(sec, n) {
   return li;
 }
 
+// --- care in the room, as the facilitators look back on it -------------------
+
+const LEVELS = { moment: 'a moment', now: 'someone now' };
+const SIGNAL_ENDS = {
+  withdrawn: () => 'withdrew it',
+  cleared: (s) => `${s.endedByName || 'a facilitator'} closed it`,
+  'raised-again': () => 'asked again',
+};
+const FLAG_REASONS = {
+  'dropped-after-signal': 'connection dropped soon after asking for support',
+  'dropped-while-sharing': 'connection dropped while sharing',
+};
+
+/**
+ * careView is the summary's care in the room: every support signal (who
+ * asked for what, when, who answered and how it ended), every flag, and the
+ * private threads, each folded. null when there was none.
+ *
+ * Hooks: #care-signals > li[data-member-id]; #care-flags > li;
+ * #care-threads > li[data-member-id].
+ */
+function careView(care) {
+  if (!care || (!care.signals.length && !care.flags.length && !care.threads.length)) return null;
+  const signals = care.signals.map((s) => {
+    const parts = [`${formatTime(s.at)}: ${s.name} asked for ${LEVELS[s.level] || s.level}`];
+    if (s.ackedAt) parts.push(`${s.ackedByName || 'a facilitator'} answered “I see you” at ${formatTime(s.ackedAt)}`);
+    if (s.ended) parts.push(`${s.ended === 'withdrawn' ? s.name + ' ' : ''}${(SIGNAL_ENDS[s.ended] || (() => s.ended))(s)} at ${formatTime(s.endedAt)}`);
+    else parts.push('still open when the room closed');
+    return h('li', { dataset: { memberId: s.memberId, level: s.level } }, parts.join(' · '), '.');
+  });
+  const flags = care.flags.map((f) => h('li', { dataset: { memberId: f.memberId } },
+    `${formatTime(f.at)}: ${f.name}’s ${FLAG_REASONS[f.reason] || f.reason}`,
+    f.clearedAt ? ` · ${f.clearedByName || 'a facilitator'} marked it done at ${formatTime(f.clearedAt)}` : '', '.'));
+  const threads = care.threads.map((t) => h('li', { dataset: { memberId: t.with } },
+    h('details', null,
+      h('summary', null, `${t.name}: ${plural(t.messages.length, 'one message', 'messages')}`),
+      h('ol', { class: 'plain thread-log' }, t.messages.map((m) => h('li', null,
+        h('span', { class: 'muted small' }, `${m.fromName} · ${formatTime(m.at)}`), h('br'), m.text))))));
+  return h('section', { class: 'panel', 'aria-labelledby': 'care-heading', id: 'care' },
+    h('h2', { id: 'care-heading' }, 'Care in the room'),
+    h('p', { class: 'hint' }, 'Support signals, flags and private messages of this session: facilitators only, never shown to participants.'),
+    signals.length ? [h('h3', null, 'Support signals'), h('ul', { id: 'care-signals', class: 'plain rows' }, signals)] : null,
+    flags.length ? [h('h3', null, 'Flags'), h('ul', { id: 'care-flags', class: 'plain rows' }, flags)] : null,
+    threads.length ? [h('h3', null, 'Private messages'), h('ul', { id: 'care-threads', class: 'plain rows' }, threads)] : null);
+}
+
 /**
  * summaryPage loads and builds a session's summary. It resolves to
  * {nodes, cohortId, title}; a failed load rejects with the ApiError.
@@ -284,6 +330,7 @@ export async function summaryPage({ sessionId, call }) {
             ? h('p', { class: 'hint', id: 'attendance-hint' }, 'Dropped out: away longer than a reconnect takes. A reload or a moment offline is not counted.')
             : null,
           attendance),
+        careView(sum.care),
         h('section', { class: 'panel', 'aria-labelledby': 'session-notes-heading', id: 'session-notes' },
           h('h2', { id: 'session-notes-heading' }, 'Notes on this session'),
           h('p', { class: 'hint' }, PRIVATE_HINT),
