@@ -90,3 +90,102 @@ func TestCheckFindsDamage(t *testing.T) {
 		t.Error("check passed a missing file")
 	}
 }
+
+// TestBackupRefusesDangerousTargets points the backup at the live files
+// under every disguise, while the server runs: each is refused with a
+// message naming why, and the live database and key are untouched.
+func TestBackupRefusesDangerousTargets(t *testing.T) {
+	dir := t.TempDir()
+	m := startMain(t, dir)
+	if err := m.DB.CreateAccount(context.Background(), facilitator.Account{ID: "a1", Email: "ana@example.org", Name: "Ana", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	dbPath, keyPath := filepath.Join(dir, "hearth.db"), filepath.Join(dir, "invite.key")
+	dbBefore, _ := os.Stat(dbPath)
+	key, _ := os.ReadFile(keyPath)
+
+	outside := t.TempDir()
+	linkToDB := filepath.Join(outside, "link.db")
+	if err := os.Symlink(dbPath, linkToDB); err != nil {
+		t.Fatal(err)
+	}
+	hardToDB := filepath.Join(outside, "hard.db")
+	if err := os.Link(dbPath, hardToDB); err != nil {
+		t.Fatal(err)
+	}
+	hardToKey := filepath.Join(outside, "hard.key")
+	if err := os.Link(keyPath, hardToKey); err != nil {
+		t.Fatal(err)
+	}
+	linkToData := filepath.Join(outside, "data")
+	if err := os.Symlink(dir, linkToData); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		name, file, want string
+		force            bool
+	}{
+		{"the live database", dbPath, "inside the data folder", true},
+		{"the invite key", keyPath, "inside the data folder", true},
+		{"a new file in the data folder", filepath.Join(dir, "copy.db"), "inside the data folder", false},
+		{"a path that climbs back in", filepath.Join(dir, "..", filepath.Base(dir), "hearth.db"), "inside the data folder", true},
+		{"through a linked folder", filepath.Join(linkToData, "hearth.db"), "inside the data folder", true},
+		{"a symbolic link to the database", linkToDB, "inside the data folder", true},
+		{"a hard link to the database", hardToDB, "the live database", true},
+		{"a hard link to the key", hardToKey, "the invite key", true},
+		{"a folder", outside, "is a folder", true},
+		{"a missing folder", filepath.Join(outside, "nowhere", "b.db"), "must exist", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := []string{"backup", "--data", dir}
+			if c.force {
+				args = append(args, "--force")
+			}
+			var out bytes.Buffer
+			err := run(context.Background(), append(args, c.file), nil, &out, &out)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("backup to %s: %v, want an error saying %q", c.file, err, c.want)
+			}
+		})
+	}
+
+	dbAfter, err := os.Stat(dbPath)
+	if err != nil || !os.SameFile(dbBefore, dbAfter) {
+		t.Errorf("the live database was replaced (%v)", err)
+	}
+	if got, _ := os.ReadFile(keyPath); !bytes.Equal(got, key) {
+		t.Error("the invite key changed")
+	}
+	if _, err := m.DB.Account(context.Background(), "a1"); err != nil {
+		t.Errorf("the server lost its data: %v", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 4 {
+		t.Errorf("the refused backups left files behind: %d entries in the target folder, want the 4 links", len(entries))
+	}
+}
+
+// TestBackupOverwritesOnlyWithForce writes a backup over an existing file:
+// refused (the file is unchanged) without --force, replaced with it.
+func TestBackupOverwritesOnlyWithForce(t *testing.T) {
+	dir := t.TempDir()
+	startMain(t, dir)
+	file := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(file, []byte("last week's backup"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"backup", "--data", dir, file}, nil, &out, &out)
+	if err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Errorf("backup over an existing file: %v, want a refusal naming --force", err)
+	}
+	if got, _ := os.ReadFile(file); string(got) != "last week's backup" {
+		t.Errorf("the refused backup changed the file: %q", got)
+	}
+	if err := run(context.Background(), []string{"backup", "--data", dir, "--force", file}, nil, &out, &out); err != nil {
+		t.Fatalf("backup --force: %v: %s", err, out.String())
+	}
+	if err := storage.Check(context.Background(), file); err != nil {
+		t.Errorf("the forced backup does not check: %v", err)
+	}
+}
