@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
 	"hearth/facilitator"
 	"hearth/storage"
 )
@@ -187,5 +189,101 @@ func TestBackupOverwritesOnlyWithForce(t *testing.T) {
 	}
 	if err := storage.Check(context.Background(), file); err != nil {
 		t.Errorf("the forced backup does not check: %v", err)
+	}
+}
+
+// TestEncryptedBackup backs up to an age recipient, hot and cold: the file
+// is age's, holds none of the database's words, and leaves no plain copy
+// beside it; check reads it back with the identity (decrypting into a
+// private folder it removes), and refuses it without one or with another.
+func TestEncryptedBackup(t *testing.T) {
+	dir := t.TempDir()
+	m := startMain(t, dir)
+	acct := facilitator.Account{ID: "a1", Email: "ana@example.org", Name: "Ana", CreatedAt: time.Now()}
+	if err := m.DB.CreateAccount(context.Background(), acct); err != nil {
+		t.Fatal(err)
+	}
+	name := "Tuesday circle of unmistakable words"
+	if _, err := (&facilitator.Service{Store: m.DB}).CreateCohort(context.Background(), acct, facilitator.CohortInput{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := t.TempDir()
+	idFile := filepath.Join(keys, "backup.key")
+	if err := os.WriteFile(idFile, []byte("# the backup key\n"+id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := age.GenerateX25519Identity()
+	otherFile := filepath.Join(keys, "other.key")
+	if err := os.WriteFile(otherFile, []byte(other.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The check decrypts under TMPDIR: watch that folder.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+
+	check := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"check"}, args...), nil, &out, &out)
+		return out.String(), err
+	}
+	backups := t.TempDir()
+	for _, when := range []string{"hot", "cold"} {
+		if when == "cold" {
+			m.Close()
+			m.DB = nil
+		}
+		file := filepath.Join(backups, when+".db.age")
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"backup", "--data", dir, "--encrypt-to", id.Recipient().String(), file}, nil, &out, &out); err != nil {
+			t.Fatalf("%s encrypted backup: %v: %s", when, err, out.String())
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(data, []byte("age-encryption.org/v1\n")) {
+			t.Errorf("%s: the backup is not an age file: %q", when, data[:min(len(data), 40)])
+		}
+		for _, plain := range []string{name, "ana@example.org", "schema"} {
+			if bytes.Contains(data, []byte(plain)) {
+				t.Errorf("%s: the encrypted backup holds %q in the clear", when, plain)
+			}
+		}
+		if _, err := check(file); err == nil || !strings.Contains(err.Error(), "--identity") {
+			t.Errorf("%s: check without the identity: %v, want it to ask for --identity", when, err)
+		}
+		if _, err := check("--identity", otherFile, file); err == nil {
+			t.Errorf("%s: check with another identity passed", when)
+		}
+		if out, err := check("--identity", idFile, file); err != nil || !strings.Contains(out, "consistent") {
+			t.Errorf("%s: check with the identity: %v: %s", when, err, out)
+		}
+		if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+			t.Errorf("%s: the check left %d entries in the temporary folder", when, len(entries))
+		}
+	}
+	if entries, _ := os.ReadDir(backups); len(entries) != 2 {
+		t.Errorf("%d files beside the backups, want the 2 backups alone", len(entries))
+	}
+
+	// A damaged encrypted backup is caught.
+	file := filepath.Join(backups, "hot.db.age")
+	data, _ := os.ReadFile(file)
+	data[len(data)-100] ^= 0xff
+	bad := filepath.Join(backups, "bad.db.age")
+	if err := os.WriteFile(bad, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := check("--identity", idFile, bad); err == nil {
+		t.Error("check passed an encrypted backup with a flipped byte")
+	}
+	// A recipient that is not one is refused before anything is written.
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"backup", "--data", dir, "--encrypt-to", "age1notakey", filepath.Join(backups, "x.age")}, nil, &out, &out); err == nil || !strings.Contains(err.Error(), "--encrypt-to") {
+		t.Errorf("a bad recipient: %v, want an error naming --encrypt-to", err)
 	}
 }
