@@ -163,15 +163,15 @@ func (w *walker) page(id uint64, from string) ([]byte, error) {
 	if id < 2 || id >= w.hwm {
 		return nil, fmt.Errorf("%s names page %d, outside pages 2 to %d", from, id, w.hwm-1)
 	}
-	var h [pageHeaderSize]byte
-	if _, err := w.f.ReadAt(h[:], int64(id)*w.pageSize); err != nil {
+	b := make([]byte, w.pageSize)
+	if _, err := w.f.ReadAt(b, int64(id)*w.pageSize); err != nil {
 		return nil, fmt.Errorf("read page %d: %w", id, err)
 	}
 	ne := binary.NativeEndian
-	if got := ne.Uint64(h[0:]); got != id {
+	if got := ne.Uint64(b[0:]); got != id {
 		return nil, fmt.Errorf("page %d (named by %s) says it is page %d", id, from, got)
 	}
-	overflow := uint64(ne.Uint32(h[12:]))
+	overflow := uint64(ne.Uint32(b[12:]))
 	if overflow >= w.hwm-id {
 		return nil, fmt.Errorf("page %d runs %d pages past the last page in use, %d", id, overflow, w.hwm-1)
 	}
@@ -188,9 +188,11 @@ func (w *walker) page(id uint64, from string) ([]byte, error) {
 			return nil, err
 		}
 	}
-	b := make([]byte, int64(overflow+1)*w.pageSize)
-	if _, err := w.f.ReadAt(b, int64(id)*w.pageSize); err != nil {
-		return nil, fmt.Errorf("read page %d: %w", id, err)
+	if overflow > 0 {
+		b = append(b, make([]byte, int64(overflow)*w.pageSize)...)
+		if _, err := w.f.ReadAt(b[w.pageSize:], int64(id+1)*w.pageSize); err != nil {
+			return nil, fmt.Errorf("read page %d: %w", id, err)
+		}
 	}
 	return b, nil
 }

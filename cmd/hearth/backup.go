@@ -292,7 +292,7 @@ func isEncrypted(path string) (bool, error) {
 // folder only this user can enter), checks it as a plain database, and
 // removes it, also when ctx ends first.
 func checkEncrypted(ctx context.Context, path, identityPath string) error {
-	idf, err := os.Open(identityPath)
+	idf, err := storage.OpenRegular(identityPath)
 	if err != nil {
 		return fmt.Errorf("--identity: %w", err)
 	}

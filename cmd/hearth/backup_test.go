@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"filippo.io/age"
 
@@ -285,5 +289,54 @@ func TestEncryptedBackup(t *testing.T) {
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"backup", "--data", dir, "--encrypt-to", "age1notakey", filepath.Join(backups, "x.age")}, nil, &out, &out); err == nil || !strings.Contains(err.Error(), "--encrypt-to") {
 		t.Errorf("a bad recipient: %v, want an error naming --encrypt-to", err)
+	}
+}
+
+// TestDamagedFilesAreRefused: the server does not start on a truncated
+// database (it used to fault), and check refuses a FIFO without waiting
+// for a writer; both say why.
+func TestDamagedFilesAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	m := startMain(t, dir)
+	for i := range 200 {
+		a := facilitator.Account{ID: fmt.Sprintf("a%d", i), Email: fmt.Sprintf("f%d@example.org", i), Name: strings.Repeat("Ana ", 100), CreatedAt: time.Now()}
+		if err := m.DB.CreateAccount(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Close()
+	m.DB = nil
+	db := filepath.Join(dir, "hearth.db")
+	fi, err := os.Stat(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(db, fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	again := &Main{Addr: "127.0.0.1:0", DataDir: dir, Log: zerolog.Nop()}
+	if err := again.Open(context.Background()); err == nil || !strings.Contains(err.Error(), "truncated") {
+		if err == nil {
+			again.Close()
+		}
+		t.Errorf("serve on a truncated database: %v, want an error saying it is truncated", err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"check", db}, nil, &out, &out); err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("check of a truncated database: %v, want an error saying it is truncated", err)
+	}
+
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	sealed := filepath.Join(t.TempDir(), "sealed.age")
+	if err := os.WriteFile(sealed, []byte("age-encryption.org/v1\n-> X25519 x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", fifo}, {"check", "--identity", fifo, fifo}, {"check", "--identity", fifo, sealed}} {
+		if err := run(context.Background(), args, nil, &out, &out); err == nil || !strings.Contains(err.Error(), "named pipe") {
+			t.Errorf("%v: %v, want an error naming a named pipe", args, err)
+		}
 	}
 }
