@@ -288,3 +288,33 @@ func TestCheckStopsWhenCancelled(t *testing.T) {
 	}
 	db.Close()
 }
+
+// TestGuardTurnsAFaultIntoAnError cuts a file short under bbolt's memory
+// map, past the checks that run before it is mapped: reading the lost pages
+// is a fault (SIGBUS), which guard returns as an error instead of ending
+// the process.
+func TestGuardTurnsAFaultIntoAnError(t *testing.T) {
+	path := sampleFile(t)
+	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	_, ps := fileMeta(t, path)
+	if err := os.Truncate(path, 2*ps); err != nil {
+		t.Fatal(err)
+	}
+	err = guard(func() error {
+		return b.View(func(tx *bolt.Tx) error {
+			n := 0
+			c := tx.Bucket(bucketTemplates).Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				n += len(v)
+			}
+			return fmt.Errorf("read %d bytes of a file cut short", n)
+		})
+	})
+	if err == nil || !strings.Contains(err.Error(), "truncated or damaged") {
+		t.Errorf("guard: %v, want the fault as an error", err)
+	}
+}
