@@ -186,7 +186,7 @@ func upgradesOnSave(t *testing.T, db *testDB, schema string, old *room.State, ne
 	if err := db.DB.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := Check(db.path); err != nil {
+	if err := Check(context.Background(), db.path); err != nil {
 		t.Errorf("Check after the upgrade: %v", err)
 	}
 }
@@ -225,7 +225,7 @@ func asOlderSchema(tb testing.TB, db *testDB, schema string, write func(tx *bolt
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := Check(db.path); err != nil {
+	if err := Check(context.Background(), db.path); err != nil {
 		tb.Errorf("Check of a schema %s file: %v", schema, err)
 	}
 	db.DB = openDB(tb, db.path)

@@ -184,10 +184,13 @@ type roomRecord struct {
 }
 
 // Open opens (or creates) the database at path, with file mode 0600. It gives
-// up after timeout when another process holds the file.
+// up after timeout when another process holds the file, and refuses a file
+// that is not a regular file or fails the checks of its meta pages, size and
+// page tree (preflight, check.go), so a damaged file stops the server at
+// start with an error instead of a fault later.
 func Open(path string, timeout time.Duration) (*DB, error) {
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
-	if errors.Is(err, bolterrors.ErrTimeout) {
+	b, err := openChecked(context.Background(), path, false, timeout)
+	if errors.Is(err, ErrInUse) {
 		return nil, ErrInUse
 	}
 	if err != nil {
@@ -198,23 +201,7 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("restrict database %s: %w", path, err)
 	}
-	err = b.Update(func(tx *bolt.Tx) error {
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		meta := tx.Bucket(bucketMeta)
-		switch v := meta.Get([]byte("schema")); {
-		case v == nil:
-			return meta.Put([]byte("schema"), []byte(schemaVersion))
-		case !slices.Contains(readableSchemas, string(v)):
-			return fmt.Errorf("database schema %s is not %s", v, schemaVersion)
-		case string(v) != schemaVersion:
-			return meta.Put([]byte("schema"), []byte(schemaVersion))
-		}
-		return nil
-	})
+	err = guard(func() error { return b.Update(prepare) })
 	if err != nil {
 		b.Close()
 		return nil, fmt.Errorf("prepare database: %w", err)
@@ -234,6 +221,26 @@ func Open(path string, timeout time.Duration) (*DB, error) {
 	}
 	go db.commitLoop()
 	return db, nil
+}
+
+// prepare makes the buckets and sets the schema key, in the first write
+// transaction of Open.
+func prepare(tx *bolt.Tx) error {
+	for _, name := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return err
+		}
+	}
+	meta := tx.Bucket(bucketMeta)
+	switch v := meta.Get([]byte("schema")); {
+	case v == nil:
+		return meta.Put([]byte("schema"), []byte(schemaVersion))
+	case !slices.Contains(readableSchemas, string(v)):
+		return fmt.Errorf("database schema %s is not %s", v, schemaVersion)
+	case string(v) != schemaVersion:
+		return meta.Put([]byte("schema"), []byte(schemaVersion))
+	}
+	return nil
 }
 
 // Close commits the saves already handed to the committer (waited for or

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -708,5 +710,38 @@ func TestSaveRoomCommitted(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Errorf("committed was called for a failed commit")
+	}
+}
+
+// TestReceiveBackupKeepsAnExistingFile: without Replace a file already at
+// the path (one that appeared after the command looked) is kept as it was.
+func TestReceiveBackupKeepsAnExistingFile(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "hearth.db"), time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	file := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(file, []byte("someone else's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stream bytes.Buffer
+	if err := db.Backup(&stream); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReceiveBackup(context.Background(), bytes.NewReader(stream.Bytes()), BackupTarget{Path: file}); err == nil || !strings.Contains(err.Error(), "exists") {
+		t.Errorf("receive over an existing file: %v, want it refused", err)
+	}
+	if got, _ := os.ReadFile(file); string(got) != "someone else's" {
+		t.Errorf("the file became %d bytes", len(got))
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(file)); len(entries) != 1 {
+		t.Errorf("%d files in the folder, want the one that was there", len(entries))
+	}
+	if _, err := ReceiveBackup(context.Background(), bytes.NewReader(stream.Bytes()), BackupTarget{Path: file, Replace: true}); err != nil {
+		t.Fatalf("receive with Replace: %v", err)
+	}
+	if err := Check(context.Background(), file); err != nil {
+		t.Errorf("the replaced backup: %v", err)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
@@ -80,6 +79,7 @@ func newTunedEnv(tb testing.TB, grace time.Duration, tune func(w *web.Server)) (
 		Log:          zerolog.New(io.MultiWriter(logs, zerolog.NewTestWriter(tb))).Level(zerolog.WarnLevel),
 		SetupToken:   e.setup,
 		Metrics:      metrics,
+		MetricsToken: testMetricsToken,
 	})
 	w.SetReady(true)
 	if tune != nil {
@@ -122,10 +122,7 @@ func (l *lockedLog) errors() []string {
 // metric returns the value of a counter or gauge at /metrics.
 func (e *env) metric(tb testing.TB, name string) float64 {
 	tb.Helper()
-	resp, err := http.Get(e.url() + "/metrics")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	resp := getMetrics(tb, e.url())
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {

@@ -49,6 +49,27 @@ type env struct {
 
 const testSetupToken = "test-setup-token"
 
+// testMetricsToken opens /metrics on the test servers.
+const testMetricsToken = "test-metrics-token"
+
+// getMetrics reads /metrics from the test server at base, with the token.
+func getMetrics(tb testing.TB, base string) *http.Response {
+	tb.Helper()
+	req, err := http.NewRequest("GET", base+"/metrics", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testMetricsToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET /metrics: %s", resp.Status)
+	}
+	return resp
+}
+
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
 	return newEnvWith(tb, envOptions{})
@@ -119,6 +140,7 @@ func (e *env) start() {
 		Rooms:        rooms,
 		Log:          zerolog.New(zerolog.NewTestWriter(e.tb)).Level(zerolog.WarnLevel),
 		SetupToken:   e.setup,
+		MetricsToken: testMetricsToken,
 	})
 	w.SetReady(true)
 	w.PingInterval = time.Second

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"net/http"
 	"time"
 
@@ -102,6 +104,25 @@ func (m *Metrics) Committed(batch int, took time.Duration) {
 	m.commitTime.Observe(took.Seconds())
 }
 
-func (m *Metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+// Handler serves the metrics in Prometheus' text format. With a token it
+// answers only requests that carry it (Authorization: Bearer TOKEN,
+// compared in constant time) and 401 to others; with "" it answers all, for
+// an address only the operator can reach.
+func (m *Metrics) Handler(token string) http.Handler {
+	h := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte("Bearer " + token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Hashing first gives equal lengths, so the comparison takes the
+		// same time whatever was sent.
+		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="hearth metrics"`)
+			http.Error(w, "a metrics token is needed", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

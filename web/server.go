@@ -84,6 +84,9 @@ type Server struct {
 	metrics *Metrics
 	ready   atomic.Bool
 	handler http.Handler
+
+	// metricsToken guards /metrics; "" serves none (Config.MetricsToken).
+	metricsToken string
 }
 
 // SetReady says whether the server is ready for traffic (database open,
@@ -101,6 +104,12 @@ type Config struct {
 	SetupToken string
 	// Metrics, when nil, is made here; pass the one the rooms observe.
 	Metrics *Metrics
+	// MetricsToken, when set, serves GET /metrics here to requests that
+	// carry it (Authorization: Bearer TOKEN). Unset, this server has no
+	// /metrics at all: they tell when groups meet and how many come, so
+	// they are for the operator alone (serve Metrics.Handler on an address
+	// of its own).
+	MetricsToken string
 }
 
 // New returns a Server. It answers /readyz with 503 until SetReady(true).
@@ -116,6 +125,7 @@ func New(cfg Config) *Server {
 		rooms:            cfg.Rooms,
 		log:              cfg.Log,
 		metrics:          metrics,
+		metricsToken:     cfg.MetricsToken,
 		PingInterval:     DefaultPingInterval,
 		PingTimeout:      DefaultPingTimeout,
 		WriteTimeout:     DefaultWriteTimeout,
@@ -147,7 +157,9 @@ func (s *Server) routes() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	mux.Handle("GET /metrics", s.metrics.handler())
+	if s.metricsToken != "" {
+		mux.Handle("GET /metrics", s.metrics.Handler(s.metricsToken))
+	}
 
 	// Pages.
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))

@@ -91,10 +91,7 @@ func TestShutdownSaysGoodbyeToEveryone(t *testing.T) {
 // connectedMembers reads hearth_connected_members from /metrics.
 func connectedMembers(tb testing.TB, e *env) int {
 	tb.Helper()
-	resp, err := http.Get(e.url() + "/metrics")
-	if err != nil {
-		tb.Fatal(err)
-	}
+	resp := getMetrics(tb, e.url())
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	m := regexp.MustCompile(`(?m)^hearth_connected_members (\d+)$`).FindSubmatch(body)

@@ -17,6 +17,9 @@ import (
 	"hearth/web"
 )
 
+// testMetricsToken opens the test server's /metrics.
+const testMetricsToken = "load-test-metrics-token"
+
 // startHearth runs a real Hearth (bbolt in a temp folder, real rooms, real
 // WebSockets) with one facilitator account, and returns its URL.
 func startHearth(tb testing.TB) string {
@@ -30,7 +33,7 @@ func startHearth(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	rooms := room.NewManager(room.Config{Store: db})
-	w := web.New(web.Config{Facilitators: fac, Sessions: session.New(fac, rooms), Rooms: rooms, Log: zerolog.Nop()})
+	w := web.New(web.Config{Facilitators: fac, Sessions: session.New(fac, rooms), Rooms: rooms, Log: zerolog.Nop(), MetricsToken: testMetricsToken})
 	w.SetReady(true)
 	srv := httptest.NewServer(w)
 	tb.Cleanup(func() {
@@ -50,7 +53,7 @@ func TestLoadRunAgainstHearth(t *testing.T) {
 		t.Skip("starts a Hearth server")
 	}
 	cfg := config{
-		URL: startHearth(t), Email: "load@example.org", password: "a long passphrase",
+		URL: startHearth(t), Email: "load@example.org", password: "a long passphrase", metricsToken: testMetricsToken,
 		Rooms: 3, Members: 4, Duration: 2 * time.Second, Window: time.Second, Rate: 8, ReconnectEvery: 700 * time.Millisecond,
 		connectRate: 500, Grace: 2 * time.Second, seedWorkers: 2,
 	}
@@ -105,7 +108,7 @@ func TestLoadRunIntegrationMix(t *testing.T) {
 	}
 	url := startHearth(t)
 	cfg := config{
-		URL: url, Email: "load@example.org", password: "a long passphrase",
+		URL: url, Email: "load@example.org", password: "a long passphrase", metricsToken: testMetricsToken,
 		Rooms: 2, Members: 4, Duration: 4 * time.Second, Window: time.Second, Rate: 20, Mix: mixIntegration,
 		connectRate: 500, Grace: 2 * time.Second, seedWorkers: 2,
 	}

@@ -4,9 +4,9 @@
 // same run.
 //
 //	echo 'a long passphrase' | hearth facilitator add --email load@example.org --name Load --data DIR
-//	hearth serve --addr 127.0.0.1:18090 --data DIR &
+//	hearth serve --addr 127.0.0.1:18090 --metrics-addr 127.0.0.1:18091 --data DIR &
 //	HEARTH_LOAD_PASSWORD='a long passphrase' hearth-load --url http://127.0.0.1:18090 \
-//	    --email load@example.org --rooms 1000 --members 10 --rate 1 --duration 60s --json out.json
+//	    --metrics-url http://127.0.0.1:18091 --email load@example.org --rooms 1000 --members 10 --rate 1 --duration 60s --json out.json
 //
 // It logs in with the given facilitator account, creates the rooms through
 // the documented HTTP API (cohorts, participants who accept the agreements,
@@ -78,6 +78,11 @@ type config struct {
 	// settle is the pause after connecting, before memory is read, so the
 	// reading is not taken in the middle of the connection storm.
 	settle time.Duration
+
+	// MetricsURL is where the server's /metrics is ("" for URL): a server
+	// given --metrics-addr serves it there alone.
+	MetricsURL   string
+	metricsToken string // never reported
 }
 
 const (
@@ -93,6 +98,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.URL, "url", "http://127.0.0.1:8080", "the Hearth server (loopback only)")
 	fs.StringVar(&c.Email, "email", "", "an existing facilitator account's email (made with \"hearth facilitator add\")")
 	fs.StringVar(&c.password, "password", "", "its password (or set $HEARTH_LOAD_PASSWORD, which other users cannot read in the process list)")
+	fs.StringVar(&c.MetricsURL, "metrics-url", "", "the server's --metrics-addr as a URL, e.g. http://127.0.0.1:9090 (default: --url)")
+	fs.StringVar(&c.metricsToken, "metrics-token", "", "the server's --metrics-token (or set $HEARTH_METRICS_TOKEN)")
 	fs.IntVar(&c.Rooms, "rooms", 10, "live rooms (cohorts) to create and drive")
 	fs.IntVar(&c.Members, "members", 10, "participants per room (each room also has one facilitator socket)")
 	fs.DurationVar(&c.Duration, "duration", 30*time.Second, "how long to run actions, per phase")
@@ -116,6 +123,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.password == "" {
 		c.password = os.Getenv("HEARTH_LOAD_PASSWORD")
+	}
+	if c.metricsToken == "" {
+		c.metricsToken = os.Getenv("HEARTH_METRICS_TOKEN")
 	}
 	switch {
 	case c.Email == "" || c.password == "":
@@ -148,6 +158,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
+// metricsBase is the address /metrics is read under.
+func (c config) metricsBase() string {
+	if c.MetricsURL != "" {
+		return c.MetricsURL
+	}
+	return c.URL
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "floor-serve" {
 		if err := floorServe(os.Stdin, stdout, 3*time.Hour); err != nil {
@@ -170,6 +188,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitCantRun
 	}
 	cfg.URL = base
+	if cfg.MetricsURL != "" {
+		if cfg.MetricsURL, err = loopbackBase(cfg.MetricsURL); err != nil {
+			fmt.Fprintln(stderr, "hearth-load: --metrics-url:", err)
+			return exitCantRun
+		}
+	}
 	need := filesNeeded(cfg.Rooms, cfg.Members)
 	if _, err := raiseNoFile(need); err != nil {
 		fmt.Fprintln(stderr, "hearth-load:", err)
@@ -245,7 +269,7 @@ func loadRun(ctx context.Context, cfg config, logf func(string, ...any)) (*repor
 	h.herd = newRetryWindows(time.Now(), connectBudget+cfg.Duration+cfg.Grace+time.Minute)
 
 	metricsHC := &http.Client{Timeout: 10 * time.Second}
-	before, err := scrape(ctx, metricsHC, cfg.URL)
+	before, err := scrape(ctx, metricsHC, cfg.metricsBase(), cfg.metricsToken)
 	if err != nil {
 		return nil, fmt.Errorf("read /metrics: %w", err)
 	}
@@ -255,7 +279,7 @@ func loadRun(ctx context.Context, cfg config, logf func(string, ...any)) (*repor
 	connSecs := time.Since(connStart).Seconds()
 	logf("%d connected in %.1fs", connected, connSecs)
 	sleepUntil(ctx, time.Now().Add(cfg.settle))
-	atStart, err := scrape(ctx, metricsHC, cfg.URL)
+	atStart, err := scrape(ctx, metricsHC, cfg.metricsBase(), cfg.metricsToken)
 	if err != nil {
 		return nil, fmt.Errorf("read /metrics: %w", err)
 	}
@@ -278,7 +302,7 @@ func loadRun(ctx context.Context, cfg config, logf func(string, ...any)) (*repor
 	}
 	wg.Wait()
 	loadSecs := time.Since(start).Seconds()
-	atEnd, err := scrape(ctx, metricsHC, cfg.URL)
+	atEnd, err := scrape(ctx, metricsHC, cfg.metricsBase(), cfg.metricsToken)
 	if err != nil {
 		logf("read /metrics at the end: %v", err)
 	}

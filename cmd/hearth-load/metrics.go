@@ -174,13 +174,16 @@ func labelValue(labels []byte, name string) (string, bool) {
 	return "", false
 }
 
-// scrape reads the server's /metrics.
-func scrape(ctx context.Context, hc *http.Client, base string) (serverStats, error) {
+// scrape reads the server's /metrics, with the token when there is one.
+func scrape(ctx context.Context, hc *http.Client, base, token string) (serverStats, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
 	if err != nil {
 		return serverStats{}, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {

@@ -3,8 +3,8 @@
 //	hearth [serve] [--addr 127.0.0.1:8080] [--data ./hearth-data]
 //	hearth facilitator add --email E --name N [--data DIR]   (password asked for)
 //	hearth facilitator reset-password|disable|enable EMAIL [--data DIR]
-//	hearth backup [--data DIR] FILE
-//	hearth check FILE
+//	hearth backup [--data DIR] [--force] [--encrypt-to RECIPIENT] FILE
+//	hearth check [--identity FILE] FILE
 package main
 
 import (
@@ -39,7 +39,9 @@ Usage:
   hearth facilitator disable EMAIL            the account cannot log in; its logins end
   hearth facilitator enable EMAIL             it can log in again
   hearth backup [--data DIR] FILE             a consistent copy, also while serving
-  hearth check FILE                           verify a database or a backup
+                [--force] [--encrypt-to age1…]  (replace FILE; encrypt with age)
+  hearth check [--identity FILE] FILE         verify a database or a backup
+                                              (the identity opens an encrypted one)
   hearth help                                 show this
 
 Run "hearth serve -h" or "hearth facilitator add -h" for the flags.
@@ -57,7 +59,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "backup":
 		return backupCommand(ctx, args[1:], stdout, stderr)
 	case "check":
-		return checkCommand(args[1:], stdout, stderr)
+		return checkCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

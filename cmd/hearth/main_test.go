@@ -49,7 +49,7 @@ func TestMainServesFromItsDataFolder(t *testing.T) {
 	if m.SetupToken == "" {
 		t.Error("no setup token on a fresh data folder")
 	}
-	for path, want := range map[string]string{"/readyz": "ready", "/metrics": "hearth_live_rooms 0"} {
+	for path, want := range map[string]string{"/readyz": "ready"} {
 		resp, err := http.Get(m.URL + path)
 		if err != nil {
 			t.Fatal(err)
@@ -59,6 +59,11 @@ func TestMainServesFromItsDataFolder(t *testing.T) {
 		if resp.StatusCode != 200 || !bytes.Contains(body, []byte(want)) {
 			t.Errorf("%s: %d, want 200 with %q", path, resp.StatusCode, want)
 		}
+	}
+	// Without --metrics-addr or --metrics-token there is no /metrics
+	// (TestMetricsWhereTheOperatorSays).
+	if code, _ := getWith(t, m.URL+"/metrics", ""); code != http.StatusNotFound {
+		t.Errorf("/metrics without a token or an address of its own: %d, want 404", code)
 	}
 	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "hearth.db"): 0o600, filepath.Join(dir, "invite.key"): 0o600} {
 		fi, err := os.Stat(path)
@@ -226,5 +231,95 @@ func TestCrisisFile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
 		t.Errorf("a server refused for its crisis file made its data folder (%v)", err)
+	}
+}
+
+// getWith GETs url with the Authorization header auth (none when "").
+func getWith(tb testing.TB, url, auth string) (int, string) {
+	tb.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// TestMetricsWhereTheOperatorSays starts the server with an address of its
+// own for /metrics, with a token, and with both: /metrics answers where and
+// to whom it should, and never on the public listener but behind a token.
+func TestMetricsWhereTheOperatorSays(t *testing.T) {
+	const token = "a metrics token of some length"
+	start := func(addr, tok string) *Main {
+		t.Helper()
+		m := &Main{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Log: zerolog.Nop(), MetricsAddr: addr, MetricsToken: tok}
+		if err := m.Open(context.Background()); err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(func() { m.Close() })
+		return m
+	}
+	metrics := func(code int, body string) bool {
+		return code == http.StatusOK && strings.Contains(body, "hearth_live_rooms 0")
+	}
+
+	own := start("127.0.0.1:0", "")
+	if own.MetricsURL == "" {
+		t.Fatal("no MetricsURL with --metrics-addr")
+	}
+	if code, body := getWith(t, own.MetricsURL, ""); !metrics(code, body) {
+		t.Errorf("own address: %d, want the metrics", code)
+	}
+	if code, _ := getWith(t, own.URL+"/metrics", ""); code != http.StatusNotFound {
+		t.Errorf("public listener beside an address of its own: %d, want 404", code)
+	}
+	if code, _ := getWith(t, strings.TrimSuffix(own.MetricsURL, "/metrics")+"/healthz", ""); code != http.StatusNotFound {
+		t.Errorf("the metrics address serves more than /metrics: %d", code)
+	}
+
+	both := start("127.0.0.1:0", token)
+	if code, _ := getWith(t, both.MetricsURL, ""); code != http.StatusUnauthorized {
+		t.Errorf("own address with a token, asked without: %d, want 401", code)
+	}
+	if code, body := getWith(t, both.MetricsURL, "Bearer "+token); !metrics(code, body) {
+		t.Errorf("own address with the token: %d, want the metrics", code)
+	}
+	if code, _ := getWith(t, both.URL+"/metrics", "Bearer "+token); code != http.StatusNotFound {
+		t.Errorf("public listener beside an address of its own, with the token: %d, want 404", code)
+	}
+
+	public := start("", token)
+	if code, _ := getWith(t, public.URL+"/metrics", ""); code != http.StatusUnauthorized {
+		t.Errorf("public listener, no token sent: %d, want 401", code)
+	}
+	if code, _ := getWith(t, public.URL+"/metrics", "Bearer wrong"); code != http.StatusUnauthorized {
+		t.Errorf("public listener, a wrong token: %d, want 401", code)
+	}
+	if code, body := getWith(t, public.URL+"/metrics", "Bearer "+token); !metrics(code, body) {
+		t.Errorf("public listener with the token: %d, want the metrics", code)
+	}
+
+	short := &Main{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Log: zerolog.Nop(), MetricsToken: "guessable"}
+	if err := short.Open(context.Background()); err == nil || !strings.Contains(err.Error(), "--metrics-token") {
+		if err == nil {
+			short.Close()
+		}
+		t.Errorf("a 9-character token: %v, want it refused", err)
+	}
+	// A busy metrics port stops the start, with the port named.
+	busy := &Main{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Log: zerolog.Nop(), MetricsAddr: strings.TrimPrefix(strings.TrimSuffix(own.MetricsURL, "/metrics"), "http://")}
+	if err := busy.Open(context.Background()); err == nil || !strings.Contains(err.Error(), "--metrics-addr") {
+		if err == nil {
+			busy.Close()
+		}
+		t.Errorf("a busy metrics address: %v, want an error naming --metrics-addr", err)
 	}
 }

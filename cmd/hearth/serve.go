@@ -40,9 +40,16 @@ type Main struct {
 	// LoginIdle is how long a facilitator's login lasts unused
 	// (facilitator.DefaultLoginIdle when 0).
 	LoginIdle time.Duration
+	// MetricsAddr, when set, is the address (HOST:PORT) /metrics is served
+	// on, and the public listener has none. MetricsToken, when set, is the
+	// bearer token /metrics asks for: on MetricsAddr, or, without it, on the
+	// public listener. With neither, /metrics is not served at all.
+	MetricsAddr  string
+	MetricsToken string
 
 	// Set by Open.
 	URL        string // e.g. http://127.0.0.1:8080
+	MetricsURL string // e.g. http://127.0.0.1:9090/metrics; "" without MetricsAddr
 	SetupToken string // "" when accounts exist
 	DB         *storage.DB
 	Rooms      *room.Manager
@@ -51,6 +58,7 @@ type Main struct {
 
 	listener net.Listener
 	operator net.Listener // the Unix socket for "hearth backup"
+	metrics  *http.Server // on MetricsAddr, or nil
 	http     *http.Server
 	served   chan error
 }
@@ -64,6 +72,8 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	level := fs.String("log-level", envOr("HEARTH_LOG_LEVEL", "info"), "debug, info, warn or error [$HEARTH_LOG_LEVEL]")
 	crisis := fs.String("crisis-file", envOr("HEARTH_CRISIS_FILE", ""), "a text file of crisis resources (local emergency number, support lines) every participant can reach (default: a short note to call the local emergency number) [$HEARTH_CRISIS_FILE]")
 	loginIdleText := fs.String("login-idle", envOr("HEARTH_LOGIN_IDLE", facilitator.DefaultLoginIdle.String()), "a facilitator's login ends after this long unused, never while their console is in a live room; logins end after 14 days in any case [$HEARTH_LOGIN_IDLE]")
+	metricsAddr := fs.String("metrics-addr", envOr("HEARTH_METRICS_ADDR", ""), "serve /metrics on this address of its own (e.g. 127.0.0.1:9090), never on --addr [$HEARTH_METRICS_ADDR]")
+	metricsToken := fs.String("metrics-token", envOr("HEARTH_METRICS_TOKEN", ""), "serve /metrics only to requests with \"Authorization: Bearer TOKEN\" (on --addr without --metrics-addr); prefer the environment, which other users cannot list [$HEARTH_METRICS_TOKEN]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,14 +87,22 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := zerolog.New(stderr).Level(lvl).With().Timestamp().Logger()
 	m := &Main{Addr: *addr, DataDir: *data, PublicURL: strings.TrimRight(*public, "/"), Log: log, CrisisFile: *crisis, LoginIdle: loginIdle}
+	m.MetricsAddr, m.MetricsToken = *metricsAddr, *metricsToken
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
 	return m.Wait(ctx)
 }
 
+// MinMetricsToken is the shortest metrics token accepted: long enough that
+// it cannot be guessed over the network.
+const MinMetricsToken = 16
+
 // Open opens the database, restores the live rooms and starts serving.
 func (m *Main) Open(ctx context.Context) error {
+	if m.MetricsToken != "" && len(m.MetricsToken) < MinMetricsToken {
+		return fmt.Errorf("--metrics-token: %d characters, at least %d", len(m.MetricsToken), MinMetricsToken)
+	}
 	crisis := web.DefaultCrisisText
 	if m.CrisisFile != "" {
 		var err error
@@ -140,7 +158,8 @@ func (m *Main) Open(ctx context.Context) error {
 	if needed {
 		m.SetupToken = facilitator.NewToken()
 	}
-	m.Web = web.New(web.Config{Facilitators: fac, Sessions: m.Sessions, Rooms: m.Rooms, Log: m.Log, SetupToken: m.SetupToken, Metrics: metrics})
+	m.Web = web.New(web.Config{Facilitators: fac, Sessions: m.Sessions, Rooms: m.Rooms, Log: m.Log, SetupToken: m.SetupToken, Metrics: metrics,
+		MetricsToken: publicMetricsToken(m.MetricsAddr, m.MetricsToken)})
 	m.Web.PublicURL = m.PublicURL
 	m.Web.SecureCookies = strings.HasPrefix(m.PublicURL, "https://")
 	m.Web.CrisisText = crisis
@@ -153,6 +172,12 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.URL = "http://" + m.listener.Addr().String()
 	if err := m.listenOperator(); err != nil {
+		m.listener.Close()
+		db.Close()
+		return err
+	}
+	if err := m.serveMetrics(metrics); err != nil {
+		m.operator.Close()
 		m.listener.Close()
 		db.Close()
 		return err
@@ -209,6 +234,9 @@ func (m *Main) Close() error {
 	shut := make(chan error, 1)
 	go func() { shut <- m.http.Shutdown(ctx) }()
 	m.operator.Close()
+	if m.metrics != nil {
+		m.metrics.Close()
+	}
 	// End the live connections: the HTTP server does not track hijacked
 	// WebSockets. Their clients reconnect, with backoff, to the next server.
 	m.Rooms.Stop()
@@ -226,6 +254,39 @@ func (m *Main) Close() error {
 	}
 	m.Log.Info().Dur("took", time.Since(start)).Msg("stopped")
 	return err
+}
+
+// publicMetricsToken is the token /metrics asks for on the public
+// listener, "" for none there: with an address of their own, the metrics
+// are never served on the public one.
+func publicMetricsToken(addr, token string) string {
+	if addr != "" {
+		return ""
+	}
+	return token
+}
+
+// serveMetrics serves /metrics on m.MetricsAddr, when set, behind
+// m.MetricsToken when that is set too. It listens before it returns, so a
+// busy port fails here.
+func (m *Main) serveMetrics(metrics *web.Metrics) error {
+	if m.MetricsAddr == "" {
+		if m.MetricsToken == "" {
+			m.Log.Info().Msg("/metrics is not served: give --metrics-addr or --metrics-token to read it")
+		}
+		return nil
+	}
+	l, err := net.Listen("tcp", m.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("--metrics-addr %s: %w", m.MetricsAddr, err)
+	}
+	m.MetricsURL = "http://" + l.Addr().String() + "/metrics"
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler(m.MetricsToken))
+	m.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go m.metrics.Serve(l)
+	m.Log.Info().Str("addr", l.Addr().String()).Bool("token", m.MetricsToken != "").Msg("serving /metrics")
+	return nil
 }
 
 // MaxCrisisText is the longest operator's crisis text, in characters: room
