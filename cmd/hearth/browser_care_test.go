@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
+	"github.com/rs/zerolog"
 
 	"hearth/room"
 )
@@ -531,4 +532,68 @@ func TestBrowserTwoTabs(t *testing.T) {
 	two.do("use that", chromedp.Click(chromedp.CSS(`#answer-changed [data-changed="use"]`)))
 	two.until("the other tab's answer", fields+` === "8|within|settled" && document.querySelector("#answer-changed").hidden`)
 	two.until("and nothing left to share", `document.querySelector("#answer-status").dataset.kind === "shared"`)
+}
+
+// TestBrowserAnswerKeptThroughPause: an answer that reaches the room just
+// after it froze is refused with `paused`, and the participant's page keeps
+// it and sends it again when the group goes on, instead of losing what the
+// person gave.
+func TestBrowserAnswerKeptThroughPause(t *testing.T) {
+	browser := newBrowser(t)
+	const token = "metrics-for-this-test"
+	m := &Main{Addr: "127.0.0.1:0", DataDir: t.TempDir(), Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), MetricsToken: token}
+	if err := m.Open(context.Background()); err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	refusedPaused := func() string {
+		req, _ := http.NewRequest("GET", m.URL+"/metrics", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		for line := range strings.Lines(string(b)) {
+			if strings.HasPrefix(line, `hearth_rejected_total{reason="paused"}`) {
+				return strings.TrimSpace(strings.TrimPrefix(line, `hearth_rejected_total{reason="paused"}`))
+			}
+		}
+		return "0"
+	}
+
+	seed := seedCohort(t, m, "Tuesday circle", "Sam")
+	ss := seed.plan("Week 1", time.Now().Add(time.Hour),
+		room.NewItem("Arrival", room.CheckInSettings{Prompt: "How are you arriving?", Visibility: room.VisibleToFacilitators}))
+	if _, _, err := m.Sessions.Open(context.Background(), seed.acct, ss.ID); err != nil {
+		t.Fatal(err)
+	}
+	ana, _ := facilitatorSocket(t, m, ss.ID)
+	sam := seed.phones(browser, "Sam")[0]
+	ana.send(room.TypeAgendaNext, struct{}{})
+	sam.do("see the check-in", chromedp.WaitVisible(chromedp.CSS("#answer-form")))
+	sam.eval(`document.querySelector('input[name="scale"][value="6"]').click(); document.querySelector('input[name="state"][value="within"]').click(); ""`)
+
+	ana.send("room.pause", struct{}{})
+	sam.until("the pause screen", `!document.querySelector("#hold").hidden`)
+	// The form is out of sight now; this is the tap already on its way.
+	sam.eval(`document.querySelector("#answer-submit").click(); ""`)
+	deadline := time.Now().Add(10 * time.Second)
+	for refusedPaused() != "1" {
+		if time.Now().After(deadline) {
+			t.Fatal("the answer sent during the pause was never refused as paused")
+		}
+		time.Sleep(50 * time.Millisecond) // polling the server's counter; nothing to wait on
+	}
+	ana.send("room.resume", struct{}{})
+	ana.waitFor("Sam's answer, sent again after the pause", func(f map[string]any) bool {
+		for _, a := range list(map[string]any{"a": field(f, "activity", "answers")}, "a") {
+			if a["memberId"] == seed.ids[0] {
+				return true
+			}
+		}
+		return false
+	})
+	sam.until("shared", `(document.querySelector("#answer-status")?.textContent || "").includes("shared")`)
 }

@@ -38,6 +38,11 @@ const WAKE_GRACE_MS = 3000;
 // it belongs to a meeting that is long over.
 const OUTBOX_MAX_AGE_MS = 6 * 60 * 60 * 1000;
 
+/** frozen reports whether a room's hold stands it still. */
+function frozen(hold) {
+  return Boolean(hold && (hold.paused || hold.facilitatorAway));
+}
+
 /** LiveError is an action the server refused (an `error` frame), or one that can no longer be sent. */
 export class LiveError extends Error {
   constructor(code, message) {
@@ -140,7 +145,7 @@ class Live {
    */
   roomNow() {
     const hold = this.state.room && this.state.room.hold;
-    if (hold && (hold.paused || hold.facilitatorAway) && hold.since > 0) return hold.since;
+    if (frozen(hold) && hold.since > 0) return hold.since;
     return this.serverNow();
   }
 
@@ -398,6 +403,7 @@ class Live {
         this.settle(msg.id, null, msg);
         break;
       case 'error':
+        if (msg.id && msg.code === 'paused' && this.holdForThaw(msg.id)) break;
         if (msg.id) {
           this.settle(msg.id, new LiveError(msg.code || 'internal', msg.message || 'That did not work.'), msg);
         } else {
@@ -440,6 +446,22 @@ class Live {
     if (room.mine == null) room.mine = {};
     state.version = msg.version;
     this.emit({ kind: 'event', event: msg });
+    if (msg.hold !== undefined && !frozen(room.hold)) this.flush(this.serial);
+  }
+
+  /**
+   * holdForThaw keeps a participant's action that a frozen room refused
+   * (`paused`: a pause, or the facilitator reconnecting) in the outbox, to
+   * be sent again once the room goes on: an answer given at that moment is
+   * the person's, and the hold is no reason to lose it. A facilitator's
+   * refusal is theirs to see, so it is not kept: a "Next" replayed after a
+   * pause would surprise them.
+   */
+  holdForThaw(id) {
+    if (!this.state.you || this.state.you.role !== 'participant') return false;
+    if (!this.outbox.some((entry) => entry.id === id)) return false;
+    this.sentOn.delete(id); // sent again by the next flush
+    return true;
   }
 
   requestSync() {
