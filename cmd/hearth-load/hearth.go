@@ -43,6 +43,7 @@ type hearthPhase struct {
 	sent, acked, dupAcked, resent, skipped atomic.Int64
 	violations, duplicates, gaps           atomic.Int64
 	deliberateDrops, reconnectTrys         atomic.Int64
+	held                                   atomic.Int64 // actions a frozen room refused, sent again
 	resendAcked, resendDup                 atomic.Int64
 
 	outMu      sync.Mutex
@@ -344,6 +345,13 @@ func (m *member) handle(conn *websocket.Conn, msg []byte, at time.Time) {
 	case "ack":
 		m.acked(hd)
 	case "error":
+		if hd.Code == "paused" {
+			// The room froze while no facilitator was connected (the load
+			// drops facilitators too): a person's page keeps the action and
+			// sends it again when the room goes on, and so does the load.
+			m.heldByPause(hd)
+			return
+		}
 		h.errs.add("server error: "+hd.Code, 1)
 		m.refused(hd)
 	case "bye":
@@ -619,6 +627,24 @@ func (m *member) refused(hd header) {
 		r.tr.forget(fl)
 	}
 }
+
+// heldByPause sends an action a frozen room refused again a moment later,
+// with its ID, as the page does once the room goes on (the room remembers no
+// refused action, so the retry is checked afresh).
+func (m *member) heldByPause(hd header) {
+	m.r.h.held.Add(1)
+	m.mu.Lock()
+	a := m.actions[hd.ID]
+	m.mu.Unlock()
+	if a == nil || a.state.Load() != 0 {
+		return
+	}
+	time.AfterFunc(pauseRetry, func() { m.send(a) })
+}
+
+// pauseRetry is how long the load waits before sending an action a frozen
+// room refused again: about the time a facilitator's reconnect takes.
+const pauseRetry = 250 * time.Millisecond
 
 func (m *member) removePendingLocked(a *action) {
 	for i, p := range m.pending {

@@ -87,15 +87,18 @@ type phaseReport struct {
 	Drops            map[string]int  `json:"unexpectedDrops,omitempty"`
 	DeliberateDrops  int64           `json:"deliberateDrops"`
 	ReconnectTries   int64           `json:"reconnectAttempts"`
-	Rejoin           *summary        `json:"rejoinMs,omitempty"` // deliberate drop → snapshot
-	Resync           *summary        `json:"resyncMs,omitempty"` // server-caused drop → snapshot
-	Restart          *restartReport  `json:"restart,omitempty"`
-	Outages          []outage        `json:"readyzOutages,omitempty"`
-	EventBytesMean   float64         `json:"eventBytesMean"`
-	Server           serverSummary   `json:"server"`
-	ToolCPUCores     float64         `json:"toolCpuCores"`
-	MachineCores     float64         `json:"machineBusyCores"` // every process on the machine
-	OtherCores       float64         `json:"otherProcessesCores"`
+	// HeldByPause counts refusals of a room frozen while its facilitator
+	// reconnected; each action was sent again.
+	HeldByPause    int64          `json:"heldByPause"`
+	Rejoin         *summary       `json:"rejoinMs,omitempty"` // deliberate drop → snapshot
+	Resync         *summary       `json:"resyncMs,omitempty"` // server-caused drop → snapshot
+	Restart        *restartReport `json:"restart,omitempty"`
+	Outages        []outage       `json:"readyzOutages,omitempty"`
+	EventBytesMean float64        `json:"eventBytesMean"`
+	Server         serverSummary  `json:"server"`
+	ToolCPUCores   float64        `json:"toolCpuCores"`
+	MachineCores   float64        `json:"machineBusyCores"` // every process on the machine
+	OtherCores     float64        `json:"otherProcessesCores"`
 }
 
 // machineCPU records the machine's busy cores during the actions, and what
@@ -199,6 +202,7 @@ func (h *hearthPhase) report(members, connected int, connSecs, loadSecs float64,
 		Drops:           h.drops.snapshot(),
 		DeliberateDrops: h.deliberateDrops.Load(),
 		ReconnectTries:  h.reconnectTrys.Load(),
+		HeldByPause:     h.held.Load(),
 	}
 	p.ActionsPerSecond = round2(float64(p.Sent) / loadSecs)
 	for _, r := range h.rooms {
@@ -311,6 +315,9 @@ func printReport(w io.Writer, r *report) {
 	if h.DeliberateDrops > 0 || h.Resent > 0 {
 		fmt.Fprintf(w, "\nreconnects: %d deliberate drops, %d attempts; %d actions resent: %d acked new, %d acked as duplicate",
 			h.DeliberateDrops, h.ReconnectTries, h.Resent, h.ResentAckedNew, h.ResentAckedDup)
+		if h.HeldByPause > 0 {
+			fmt.Fprintf(w, "; %d refused while the facilitator reconnected, sent again", h.HeldByPause)
+		}
 		if h.Rejoin != nil {
 			fmt.Fprintf(w, "; drop → snapshot p50 %s ms, p99 %s ms", num(h.Rejoin.P50), num(h.Rejoin.P99))
 		}
