@@ -141,22 +141,30 @@ func (s *Service) CreateAccount(ctx context.Context, email, name, password strin
 // email takes as long as a wrong password.
 var dummyHash, _ = HashPassword("hearth-no-such-account")
 
-// Authenticate returns the account for email and password.
+// Authenticate returns the account for email and password. While every hash
+// slot is taken (HashSlots), it refuses at once with ErrBusy.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (Account, error) {
 	bad := errorf(CodeUnauthorized, "The email or password is not right.")
 	email = strings.ToLower(strings.TrimSpace(email))
 	if len(password) > MaxPassword*4 {
 		return Account{}, bad
 	}
+	// A slot before anything else: a login that cannot hash now is
+	// refused at once, whether or not the email has an account.
+	release, ok := tryHashing()
+	if !ok {
+		return Account{}, ErrBusy
+	}
+	defer release()
 	a, err := s.Store.AccountByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
-		CheckPassword(dummyHash, password)
+		checkPassword(dummyHash, password)
 		return Account{}, bad
 	}
 	if err != nil {
 		return Account{}, err
 	}
-	if !CheckPassword(a.PasswordHash, password) {
+	if !checkPassword(a.PasswordHash, password) {
 		return Account{}, bad
 	}
 	return a, nil
