@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -43,6 +44,8 @@ type env struct {
 	grace    time.Duration
 	now      func() time.Time // nil: time.Now
 	loginTTL time.Duration    // 0: the back office's default
+
+	trustedProxies []netip.Prefix
 }
 
 const testSetupToken = "test-setup-token"
@@ -66,6 +69,8 @@ type envOptions struct {
 	grace time.Duration
 	// loginTTL is how long a login lasts; the back office's default when 0.
 	loginTTL time.Duration
+	// trustedProxies are the server's web.Server.TrustedProxies.
+	trustedProxies []netip.Prefix
 }
 
 func newEnvWith(tb testing.TB, o envOptions) *env {
@@ -78,6 +83,8 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 		grace:    o.grace,
 		now:      o.now,
 		loginTTL: o.loginTTL,
+
+		trustedProxies: o.trustedProxies,
 	}
 	if e.dbPath == "" {
 		e.dbPath = filepath.Join(tb.TempDir(), "hearth.db")
@@ -114,7 +121,9 @@ func (e *env) start() {
 		Rooms:        rooms,
 		Log:          zerolog.New(zerolog.NewTestWriter(e.tb)).Level(zerolog.WarnLevel),
 		SetupToken:   e.setup,
+		Now:          e.now,
 	})
+	w.TrustedProxies = e.trustedProxies
 	w.SetReady(true)
 	w.PingInterval = time.Second
 	w.PingTimeout = time.Second

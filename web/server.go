@@ -9,6 +9,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,10 @@ type Server struct {
 	// SecureCookies marks the login cookie Secure; set it when Hearth is
 	// reached over HTTPS.
 	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for the client's address (the limits key on it); empty,
+	// every client is its TCP peer.
+	TrustedProxies []netip.Prefix
 	// CrisisText is the operator's own crisis resources, shown to every
 	// participant beside their cohort's; New sets DefaultCrisisText, and ""
 	// shows none.
@@ -79,6 +84,7 @@ type Server struct {
 
 	lobby   lobby
 	limits  *limiters
+	backoff *backoff
 	live    liveConns
 	metrics *Metrics
 	ready   atomic.Bool
@@ -100,6 +106,8 @@ type Config struct {
 	SetupToken string
 	// Metrics, when nil, is made here; pass the one the rooms observe.
 	Metrics *Metrics
+	// Now is the clock of the limits on guessing; time.Now when nil.
+	Now func() time.Time
 }
 
 // New returns a Server. It answers /readyz with 503 until SetReady(true).
@@ -123,8 +131,13 @@ func New(cfg Config) *Server {
 		setupToken:       cfg.SetupToken,
 		lobby:            lobby{waiting: make(map[string]chan struct{})},
 		live:             liveConns{all: make(map[*conn]struct{}), stopping: make(chan struct{})},
-		limits:           newLimiters(),
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	s.limits = newLimiters(now, s.clientKey)
+	s.backoff = newBackoff(now)
 	s.handler = s.routes()
 	return s
 }
