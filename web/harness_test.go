@@ -46,6 +46,8 @@ type env struct {
 	loginTTL time.Duration    // 0: the back office's default
 
 	trustedProxies []netip.Prefix
+	httpTimeouts   web.HTTPTimeouts
+	maxConns       int
 }
 
 const testSetupToken = "test-setup-token"
@@ -71,6 +73,11 @@ type envOptions struct {
 	loginTTL time.Duration
 	// trustedProxies are the server's web.Server.TrustedProxies.
 	trustedProxies []netip.Prefix
+	// httpTimeouts override web.DefaultHTTPTimeouts, field by field.
+	httpTimeouts web.HTTPTimeouts
+	// maxConns caps the connections open at once (web.LimitListener);
+	// none when 0.
+	maxConns int
 }
 
 func newEnvWith(tb testing.TB, o envOptions) *env {
@@ -85,6 +92,8 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 		loginTTL: o.loginTTL,
 
 		trustedProxies: o.trustedProxies,
+		httpTimeouts:   o.httpTimeouts,
+		maxConns:       o.maxConns,
 	}
 	if e.dbPath == "" {
 		e.dbPath = filepath.Join(tb.TempDir(), "hearth.db")
@@ -128,7 +137,10 @@ func (e *env) start() {
 	w.PingInterval = time.Second
 	w.PingTimeout = time.Second
 	srv := httptest.NewUnstartedServer(w)
-	srv.Config.ConnContext = web.ConnContext
+	srv.Config = web.NewHTTPServer(w, e.httpTimeouts)
+	if e.maxConns > 0 {
+		srv.Listener = web.LimitListener(srv.Listener, e.maxConns)
+	}
 	srv.Start()
 	e.mu.Lock()
 	e.db, e.rooms, e.web, e.srv = db, rooms, w, srv

@@ -3,11 +3,14 @@ package web
 import (
 	"container/list"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -340,3 +343,92 @@ func (s *Server) clientKey(r *http.Request) string {
 	}
 	return a.String()
 }
+
+// DefaultMaxConnections is how many connections the server holds open at
+// once, member connections included, by default: well above the largest
+// load measured (docs/benchmarks.md), well below what exhausts a small
+// server's file descriptors and memory.
+const DefaultMaxConnections = 20000
+
+// maxRefusing bounds the refusals being written at once; past it, a
+// connection over the limit is closed without a word, so a flood of
+// connections cannot make the refusals themselves a cost.
+const maxRefusing = 64
+
+// LimitListener returns a listener that keeps at most max of l's
+// connections open at once, upgraded WebSockets included (they count until
+// closed). A connection over the limit is answered 503 with Retry-After and
+// closed at once, so clients retry later instead of waiting in the kernel's
+// backlog.
+func LimitListener(l net.Listener, max int) net.Listener {
+	return &limitListener{Listener: l, max: int64(max), refusing: make(chan struct{}, maxRefusing)}
+}
+
+type limitListener struct {
+	net.Listener
+	max      int64
+	open     atomic.Int64
+	refusing chan struct{}
+}
+
+func (l *limitListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.open.Add(1) <= l.max {
+			return &limitedConn{Conn: c, l: l}, nil
+		}
+		l.open.Add(-1)
+		select {
+		case l.refusing <- struct{}{}:
+			go func() {
+				defer func() { <-l.refusing }()
+				refuseConn(c)
+			}()
+		default:
+			c.Close()
+		}
+	}
+}
+
+// refusal is the whole answer to a connection over the limit.
+var refusal = func() string {
+	body := `{"error":{"code":"too_many","message":"The server has too many connections right now. Please try again in a moment."}}` + "\n"
+	return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 5\r\nConnection: close\r\n" +
+		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
+}()
+
+// refuseConn answers c with refusal and closes it, reading what the client
+// sent meanwhile: a socket closed with unread data is reset, and a reset
+// can lose the answer on its way.
+func refuseConn(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := io.WriteString(c, refusal); err != nil {
+		return
+	}
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+}
+
+// limitedConn gives its place back once closed.
+type limitedConn struct {
+	net.Conn
+	l      *limitListener
+	closed atomic.Bool
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	if !c.closed.Swap(true) {
+		c.l.open.Add(-1)
+	}
+	return err
+}
+
+// NetConn returns the connection underneath (as tls.Conn does).
+func (c *limitedConn) NetConn() net.Conn { return c.Conn }

@@ -91,6 +91,48 @@ type Server struct {
 	handler http.Handler
 }
 
+// HTTPTimeouts bound how long an HTTP connection may take over each part
+// of its life, so a client that trickles or idles cannot hold the server's
+// connections. A member's WebSocket is exempt once upgraded: its own
+// watchdog looks after it.
+type HTTPTimeouts struct {
+	ReadHeader time.Duration // to read a request's header
+	Read       time.Duration // to read a whole request, its body included
+	Write      time.Duration // from the end of a request's header to the end of its answer
+	Idle       time.Duration // a kept-alive connection between requests
+}
+
+// DefaultHTTPTimeouts are generous for a request body of MaxBodyBytes on a
+// poor phone connection and for the largest export, and short for
+// anything that only holds a connection.
+var DefaultHTTPTimeouts = HTTPTimeouts{
+	ReadHeader: 10 * time.Second,
+	Read:       30 * time.Second,
+	Write:      60 * time.Second,
+	Idle:       60 * time.Second,
+}
+
+// NewHTTPServer returns the http.Server to serve h with: t's timeouts (a
+// zero one takes DefaultHTTPTimeouts's), and ConnContext. Serve it on a
+// LimitListener to cap its connections.
+func NewHTTPServer(h http.Handler, t HTTPTimeouts) *http.Server {
+	or := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	def := DefaultHTTPTimeouts
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: or(t.ReadHeader, def.ReadHeader),
+		ReadTimeout:       or(t.Read, def.Read),
+		WriteTimeout:      or(t.Write, def.Write),
+		IdleTimeout:       or(t.Idle, def.Idle),
+		ConnContext:       ConnContext,
+	}
+}
+
 // SetReady says whether the server is ready for traffic (database open,
 // rooms restored, not shutting down), for /readyz.
 func (s *Server) SetReady(ready bool) { s.ready.Store(ready) }
