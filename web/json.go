@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"hearth/facilitator"
@@ -108,9 +110,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
+// errMediaType refuses a body not sent as JSON. Besides saying what went
+// wrong, it keeps to JSON the requests a form on another site could send
+// without the browser asking first (a form cannot set this type).
+var errMediaType = &httpError{http.StatusUnsupportedMediaType, "unsupported_type", "Send the request body as JSON, with the header Content-Type: application/json."}
+
+// isJSONType reports whether a Content-Type header names JSON in UTF-8.
+func isJSONType(header string) bool {
+	typ, params, err := mime.ParseMediaType(header)
+	if err != nil || typ != "application/json" {
+		return false
+	}
+	cs, ok := params["charset"]
+	return !ok || strings.EqualFold(cs, "utf-8")
+}
+
 // readJSON decodes a size-limited JSON body into v, refusing unknown fields
-// so a typo is an error rather than a silent no-op.
+// so a typo is an error rather than a silent no-op, and a body not sent as
+// application/json with 415.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if !isJSONType(r.Header.Get("Content-Type")) {
+		return errMediaType
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
