@@ -153,7 +153,8 @@ func TestConnectionCap(t *testing.T) {
 
 // TestSocketsPerMember opens a participant's link in more tabs than a
 // person uses: the first MaxSocketsPerMember connect, every other is
-// refused with a clear 429, and a closed tab frees its place.
+// refused with a clear 429, and a closed tab frees its place. A
+// facilitator's account counts per session.
 func TestSocketsPerMember(t *testing.T) {
 	e := newEnv(t)
 	b := e.newFacilitator("ana@example.org", "Ana")
@@ -207,6 +208,18 @@ func TestSocketsPerMember(t *testing.T) {
 			t.Fatalf("after a tab closed: %v, want a place", err)
 		}
 	}
+
+	// A facilitator's account has as many in each session it leads.
+	b.open(g)
+	for range web.MaxSocketsPerMember {
+		e.joinFacilitator(t, b, g)
+	}
+	if _, err := dial(t, e.wsURL("/ws/sessions/"+g.session), b.cookieHeader(), "facilitator"); err == nil || !strings.Contains(err.Error(), "status 429") {
+		t.Errorf("a facilitator's socket %d in one session: %v, want 429", web.MaxSocketsPerMember+1, err)
+	}
+	g2 := b.newGroup(1, true)
+	b.open(g2)
+	e.joinFacilitator(t, b, g2)
 }
 
 // joinParticipantWaiting dials a participant's socket before the room

@@ -43,8 +43,8 @@ const (
 	backoffForget = time.Hour
 
 	// MaxSocketsPerMember is how many live connections one member (a
-	// participant's link, a facilitator's account) may hold at once: a
-	// few tabs and devices.
+	// participant's link, a facilitator's account in one session) may hold
+	// at once: a few tabs and devices.
 	MaxSocketsPerMember = 5
 )
 

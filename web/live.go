@@ -241,7 +241,9 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.serveSocket(w, r, "facilitator "+acct.ID, func(c *conn) {
+	// Per session: one account may lead several rooms at once (and the
+	// load tool leads hundreds).
+	s.serveSocket(w, r, "facilitator "+acct.ID+" "+rm.SessionID(), func(c *conn) {
 		sub, err := join(rm, acct.ID, c.cut)
 		if err != nil {
 			c.refuse(err)
