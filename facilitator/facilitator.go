@@ -267,6 +267,8 @@ const (
 	// CodeAgreements: the participant has not accepted the cohort's
 	// current agreements.
 	CodeAgreements = "agreements"
+	// CodeTooMany: slow down and try again in a moment.
+	CodeTooMany = "too_many"
 )
 
 // ErrAgreements refuses a participant who has not accepted the cohort's

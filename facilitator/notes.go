@@ -3,7 +3,6 @@ package facilitator
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 )
 
@@ -49,7 +48,7 @@ type NoteAbout struct {
 }
 
 func noteText(text string) (string, error) {
-	text = strings.TrimSpace(text)
+	text = cleanText(text)
 	if err := checkLen("The note", text, 1, MaxNote); err != nil {
 		return "", err
 	}

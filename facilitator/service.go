@@ -122,7 +122,7 @@ func (s *Service) CreateAccount(ctx context.Context, email, name, password strin
 	if err != nil {
 		return Account{}, err
 	}
-	name = strings.TrimSpace(name)
+	name = cleanLine(name)
 	if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
 		return Account{}, err
 	}
@@ -147,22 +147,30 @@ func (s *Service) CreateAccount(ctx context.Context, email, name, password strin
 // email takes as long as a wrong password.
 var dummyHash, _ = HashPassword("hearth-no-such-account")
 
-// Authenticate returns the account for email and password.
+// Authenticate returns the account for email and password. While every hash
+// slot is taken (HashSlots), it refuses at once with ErrBusy.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (Account, error) {
 	bad := errorf(CodeUnauthorized, "The email or password is not right.")
 	email = strings.ToLower(strings.TrimSpace(email))
 	if len(password) > MaxPassword*4 {
 		return Account{}, bad
 	}
+	// A slot before anything else: a login that cannot hash now is
+	// refused at once, whether or not the email has an account.
+	release, ok := tryHashing()
+	if !ok {
+		return Account{}, ErrBusy
+	}
+	defer release()
 	a, err := s.Store.AccountByEmail(ctx, email)
 	if errors.Is(err, ErrNotFound) {
-		CheckPassword(dummyHash, password)
+		checkPassword(dummyHash, password)
 		return Account{}, bad
 	}
 	if err != nil {
 		return Account{}, err
 	}
-	if !CheckPassword(a.PasswordHash, password) {
+	if !checkPassword(a.PasswordHash, password) {
 		return Account{}, bad
 	}
 	// Said only to whoever knows the password, so it tells no one else
@@ -198,21 +206,21 @@ type CohortInput struct {
 
 func (in CohortInput) applyTo(c *Cohort) error {
 	if in.Name != nil {
-		name := strings.TrimSpace(*in.Name)
+		name := cleanLine(*in.Name)
 		if err := checkLen("Name", name, 1, MaxName); err != nil {
 			return err
 		}
 		c.Name = name
 	}
 	if in.Description != nil {
-		d := strings.TrimSpace(*in.Description)
+		d := cleanText(*in.Description)
 		if err := checkLen("Description", d, 0, MaxDescription); err != nil {
 			return err
 		}
 		c.Description = d
 	}
 	if in.Agreements != nil {
-		a := strings.TrimSpace(*in.Agreements)
+		a := cleanText(*in.Agreements)
 		if err := checkLen("Agreements", a, 0, MaxAgreements); err != nil {
 			return err
 		}
@@ -235,14 +243,14 @@ func (in CohortInput) applyTo(c *Cohort) error {
 		c.Archived = *in.Archived
 	}
 	if in.ClosingText != nil {
-		t := strings.TrimSpace(*in.ClosingText)
+		t := cleanText(*in.ClosingText)
 		if err := checkLen("The closing text", t, 0, MaxClosingText); err != nil {
 			return err
 		}
 		c.ClosingText = t
 	}
 	if in.CrisisText != nil {
-		t := strings.TrimSpace(*in.CrisisText)
+		t := cleanText(*in.CrisisText)
 		if err := checkLen("The support lines", t, 0, MaxCrisisText); err != nil {
 			return err
 		}
@@ -344,7 +352,7 @@ func (s *Service) AddParticipant(ctx context.Context, acct Account, cohortID, na
 	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
 		return Participant{}, err
 	}
-	name = strings.TrimSpace(name)
+	name = cleanLine(name)
 	if err := checkLen("Name", name, 1, MaxPersonName); err != nil {
 		return Participant{}, err
 	}
@@ -388,7 +396,7 @@ func (s *Service) updateParticipant(ctx context.Context, acct Account, cohortID,
 
 // RenameParticipant changes a participant's display name.
 func (s *Service) RenameParticipant(ctx context.Context, acct Account, cohortID, id, name string) (Participant, error) {
-	name = strings.TrimSpace(name)
+	name = cleanLine(name)
 	return s.updateParticipant(ctx, acct, cohortID, id, func(p *Participant) error {
 		// Checked here, so someone else's participant is not found before
 		// a name is invalid.
@@ -486,7 +494,7 @@ func (s *Service) AcceptAgreements(ctx context.Context, token string, version in
 // invalid error. It applies the back office's rules only: storing a session
 // is the session service's (facilitator/session).
 func NewSession(cohortID, title string, startsAt, now time.Time) (Session, error) {
-	title = strings.TrimSpace(title)
+	title = cleanLine(title)
 	if err := checkLen("Title", title, 1, MaxName); err != nil {
 		return Session{}, err
 	}
@@ -500,7 +508,7 @@ func NewSession(cohortID, title string, startsAt, now time.Time) (Session, error
 // invalid error. items must be checked by the room's rules already: the
 // session service (facilitator/session) checks them and stores templates.
 func NewTemplate(accountID, name string, items json.RawMessage, now time.Time) (Template, error) {
-	name = strings.TrimSpace(name)
+	name = cleanLine(name)
 	if err := checkLen("Name", name, 1, MaxName); err != nil {
 		return Template{}, err
 	}

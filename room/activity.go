@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -286,9 +285,9 @@ func withKind(head []byte, k Kind, v any) ([]byte, error) {
 	return append(out, '}'), nil
 }
 
-// checkPrompt trims a prompt and checks it is there and not too long.
+// checkPrompt cleans a prompt and checks it is there and not too long.
 func checkPrompt(p string) (string, error) {
-	p = strings.TrimSpace(p)
+	p = CleanText(p)
 	if p == "" {
 		return "", errorf(CodeInvalid, "The activity needs a prompt.")
 	}

@@ -3,7 +3,6 @@ package room
 import (
 	"encoding/json"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -51,7 +50,7 @@ const (
 // Normalize checks an item's settings and returns it cleaned (text
 // trimmed). It keeps ID and Status as they are.
 func (it Item) Normalize() (Item, error) {
-	out := Item{ID: it.ID, Kind: it.Kind, Status: it.Status, Title: strings.TrimSpace(it.Title)}
+	out := Item{ID: it.ID, Kind: it.Kind, Status: it.Status, Title: CleanLine(it.Title)}
 	if utf8.RuneCountInString(out.Title) > MaxTitle {
 		return Item{}, errorf(CodeInvalid, "The title is longer than %d characters.", MaxTitle)
 	}

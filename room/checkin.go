@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -259,8 +258,8 @@ func checkInAnswer(s State, now time.Time, actor Member, data json.RawMessage) (
 	if err := checkArousal(in.State); err != nil {
 		return s, Change{}, err
 	}
-	in.Feeling = strings.TrimSpace(in.Feeling)
-	in.Note = strings.TrimSpace(in.Note)
+	in.Feeling = CleanLine(in.Feeling)
+	in.Note = CleanText(in.Note)
 	if utf8.RuneCountInString(in.Feeling) > MaxFeeling {
 		return s, Change{}, errorf(CodeInvalid, "The feeling word is longer than %d characters.", MaxFeeling)
 	}

@@ -142,7 +142,7 @@ func checkOutWord(s State, now time.Time, actor Member, data json.RawMessage) (S
 	if err := decode(data, &in); err != nil {
 		return s, Change{}, err
 	}
-	in.Word = strings.Join(strings.Fields(in.Word), " ")
+	in.Word = strings.Join(strings.Fields(CleanLine(in.Word)), " ")
 	if in.Word == "" {
 		return s, Change{}, errorf(CodeInvalid, "Write a word, or a few.")
 	}

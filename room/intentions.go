@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -383,7 +382,7 @@ func intentionWrite(s State, now time.Time, actor Member, data json.RawMessage) 
 	if err := decode(data, &msg); err != nil {
 		return s, Change{}, err
 	}
-	text := strings.TrimSpace(msg.Text)
+	text := CleanText(msg.Text)
 	if text == "" {
 		return s, Change{}, errorf(CodeInvalid, "Write your intention first.")
 	}
@@ -453,7 +452,7 @@ func intentionCommit(s State, now time.Time, actor Member, data json.RawMessage)
 	if err := decode(data, &msg); err != nil {
 		return s, Change{}, err
 	}
-	step := strings.TrimSpace(msg.Step)
+	step := CleanText(msg.Step)
 	if step == "" {
 		return s, Change{}, errorf(CodeInvalid, "Write the one step you will take.")
 	}

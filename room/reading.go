@@ -44,14 +44,14 @@ func (ReadingSettings) kind() Kind { return KindReading }
 // check trims the text but keeps its line breaks (a poem is its lines), and
 // makes the source one line.
 func (r ReadingSettings) check() (Settings, error) {
-	text := strings.TrimSpace(strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(r.Text))
+	text := CleanText(r.Text)
 	if text == "" {
 		return nil, errorf(CodeInvalid, "The reading needs a text.")
 	}
 	if utf8.RuneCountInString(text) > MaxReadingText {
 		return nil, errorf(CodeInvalid, "The reading is longer than %d characters.", MaxReadingText)
 	}
-	source := strings.Join(strings.Fields(r.Source), " ")
+	source := strings.Join(strings.Fields(CleanLine(r.Source)), " ")
 	if utf8.RuneCountInString(source) > MaxReadingSource {
 		return nil, errorf(CodeInvalid, "The source is longer than %d characters.", MaxReadingSource)
 	}

@@ -3,14 +3,12 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"hearth/facilitator"
 )
@@ -180,7 +178,23 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// The account's own budget, from every address: checked before the
+	// password, and the same for an email without an account.
+	if wait, ok := s.backoff.admit(in.Email); !ok {
+		s.writeError(w, r, tooMany(wait))
+		return
+	}
 	a, err := s.fac.Authenticate(r.Context(), in.Email, in.Password)
+	var fe *facilitator.Error
+	switch {
+	case err == nil:
+		s.backoff.succeeded(in.Email)
+	case errors.As(err, &fe) && fe.Code == facilitator.CodeUnauthorized:
+		s.backoff.failed(in.Email)
+	default:
+		// Busy or broken: the password was not checked.
+		s.backoff.undo(in.Email)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -231,36 +245,4 @@ func isLoopbackURL(raw string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// limiters slow down guessing: of passwords, of the setup token and of
-// invite links, per client address.
-type limiters struct {
-	mu   sync.Mutex
-	byIP map[string]*rate.Limiter
-}
-
-func newLimiters() *limiters { return &limiters{byIP: make(map[string]*rate.Limiter)} }
-
-// allow spends one attempt of kind for the request's address: a burst of 10,
-// then one every 6 seconds.
-func (l *limiters) allow(kind string, r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	key := kind + " " + host
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	lim, ok := l.byIP[key]
-	if !ok {
-		// Forget old addresses now and then, so the map stays small; a
-		// forgotten address starts again with a full burst, which is fine.
-		if len(l.byIP) > 10000 {
-			l.byIP = make(map[string]*rate.Limiter)
-		}
-		lim = rate.NewLimiter(rate.Every(6*time.Second), 10)
-		l.byIP[key] = lim
-	}
-	return lim.Allow()
 }

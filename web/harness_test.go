@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -45,6 +46,10 @@ type env struct {
 	loginTTL time.Duration    // 0: the back office's default
 	// loginIdle is how long a login lasts unused; the default when 0.
 	loginIdle time.Duration
+
+	trustedProxies []netip.Prefix
+	httpTimeouts   web.HTTPTimeouts
+	maxConns       int
 }
 
 const testSetupToken = "test-setup-token"
@@ -91,6 +96,13 @@ type envOptions struct {
 	loginTTL time.Duration
 	// loginIdle is how long a login lasts unused; the default when 0.
 	loginIdle time.Duration
+	// trustedProxies are the server's web.Server.TrustedProxies.
+	trustedProxies []netip.Prefix
+	// httpTimeouts override web.DefaultHTTPTimeouts, field by field.
+	httpTimeouts web.HTTPTimeouts
+	// maxConns caps the connections open at once (web.LimitListener);
+	// none when 0.
+	maxConns int
 }
 
 func newEnvWith(tb testing.TB, o envOptions) *env {
@@ -104,6 +116,10 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 		now:       o.now,
 		loginTTL:  o.loginTTL,
 		loginIdle: o.loginIdle,
+
+		trustedProxies: o.trustedProxies,
+		httpTimeouts:   o.httpTimeouts,
+		maxConns:       o.maxConns,
 	}
 	if e.dbPath == "" {
 		e.dbPath = filepath.Join(tb.TempDir(), "hearth.db")
@@ -141,12 +157,17 @@ func (e *env) start() {
 		Log:          zerolog.New(zerolog.NewTestWriter(e.tb)).Level(zerolog.WarnLevel),
 		SetupToken:   e.setup,
 		MetricsToken: testMetricsToken,
+		Now:          e.now,
 	})
+	w.TrustedProxies = e.trustedProxies
 	w.SetReady(true)
 	w.PingInterval = time.Second
 	w.PingTimeout = time.Second
 	srv := httptest.NewUnstartedServer(w)
-	srv.Config.ConnContext = web.ConnContext
+	srv.Config = web.NewHTTPServer(w, e.httpTimeouts)
+	if e.maxConns > 0 {
+		srv.Listener = web.LimitListener(srv.Listener, e.maxConns)
+	}
 	srv.Start()
 	e.mu.Lock()
 	e.db, e.rooms, e.web, e.srv = db, rooms, w, srv

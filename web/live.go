@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -137,6 +138,38 @@ type liveConns struct {
 	closing  bool
 	stopping chan struct{} // closed by CloseConnections
 	idle     chan struct{} // closed when closing and all is empty
+	// sockets counts each member's connections, upgraded or being
+	// upgraded, by memberKey.
+	sockets map[string]int
+}
+
+// errTooManySockets refuses a member's connection beyond
+// MaxSocketsPerMember: a few tabs are a person, hundreds are an attack.
+var errTooManySockets = &tooManyError{httpError{http.StatusTooManyRequests, "too_many",
+	fmt.Sprintf("This is open in %d tabs or devices already. Close one of them, then try again.", MaxSocketsPerMember)}, 5 * time.Second}
+
+// reserve counts one more connection of member; false when the member has
+// MaxSocketsPerMember already.
+func (l *liveConns) reserve(member string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sockets[member] >= MaxSocketsPerMember {
+		return false
+	}
+	if l.sockets == nil {
+		l.sockets = make(map[string]int)
+	}
+	l.sockets[member]++
+	return true
+}
+
+// release counts one connection of member less.
+func (l *liveConns) release(member string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.sockets[member]--; l.sockets[member] <= 0 {
+		delete(l.sockets, member)
+	}
 }
 
 // add registers c; false once the server is stopping.
@@ -208,7 +241,9 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.serveSocket(w, r, func(c *conn) {
+	// Per session: one account may lead several rooms at once (and the
+	// load tool leads hundreds).
+	s.serveSocket(w, r, "facilitator "+acct.ID+" "+rm.SessionID(), func(c *conn) {
 		defer s.holdLogin(r, c)()
 		sub, err := join(rm, acct.ID, c.cut)
 		if err != nil {
@@ -229,7 +264,7 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PathValue("token")
-	s.serveSocket(w, r, func(c *conn) {
+	s.serveSocket(w, r, "participant "+p.ID, func(c *conn) {
 		defer s.lobby.depart(cohort.ID, c)
 		sentWaiting, sentVideo := false, ""
 		for {
@@ -287,15 +322,28 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 // server's goroutine carries the stack of a whole request (parsing, the
 // middleware, authentication), several KiB that every member would keep for
 // the life of its connection.
-func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func(c *conn)) {
+//
+// member names the member for MaxSocketsPerMember: past it, the upgrade is
+// refused with 429.
+func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, member string, writer func(c *conn)) {
+	if !s.live.reserve(member) {
+		s.writeError(w, r, errTooManySockets)
+		return
+	}
+	// The HTTP server's read and write deadlines (HTTPTimeouts) are for
+	// requests: net/http clears them when the upgrade hijacks the
+	// connection, and the watchdog (check) looks after a member's pace
+	// (TestHTTPTimeouts holds both to it).
 	ws, err := websocket.Accept(w, r, nil) // refuses a foreign Origin with 403
 	if err != nil {
+		s.live.release(member)
 		return
 	}
 	// Not the request's context: it ends when this handler returns.
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{s: s, ctx: ctx, cancel: cancel, ws: ws, joined: make(chan struct{}), lobby: make(chan struct{})}
 	if !s.live.add(c) {
+		s.live.release(member)
 		cancel()
 		ws.Close(websocket.StatusGoingAway, "server restarting")
 		return
@@ -327,6 +375,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, writer func
 		c.actions.wait()
 		c.watchdog.Stop()
 		s.metrics.connected.Dec()
+		s.live.release(member)
 		s.live.remove(c)
 	}()
 }
@@ -471,6 +520,10 @@ const SendBuffer = 32 << 10
 // ConnContext sets each accepted connection's send buffer to SendBuffer. Give
 // it to the http.Server that serves Hearth.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	// Under a LimitListener, the TCP connection is one layer down.
+	if u, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = u.NetConn()
+	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetWriteBuffer(SendBuffer)
 	}

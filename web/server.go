@@ -9,6 +9,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -69,6 +70,10 @@ type Server struct {
 	// SecureCookies marks the login cookie Secure; set it when Hearth is
 	// reached over HTTPS.
 	SecureCookies bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed for the client's address (the limits key on it); empty,
+	// every client is its TCP peer.
+	TrustedProxies []netip.Prefix
 	// CrisisText is the operator's own crisis resources, shown to every
 	// participant beside their cohort's; New sets DefaultCrisisText, and ""
 	// shows none.
@@ -80,6 +85,7 @@ type Server struct {
 	lobby   lobby
 	logins  heldLogins
 	limits  *limiters
+	backoff *backoff
 	live    liveConns
 	metrics *Metrics
 	ready   atomic.Bool
@@ -87,6 +93,48 @@ type Server struct {
 
 	// metricsToken guards /metrics; "" serves none (Config.MetricsToken).
 	metricsToken string
+}
+
+// HTTPTimeouts bound how long an HTTP connection may take over each part
+// of its life, so a client that trickles or idles cannot hold the server's
+// connections. A member's WebSocket is exempt once upgraded: its own
+// watchdog looks after it.
+type HTTPTimeouts struct {
+	ReadHeader time.Duration // to read a request's header
+	Read       time.Duration // to read a whole request, its body included
+	Write      time.Duration // from the end of a request's header to the end of its answer
+	Idle       time.Duration // a kept-alive connection between requests
+}
+
+// DefaultHTTPTimeouts are generous for a request body of MaxBodyBytes on a
+// poor phone connection and for the largest export, and short for
+// anything that only holds a connection.
+var DefaultHTTPTimeouts = HTTPTimeouts{
+	ReadHeader: 10 * time.Second,
+	Read:       30 * time.Second,
+	Write:      60 * time.Second,
+	Idle:       60 * time.Second,
+}
+
+// NewHTTPServer returns the http.Server to serve h with: t's timeouts (a
+// zero one takes DefaultHTTPTimeouts's), and ConnContext. Serve it on a
+// LimitListener to cap its connections.
+func NewHTTPServer(h http.Handler, t HTTPTimeouts) *http.Server {
+	or := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	def := DefaultHTTPTimeouts
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: or(t.ReadHeader, def.ReadHeader),
+		ReadTimeout:       or(t.Read, def.Read),
+		WriteTimeout:      or(t.Write, def.Write),
+		IdleTimeout:       or(t.Idle, def.Idle),
+		ConnContext:       ConnContext,
+	}
 }
 
 // SetReady says whether the server is ready for traffic (database open,
@@ -110,6 +158,8 @@ type Config struct {
 	// they are for the operator alone (serve Metrics.Handler on an address
 	// of its own).
 	MetricsToken string
+	// Now is the clock of the limits on guessing; time.Now when nil.
+	Now func() time.Time
 }
 
 // New returns a Server. It answers /readyz with 503 until SetReady(true).
@@ -134,8 +184,13 @@ func New(cfg Config) *Server {
 		setupToken:       cfg.SetupToken,
 		lobby:            lobby{waiting: make(map[string]chan struct{})},
 		live:             liveConns{all: make(map[*conn]struct{}), stopping: make(chan struct{})},
-		limits:           newLimiters(),
 	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	s.limits = newLimiters(now, s.clientKey)
+	s.backoff = newBackoff(now)
 	s.handler = s.routes()
 	return s
 }

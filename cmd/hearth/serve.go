@@ -9,8 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,6 +48,14 @@ type Main struct {
 	// public listener. With neither, /metrics is not served at all.
 	MetricsAddr  string
 	MetricsToken string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (web.Server.TrustedProxies).
+	TrustedProxies []netip.Prefix
+	// MaxConnections caps the connections open at once;
+	// web.DefaultMaxConnections when 0.
+	MaxConnections int
+	// HTTPTimeouts override web.DefaultHTTPTimeouts, field by field.
+	HTTPTimeouts web.HTTPTimeouts
 
 	// Set by Open.
 	URL        string // e.g. http://127.0.0.1:8080
@@ -74,6 +84,16 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	loginIdleText := fs.String("login-idle", envOr("HEARTH_LOGIN_IDLE", facilitator.DefaultLoginIdle.String()), "a facilitator's login ends after this long unused, never while their console is in a live room; logins end after 14 days in any case [$HEARTH_LOGIN_IDLE]")
 	metricsAddr := fs.String("metrics-addr", envOr("HEARTH_METRICS_ADDR", ""), "serve /metrics on this address of its own (e.g. 127.0.0.1:9090), never on --addr [$HEARTH_METRICS_ADDR]")
 	metricsToken := fs.String("metrics-token", envOr("HEARTH_METRICS_TOKEN", ""), "serve /metrics only to requests with \"Authorization: Bearer TOKEN\" (on --addr without --metrics-addr); prefer the environment, which other users cannot list [$HEARTH_METRICS_TOKEN]")
+	proxies := fs.String("trusted-proxy", envOr("HEARTH_TRUSTED_PROXY", ""), "CIDR[,CIDR…] of the reverse proxies in front of Hearth: only from these is X-Forwarded-For believed for the client's address (default: none; every client is its TCP peer) [$HEARTH_TRUSTED_PROXY]")
+	maxConnsDefault := web.DefaultMaxConnections
+	if v := envOr("HEARTH_MAX_CONNECTIONS", ""); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("$HEARTH_MAX_CONNECTIONS: %q is not a number", v)
+		}
+		maxConnsDefault = n
+	}
+	maxConns := fs.Int("max-connections", maxConnsDefault, "connections open at once, live rooms included; more are answered 503 [$HEARTH_MAX_CONNECTIONS]")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,12 +101,20 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil || loginIdle <= 0 {
 		return fmt.Errorf("--login-idle %q: give a positive duration, e.g. 12h or 30m", *loginIdleText)
 	}
+	trusted, err := web.ParseTrustedProxies(*proxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
+	if *maxConns < 1 {
+		return fmt.Errorf("--max-connections: %d, want at least 1", *maxConns)
+	}
 	lvl, err := zerolog.ParseLevel(*level)
 	if err != nil {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := zerolog.New(stderr).Level(lvl).With().Timestamp().Logger()
-	m := &Main{Addr: *addr, DataDir: *data, PublicURL: strings.TrimRight(*public, "/"), Log: log, CrisisFile: *crisis, LoginIdle: loginIdle}
+	m := &Main{Addr: *addr, DataDir: *data, PublicURL: strings.TrimRight(*public, "/"), Log: log, CrisisFile: *crisis, LoginIdle: loginIdle,
+		TrustedProxies: trusted, MaxConnections: *maxConns}
 	m.MetricsAddr, m.MetricsToken = *metricsAddr, *metricsToken
 	if err := m.Open(ctx); err != nil {
 		return err
@@ -163,6 +191,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Web.PublicURL = m.PublicURL
 	m.Web.SecureCookies = strings.HasPrefix(m.PublicURL, "https://")
 	m.Web.CrisisText = crisis
+	m.Web.TrustedProxies = m.TrustedProxies
 
 	// Listen before serving, so a busy port fails here and port 0 works.
 	m.listener, err = net.Listen("tcp", m.Addr)
@@ -182,13 +211,13 @@ func (m *Main) Open(ctx context.Context) error {
 		db.Close()
 		return err
 	}
-	m.http = &http.Server{
-		Handler:           m.Web,
-		ReadHeaderTimeout: 10 * time.Second,
-		ConnContext:       web.ConnContext,
+	m.http = web.NewHTTPServer(m.Web, m.HTTPTimeouts)
+	maxConns := m.MaxConnections
+	if maxConns <= 0 {
+		maxConns = web.DefaultMaxConnections
 	}
 	m.served = make(chan error, 1)
-	go func() { m.served <- m.http.Serve(m.listener) }()
+	go func() { m.served <- m.http.Serve(web.LimitListener(m.listener, maxConns)) }()
 	m.Web.SetReady(true)
 	m.Log.Info().Str("addr", m.listener.Addr().String()).Str("data", m.DataDir).Msg("serving")
 	if needed {
