@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -310,7 +309,7 @@ func messageSend(s State, now time.Time, actor Member, data json.RawMessage) (St
 	if err != nil {
 		return s, Change{}, err
 	}
-	text := strings.TrimSpace(in.Text)
+	text := CleanText(in.Text)
 	if text == "" {
 		return s, Change{}, errorf(CodeInvalid, "The message is empty.")
 	}
