@@ -117,11 +117,14 @@ type ThreadMessage struct {
 }
 
 // windowRun is a run in which participants say their window-of-tolerance
-// state (the check-in). windowState returns the member's state in the run
-// and when they gave it, or ok false when they gave none.
+// state (the check-in, the check-out's closing check). windowState returns
+// the member's state in the run and when they gave it, or ok false when
+// they gave none; arrival says the run is a check-in, which a late arrival
+// is marked as having missed.
 type windowRun interface {
 	Run
 	windowState(memberID string) (state Arousal, at time.Time, ok bool)
+	arrival() bool
 }
 
 // pieceRun is a run with a talking piece (the circle). pieceHolder returns
@@ -537,6 +540,9 @@ func viewPeople(s *State) []personView {
 		}
 	}
 	for _, w := range runs {
+		if !w.arrival() {
+			continue
+		}
 		if _, end := w.span(); !end.IsZero() && (firstEnd.IsZero() || end.Before(firstEnd)) {
 			firstEnd = end
 		}

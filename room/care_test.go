@@ -504,6 +504,31 @@ func TestCarePeople(t *testing.T) {
 			t.Errorf("got people %+v, want none", got)
 		}
 	})
+	t.Run("the check-out's closing check is the latest state, and no check-in missed", func(t *testing.T) {
+		s := checkingOut(true)
+		_, ch, err := Apply(s, now, "p1", command(TypeCheckOutWord, map[string]any{"word": "lighter", "state": "hypo"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := peopleSent(t, ch)
+		if !ok || len(got) == 0 || got[0] != (wirePerson{MemberID: "p1", State: "hypo", StateAt: millis(now)}) {
+			t.Errorf("got people %+v (sent %v), want Sam leaving hypo-aroused", got, ok)
+		}
+		for _, p := range got {
+			if p.MissedCheckIn {
+				t.Errorf("a check-out marked %s as having missed a check-in", p.MemberID)
+			}
+		}
+	})
+	t.Run("a check-out word without a closing check leaves the state", func(t *testing.T) {
+		_, ch, err := Apply(checkingOut(false), now, "p1", command(TypeCheckOutWord, map[string]any{"word": "lighter"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := peopleSent(t, ch); ok {
+			t.Errorf("got people %+v, want none", got)
+		}
+	})
 	t.Run("other activities cost nothing", func(t *testing.T) {
 		s := holding(circleRoom(RoundMode, 0, "p2"), "p1", 1)
 		_, ch, err := Apply(s, now, "p1", command(TypeCircleDone, map[string]any{"turn": 1}))

@@ -119,6 +119,15 @@ func (co *CheckOut) shownCloud() []CloudWord {
 
 func (*CheckOut) presence(*State, Member, Presence, time.Time, *Change) {}
 
+// windowState gives care in the room (windowRun) the state a member left
+// with, when the check-out asked for one.
+func (co *CheckOut) windowState(memberID string) (Arousal, time.Time, bool) {
+	w, ok := co.Words[memberID]
+	return w.State, w.At, ok && w.State != ""
+}
+
+func (*CheckOut) arrival() bool { return false }
+
 // Word is one participant's check-out.
 type Word struct {
 	MemberID string    `json:"memberId"`

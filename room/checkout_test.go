@@ -47,9 +47,11 @@ func TestApplyCheckOutWord(t *testing.T) {
 		}
 	}
 	mine := heard{Activity: true, Mine: []string{"p1"}}
+	// A closing state is the member's latest: the facilitators' people move.
+	closing := heard{Activity: true, Mine: []string{"p1"}, People: true}
 	tests := []step{
 		{
-			name: "with a closing state", state: checkingOut(true), actor: "p1", cmd: word("lighter", Within), change: mine,
+			name: "with a closing state", state: checkingOut(true), actor: "p1", cmd: word("lighter", Within), change: closing,
 			check: wantWords(Word{MemberID: "p1", Word: "lighter", State: Within, At: now}),
 		},
 		{
@@ -73,7 +75,7 @@ func TestApplyCheckOutWord(t *testing.T) {
 			check: wantWords(Word{MemberID: "p1", Word: "lighter", At: now}),
 		},
 		{
-			name: "a new word replaces the old", state: checkingOut(true, earlier, other), actor: "p1", cmd: word("lighter", Within), change: mine,
+			name: "a new word replaces the old", state: checkingOut(true, earlier, other), actor: "p1", cmd: word("lighter", Within), change: closing,
 			check: wantWords(Word{MemberID: "p1", Word: "lighter", State: Within, At: now}, other),
 		},
 		{
@@ -81,7 +83,7 @@ func TestApplyCheckOutWord(t *testing.T) {
 				s := checkingOut(true, other)
 				s.Current.CheckOut().Revealed = true
 				return s
-			}(), actor: "p1", cmd: word("lighter", Hypo), change: mine,
+			}(), actor: "p1", cmd: word("lighter", Hypo), change: closing,
 			check: wantWords(Word{MemberID: "p1", Word: "lighter", State: Hypo, At: now}, other),
 		},
 		{name: "an empty word", state: checkingOut(false), actor: "p1", cmd: word("", ""), wantCode: CodeInvalid},
