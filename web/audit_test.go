@@ -351,4 +351,3 @@ func TestAuditUntrustedProxy(t *testing.T) {
 		t.Errorf("a login claiming 203.0.113.5 from an untrusted peer: %+v, want one login from 127.0.0.1", got)
 	}
 }
-
