@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -47,9 +48,19 @@ const (
 // rest go with the appends that follow.
 const auditPruneStep = 1000
 
+// auditKey is the key of an entry at a time; a time out of the range of
+// Unix nanoseconds (a --since far ahead, say) sorts at its end.
 func auditKey(at time.Time, seq uint64) []byte {
 	k := make([]byte, auditKeyLen)
-	binary.BigEndian.PutUint64(k, uint64(max(at.UnixNano(), 0)))
+	var ns uint64
+	switch {
+	case at.Before(time.Unix(0, 0)):
+	case at.After(time.Unix(0, math.MaxInt64)):
+		ns = math.MaxUint64
+	default:
+		ns = uint64(at.UnixNano())
+	}
+	binary.BigEndian.PutUint64(k, ns)
 	binary.BigEndian.PutUint64(k[8:], seq)
 	return k
 }
