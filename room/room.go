@@ -488,7 +488,13 @@ func (r *Room) expire(memberID string) {
 // do applies cmd from sub's member. Every reply (ack, error, snapshot) goes
 // through sub's queue, after the events, so the client sees them in order.
 // It returns an error only when the store failed.
-func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) (applied bool, err error) {
+func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) error {
+	_, err := r.doApplied(ctx, sub, cmd)
+	return err
+}
+
+// doApplied is do, and reports whether cmd changed the room.
+func (r *Room) doApplied(ctx context.Context, sub *Subscription, cmd Command) (applied bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if sub.ended {
@@ -653,14 +659,13 @@ func (s *Subscription) Reason() string {
 // Do applies a command from the member. The reply arrives on Messages. The
 // returned error is non-nil only when the store failed.
 func (s *Subscription) Do(ctx context.Context, cmd Command) error {
-	_, err := s.room.do(ctx, s, cmd)
-	return err
+	return s.room.do(ctx, s, cmd)
 }
 
 // DoApplied is Do, and also reports whether cmd changed the room: false
 // when it was refused, or was an action applied before (a retry).
 func (s *Subscription) DoApplied(ctx context.Context, cmd Command) (bool, error) {
-	return s.room.do(ctx, s, cmd)
+	return s.room.doApplied(ctx, s, cmd)
 }
 
 // Reject sends the member an error for a frame that never became a command
