@@ -489,34 +489,40 @@ func (r *Room) expire(memberID string) {
 // through sub's queue, after the events, so the client sees them in order.
 // It returns an error only when the store failed.
 func (r *Room) do(ctx context.Context, sub *Subscription, cmd Command) error {
+	_, err := r.doApplied(ctx, sub, cmd)
+	return err
+}
+
+// doApplied is do, and reports whether cmd changed the room.
+func (r *Room) doApplied(ctx context.Context, sub *Subscription, cmd Command) (applied bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if sub.ended {
-		return nil
+		return false, nil
 	}
 	if cmd.Type == TypeSync {
 		r.sendLocked(sub, r.welcomeLocked(sub))
-		return nil
+		return false, nil
 	}
 	if sub.waiting {
 		r.reject(sub, cmd, errorf(CodeClosed, "You are at the door; your facilitator will let you in."))
-		return nil
+		return false, nil
 	}
 	version, dup, err := r.applyLocked(ctx, sub.member.ID, cmd)
 	var stored *storeError
 	if errors.As(err, &stored) {
 		r.reject(sub, cmd, errorf(CodeInternal, "Your action could not be saved. Nothing changed."))
-		return stored.err
+		return false, stored.err
 	}
 	if err != nil {
 		r.reject(sub, cmd, err)
-		return nil
+		return false, nil
 	}
 	r.sendLocked(sub, &Message{Data: mustJSON(ackMessage{Type: "ack", ID: cmd.ID, Version: version, Duplicate: dup})})
 	if r.state.Status == Closed {
 		r.closeLocked()
 	}
-	return nil
+	return !dup, nil
 }
 
 // Act applies cmd from the member actorID without a connection (an HTTP
@@ -654,6 +660,12 @@ func (s *Subscription) Reason() string {
 // returned error is non-nil only when the store failed.
 func (s *Subscription) Do(ctx context.Context, cmd Command) error {
 	return s.room.do(ctx, s, cmd)
+}
+
+// DoApplied is Do, and also reports whether cmd changed the room: false
+// when it was refused, or was an action applied before (a retry).
+func (s *Subscription) DoApplied(ctx context.Context, cmd Command) (bool, error) {
+	return s.room.doApplied(ctx, s, cmd)
 }
 
 // Reject sends the member an error for a frame that never became a command

@@ -591,6 +591,11 @@ var recordDecoders = map[string]func(tx *bolt.Tx, k, v []byte) error{
 	string(bucketAccountTmpl): isIndex,
 	string(bucketNotes):       jsonAs[facilitator.Note],
 	string(bucketCohortNotes): isIndex,
+	string(bucketAudit): func(_ *bolt.Tx, k, v []byte) error {
+		_, err := decodeAudit(k, v)
+		return err
+	},
+	string(bucketCohortAudit): checkAuditIndex,
 }
 
 func decodeJSON(v []byte, into any) error {

@@ -75,7 +75,7 @@ var (
 		bucketMeta, bucketAccounts, bucketEmails, bucketLogins, bucketCohorts,
 		bucketParticipants, bucketCohortPeople, bucketTokens, bucketSessions,
 		bucketCohortSession, bucketRooms, bucketHistory, bucketParts, bucketOpenRooms, bucketTemplates, bucketAccountTmpl,
-		bucketNotes, bucketCohortNotes,
+		bucketNotes, bucketCohortNotes, bucketAudit, bucketCohortAudit,
 	}
 )
 
@@ -137,6 +137,11 @@ type DB struct {
 	// the start of the next (DefaultCommitSpacing unless changed before the
 	// first save). Saves that arrive sooner wait and share the next commit.
 	CommitSpacing time.Duration
+	// AuditMaxEntries and AuditMaxAge bound the audit (0:
+	// DefaultAuditMaxEntries, DefaultAuditMaxAge); the oldest entries go
+	// first. Set them before the first append.
+	AuditMaxEntries int
+	AuditMaxAge     time.Duration
 }
 
 // DefaultCommitSpacing spaces group commits 4 ms apart at most. Every

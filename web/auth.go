@@ -162,6 +162,7 @@ func (s *Server) postSetup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audited(r, facilitator.AuditBy(a, facilitator.AuditLogin))
 	writeJSON(w, http.StatusCreated, viewAccount(a))
 }
 
@@ -191,6 +192,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.backoff.succeeded(in.Email)
 	case errors.As(err, &fe) && fe.Code == facilitator.CodeUnauthorized:
 		s.backoff.failed(in.Email)
+		s.audited(r, facilitator.AuditEntry{Actor: facilitator.FailedLoginActor(in.Email), Action: facilitator.AuditLoginFailed})
 	default:
 		// Busy or broken: the password was not checked.
 		s.backoff.undo(in.Email)
@@ -203,6 +205,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audited(r, facilitator.AuditBy(a, facilitator.AuditLogin))
 	writeJSON(w, http.StatusOK, viewAccount(a))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"hearth/facilitator"
@@ -201,6 +202,7 @@ func (s *Server) addCoFacilitator(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audited(r, facilitator.AuditEntry{Action: facilitator.AuditCoFacilitatorInvited, CohortID: c.ID, Target: strings.ToLower(strings.TrimSpace(in.Email))})
 	s.sendCohort(w, r, http.StatusOK, c)
 }
 
@@ -219,9 +221,11 @@ func (s *Server) removeFacilitator(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info().Str("cohort", c.ID).Str("account", who).Str("by", acct.ID).Msg("facilitator removed from cohort")
 	if who == acct.ID {
+		s.audited(r, facilitator.AuditEntry{Action: facilitator.AuditCoFacilitatorLeft, CohortID: c.ID})
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	s.audited(r, facilitator.AuditEntry{Action: facilitator.AuditCoFacilitatorRemoved, CohortID: c.ID, Target: who})
 	s.sendCohort(w, r, http.StatusOK, c)
 }
 
@@ -231,6 +235,7 @@ func (s *Server) withdrawInvitation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audited(r, facilitator.AuditEntry{Action: facilitator.AuditInvitationWithdrawn, CohortID: c.ID, Target: strings.ToLower(strings.TrimSpace(r.PathValue("email")))})
 	s.sendCohort(w, r, http.StatusOK, c)
 }
 
@@ -252,6 +257,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audited(r, facilitator.AuditEntry{Action: facilitator.AuditCoFacilitatorJoined, CohortID: c.ID})
 	// A co-facilitator who joins while the room is live can enter it at once.
 	if err := s.sessions.SyncRoster(r.Context(), acct, c); err != nil {
 		s.writeError(w, r, err)
@@ -261,10 +267,12 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) declineInvitation(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.fac.AnswerInvitation(r.Context(), account(r), r.PathValue("id"), false); err != nil {
+	c, err := s.fac.AnswerInvitation(r.Context(), account(r), r.PathValue("id"), false)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.audited(r, facilitator.AuditEntry{Action: facilitator.AuditCoFacilitatorDeclined, CohortID: c.ID})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -299,6 +307,7 @@ func (s *Server) reissueInvite(w http.ResponseWriter, r *http.Request) {
 		p, err := s.fac.ReissueInvite(ctx, acct, cohortID, r.PathValue("pid"))
 		if err == nil {
 			s.disconnect(cohortID, p.ID)
+			s.audited(r, facilitator.AuditEntry{Action: facilitator.AuditInviteReissued, CohortID: cohortID, Target: p.ID})
 		}
 		return p, err
 	})
@@ -333,6 +342,7 @@ func (s *Server) removeParticipant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.disconnect(cohortID, pid)
+	s.audited(r, facilitator.AuditEntry{Action: facilitator.AuditParticipantRemoved, CohortID: cohortID, Target: pid})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -245,6 +245,7 @@ func (s *Server) facilitatorSocket(w http.ResponseWriter, r *http.Request) {
 	// load tool leads hundreds).
 	s.serveSocket(w, r, "facilitator "+acct.ID+" "+rm.SessionID(), func(c *conn) {
 		defer s.holdLogin(r, c)()
+		c.audit = &liveAudit{fac: s.fac, acct: acct, addr: s.clientAddrText(r), cohortID: rm.CohortID(), sessionID: rm.SessionID()}
 		sub, err := join(rm, acct.ID, c.cut)
 		if err != nil {
 			c.refuse(err)
@@ -439,6 +440,9 @@ type conn struct {
 	beating  atomic.Bool
 	watchdog *time.Timer
 	actions  frameQueue
+	// audit records what a facilitator does in the room; nil for a
+	// participant. Set before the member joins.
+	audit *liveAudit
 }
 
 // check runs on the watchdog timer: it closes a connection whose write is
@@ -628,8 +632,12 @@ func (c *conn) act(sub *room.Subscription, f frameIn) {
 	}
 	// A frame taken up is applied even if the connection drops now: the
 	// client retries it with the same ID and gets its ack.
-	if err := sub.Do(context.WithoutCancel(c.ctx), cmd); err != nil {
+	applied, err := sub.DoApplied(context.WithoutCancel(c.ctx), cmd)
+	if err != nil {
 		c.s.log.Error().Err(err).Str("type", cmd.Type).Msg("action not saved")
+	}
+	if applied {
+		c.audit.applied(context.WithoutCancel(c.ctx), c.s, cmd)
 	}
 	c.s.metrics.Acted(time.Since(f.at))
 }

@@ -21,6 +21,10 @@ func (s *Server) getSummary(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.audit(r, facilitator.AuditEntry{Action: facilitator.AuditSummaryViewed, CohortID: v.CohortID, SessionID: v.Session.ID}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, v)
 }
 
@@ -95,6 +99,10 @@ func (s *Server) getOverview(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.audit(r, facilitator.AuditEntry{Action: facilitator.AuditOverviewViewed, CohortID: r.PathValue("id")}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, cm.Overview())
 }
 
@@ -145,6 +153,10 @@ func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.audit(r, facilitator.AuditEntry{Action: facilitator.AuditExported, CohortID: r.PathValue("id"), Target: "json"}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	attachment(w, cm.Name(), "json", now)
 	writeJSON(w, http.StatusOK, v)
 }
@@ -158,6 +170,10 @@ func (s *Server) exportMarkdown(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	text, err := cm.Markdown(now)
 	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.audit(r, facilitator.AuditEntry{Action: facilitator.AuditExported, CohortID: r.PathValue("id"), Target: "markdown"}); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -266,6 +266,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/cohorts/{id}/overview", s.facilitatorOnly(s.getOverview))
 	mux.HandleFunc("GET /api/cohorts/{id}/export.md", s.facilitatorOnly(s.exportMarkdown))
 	mux.HandleFunc("GET /api/cohorts/{id}/export.json", s.facilitatorOnly(s.exportJSON))
+	mux.HandleFunc("GET /api/cohorts/{id}/audit", s.facilitatorOnly(s.getAudit))
 
 	// Participants.
 	mux.HandleFunc("GET /api/p/{token}", s.getInvitee)

@@ -5,6 +5,7 @@
 //	hearth facilitator reset-password|disable|enable EMAIL [--data DIR]
 //	hearth backup [--data DIR] [--force] [--encrypt-to RECIPIENT] FILE
 //	hearth check [--identity FILE] FILE
+//	hearth audit [--data DIR] [--since RFC3339] [--json]
 package main
 
 import (
@@ -42,6 +43,8 @@ Usage:
                 [--force] [--encrypt-to age1…]  (replace FILE; encrypt with age)
   hearth check [--identity FILE] FILE         verify a database or a backup
                                               (the identity opens an encrypted one)
+  hearth audit [--data DIR] [--since T]       print who read, exported, removed and logged in
+               [--json]                       (with the server stopped; JSON Lines)
   hearth help                                 show this
 
 Run "hearth serve -h" or "hearth facilitator add -h" for the flags.
@@ -60,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return backupCommand(ctx, args[1:], stdout, stderr)
 	case "check":
 		return checkCommand(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return auditCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

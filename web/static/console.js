@@ -438,6 +438,11 @@ function route() {
     showAccount();
     return;
   }
+  m = hash.match(/^#\/audit\/([^/]+)$/);
+  if (m) {
+    showAudit(decodeURIComponent(m[1]), serial);
+    return;
+  }
   m = hash.match(/^#\/overview\/([^/]+)$/);
   if (m) {
     showMemory(() => overviewPage({ cohortId: decodeURIComponent(m[1]), call }), serial);
@@ -628,7 +633,8 @@ async function showCohort(id, serial) {
     h('div', { class: 'row-head' }, title, archivedBadge),
     description,
     h('p', { class: 'actions tight' }, h('a', { class: 'button', id: 'overview-link', href: `#/overview/${enc(id)}` },
-      'Overview, notes and export')),
+      'Overview, notes and export'),
+    h('a', { class: 'button', id: 'audit-link', href: `#/audit/${enc(id)}` }, 'Who did what')),
     h('div', { class: 'columns cohort-columns' },
       h('div', null, sessions.root, facilitators.root),
       h('div', null, participants.root, care.root, details.root)));
@@ -1515,6 +1521,134 @@ function showAccount() {
         everywhereError,
         h('div', { class: 'actions' }, everywhere))));
   everywhere.setAttribute('aria-describedby', 'logout-all-hint');
+}
+
+// --- the cohort's audit: who read, exported, removed, logged in ------------------
+
+// AUDIT_ACTIONS says each action of the audit in words, {} standing for
+// whom or what it was about; an action this page does not know yet is
+// shown as it comes.
+const AUDIT_ACTIONS = {
+  'summary.viewed': 'read the summary of {}',
+  'overview.viewed': 'read the overview',
+  exported: 'exported the cohort {}',
+  'participant.removed': 'removed {} from the cohort',
+  'participant.erased': 'erased the words of {}',
+  'invite.reissued': 'made a new invite link for {}',
+  'invite.revoked': 'revoked the invite link of {}',
+  'room.removed': 'asked {} to step out of the session',
+  'cofacilitator.invited': 'invited {} to co-facilitate',
+  'invitation.withdrawn': 'withdrew the invitation of {}',
+  'cofacilitator.joined': 'joined as co-facilitator',
+  'cofacilitator.declined': 'declined to co-facilitate',
+  'cofacilitator.removed': 'removed {} as co-facilitator',
+  'cofacilitator.left': 'left the cohort',
+  'cohort.deleted': 'deleted the cohort {}',
+  'session.deleted': 'deleted the session {}',
+  'account.deleted': 'deleted the account of {}',
+  login: 'logged in',
+  'login.failed': 'failed to log in',
+};
+const AUDIT_PAGE = 50;
+
+// showAudit is a cohort's audit, newest first, a page at a time: one entry
+// per list item, its words stacked, so it reads on a phone. The audit holds
+// IDs only; the names shown are the roster's and the sessions' now.
+async function showAudit(id, serial) {
+  mountLoading();
+  let cohort;
+  let page;
+  try {
+    [cohort, page] = await Promise.all([
+      call('GET', `/api/cohorts/${enc(id)}`),
+      call('GET', `/api/cohorts/${enc(id)}/audit?limit=${AUDIT_PAGE}`),
+    ]);
+  } catch (err) {
+    if (serial === viewSerial) mountLoadError(err);
+    return;
+  }
+  if (serial !== viewSerial) return;
+  document.title = `Who did what · ${cohort.name} · Hearth`;
+  const people = new Map(cohort.participants.map((p) => [p.id, p.name]));
+  const facilitators = new Map(cohort.facilitators.map((f) => [f.id, f.name]));
+  const sessions = new Map(cohort.sessions.map((ss) => [ss.id, ss.title]));
+
+  const list = h('ol', { id: 'audit', class: 'plain rows audit-list', 'aria-labelledby': 'audit-heading' });
+  const empty = h('p', { id: 'audit-empty', class: 'muted', hidden: true }, 'Nothing recorded yet.');
+  const error = formError('audit-error');
+  const more = h('button', { type: 'button', id: 'audit-more' }, 'Show older');
+  let next = '';
+
+  const sessionName = (sid) => `“${sessions.get(sid) || 'a session no longer planned'}”`;
+
+  // about names whom or what an entry was about, from what the page knows
+  // now: the audit keeps IDs, not names.
+  function about(entry) {
+    switch (entry.action) {
+      case 'summary.viewed':
+      case 'session.deleted':
+        return sessionName(entry.sessionId);
+      case 'exported':
+        return entry.target === 'markdown' ? 'as Markdown' : `as ${String(entry.target).toUpperCase()}`;
+      case 'cofacilitator.invited':
+      case 'invitation.withdrawn':
+        return entry.target;
+      case 'cofacilitator.removed':
+      case 'account.deleted':
+        return facilitators.get(entry.target) || 'a former facilitator';
+      case 'cohort.deleted':
+        return `“${entry.cohortName || cohort.name}”`;
+      default:
+        return people.get(entry.target) || 'a participant no longer on the roster';
+    }
+  }
+
+  function row(entry) {
+    const who = (entry.actorId && facilitators.get(entry.actorId)) || entry.actor;
+    const words = AUDIT_ACTIONS[entry.action];
+    // A function, so a name holding "$&" is not read as a pattern.
+    let what = words ? words.replace('{}', () => about(entry)) : entry.action;
+    if (entry.action === 'room.removed' && entry.sessionId) what += ` ${sessionName(entry.sessionId)}`;
+    return h('li', { class: 'audit-entry', dataset: { action: entry.action } },
+      h('p', { class: 'audit-what' }, h('strong', null, who), ' ', what),
+      h('p', { class: 'muted audit-when' },
+        h('time', { datetime: entry.at }, formatDateTime(entry.at)),
+        entry.addr ? ` · from ${entry.addr}` : ''));
+  }
+
+  function show(p) {
+    for (const entry of p.entries) list.append(row(entry));
+    next = p.next;
+    more.hidden = !next;
+    empty.hidden = list.children.length > 0;
+  }
+
+  more.addEventListener('click', () => {
+    setText(error, '');
+    busy(more, async () => {
+      const first = list.children.length;
+      try {
+        show(await call('GET', `/api/cohorts/${enc(id)}/audit?limit=${AUDIT_PAGE}&before=${enc(next)}`));
+      } catch (err) {
+        setText(error, err.message);
+        return;
+      }
+      const added = list.children[first];
+      if (added) {
+        // Keyboard and screen-reader users go on reading where the new
+        // entries begin, not back at the button.
+        added.tabIndex = -1;
+        added.focus();
+      }
+    });
+  });
+
+  mount(
+    h('p', null, h('a', { href: `#/cohort/${enc(id)}` }, `← ${cohort.name}`)),
+    h('h1', { id: 'audit-heading' }, 'Who did what'),
+    h('p', { class: 'muted' }, 'Who read a summary or the overview, exported, removed someone, changed the co-facilitators or changed a link, newest first. It keeps no one\'s words, and stays when the cohort is deleted.'),
+    h('section', { class: 'panel' }, list, empty, error, h('div', { class: 'actions' }, more)));
+  show(page);
 }
 
 // --- the cohort's memory: summaries, the overview (memory.js) ----------------------
