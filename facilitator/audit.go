@@ -38,6 +38,11 @@ const (
 	AuditCohortDeleted  = "cohort.deleted"  // CohortName: its name, the only words kept
 	AuditSessionDeleted = "session.deleted" // SessionID
 	AuditAccountDeleted = "account.deleted" // Target: the account ID
+
+	// The operator's own acts on an account, from the command line.
+	AuditPasswordReset   = "account.password-reset" // Target: the account ID
+	AuditAccountDisabled = "account.disabled"       // Target: the account ID
+	AuditAccountEnabled  = "account.enabled"        // Target: the account ID
 )
 
 // Actors that are not an account.

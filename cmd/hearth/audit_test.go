@@ -74,4 +74,31 @@ func TestAuditCommand(t *testing.T) {
 	if _, err := hearthCmd([]string{"audit", "--data", dir, "--since", "yesterday"}, ""); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
 		t.Errorf("audit --since yesterday: %v, want an RFC 3339 error", err)
 	}
+	// The operator's own acts on an account are in the log too.
+	for _, args := range [][]string{
+		{"facilitator", "reset-password", "--data", dir, "--password-file", writePasswordFile(t, "another long passphrase"), "ana@example.org"},
+		{"facilitator", "disable", "--data", dir, "ana@example.org"},
+		{"facilitator", "enable", "--data", dir, "ana@example.org"},
+	} {
+		if out, err := hearthCmd(args, ""); err != nil {
+			t.Fatalf("%v: %v: %s", args, err, out)
+		}
+	}
+	out, err = hearthCmd([]string{"audit", "--data", dir, "--json", "--since", since}, "")
+	if err != nil {
+		t.Fatalf("audit: %v", err)
+	}
+	var acts []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var e facilitator.AuditEntry
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("audit --json line %q: %v", line, err)
+		}
+		if e.Actor == facilitator.AuditOperator && e.Target == got[1].ActorID {
+			acts = append(acts, e.Action)
+		}
+	}
+	if want := []string{facilitator.AuditPasswordReset, facilitator.AuditAccountDisabled, facilitator.AuditAccountEnabled}; strings.Join(acts, ",") != strings.Join(want, ",") {
+		t.Errorf("the operator's acts in the audit: %v, want %v", acts, want)
+	}
 }

@@ -95,6 +95,9 @@ func resetPasswordCommand(ctx context.Context, args []string, stdin io.Reader, s
 		if err != nil {
 			return err
 		}
+		if err := fac.Audit(ctx, facilitator.AuditEntry{Actor: facilitator.AuditOperator, Action: facilitator.AuditPasswordReset, Target: a.ID}); err != nil {
+			return fmt.Errorf("the password is set, but the audit could not record it: %w", err)
+		}
 		fmt.Fprintf(stdout, "Set a new password for %s <%s>; every login of the account has ended.\n", a.Name, a.Email)
 		if a.Disabled {
 			fmt.Fprintf(stdout, "The account is still disabled: \"hearth facilitator enable %s\" lets it log in.\n", a.Email)
@@ -126,6 +129,13 @@ func disableCommand(ctx context.Context, args []string, disable bool, stdout, st
 		a, err := fac.SetDisabled(ctx, email, disable)
 		if err != nil {
 			return err
+		}
+		action := facilitator.AuditAccountEnabled
+		if disable {
+			action = facilitator.AuditAccountDisabled
+		}
+		if err := fac.Audit(ctx, facilitator.AuditEntry{Actor: facilitator.AuditOperator, Action: action, Target: a.ID}); err != nil {
+			return fmt.Errorf("the account is %sd, but the audit could not record it: %w", verb, err)
 		}
 		if disable {
 			fmt.Fprintf(stdout, "Disabled %s <%s>: the account cannot log in, and every login it had has ended. Its cohorts keep their other facilitators.\n", a.Name, a.Email)
