@@ -62,6 +62,10 @@ type Cohort struct {
 	// Invited are the co-facilitators the owner added by email who have
 	// not answered yet, oldest first, one per email.
 	Invited []Invitation `json:"invited,omitempty"`
+	// InviteDays is how many days a participant's link works after it was
+	// issued or last reissued; 0 is for ever. Nil (cohorts stored before
+	// it) is DefaultInviteDays: read it with InviteLife.
+	InviteDays *int `json:"inviteDays,omitempty"`
 }
 
 // Invitation is an email the owner of a cohort added as co-facilitator. It
@@ -122,6 +126,10 @@ type Participant struct {
 	TokenHash   string       `json:"tokenHash"`
 	Acceptances []Acceptance `json:"acceptances"`
 	CreatedAt   time.Time    `json:"createdAt"`
+	// InviteIssuedAt is when the current link was issued; its cohort's
+	// InviteDays count from it. A participant stored before it reads it as
+	// zero, and their link counts from CreatedAt.
+	InviteIssuedAt time.Time `json:"inviteIssuedAt,omitzero"`
 }
 
 // Accepted returns when the participant accepted the given agreements

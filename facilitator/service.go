@@ -202,6 +202,9 @@ type CohortInput struct {
 	// AdmitOnArrival applies to the rooms opened after the change; a live
 	// room's door is changed in the room.
 	AdmitOnArrival *bool `json:"admitOnArrival"`
+	// InviteDays, 0 to MaxInviteDays (0: links never expire), applies to
+	// every link of the cohort at once, counted from when it was issued.
+	InviteDays *int `json:"inviteDays"`
 }
 
 func (in CohortInput) applyTo(c *Cohort) error {
@@ -258,6 +261,13 @@ func (in CohortInput) applyTo(c *Cohort) error {
 	}
 	if in.AdmitOnArrival != nil {
 		c.AdmitOnArrival = *in.AdmitOnArrival
+	}
+	if in.InviteDays != nil {
+		d := *in.InviteDays
+		if d < 0 || d > MaxInviteDays {
+			return errorf(CodeInvalid, "Links last 1 to %d days, or 0 for never expiring.", MaxInviteDays)
+		}
+		c.InviteDays = &d
 	}
 	return nil
 }
@@ -345,6 +355,7 @@ func (s *Service) Participants(ctx context.Context, acct Account, cohortID strin
 func (s *Service) newInvite(p *Participant) {
 	p.InviteNonce = NewToken()
 	p.TokenHash = HashToken(s.InviteToken(*p))
+	p.InviteIssuedAt = s.now()
 }
 
 // AddParticipant adds a person to a cohort with a new invite link.
@@ -408,7 +419,8 @@ func (s *Service) RenameParticipant(ctx context.Context, acct Account, cohortID,
 	})
 }
 
-// ReissueInvite revokes the participant's link and issues a new one.
+// ReissueInvite revokes the participant's link and issues a new one, which
+// works for the cohort's InviteDays from now.
 func (s *Service) ReissueInvite(ctx context.Context, acct Account, cohortID, id string) (Participant, error) {
 	return s.updateParticipant(ctx, acct, cohortID, id, func(p *Participant) error {
 		s.newInvite(p)
@@ -430,7 +442,10 @@ func (s *Service) RemoveParticipant(ctx context.Context, acct Account, cohortID,
 	return err
 }
 
-// Invitee returns the participant whose invite token this is, and their cohort.
+// Invitee returns the participant whose invite token this is, and their
+// cohort. It refuses (CodeUnauthorized, with words the participant can act
+// on) a token that is unknown or revoked, whose link has expired
+// (InviteExpiry), or whose cohort is archived.
 func (s *Service) Invitee(ctx context.Context, token string) (Participant, Cohort, error) {
 	unknown := errorf(CodeUnauthorized, "This link is no longer valid. Please ask your facilitator for a new one.")
 	if token == "" || len(token) > 100 {
@@ -452,7 +467,13 @@ func (s *Service) Invitee(ctx context.Context, token string) (Participant, Cohor
 	if errors.Is(err, ErrNotFound) {
 		return Participant{}, Cohort{}, unknown
 	}
-	return p, c, err
+	if err != nil {
+		return Participant{}, Cohort{}, err
+	}
+	if err := s.inviteWorks(c, p); err != nil {
+		return Participant{}, Cohort{}, err
+	}
+	return p, c, nil
 }
 
 // AcceptAgreements records that the participant accepted the given version

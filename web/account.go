@@ -83,7 +83,7 @@ func (s *Server) holdLogin(r *http.Request, c *conn) (release func()) {
 	expiry := time.AfterFunc(max(s.fac.LoginLeft(l), 0), func() { c.endLogin(loginEndedText) })
 	// A login ended between its check and the line above closed nothing
 	// here: look again, now that any later end will find c.
-	if cookie, err := r.Cookie(cookieName); err != nil {
+	if cookie, err := r.Cookie(s.cookieName()); err != nil {
 		c.endLogin(loginEndedText)
 	} else if _, _, err := s.fac.UseLogin(context.Background(), cookie.Value, true); loginEnded(err) {
 		c.endLogin(loginEndedText)

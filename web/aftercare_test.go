@@ -254,7 +254,7 @@ func (b *browser) newGroupWithoutSession(n int) group {
 		}
 		name := fmt.Sprintf("P%d", i)
 		b.must(201, "POST", "/api/cohorts/"+c.ID+"/participants", map[string]string{"name": name}, &p)
-		token := p.InviteURL[strings.LastIndex(p.InviteURL, "/")+1:]
+		token := p.InviteURL[strings.LastIndex(p.InviteURL, "#")+1:]
 		b.must(200, "POST", "/api/p/"+token+"/accept", map[string]int{"version": c.AgreementsVersion}, nil)
 		g.names, g.tokens, g.ids = append(g.names, name), append(g.tokens, token), append(g.ids, p.ID)
 	}

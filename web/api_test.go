@@ -466,7 +466,7 @@ func TestInviteLinks(t *testing.T) {
 		if _, err := dial(t, e.wsURL("/ws/p/"+g.tokens[0]), nil, "old"); err == nil || !strings.Contains(err.Error(), "401") {
 			t.Errorf("old link's socket: %v, want 401", err)
 		}
-		g.tokens[0] = np.InviteURL[strings.LastIndex(np.InviteURL, "/")+1:]
+		g.tokens[0] = np.InviteURL[strings.LastIndex(np.InviteURL, "#")+1:]
 		e.joinParticipant(t, g, 0) // the new link works at once
 	})
 }

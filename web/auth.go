@@ -13,7 +13,23 @@ import (
 	"hearth/facilitator"
 )
 
-const cookieName = "hearth_session"
+// The login cookie's name: over HTTPS with the __Host- prefix, which makes
+// the browser refuse it unless it is Secure, for this host alone (no
+// Domain) and for every path, so no sibling subdomain or plain-HTTP page
+// can plant or shadow it. A __Host- cookie needs Secure, which plain HTTP
+// cannot set: local use keeps the plain name.
+const (
+	cookieName       = "hearth_session"
+	secureCookieName = "__Host-" + cookieName
+)
+
+// cookieName returns the login cookie's name on this server.
+func (s *Server) cookieName() string {
+	if s.SecureCookies {
+		return secureCookieName
+	}
+	return cookieName
+}
 
 type accountKey struct{}
 
@@ -21,7 +37,7 @@ type accountKey struct{}
 // request's context; anyone else gets 401.
 func (s *Server) facilitatorOnly(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		c, err := r.Cookie(cookieName)
+		c, err := r.Cookie(s.cookieName())
 		if err != nil {
 			s.writeError(w, r, errUnauthorized)
 			return
@@ -59,7 +75,7 @@ func viewAccount(a facilitator.Account) accountJSON {
 
 func (s *Server) setCookie(w http.ResponseWriter, token string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{
-		Name:     cookieName,
+		Name:     s.cookieName(),
 		Value:    token,
 		Path:     "/",
 		Expires:  expires,
@@ -210,7 +226,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(cookieName); err == nil {
+	if c, err := r.Cookie(s.cookieName()); err == nil {
 		if err := s.fac.EndLogin(r.Context(), c.Value); err != nil {
 			s.writeError(w, r, err)
 			return

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -26,6 +27,10 @@ type participantJSON struct {
 	InviteURL          string     `json:"inviteUrl"`
 	AgreementsAccepted bool       `json:"agreementsAccepted"`
 	AcceptedAt         *time.Time `json:"acceptedAt"`
+	// InviteExpiresAt is when the link stops working (null: never);
+	// InviteExpired says it has, or that the cohort is archived.
+	InviteExpiresAt *time.Time `json:"inviteExpiresAt"`
+	InviteExpired   bool       `json:"inviteExpired"`
 }
 
 type cohortJSON struct {
@@ -39,6 +44,7 @@ type cohortJSON struct {
 	ClosingText       string            `json:"closingText"`
 	CrisisText        string            `json:"crisisText"`
 	AdmitOnArrival    bool              `json:"admitOnArrival"`
+	InviteDays        int               `json:"inviteDays"` // 0: links never expire
 	Facilitators      []accountJSON     `json:"facilitators"`
 	OwnerID           string            `json:"ownerId"`
 	Invitations       []invitationJSON  `json:"invitations"`
@@ -52,7 +58,12 @@ type invitationJSON struct {
 	At    time.Time `json:"at"`
 }
 
-// baseURL is where participants reach this server, for their invite links.
+// baseURL is where participants reach this server, for their invite links:
+// PublicURL, or else the address this server took the request on. Never
+// the request's Host header, which the client writes: a forged one would
+// make links that send people, and their tokens, elsewhere. Behind a
+// proxy that address is the proxy's way in (often loopback, which the
+// console warns of): PublicURL is the operator's to set.
 func (s *Server) baseURL(r *http.Request) string {
 	if s.PublicURL != "" {
 		return s.PublicURL
@@ -61,7 +72,12 @@ func (s *Server) baseURL(r *http.Request) string {
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	host := "localhost"
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		// An IPv6 zone is written %25zone in a URL (RFC 6874).
+		host = strings.Replace(a.String(), "%", "%25", 1)
+	}
+	return scheme + "://" + host
 }
 
 func (s *Server) viewParticipant(r *http.Request, c facilitator.Cohort, p facilitator.Participant) participantJSON {
@@ -69,12 +85,21 @@ func (s *Server) viewParticipant(r *http.Request, c facilitator.Cohort, p facili
 	v := participantJSON{
 		ID:                 p.ID,
 		Name:               p.Name,
-		InviteURL:          s.baseURL(r) + "/j/" + s.fac.InviteToken(p),
+		InviteURL:          s.baseURL(r) + "/j#" + s.fac.InviteToken(p),
 		AgreementsAccepted: ok,
 	}
 	if ok {
 		v.AcceptedAt = &at
 	}
+	if until, ok := facilitator.InviteExpiry(c, p); ok {
+		v.InviteExpiresAt = &until
+		now := time.Now
+		if s.fac.Now != nil {
+			now = s.fac.Now
+		}
+		v.InviteExpired = !now().Before(until)
+	}
+	v.InviteExpired = v.InviteExpired || c.Archived
 	return v
 }
 
@@ -85,7 +110,7 @@ func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, 
 		AgreementsVersion: c.AgreementsVersion, VideoURL: c.VideoURL, Archived: c.Archived,
 		ClosingText: c.ClosingText, CrisisText: c.CrisisText, AdmitOnArrival: c.AdmitOnArrival,
 		Facilitators: []accountJSON{}, Participants: []participantJSON{}, Sessions: []memory.Session{},
-		OwnerID: c.OwnerID(), Invitations: []invitationJSON{},
+		OwnerID: c.OwnerID(), Invitations: []invitationJSON{}, InviteDays: c.InviteLife(),
 	}
 	for _, in := range c.Invited {
 		v.Invitations = append(v.Invitations, invitationJSON{Email: in.Email, At: in.At})

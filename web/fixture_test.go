@@ -448,7 +448,7 @@ func TestWriteSchema3Fixture(t *testing.T) {
 			InviteURL string `json:"inviteUrl"`
 		}
 		fb.must(201, "POST", "/api/cohorts/"+c.ID+"/participants", map[string]string{"name": name}, &p)
-		token := p.InviteURL[strings.LastIndex(p.InviteURL, "/")+1:]
+		token := p.InviteURL[strings.LastIndex(p.InviteURL, "#")+1:]
 		g.names, g.tokens, g.ids = append(g.names, name), append(g.tokens, token), append(g.ids, p.ID)
 		fx.Participants = append(fx.Participants, fixtureParticipant{ID: p.ID, Name: name, Token: token})
 	}

@@ -223,6 +223,13 @@ func (e *env) browser() *browser {
 // It returns the status.
 func (b *browser) do(method, path string, in, out any) int {
 	b.tb.Helper()
+	return b.doAs("", method, path, in, out)
+}
+
+// doAs is do as the holder of an invite token, which it sends as the
+// participant's page does ("Authorization: Invite TOKEN"); "" sends none.
+func (b *browser) doAs(token, method, path string, in, out any) int {
+	b.tb.Helper()
 	var body io.Reader
 	switch v := in.(type) {
 	case nil:
@@ -234,6 +241,9 @@ func (b *browser) do(method, path string, in, out any) int {
 	}
 	req, _ := http.NewRequest(method, b.e.url()+path, body)
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Invite "+token)
+	}
 	// The cookie jar is keyed by host; a restarted server has a new port.
 	resp, err := b.hc.Do(req)
 	if err != nil {
@@ -252,8 +262,14 @@ func (b *browser) do(method, path string, in, out any) int {
 // must is do that fails the test unless the status is want.
 func (b *browser) must(want int, method, path string, in, out any) {
 	b.tb.Helper()
+	b.mustAs("", want, method, path, in, out)
+}
+
+// mustAs is must as the holder of an invite token (doAs).
+func (b *browser) mustAs(token string, want int, method, path string, in, out any) {
+	b.tb.Helper()
 	var raw json.RawMessage
-	if got := b.do(method, path, in, &raw); got != want {
+	if got := b.doAs(token, method, path, in, &raw); got != want {
 		b.tb.Fatalf("%s %s: status %d, want %d: %s", method, path, got, want, raw)
 	}
 	if out != nil {
@@ -339,12 +355,12 @@ func (b *browser) newGroup(n int, accept bool) group {
 			InviteURL string `json:"inviteUrl"`
 		}
 		b.must(201, "POST", "/api/cohorts/"+c.ID+"/participants", map[string]string{"name": name}, &p)
-		token := p.InviteURL[strings.LastIndex(p.InviteURL, "/")+1:]
+		token := p.InviteURL[strings.LastIndex(p.InviteURL, "#")+1:]
 		g.names = append(g.names, name)
 		g.tokens = append(g.tokens, token)
 		g.ids = append(g.ids, p.ID)
 		if accept {
-			b.must(200, "POST", "/api/p/"+token+"/accept", map[string]int{"version": c.AgreementsVersion}, nil)
+			b.mustAs(token, 200, "POST", "/api/p/accept", map[string]int{"version": c.AgreementsVersion}, nil)
 		}
 	}
 	var s sessionJSON
@@ -432,9 +448,19 @@ type client struct {
 var actionCounter atomic.Int64
 
 func dial(tb testing.TB, url string, h http.Header, name string) (*client, error) {
+	return dialWith(tb, url, &websocket.DialOptions{HTTPHeader: h}, name)
+}
+
+// dialInvite dials a participant's socket as their page does: the token
+// among the offered subprotocols, not in the URL.
+func dialInvite(tb testing.TB, e *env, token, name string) (*client, error) {
+	return dialWith(tb, e.wsURL("/ws/p"), &websocket.DialOptions{Subprotocols: []string{"hearth", "hearth.invite." + token}}, name)
+}
+
+func dialWith(tb testing.TB, url string, opts *websocket.DialOptions, name string) (*client, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	ws, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: h})
+	ws, resp, err := websocket.Dial(ctx, url, opts)
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("dial %s: status %d: %w", name, resp.StatusCode, err)
@@ -585,7 +611,7 @@ func decodeActivity(tb testing.TB, raw json.RawMessage) *activityView {
 // joinParticipant dials a participant's socket and waits for the snapshot.
 func (e *env) joinParticipant(tb testing.TB, g group, i int) *client {
 	tb.Helper()
-	c, err := dial(tb, e.wsURL("/ws/p/"+g.tokens[i]), nil, g.names[i])
+	c, err := dialInvite(tb, e, g.tokens[i], g.names[i])
 	if err != nil {
 		tb.Fatalf("join %s: %v", g.names[i], err)
 	}

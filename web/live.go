@@ -264,7 +264,7 @@ func (s *Server) participantSocket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, facilitator.ErrAgreements)
 		return
 	}
-	token := r.PathValue("token")
+	token := inviteToken(r)
 	s.serveSocket(w, r, "participant "+p.ID, func(c *conn) {
 		defer s.lobby.depart(cohort.ID, c)
 		sentWaiting, sentVideo := false, ""
@@ -335,7 +335,10 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request, member stri
 	// requests: net/http clears them when the upgrade hijacks the
 	// connection, and the watchdog (check) looks after a member's pace
 	// (TestHTTPTimeouts holds both to it).
-	ws, err := websocket.Accept(w, r, nil) // refuses a foreign Origin with 403
+	// Refuses a foreign Origin with 403. A participant's page offers its
+	// token as a subprotocol beside socketProtocol: selecting that one
+	// keeps the token out of the answer.
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{socketProtocol}})
 	if err != nil {
 		s.live.release(member)
 		return

@@ -111,7 +111,7 @@ func (s *Server) getHistory(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := s.memory.History(r.Context(), r.PathValue("token"), p, c)
+	v, err := s.memory.History(r.Context(), inviteToken(r), p, c)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

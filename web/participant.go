@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"hearth/facilitator"
@@ -35,9 +36,42 @@ type nextSession struct {
 	StartsAt time.Time `json:"startsAt"`
 }
 
+// Where a participant's request carries their invite token, so that no
+// URL holds it (docs/protocol.md, "Invite links").
+const (
+	// inviteScheme is the Authorization scheme of API requests:
+	// "Authorization: Invite TOKEN".
+	inviteScheme = "Invite"
+	// inviteProtocol prefixes the token among the subprotocols a
+	// participant's WebSocket offers, beside socketProtocol, which the
+	// server selects: a browser cannot give a WebSocket any other header.
+	inviteProtocol = "hearth.invite."
+	socketProtocol = "hearth"
+)
+
+// inviteToken returns the invite token the request carries: in the path
+// of the routes kept for a transition, else in its Authorization header,
+// else among its WebSocket subprotocols; "" when it has none.
+func inviteToken(r *http.Request) string {
+	if t := r.PathValue("token"); t != "" {
+		return t
+	}
+	if scheme, t, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, inviteScheme) {
+		return strings.TrimSpace(t)
+	}
+	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
+		for _, p := range strings.Split(h, ",") {
+			if t, ok := strings.CutPrefix(strings.TrimSpace(p), inviteProtocol); ok {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
 // invitee resolves the request's invite token, slowing down guessers.
 func (s *Server) invitee(w http.ResponseWriter, r *http.Request) (facilitator.Participant, facilitator.Cohort, bool) {
-	p, c, err := s.fac.Invitee(r.Context(), r.PathValue("token"))
+	p, c, err := s.fac.Invitee(r.Context(), inviteToken(r))
 	if err != nil {
 		// Only failures spend the budget, so a real participant reloading
 		// their page is never slowed down.
@@ -89,7 +123,7 @@ func (s *Server) acceptAgreements(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := s.invitee(w, r); !ok {
 		return
 	}
-	p, c, err := s.fac.AcceptAgreements(r.Context(), r.PathValue("token"), in.Version)
+	p, c, err := s.fac.AcceptAgreements(r.Context(), inviteToken(r), in.Version)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -220,6 +221,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", s.page(static, "index.html"))
 	mux.HandleFunc("GET /setup/{token}", s.page(static, "index.html"))
+	// A participant's link is /j#TOKEN: the fragment never leaves the
+	// browser. /j/TOKEN is the form of links sent before; its page moves
+	// the token into the fragment before anything else.
+	mux.HandleFunc("GET /j", s.page(static, "join.html"))
 	mux.HandleFunc("GET /j/{token}", s.page(static, "join.html"))
 
 	// First run and login.
@@ -268,7 +273,13 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/cohorts/{id}/export.json", s.facilitatorOnly(s.exportJSON))
 	mux.HandleFunc("GET /api/cohorts/{id}/audit", s.facilitatorOnly(s.getAudit))
 
-	// Participants.
+	// Participants: the invite token travels in a header (inviteToken).
+	mux.HandleFunc("GET /api/p", s.getInvitee)
+	mux.HandleFunc("POST /api/p/accept", s.acceptAgreements)
+	mux.HandleFunc("GET /api/p/history", s.getHistory)
+	mux.HandleFunc("GET /api/p/next.ics", s.getNextICS)
+	// The same with the token in the path, kept for a transition: pages
+	// loaded before an upgrade still call them (docs/protocol.md).
 	mux.HandleFunc("GET /api/p/{token}", s.getInvitee)
 	mux.HandleFunc("POST /api/p/{token}/accept", s.acceptAgreements)
 	mux.HandleFunc("GET /api/p/{token}/history", s.getHistory)
@@ -276,7 +287,8 @@ func (s *Server) routes() http.Handler {
 
 	// Live rooms.
 	mux.HandleFunc("GET /ws/sessions/{id}", s.facilitatorOnly(s.facilitatorSocket))
-	mux.HandleFunc("GET /ws/p/{token}", s.participantSocket)
+	mux.HandleFunc("GET /ws/p", s.participantSocket)
+	mux.HandleFunc("GET /ws/p/{token}", s.participantSocket) // for a transition, as above
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errNotFound)
@@ -286,7 +298,7 @@ func (s *Server) routes() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &httpError{http.StatusForbidden, "forbidden", "Cross-site requests are not allowed."})
 	}))
-	return s.logRequests(securityHeaders(csrf.Handler(mux)))
+	return s.logRequests(s.securityHeaders(csrf.Handler(mux)))
 }
 
 // page serves one embedded HTML page.
@@ -305,10 +317,15 @@ func (s *Server) page(static fs.FS, name string) http.HandlerFunc {
 
 // securityHeaders keeps the pages to their own origin. Referrer-Policy
 // matters most: an invite link holds a secret, and a click on the video-call
-// link must not carry it to another site.
-func securityHeaders(next http.Handler) http.Handler {
+// link must not carry it to another site. With an https PublicURL, HSTS
+// keeps browsers that came once from ever asking over plain HTTP, where a
+// network in between could read a login cookie or serve its own page.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if strings.HasPrefix(s.PublicURL, "https://") {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Content-Type-Options", "nosniff")

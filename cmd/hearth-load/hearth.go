@@ -119,6 +119,7 @@ type member struct {
 	participant bool
 	url         string
 	header      http.Header
+	protocols   []string   // the WebSocket subprotocols offered
 	rng         *rand.Rand // used under mu
 
 	mu            sync.Mutex
@@ -158,7 +159,10 @@ func (h *hearthPhase) setup(seeded []seededRoom, cookie string) {
 			header: http.Header{"Cookie": {cookie}}}
 		r.members = append(r.members, fac)
 		for j, tok := range s.tokens {
-			r.members = append(r.members, &member{r: r, idx: j + 1, participant: true, url: h.wsBase + "/ws/p/" + tok})
+			// As the participant's page does: the token among the offered
+			// subprotocols, never in the URL.
+			r.members = append(r.members, &member{r: r, idx: j + 1, participant: true, url: h.wsBase + "/ws/p",
+				protocols: []string{"hearth", "hearth.invite." + tok}})
 		}
 		for _, m := range r.members {
 			m.actions = make(map[string]*action)
@@ -237,7 +241,7 @@ func (m *member) connect(ctx context.Context) error {
 	dialAt := time.Now()
 	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	conn, resp, err := websocket.Dial(dctx, m.url, &websocket.DialOptions{HTTPClient: h.wsHTTP, HTTPHeader: m.header})
+	conn, resp, err := websocket.Dial(dctx, m.url, &websocket.DialOptions{HTTPClient: h.wsHTTP, HTTPHeader: m.header, Subprotocols: m.protocols})
 	if err != nil {
 		if resp != nil {
 			return fmt.Errorf("upgrade refused with %d", resp.StatusCode)

@@ -48,6 +48,11 @@ func (e *apiError) Error() string {
 // do sends in as JSON and decodes the answer into out. Any status other than
 // want is an *apiError.
 func (a *api) do(ctx context.Context, method, path string, want int, in, out any) error {
+	return a.doWith(ctx, nil, method, path, want, in, out)
+}
+
+// doWith is do with more request headers (a participant's invite token).
+func (a *api) doWith(ctx context.Context, h http.Header, method, path string, want int, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -59,6 +64,9 @@ func (a *api) do(ctx context.Context, method, path string, want int, in, out any
 	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
 	if err != nil {
 		return err
+	}
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := a.hc.Do(req)
@@ -103,7 +111,8 @@ func (a *api) login(ctx context.Context, email, password string) error {
 	}
 	u, _ := url.Parse(a.base)
 	for _, c := range a.hc.Jar.Cookies(u) {
-		if c.Name == "hearth_session" {
+		// Over https the cookie carries the __Host- prefix.
+		if c.Name == "hearth_session" || c.Name == "__Host-hearth_session" {
 			a.cookie = c.Name + "=" + c.Value
 		}
 	}
@@ -146,12 +155,12 @@ func (a *api) seedRoom(ctx context.Context, run string, i, m int, mix string) (s
 		if err != nil {
 			return sr, err
 		}
-		k := strings.LastIndex(p.InviteURL, "/j/")
+		k := strings.LastIndex(p.InviteURL, "/j#")
 		if k < 0 {
 			return sr, fmt.Errorf("participant has no invite link")
 		}
-		token := p.InviteURL[k+len("/j/"):]
-		if err := a.do(ctx, "POST", "/api/p/"+token+"/accept", http.StatusOK,
+		token := p.InviteURL[k+len("/j#"):]
+		if err := a.doWith(ctx, http.Header{"Authorization": {"Invite " + token}}, "POST", "/api/p/accept", http.StatusOK,
 			map[string]int{"version": c.AgreementsVersion}, nil); err != nil {
 			return sr, err
 		}

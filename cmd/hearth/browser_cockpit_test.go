@@ -34,7 +34,8 @@ func dialRaw(t *testing.T, m *Main, name, token string) *rawMember {
 	ctx, cancel := context.WithCancel(context.Background())
 	dctx, dcancel := context.WithTimeout(ctx, 5*time.Second)
 	defer dcancel()
-	ws, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(m.URL, "http")+"/ws/p/"+token, nil)
+	ws, _, err := websocket.Dial(dctx, "ws"+strings.TrimPrefix(m.URL, "http")+"/ws/p",
+		&websocket.DialOptions{Subprotocols: []string{"hearth", "hearth.invite." + token}})
 	if err != nil {
 		cancel()
 		t.Fatalf("%s: dial: %v", name, err)

@@ -182,9 +182,13 @@ func TestBrowserIntentions(t *testing.T) {
 	kim.do("type more", kim.fill("#intention-text", "To ask for help, and to accept it"))
 	ana.do("finish", chromedp.Click(chromedp.CSS("#agenda-next")))
 	kim.until("gathering", `!!document.querySelector("#gathering-heading")`)
-	draft := kim.eval(fmt.Sprintf(`localStorage.getItem(%q) || ""`, "hearth.draft."+tokens[1]+".intention"))
+	draft := kim.eval(fmt.Sprintf(`localStorage.getItem(%q) || ""`, "hearth.draft."+seed.ids[1]+".intention"))
 	if !strings.Contains(draft, "To ask for help, and to accept it") {
 		t.Errorf("Kim's draft after moving on: %q, want what Kim was writing", draft)
+	}
+	// The device keeps nothing under her link's secret.
+	if keys := kim.eval(`Object.keys(localStorage).join(" ")`); strings.Contains(keys, tokens[1]) {
+		t.Errorf("localStorage keys %q hold Kim's invite token", keys)
 	}
 	// Run again, the intentions bring Kim's unsent words back, marked as
 	// not shared.

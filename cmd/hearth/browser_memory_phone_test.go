@@ -74,7 +74,7 @@ func TestBrowserMemoryOnAPhone(t *testing.T) {
 	// Lee came to the first week during the grounding: his journey starts
 	// there, without the check-in the others shared before he came.
 	lee := newPerson(t, browser, "Lee", 390, 844)
-	lee.do("open his journey", chromedp.Navigate(seed.links[3]+"#journey"),
+	lee.do("open his journey", chromedp.Navigate(seed.links[3]+"/journey"),
 		chromedp.WaitVisible(chromedp.CSS(`#journey-list > li[data-session-id="`+week1.ID+`"]`)))
 	week := `document.querySelector('#journey-list > li[data-session-id="` + week1.ID + `"]')`
 	if text := lee.eval(week + `.innerText`); strings.Contains(text, "Glad to be here") || strings.Contains(text, "How are you arriving") ||

@@ -210,7 +210,7 @@ func TestBrowserMemory(t *testing.T) {
 	kim := people[1]
 	// On the thank-you page the link only changes the hash; a fresh load of
 	// it is what someone opening it from a message gets.
-	kim.do("open the journey by its link", chromedp.Navigate(links[1]+"#journey"), chromedp.WaitVisible(chromedp.CSS("#journey-list")),
+	kim.do("open the journey by its link", chromedp.Navigate(links[1]+"/journey"), chromedp.WaitVisible(chromedp.CSS("#journey-list")),
 		chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#journey-list")))
 	if text := kim.eval(`document.querySelector("#journey").innerText`); !strings.Contains(text, "Shared by Sam") || strings.Contains(text, "arrived low") ||
 		strings.Contains(text, "Call my sister") || strings.Contains(text, "heard you") || !strings.Contains(text, "Sam — shared") {

@@ -50,7 +50,7 @@ func seedCohort(t *testing.T, m *Main, cohortName string, names ...string) seede
 		if _, _, err := s.fac.AcceptAgreements(ctx, token, s.cohort.AgreementsVersion); err != nil {
 			t.Fatal(err)
 		}
-		s.links = append(s.links, m.URL+"/j/"+token)
+		s.links = append(s.links, m.URL+"/j#"+token)
 		s.tokens = append(s.tokens, token)
 		s.ids = append(s.ids, p.ID)
 	}

@@ -115,7 +115,7 @@ func TestKill9UnderLoad(t *testing.T) {
 		}
 		name := fmt.Sprintf("P%d", i)
 		api.call(201, "POST", "/api/cohorts/"+cohort.ID+"/participants", map[string]string{"name": name}, &p)
-		token := p.InviteURL[strings.LastIndex(p.InviteURL, "/")+1:]
+		token := p.InviteURL[strings.LastIndex(p.InviteURL, "#")+1:]
 		api.call(200, "POST", "/api/p/"+token+"/accept", map[string]int{"version": cohort.AgreementsVersion}, nil)
 		participants = append(participants, &crashClient{name: name, memberID: p.ID, url: "ws://" + srv.addr + "/ws/p/" + token})
 	}

@@ -78,7 +78,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("HEARTH_ADDR", "127.0.0.1:8080"), "listen address (HOST:PORT; port 0 picks a free one) [$HEARTH_ADDR]")
 	data := fs.String("data", envOr("HEARTH_DATA", "hearth-data"), "data folder: the database and the invite key [$HEARTH_DATA]")
-	public := fs.String("public-url", envOr("HEARTH_PUBLIC_URL", ""), "address participants use, e.g. https://hearth.example.org (default: as each request came) [$HEARTH_PUBLIC_URL]")
+	public := fs.String("public-url", envOr("HEARTH_PUBLIC_URL", ""), "address participants use, e.g. https://hearth.example.org (default: the address each request came in on, never its Host header) [$HEARTH_PUBLIC_URL]")
 	level := fs.String("log-level", envOr("HEARTH_LOG_LEVEL", "info"), "debug, info, warn or error [$HEARTH_LOG_LEVEL]")
 	crisis := fs.String("crisis-file", envOr("HEARTH_CRISIS_FILE", ""), "a text file of crisis resources (local emergency number, support lines) every participant can reach (default: a short note to call the local emergency number) [$HEARTH_CRISIS_FILE]")
 	loginIdleText := fs.String("login-idle", envOr("HEARTH_LOGIN_IDLE", facilitator.DefaultLoginIdle.String()), "a facilitator's login ends after this long unused, never while their console is in a live room; logins end after 14 days in any case [$HEARTH_LOGIN_IDLE]")

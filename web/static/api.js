@@ -34,23 +34,34 @@ const UNREACHABLE = 'Hearth cannot be reached right now. Please check the connec
  * api sends a JSON request and returns the decoded body (null for 204).
  * It throws ApiError for any non-2xx answer (status 0, code `network`, when
  * the server could not be reached or did not answer within TIMEOUT_MS).
+ * headers go with the request (a participant's invite: inviteHeaders); with
+ * opts.text, a successful answer's body is returned as it came (a file).
  */
-export async function api(method, path, body) {
+export async function api(method, path, body, headers, opts = {}) {
   const controller = new AbortController();
   const timer = window.setTimeout(() => controller.abort(), TIMEOUT_MS);
   try {
-    return await request(method, path, body, controller.signal);
+    return await request(method, path, body, headers, opts, controller.signal);
   } finally {
     window.clearTimeout(timer);
   }
 }
 
-async function request(method, path, body, signal) {
+/**
+ * inviteHeaders carries a participant's invite token the way the server
+ * takes it (docs/protocol.md, "Invite links"), so that no URL, and no log
+ * of one, ever holds it.
+ */
+export function inviteHeaders(token) {
+  return { Authorization: `Invite ${token}` };
+}
+
+async function request(method, path, body, headers, opts, signal) {
   const init = {
     method,
     credentials: 'same-origin',
     cache: 'no-store',
-    headers: { Accept: 'application/json' },
+    headers: { Accept: 'application/json', ...(headers || {}) },
     signal,
   };
   if (body !== undefined) {
@@ -70,6 +81,7 @@ async function request(method, path, body, signal) {
     // A body cut off (or timed out) half way is no answer at all.
     if (signal.aborted) throw new ApiError(0, 'network', UNREACHABLE);
   }
+  if (opts.text && res.ok) return text;
   let data = null;
   if (text) {
     try {

@@ -1007,6 +1007,36 @@ async function showCohort(id, serial) {
       h('div', { class: 'inline-form' }, nameInput, submit),
       error);
     const copyAll = h('button', { type: 'button', id: 'copy-all-links' }, 'Copy all links');
+    // How long links work (docs/protocol.md, "Invite links"): a new link,
+    // or a new one made for someone, counts from when it was made.
+    const lifeSelect = h('select', { id: 'invite-days', 'aria-describedby': 'invite-days-hint' });
+    const lifeMsg = h('p', { class: 'form-ok', role: 'status', id: 'invite-days-ok' });
+    const lifeError = formError('invite-days-error');
+    lifeSelect.addEventListener('change', () => {
+      const inviteDays = Number(lifeSelect.value);
+      setText(lifeMsg, '');
+      setText(lifeError, '');
+      busy(lifeSelect, async () => {
+        try {
+          update(await call('PATCH', `/api/cohorts/${enc(cohort.id)}`, { inviteDays }));
+          setText(lifeMsg, inviteDays ? `Links now work for ${inviteDays} days after they are made.` : 'Links now never expire.');
+        } catch (err) {
+          setText(lifeError, `Not saved: ${err.message}`);
+          fillLife();
+        }
+      });
+    });
+    function fillLife() {
+      const days = typeof cohort.inviteDays === 'number' ? cohort.inviteDays : 90;
+      const choices = [30, 60, 90, 180, 365, 0];
+      if (!choices.includes(days)) choices.unshift(days);
+      fill(lifeSelect, ...choices.map((d) => h('option', { value: String(d) }, d ? `${d} days` : 'Never expire')));
+      lifeSelect.value = String(days);
+    }
+    const lifeField = h('div', { class: 'invite-life' },
+      h('label', { for: 'invite-days' }, 'Links work for'), ' ', lifeSelect,
+      h('p', { class: 'hint', id: 'invite-days-hint' }, 'Counted from when each link was made; "New link" starts it again. Links stop working when the cohort is archived.'),
+      lifeMsg, lifeError);
     const copyAllOut = h('div');
     const copyAllMsg = h('p', { class: 'form-ok', role: 'status' });
 
@@ -1166,8 +1196,17 @@ async function showCohort(id, serial) {
         h('div', { class: 'link-row' },
           h('label', { for: inputId, class: 'visually-hidden' }, `Invite link for ${p.name}`),
           link, copy, reissue),
-        msg, rowError);
+        linkLife(p), msg, rowError);
       return li;
+    }
+
+    // linkLife says until when p's link works, or why it no longer does.
+    function linkLife(p) {
+      let text = 'The link never expires.';
+      if (cohort.archived) text = 'The cohort is archived: its links do not work.';
+      else if (p.inviteExpired) text = `The link expired ${formatDateTime(p.inviteExpiresAt)}. Make a new link to send.`;
+      else if (p.inviteExpiresAt) text = `The link works until ${formatDateTime(p.inviteExpiresAt)}.`;
+      return h('p', { class: p.inviteExpired ? 'hint link-life expired' : 'hint link-life', dataset: { linkLife: '' } }, text);
     }
 
     function replaceParticipant(fresh) {
@@ -1180,6 +1219,7 @@ async function showCohort(id, serial) {
       empty.hidden = people.length > 0;
       fill(list, ...people.map(row));
       copyAll.disabled = people.length === 0;
+      fillLife();
     }
 
     return {
@@ -1188,7 +1228,7 @@ async function showCohort(id, serial) {
         loopbackWarning(),
         h('p', { class: 'hint' }, 'Each participant has a personal link: no account, nothing to install. Send each link privately; anyone who has it can join as that person.'),
         form, empty, list,
-        h('div', { class: 'actions' }, copyAll), copyAllMsg, copyAllOut),
+        h('div', { class: 'actions' }, copyAll), copyAllMsg, copyAllOut, lifeField),
       render,
     };
   }

@@ -19,7 +19,7 @@ const PACER_KEY = 'hearth.hold.pacer';
 const NOT_WATCHED = 'This room is not watched outside sessions: between sessions, nobody sees a signal or a message here.';
 
 /**
- * crisisNodes shows the support lines from GET /api/p/{token} (`crisis`:
+ * crisisNodes shows the support lines from GET /api/p (`crisis`:
  * the cohort's own text first, then the operator's), as text, with the
  * plain note that the room is not watched outside sessions.
  */
@@ -45,9 +45,11 @@ export function crisisNodes(info, idPrefix) {
  * careLayer wires the bar, its three sheets and the hold screen. The page
  * calls place(where, live) when it changes screens ('room', 'waiting',
  * 'end' or 'none'), update(state) on every change of the live state, and
- * info() answers the latest GET /api/p/{token}.
+ * info() answers the latest GET /api/p. The message draft is kept under
+ * the participant's ID, never their token: the device's storage outlives
+ * the link.
  */
-export function careLayer({ token, info }) {
+export function careLayer({ info }) {
   const bar = $('#care-bar');
   const supportButton = $('#support-open');
   const messagesButton = $('#messages-open');
@@ -59,7 +61,16 @@ export function careLayer({ token, info }) {
   const messageText = $('#message-text');
   const messageCount = $('#message-count');
   const messageError = $('#message-error');
-  const draftKey = `${DRAFT_PREFIX}${token}.message`;
+  const draftKey = () => {
+    const i = info();
+    return i && i.participant && i.participant.id ? `${DRAFT_PREFIX}${i.participant.id}.message` : null;
+  };
+  const keepDraft = (text) => {
+    const key = draftKey();
+    if (!key) return;
+    if (text) storage.set(key, { values: { text }, savedAt: Date.now() });
+    else storage.remove(key);
+  };
 
   // The page keeps clear of the bar, whatever its height (care.css).
   if (window.ResizeObserver) {
@@ -311,14 +322,21 @@ export function careLayer({ token, info }) {
     setText(messageCount, `${n} of ${MESSAGE_MAX} characters`);
     messageCount.dataset.near = n > MESSAGE_MAX - 50 ? 'true' : 'false';
   }
-  const draft = storage.get(draftKey);
-  if (draft && draft.values && typeof draft.values.text === 'string') messageText.value = draft.values.text;
+  // The draft is known once the page knows whose it is (info()).
+  let draftRestored = false;
+  function restoreDraft() {
+    const key = draftKey();
+    if (draftRestored || !key) return;
+    draftRestored = true;
+    const draft = storage.get(key);
+    if (!messageText.value && draft && draft.values && typeof draft.values.text === 'string') messageText.value = draft.values.text;
+    countWords();
+  }
   countWords();
   messageText.addEventListener('input', () => {
     setText(messageError, '');
     countWords();
-    if (messageText.value) storage.set(draftKey, { values: { text: messageText.value }, savedAt: Date.now() });
-    else storage.remove(draftKey);
+    keepDraft(messageText.value);
   });
   $('#message-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
@@ -341,7 +359,7 @@ export function careLayer({ token, info }) {
     // The outbox keeps it from here on (and shows it in the thread as
     // sending), so the field is free for the next one.
     messageText.value = '';
-    storage.remove(draftKey);
+    keepDraft('');
     countWords();
     live.send('message.send', { text }).then(() => {
       announce('Message sent.');
@@ -349,7 +367,7 @@ export function careLayer({ token, info }) {
       // Nothing is lost: a refused message goes back into the field if it is free.
       if (!messageText.value) {
         messageText.value = text;
-        storage.set(draftKey, { values: { text }, savedAt: Date.now() });
+        keepDraft(text);
         countWords();
       }
       setText(messageError, err.message || 'The message could not be sent.');
@@ -423,6 +441,7 @@ export function careLayer({ token, info }) {
   return {
     /** place says which screen the page shows, and its live connection (or null). */
     place(next, nextLive) {
+      restoreDraft();
       if (nextLive !== live) {
         live = nextLive;
         state = live ? live.state : null;

@@ -1,5 +1,10 @@
-// join.js — the participant's page at /j/{token}: agreements, waiting, the room,
+// join.js — the participant's page at /j#{token}: agreements, waiting, the room,
 // the end of a session.
+//
+// The invite token lives in the fragment, which no request carries: the
+// page sends it in a header to the API and as a WebSocket subprotocol
+// (docs/protocol.md, "Invite links"). Nothing on the device is kept under
+// it: drafts and the outbox are the participant's ID's.
 //
 // Phone first, one thing at a time. The current activity's face comes from
 // its kind's module (activities/); what the participant writes there is
@@ -8,7 +13,7 @@
 // reconnects or reloads. The support bar, the thread with the facilitators
 // and the hold screen are join-care.js's.
 
-import { api, enc } from './api.js';
+import { api, inviteHeaders } from './api.js';
 import { connect } from './live.js';
 import {
   $, h, setText, announce, safeUrl, formatDateTime, presenceLabel, fill,
@@ -27,10 +32,43 @@ const REMOVED_WAITING = 'You were asked to step out of this session. Your facili
 const REMOVED_BYE = 'Your facilitator has asked you to step out of this session. You are welcome at the next one.';
 const LOCKED_BYE = 'The group has closed its door for this session. Your facilitator can see you tried; you are welcome next time.';
 
-const token = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop() || '');
+// readLink returns the invite token: from the fragment (#TOKEN, or
+// #TOKEN/journey while the journey shows), or from the path of a link sent
+// before tokens left paths (/j/TOKEN), which it moves into the fragment
+// before anything else, so the address bar and the history keep no path
+// that holds it.
+function readLink() {
+  const old = location.pathname.match(/^\/j\/([^/]+)\/?$/);
+  if (old) {
+    const moved = decoded(old[1]);
+    history.replaceState(null, '', `/j#${moved}${location.hash === '#journey' ? '/journey' : ''}`);
+    return moved;
+  }
+  return hashToken();
+}
+
+function hashToken() {
+  return decoded(location.hash.slice(1)).split('/')[0];
+}
+
+function decoded(s) {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return '';
+  }
+}
+
+const token = readLink();
+const AUTH = inviteHeaders(token);
+const JOURNEY_HASH = `#${token}/journey`;
+const journeyAsked = () => location.hash === JOURNEY_HASH;
 const SECTIONS = ['loading', 'agreements', 'waiting', 'room', 'final-message'];
 
-let info = null; // GET /api/p/{token}
+let info = null; // GET /api/p
+// linkEnded is what the server said when it refused the link (expired, the
+// group ended, revoked), for the page to say it.
+let linkEnded = LINK_INVALID;
 let live = null;
 let shown = 'loading';
 let activityView = null; // {key, root, update}
@@ -42,7 +80,7 @@ let ended = false;
 let listenTimer = 0;
 let listenAttempt = 0;
 
-const care = careLayer({ token, info: () => info });
+const care = careLayer({ info: () => info });
 
 const PLACES = {
   room: 'room', waiting: 'waiting', agreements: 'waiting', 'final-message': 'end', loading: 'none',
@@ -66,9 +104,12 @@ function sleep(ms) {
 async function loadInfo() {
   for (let attempt = 0; ; attempt += 1) {
     try {
-      return await api('GET', `/api/p/${enc(token)}`);
+      return await api('GET', '/api/p', undefined, AUTH);
     } catch (err) {
-      if (err.status === 401 || err.status === 404) return null;
+      if (err.status === 401 || err.status === 404) {
+        if (err.status === 401 && err.message) linkEnded = err.message;
+        return null;
+      }
       setText($('#loading-text'), err.status === 429
         ? 'Many people are knocking at once. Trying again in a moment…'
         : 'Hearth cannot be reached right now. Trying again…');
@@ -84,9 +125,10 @@ async function start(note) {
   }
   info = await loadInfo();
   if (!info) {
-    showFinal('This link has ended', LINK_INVALID);
+    showFinal('This link has ended', linkEnded);
     return;
   }
+  moveStorage(info.participant.id);
   if (info.cohort && info.cohort.name) document.title = `${info.cohort.name} · Hearth`;
   if (!info.agreementsAccepted) showAgreements(note);
   else startLive();
@@ -110,7 +152,7 @@ async function acceptAgreements() {
   setText(errorEl, '');
   button.disabled = true;
   try {
-    const fresh = await api('POST', `/api/p/${enc(token)}/accept`, { version: info.cohort.agreementsVersion });
+    const fresh = await api('POST', '/api/p/accept', { version: info.cohort.agreementsVersion }, AUTH);
     if (fresh && fresh.cohort) info = fresh;
     startLive();
     window.setTimeout(() => $('#main').focus(), 0);
@@ -118,7 +160,7 @@ async function acceptAgreements() {
     if (err.status === 409) {
       await start('The agreements were just updated. Please read them again.');
     } else if (err.status === 401) {
-      showFinal('This link has ended', LINK_INVALID);
+      showFinal('This link has ended', err.message || LINK_INVALID);
     } else {
       setText(errorEl, err.message);
     }
@@ -132,7 +174,7 @@ async function acceptAgreements() {
 // startLive opens the live connection. quiet keeps the page as it is
 // (the end page) until the server says the room is open.
 function startLive(quiet = false) {
-  if (location.hash === '#journey') window.setTimeout(openJourney, 0);
+  if (journeyAsked()) window.setTimeout(openJourney, 0);
   window.clearTimeout(listenTimer);
   listenTimer = 0;
   if (live) live.close();
@@ -143,8 +185,9 @@ function startLive(quiet = false) {
     setText($('#loading-text'), 'Opening the room…');
     show('loading');
   }
-  live = connect(`/ws/p/${enc(token)}`, {
-    outboxKey: `p.${token}`,
+  live = connect('/ws/p', {
+    protocols: ['hearth', `hearth.invite.${token}`],
+    outboxKey: `p.${info.participant.id}`,
     statusEl: $('#connection-status'),
     reconnectingText: 'Reconnecting… anything you write here is kept.',
     probe: probeLink,
@@ -156,12 +199,12 @@ function startLive(quiet = false) {
 // from a network problem, which a browser's WebSocket cannot.
 async function probeLink() {
   try {
-    const fresh = await api('GET', `/api/p/${enc(token)}`);
+    const fresh = await api('GET', '/api/p', undefined, AUTH);
     info = fresh;
     if (!fresh.agreementsAccepted) return { reason: 'agreements', message: '' };
     return null;
   } catch (err) {
-    if (err.status === 401) return { reason: 'revoked', message: LINK_INVALID };
+    if (err.status === 401) return { reason: 'revoked', message: err.message || LINK_INVALID };
     return null;
   }
 }
@@ -171,7 +214,7 @@ function render(state, note) {
     if (note.reason.reason === 'agreements') {
       showAgreements('The group agreements have changed. Please read them again.');
     } else {
-      showFinal('This link has ended', LINK_INVALID);
+      showFinal('This link has ended', note.reason.message || LINK_INVALID);
     }
     return;
   }
@@ -329,7 +372,7 @@ function renderActivity(state, note) {
     if (activityView && activityView.destroy) activityView.destroy();
     const kind = activity && activityKind(activity.kind);
     if (!activity) activityView = gatheringView();
-    else if (kind) activityView = kind.participant(activity, { live, draftKey: (name) => `${DRAFT_PREFIX}${token}.${name}` });
+    else if (kind) activityView = kind.participant(activity, { live, draftKey: (name) => `${DRAFT_PREFIX}${info.participant.id}.${name}` });
     else activityView = otherView(activity);
     activityView.key = key;
     fill($('#activity'), activityView.root);
@@ -378,7 +421,7 @@ async function openJourney() {
   const content = $('#journey-content');
   fill(content, h('p', { class: 'muted', role: 'status' }, 'Gathering your sessions…'));
   try {
-    const history = await api('GET', `/api/p/${enc(token)}/history`);
+    const history = await api('GET', '/api/p/history', undefined, AUTH);
     if (!journeyOpen) return;
     fill(content, journeyList(history));
   } catch (err) {
@@ -389,7 +432,7 @@ async function openJourney() {
     }
     if (err.status === 401) {
       closeJourney();
-      showFinal('This link has ended', LINK_INVALID);
+      showFinal('This link has ended', err.message || LINK_INVALID);
       return;
     }
     fill(content, h('p', { class: 'form-error', role: 'alert' }, err.message),
@@ -400,16 +443,22 @@ async function openJourney() {
 function closeJourney() {
   if (!journeyOpen) return;
   journeyOpen = false;
-  if (location.hash === '#journey') history.replaceState(null, '', location.pathname + location.search);
+  if (journeyAsked()) history.replaceState(null, '', `${location.pathname}${location.search}#${token}`);
   show(shown);
   const heading = $(`#${shown} h1`);
   if (heading) heading.focus();
 }
 
 window.addEventListener('hashchange', () => {
-  if (location.hash === '#journey') openJourney();
+  // Another link pasted into this tab is another person's page.
+  if (hashToken() !== token) {
+    window.location.reload();
+    return;
+  }
+  if (journeyAsked()) openJourney();
   else closeJourney();
 });
+for (const a of [$('#waiting-journey'), $('#final-journey')]) a.setAttribute('href', JOURNEY_HASH);
 $('#journey-back').addEventListener('click', closeJourney);
 $('#journey-to-room').addEventListener('click', closeJourney);
 
@@ -455,7 +504,7 @@ function showEnd() {
   }
   showFinal('The session has ended', 'Thank you for being here today.', { end: true });
   // What the group set up for after the session may have changed during it.
-  api('GET', `/api/p/${enc(token)}`).then((fresh) => {
+  api('GET', '/api/p', undefined, AUTH).then((fresh) => {
     if (fresh) info = fresh;
     if (ended) paintAftercare(true);
   }, () => {});
@@ -482,10 +531,52 @@ function paintAftercare(on) {
   if (next && next.startsAt) {
     const when = formatDateTime(next.startsAt);
     setText($('#final-next-when'), next.title ? `${next.title}: ${when}` : when);
-    $('#final-calendar').setAttribute('href', `/api/p/${enc(token)}/next.ics`);
+    offerCalendar(next);
   }
   $('#final-support').hidden = !info;
   fill($('#final-crisis'), crisisNodes(info, 'final-crisis'));
+}
+
+// offerCalendar makes "Add to calendar" save the next session's event. The
+// file is fetched with the invite header and offered as a data: link: a
+// link to the API would need the token in its URL.
+let calendarFor = '';
+async function offerCalendar(next) {
+  const link = $('#final-calendar');
+  const key = `${next.title}|${next.startsAt}`;
+  if (calendarFor === key) return;
+  calendarFor = key;
+  link.removeAttribute('href');
+  try {
+    const ics = await api('GET', '/api/p/next.ics', undefined, AUTH, { text: true });
+    if (calendarFor === key) link.setAttribute('href', `data:text/calendar;charset=utf-8,${encodeURIComponent(ics)}`);
+  } catch {
+    calendarFor = '';
+  }
+}
+
+// moveStorage moves what a page of an earlier version kept on this device
+// under the token (drafts, the outbox of unsent actions) to the
+// participant's ID, so nothing written is lost and no key holds the token.
+function moveStorage(id) {
+  try {
+    const ls = window.localStorage;
+    const moves = [];
+    for (let i = 0; i < ls.length; i += 1) {
+      const key = ls.key(i);
+      if (key && key.startsWith(`${DRAFT_PREFIX}${token}.`)) {
+        moves.push([key, `${DRAFT_PREFIX}${id}.${key.slice(DRAFT_PREFIX.length + token.length + 1)}`]);
+      } else if (key === `hearth.outbox.p.${token}`) {
+        moves.push([key, `hearth.outbox.p.${id}`]);
+      }
+    }
+    for (const [from, to] of moves) {
+      if (ls.getItem(to) === null) ls.setItem(to, ls.getItem(from));
+      ls.removeItem(from);
+    }
+  } catch {
+    // storage unavailable: nothing was kept there
+  }
 }
 
 $('#final-come-back').addEventListener('click', () => {

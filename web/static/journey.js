@@ -20,7 +20,7 @@ function momentView(m, n, sessionIndex) {
 }
 
 /**
- * journeyList lays out GET /api/p/{token}/history.
+ * journeyList lays out GET /api/p/history.
  * Hooks: #journey-list > li[data-session-id] > ol > li.moment[data-kind].
  */
 export function journeyList(history) {

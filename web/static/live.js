@@ -66,6 +66,7 @@ function randomPart() {
 class Live {
   constructor(path, options) {
     this.path = path;
+    this.protocols = options.protocols || [];
     this.outboxKey = options.outboxKey ? `hearth.outbox.${options.outboxKey}` : null;
     this.statusEl = options.statusEl || null;
     this.reconnectingText = options.reconnectingText || 'Reconnecting…';
@@ -199,7 +200,7 @@ class Live {
     const serial = ++this.serial;
     let ws;
     try {
-      ws = new WebSocket(wsUrl(this.path));
+      ws = new WebSocket(wsUrl(this.path), this.protocols);
     } catch {
       this.afterClose(false);
       return;
@@ -571,9 +572,12 @@ function upsertMember(room, member) {
 /**
  * connect opens the member's live connection.
  *
- * path: the WebSocket path, e.g. `/ws/p/TOKEN` or `/ws/sessions/ID`.
+ * path: the WebSocket path, e.g. `/ws/p` or `/ws/sessions/ID`.
+ * options.protocols: the subprotocols to offer; a participant offers
+ *   `hearth` and `hearth.invite.TOKEN` (a browser's WebSocket can send no
+ *   other header), and the server selects `hearth`.
  * options.outboxKey: where unacknowledged actions survive a reload
- *   (one key per page and token/session).
+ *   (one key per page and member; never a secret such as a token).
  * options.statusEl: an element (an aria-live region) that shows
  *   "Reconnecting…" while the connection is down, and nothing otherwise.
  * options.reconnectingText: the words for that element.

@@ -10,7 +10,10 @@
 
 import { h, setText, storage } from './dom.js';
 
-/** DRAFT_PREFIX starts every draft's localStorage key ("hearth.draft.{token}.{name}"). */
+/**
+ * DRAFT_PREFIX starts every draft's localStorage key
+ * ("hearth.draft.{participant ID}.{name}"; never the invite token).
+ */
 export const DRAFT_PREFIX = 'hearth.draft.';
 const DRAFT_MAX_AGE_MS = 14 * 24 * 60 * 60 * 1000;
 
