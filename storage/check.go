@@ -637,6 +637,10 @@ func decodePart(_ *bolt.Tx, k, v []byte) error {
 		into = new(room.Journeys)
 	case partApplied:
 		into = new([]room.AppliedAction)
+	case partCare:
+		into = new(carePart)
+	case partThread:
+		into = new(room.Thread)
 	default:
 		return fmt.Errorf("unknown part tag %q", k[i+1])
 	}
