@@ -62,6 +62,9 @@ type Cohort struct {
 	// Invited are the co-facilitators the owner added by email who have
 	// not answered yet, oldest first, one per email.
 	Invited []Invitation `json:"invited,omitempty"`
+	// RetentionDays, when not 0, has the server delete the cohort that many
+	// days after its last session (DeleteOn); 0 keeps it until deleted.
+	RetentionDays int `json:"retentionDays,omitempty"`
 }
 
 // Invitation is an email the owner of a cohort added as co-facilitator. It

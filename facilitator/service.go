@@ -202,6 +202,9 @@ type CohortInput struct {
 	// AdmitOnArrival applies to the rooms opened after the change; a live
 	// room's door is changed in the room.
 	AdmitOnArrival *bool `json:"admitOnArrival"`
+	// RetentionDays is 0 (keep until deleted) or MinRetentionDays to
+	// MaxRetentionDays.
+	RetentionDays *int `json:"retentionDays"`
 }
 
 func (in CohortInput) applyTo(c *Cohort) error {
@@ -258,6 +261,12 @@ func (in CohortInput) applyTo(c *Cohort) error {
 	}
 	if in.AdmitOnArrival != nil {
 		c.AdmitOnArrival = *in.AdmitOnArrival
+	}
+	if in.RetentionDays != nil {
+		if err := checkRetention(*in.RetentionDays); err != nil {
+			return err
+		}
+		c.RetentionDays = *in.RetentionDays
 	}
 	return nil
 }

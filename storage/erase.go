@@ -456,3 +456,20 @@ func freePages(tx *bolt.Tx) (map[int]bool, error) {
 	}
 	return out, nil
 }
+
+// AllCohorts returns every cohort, for the retention sweep. It reads them
+// all, as CohortsOf does.
+func (db *DB) AllCohorts(ctx context.Context) ([]facilitator.Cohort, error) {
+	var out []facilitator.Cohort
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCohorts).ForEach(func(k, v []byte) error {
+			var c facilitator.Cohort
+			if err := json.Unmarshal(v, &c); err != nil {
+				return fmt.Errorf("decode cohort %s: %w", k, err)
+			}
+			out = append(out, c)
+			return nil
+		})
+	})
+	return out, err
+}
