@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 	"testing"
 )
 
@@ -116,6 +117,23 @@ func TestDeleteSessionAndCohortOverHTTP(t *testing.T) {
 	}
 	if ex := exportOf(t, fb, g.cohort); strings.Contains(ex, "private-of-P0") || strings.Contains(ex, "Week 2") {
 		t.Error("the export still holds a deleted session")
+	}
+
+	var ae2 apiError
+	if got := fb.do("PATCH", "/api/cohorts/"+g.cohort, map[string]int{"retentionDays": 3}, &ae2); got != 400 {
+		t.Errorf("a retention of 3 days: %d, want 400", got)
+	}
+	var kept struct {
+		RetentionDays int        `json:"retentionDays"`
+		DeleteOn      *time.Time `json:"deleteOn"`
+	}
+	fb.must(200, "GET", "/api/cohorts/"+g.cohort, nil, &kept)
+	if kept.RetentionDays != 0 || kept.DeleteOn != nil {
+		t.Errorf("a new cohort's retention: %+v, want kept until deleted", kept)
+	}
+	fb.must(200, "PATCH", "/api/cohorts/"+g.cohort, map[string]int{"retentionDays": 30}, &kept)
+	if kept.RetentionDays != 30 || kept.DeleteOn == nil || kept.DeleteOn.Before(time.Now().Add(29*24*time.Hour)) {
+		t.Errorf("after setting 30 days: %+v, want a date 30 days after the last session", kept)
 	}
 
 	other := e.newFacilitator("ben@example.org", "Ben")
