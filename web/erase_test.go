@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 // exportOf returns the cohort's JSON export as text.
