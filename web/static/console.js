@@ -11,6 +11,7 @@ import {
   agendaEditor, agendaLine, templateStore, pruneAgendaDrafts, hasAgendaDraft,
 } from './console-agenda.js';
 import { itemTitle, statusBadge } from './agenda.js';
+import { erasePanel, askRemoveParticipant, accountPanel } from './console-erase.js';
 import {
   $, h, setText, announce, formatDateTime, formatTime, storage, fill, formError, field, busy, keepFocus,
 } from './dom.js';
@@ -483,7 +484,15 @@ async function showCohorts(serial) {
     archived.length ? h('section', { 'aria-labelledby': 'archived-heading' },
       h('h2', { id: 'archived-heading' }, 'Archived'),
       h('ul', { class: 'plain cards' }, archived.map((c) => cohortCard(c, 'h3')))) : null,
-    newCohortPanel());
+    newCohortPanel(),
+    accountPanel({
+      done: () => {
+        me = null;
+        setMe(null);
+        endView();
+        showSignedOut('Your account was deleted.');
+      },
+    }));
 }
 
 /**
@@ -611,6 +620,9 @@ async function showCohort(id, serial) {
   const facilitators = facilitatorsPanel();
   const details = detailsPanel();
   const care = carePanel();
+  const erase = erasePanel({
+    get: () => cohort, me: () => me || {}, update: (next) => update(next), gone: () => { location.hash = '#/'; },
+  });
 
   function update(next) {
     if (next) cohort = next;
@@ -621,6 +633,7 @@ async function showCohort(id, serial) {
     sessions.render();
     participants.render();
     facilitators.render();
+    erase.render();
   }
 
   mount(
@@ -631,7 +644,7 @@ async function showCohort(id, serial) {
       'Overview, notes and export')),
     h('div', { class: 'columns cohort-columns' },
       h('div', null, sessions.root, facilitators.root),
-      h('div', null, participants.root, care.root, details.root)));
+      h('div', null, participants.root, care.root, details.root, erase.root)));
   cleanup = sessions.stop;
   update();
   details.fill();
@@ -1095,15 +1108,16 @@ async function showCohort(id, serial) {
         });
       });
 
-      remove.addEventListener('click', () => {
-        if (!window.confirm(`Remove ${p.name} from this cohort?\n\nTheir link stops working at once.`)) return;
+      remove.addEventListener('click', async () => {
+        const erased = await askRemoveParticipant(p, Boolean(me) && cohort.ownerId === me.id);
+        if (erased === null) return;
         busy(remove, async () => {
           setText(rowError, '');
           try {
-            await call('DELETE', `/api/cohorts/${enc(cohort.id)}/participants/${enc(p.id)}`);
+            await call('DELETE', `/api/cohorts/${enc(cohort.id)}/participants/${enc(p.id)}`, { erase: erased });
             cohort.participants = (cohort.participants || []).filter((x) => x.id !== p.id);
             render();
-            announce(`${p.name} was removed.`);
+            announce(erased ? `Everything of ${p.name} was erased.` : `${p.name} was removed.`);
             nameInput.focus();
           } catch (err) {
             setText(rowError, err.message);

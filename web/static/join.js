@@ -380,7 +380,8 @@ async function openJourney() {
   try {
     const history = await api('GET', `/api/p/${enc(token)}/history`);
     if (!journeyOpen) return;
-    fill(content, journeyList(history));
+    fill(content, journeyList(history),
+      h('p', { class: 'actions' }, h('a', { class: 'button', id: 'journey-download', href: `/api/p/${enc(token)}/history.json`, download: '' }, 'Download my journey')));
   } catch (err) {
     if (err.status === 409) {
       closeJourney();
