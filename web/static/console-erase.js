@@ -109,7 +109,7 @@ export function erasePanel({ get, me, update, gone }) {
     h('option', { value: 'keep' }, 'Keep until it is deleted'),
     h('option', { value: 'days' }, 'Delete it some days after its last session'));
   const days = h('input', { type: 'number', id: 'retention-days', min: 7, max: 3650, step: 1, value: 90 });
-  const daysField = field('Days after the last session (at least 7)', days);
+  const daysField = h('div', null, field('Days after the last session (at least 7)', days));
   const date = h('p', { id: 'retention-date', class: 'hint' });
   const warning = h('p', { id: 'retention-warning', class: 'notice warn', role: 'status' });
   const error = formError('retention-error');
@@ -223,7 +223,7 @@ export function erasePanel({ get, me, update, gone }) {
 }
 
 /**
- * accountPanel is the cohorts page's "Your account" panel: deleting one's
+ * accountPanel is the account page's "Delete your account" panel: deleting one's
  * own account, after a dialog that names the cohorts deleted with it and
  * those passed on, and asks for the password. done() is called once the
  * account is gone. Hooks: #delete-account, #delete-account-dialog.
@@ -249,7 +249,7 @@ export function accountPanel({ done }) {
       id: 'delete-account-dialog', title: 'Delete your account for good?', lines, confirmLabel: 'Delete my account',
     });
     const dialog = document.getElementById('delete-account-dialog');
-    dialog.querySelector('.actions').before(field('Your password', password));
+    dialog.querySelector('.actions').before(h('div', null, field('Your password', password)));
     if (!await dialogDone) return;
     try {
       await api('DELETE', '/api/me', { password: password.value, deleteCohorts: plan.deleted.map((c) => c.id) });
@@ -258,8 +258,8 @@ export function accountPanel({ done }) {
       setText(error, err.message);
     }
   }));
-  return h('section', { class: 'panel', id: 'account-panel', 'aria-labelledby': 'account-heading' },
-    h('h2', { id: 'account-heading' }, 'Your account'),
+  return h('section', { class: 'panel', id: 'account-panel', 'aria-labelledby': 'account-delete-heading' },
+    h('h2', { id: 'account-delete-heading' }, 'Delete your account'),
     h('p', { class: 'hint' }, 'Deleting your account tells you first which cohorts go with it and which pass to a co-facilitator.'),
     h('p', { class: 'actions' }, del), error);
 }

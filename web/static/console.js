@@ -484,15 +484,7 @@ async function showCohorts(serial) {
     archived.length ? h('section', { 'aria-labelledby': 'archived-heading' },
       h('h2', { id: 'archived-heading' }, 'Archived'),
       h('ul', { class: 'plain cards' }, archived.map((c) => cohortCard(c, 'h3')))) : null,
-    newCohortPanel(),
-    accountPanel({
-      done: () => {
-        me = null;
-        setMe(null);
-        endView();
-        showSignedOut('Your account was deleted.');
-      },
-    }));
+    newCohortPanel());
 }
 
 /**
@@ -1527,7 +1519,16 @@ function showAccount() {
         h('p', null, 'A login ends after a while unused (never while you are in a live room), and after 14 days in any case.'),
         h('p', { class: 'hint', id: 'logout-all-hint' }, 'If you logged in on a shared or lost device, end every login at once. You will need to log in again here too.'),
         everywhereError,
-        h('div', { class: 'actions' }, everywhere))));
+        h('div', { class: 'actions' }, everywhere))),
+    accountPanel({
+      done: () => {
+        me = null;
+        setMe(null);
+        endView();
+        history.replaceState(null, '', '/');
+        showSignedOut('Your account was deleted.');
+      },
+    }));
   everywhere.setAttribute('aria-describedby', 'logout-all-hint');
 }
 
