@@ -66,6 +66,9 @@ type Cohort struct {
 	// issued or last reissued; 0 is for ever. Nil (cohorts stored before
 	// it) is DefaultInviteDays: read it with InviteLife.
 	InviteDays *int `json:"inviteDays,omitempty"`
+	// RetentionDays, when not 0, has the server delete the cohort that many
+	// days after its last session (DeleteOn); 0 keeps it until deleted.
+	RetentionDays int `json:"retentionDays,omitempty"`
 }
 
 // Invitation is an email the owner of a cohort added as co-facilitator. It
@@ -256,6 +259,7 @@ type Store interface {
 
 	NoteStore
 	AuditStore
+	EraseStore
 }
 
 // Sentinel errors a Store returns.

@@ -205,6 +205,9 @@ type CohortInput struct {
 	// InviteDays, 0 to MaxInviteDays (0: links never expire), applies to
 	// every link of the cohort at once, counted from when it was issued.
 	InviteDays *int `json:"inviteDays"`
+	// RetentionDays is 0 (keep until deleted) or MinRetentionDays to
+	// MaxRetentionDays.
+	RetentionDays *int `json:"retentionDays"`
 }
 
 func (in CohortInput) applyTo(c *Cohort) error {
@@ -268,6 +271,12 @@ func (in CohortInput) applyTo(c *Cohort) error {
 			return errorf(CodeInvalid, "Links last 1 to %d days, or 0 for never expiring.", MaxInviteDays)
 		}
 		c.InviteDays = &d
+	}
+	if in.RetentionDays != nil {
+		if err := checkRetention(*in.RetentionDays); err != nil {
+			return err
+		}
+		c.RetentionDays = *in.RetentionDays
 	}
 	return nil
 }

@@ -94,6 +94,10 @@ type Run interface {
 	// moment returns what the participant memberID may see of the
 	// finished run afterwards, or nil for nothing.
 	moment(s *State, memberID string) any
+	// erase removes from the run (a clone) everything of the member m
+	// (what they wrote or chose, their place in it) and recomputes or
+	// drops what counted them, for erasure (erase.go).
+	erase(m Member)
 }
 
 // decodeJSON is a kindSpec's decoder of a value type V that satisfies I.

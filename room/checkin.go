@@ -138,6 +138,24 @@ func (ci *CheckIn) clone() Run {
 	return &c // Shown and Included are replaced, never changed in place
 }
 
+// erase drops the member's answer. An aggregate that counted it is counted
+// again without it, or dropped when too few answers would be left to keep
+// anyone anonymous.
+func (ci *CheckIn) erase(m Member) {
+	delete(ci.Answers, m.ID)
+	if _, ok := ci.Included[m.ID]; !ok {
+		return
+	}
+	included := maps.Clone(ci.Included)
+	delete(included, m.ID)
+	ci.Included, ci.Shown = included, nil
+	if len(included) >= MinAnonymous {
+		ci.Shown = aggregateOf(slices.Collect(maps.Values(included)))
+	} else {
+		ci.Included = nil
+	}
+}
+
 func (ci *CheckIn) finish(now time.Time) {
 	if ci.Open {
 		ci.Open = false

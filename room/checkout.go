@@ -91,6 +91,15 @@ func (co *CheckOut) clone() Run {
 	return &c
 }
 
+// erase drops the member's word, from the cloud as well.
+func (co *CheckOut) erase(m Member) {
+	delete(co.Words, m.ID)
+	if co.Shown != nil {
+		delete(co.Shown, m.ID)
+	}
+	co.Held = slices.DeleteFunc(co.Held, func(id string) bool { return id == m.ID })
+}
+
 // finish shows the held words: the check-out's end is the moment every late
 // word joins the cloud together.
 func (co *CheckOut) finish(now time.Time) {

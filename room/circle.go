@@ -199,6 +199,34 @@ func (c *Circle) clone() Run {
 	return &out
 }
 
+// erase drops the member's turns and their place in the queue. Reactions
+// are kept as counts without who sent them, so the counts of every turn
+// the member was there for are dropped: one of them may have been theirs.
+func (c *Circle) erase(m Member) {
+	c.Queue = slices.DeleteFunc(c.Queue, func(id string) bool { return id == m.ID })
+	delete(c.Passes, m.ID)
+	delete(c.Reacted, m.ID)
+	if c.Turn != nil && c.Turn.MemberID == m.ID {
+		c.Turn = nil
+	}
+	turns := make([]Turn, 0, len(c.Turns))
+	for _, t := range c.Turns {
+		if t.MemberID == m.ID {
+			continue
+		}
+		if len(t.Reactions) > 0 && m.saw(t.StartedAt, t.EndedAt) {
+			t.Reactions = nil
+		}
+		turns = append(turns, t)
+	}
+	c.Turns = turns
+	if c.Turn != nil && len(c.Turn.Reactions) > 0 && m.saw(c.Turn.StartedAt, time.Time{}) {
+		t := *c.Turn
+		t.Reactions = nil
+		c.Turn = &t
+	}
+}
+
 // start begins a circle. A round's order is the participants who are with
 // the room now; those who come later join the end.
 func (it CircleSettings) start(s *State, id string, now time.Time) Run {

@@ -112,6 +112,9 @@ func (g *Grounding) clone() Run {
 	return &c
 }
 
+// erase has nothing to do: a grounding keeps nothing of anyone.
+func (*Grounding) erase(Member) {}
+
 func (g *Grounding) finish(now time.Time) {
 	if g.EndedAt.IsZero() {
 		g.EndedAt = now

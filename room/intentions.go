@@ -3,6 +3,7 @@ package room
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -285,6 +286,20 @@ func (in *Intentions) clone() Run {
 	}
 	c.Held = slices.Clone(in.Held)
 	return &c
+}
+
+// erase drops the member's intention (also as the group was shown it),
+// their step and what they said of their earlier intentions.
+func (in *Intentions) erase(m Member) {
+	if w, ok := in.Written[m.ID]; ok {
+		if in.Shown != nil {
+			delete(in.Shown, w.ID)
+		}
+		delete(in.Written, m.ID)
+	}
+	delete(in.Commitments, m.ID)
+	maps.DeleteFunc(in.Reflections, func(_ string, r Reflection) bool { return r.MemberID == m.ID })
+	in.Held = slices.DeleteFunc(in.Held, func(id string) bool { return id == m.ID })
 }
 
 // finish shows what was held back: the activity's end is the moment every

@@ -86,6 +86,9 @@ func (r *Reading) clone() Run {
 	return &c
 }
 
+// erase forgets that the member read it.
+func (r *Reading) erase(m Member) { delete(r.Read, m.ID) }
+
 func (r *Reading) finish(now time.Time) {
 	if r.EndedAt.IsZero() {
 		r.EndedAt = now

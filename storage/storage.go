@@ -122,6 +122,9 @@ type DB struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	// scrubMu serialises scrubs (erase.go).
+	scrubMu sync.Mutex
+
 	failOnce sync.Once
 	failed   chan struct{}
 	mu       sync.Mutex

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
 	"hearth/facilitator"
 )
 
@@ -268,20 +266,17 @@ func TestAudit(t *testing.T) {
 
 	t.Run("deleting the cohort leaves its audit", func(t *testing.T) {
 		before := log.all()
-		e.stop()
-		deleteCohortRecords(t, e.dbPath, g.cohort)
-		e.start()
 		l := &auditLog{tb: t, e: e, seen: len(before)}
-		// As the erasure does: the deletion is recorded with the cohort's
-		// name and IDs only.
-		e.mu.Lock()
-		db := e.db
-		e.mu.Unlock()
-		fac := &facilitator.Service{Store: db}
-		if err := fac.Audit(context.Background(), facilitator.AuditEntry{ActorID: anaID, Actor: "ana@example.org", Action: facilitator.AuditCohortDeleted, CohortID: g.cohort, CohortName: "Tuesday circle", Addr: anaAddr}); err != nil {
-			t.Fatal(err)
-		}
-		l.one(facilitator.AuditEntry{ActorID: anaID, Actor: "ana@example.org", Action: facilitator.AuditCohortDeleted, CohortID: g.cohort, CohortName: "Tuesday circle", Addr: anaAddr})
+		ana.do("POST", "/api/sessions/"+g.session+"/close", nil, nil) // closed already, or now
+		ana.must(204, "DELETE", "/api/sessions/"+g.session, nil, nil)
+		l.one(with(anaBy(facilitator.AuditSessionDeleted), g.session, ""))
+		ana.must(204, "DELETE", "/api/cohorts/"+g.cohort+"/participants/"+g.ids[0]+"?erase=true", nil, nil)
+		l.one(with(anaBy(facilitator.AuditParticipantErased), "", g.ids[0]))
+		ana.must(204, "DELETE", "/api/cohorts/"+g.cohort, nil, nil)
+		// The deletion is recorded with the cohort's name and IDs only.
+		deleted := anaBy(facilitator.AuditCohortDeleted)
+		deleted.CohortID, deleted.CohortName = g.cohort, "Tuesday circle"
+		l.one(deleted)
 		after := l.all()
 		for i, x := range before {
 			if after[i] != x {
@@ -299,43 +294,6 @@ func TestAudit(t *testing.T) {
 			}
 		}
 	})
-}
-
-// deleteCohortRecords removes a cohort and everything under it from a
-// stopped server's file, bucket by bucket, leaving any other bucket alone:
-// a stand-in for the erasure, which must leave the audit as this does.
-func deleteCohortRecords(tb testing.TB, path, cohortID string) {
-	tb.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		prefix := []byte(cohortID + "\x00")
-		for _, index := range []struct{ index, records string }{
-			{"cohort_participants", "participants"}, {"cohort_sessions", "sessions"}, {"cohort_notes", "notes"},
-		} {
-			idx, recs := tx.Bucket([]byte(index.index)), tx.Bucket([]byte(index.records))
-			var keys [][]byte
-			c := idx.Cursor()
-			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-				keys = append(keys, bytes.Clone(k))
-			}
-			for _, k := range keys {
-				if err := recs.Delete(k[len(prefix):]); err != nil {
-					return err
-				}
-				if err := idx.Delete(k); err != nil {
-					return err
-				}
-			}
-		}
-		return tx.Bucket([]byte("cohorts")).Delete([]byte(cohortID))
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
 }
 
 // TestAuditUntrustedProxy: a client's own X-Forwarded-For is not believed

@@ -50,6 +50,10 @@ type cohortJSON struct {
 	Invitations       []invitationJSON  `json:"invitations"`
 	Participants      []participantJSON `json:"participants"`
 	Sessions          []memory.Session  `json:"sessions"`
+	// RetentionDays is the cohort's retention (0: kept until deleted);
+	// DeleteOn when the server deletes it, or null.
+	RetentionDays int        `json:"retentionDays"`
+	DeleteOn      *time.Time `json:"deleteOn"`
 }
 
 // invitationJSON is a co-facilitator invitation waiting for its answer.
@@ -135,6 +139,10 @@ func (s *Server) viewCohort(r *http.Request, c facilitator.Cohort) (cohortJSON, 
 	}
 	for _, ss := range sessions {
 		v.Sessions = append(v.Sessions, memory.SessionOf(ss))
+	}
+	v.RetentionDays = c.RetentionDays
+	if on, ok := facilitator.DeleteOn(c, sessions); ok {
+		v.DeleteOn = &on
 	}
 	return v, nil
 }
@@ -358,17 +366,6 @@ func (s *Server) changeParticipant(w http.ResponseWriter, r *http.Request, statu
 		return
 	}
 	writeJSON(w, status, s.viewParticipant(r, c, p))
-}
-
-func (s *Server) removeParticipant(w http.ResponseWriter, r *http.Request) {
-	cohortID, pid := r.PathValue("id"), r.PathValue("pid")
-	if err := s.fac.RemoveParticipant(r.Context(), account(r), cohortID, pid); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.disconnect(cohortID, pid)
-	s.audited(r, facilitator.AuditEntry{Action: facilitator.AuditParticipantRemoved, CohortID: cohortID, Target: pid})
-	w.WriteHeader(http.StatusNoContent)
 }
 
 // disconnect ends a participant's live connections after their link changed.

@@ -235,12 +235,15 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/me", s.facilitatorOnly(s.getMe))
 	mux.HandleFunc("POST /api/me/password", s.facilitatorOnly(s.postPassword))
 	mux.HandleFunc("POST /api/logout-all", s.facilitatorOnly(s.postLogoutAll))
+	mux.HandleFunc("GET /api/me/deletion", s.facilitatorOnly(s.getAccountDeletion))
+	mux.HandleFunc("DELETE /api/me", s.facilitatorOnly(s.deleteMe))
 
 	// Cohorts.
 	mux.HandleFunc("GET /api/cohorts", s.facilitatorOnly(s.listCohorts))
 	mux.HandleFunc("POST /api/cohorts", s.facilitatorOnly(s.createCohort))
 	mux.HandleFunc("GET /api/cohorts/{id}", s.facilitatorOnly(s.getCohort))
 	mux.HandleFunc("PATCH /api/cohorts/{id}", s.facilitatorOnly(s.patchCohort))
+	mux.HandleFunc("DELETE /api/cohorts/{id}", s.facilitatorOnly(s.deleteCohort))
 	mux.HandleFunc("POST /api/cohorts/{id}/facilitators", s.facilitatorOnly(s.addCoFacilitator))
 	mux.HandleFunc("DELETE /api/cohorts/{id}/facilitators/{aid}", s.facilitatorOnly(s.removeFacilitator))
 	mux.HandleFunc("DELETE /api/cohorts/{id}/invitations/{email}", s.facilitatorOnly(s.withdrawInvitation))
@@ -256,6 +259,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/sessions/{id}/open", s.facilitatorOnly(s.openSession))
 	mux.HandleFunc("POST /api/sessions/{id}/close", s.facilitatorOnly(s.closeSession))
 	mux.HandleFunc("GET /api/sessions/{id}/waiting", s.facilitatorOnly(s.getWaiting))
+	mux.HandleFunc("DELETE /api/sessions/{id}", s.facilitatorOnly(s.deleteSession))
 
 	// Agenda templates.
 	mux.HandleFunc("GET /api/templates", s.facilitatorOnly(s.listTemplates))
@@ -278,11 +282,13 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /api/p/accept", s.acceptAgreements)
 	mux.HandleFunc("GET /api/p/history", s.getHistory)
 	mux.HandleFunc("GET /api/p/next.ics", s.getNextICS)
+	mux.HandleFunc("GET /api/p/history.json", s.getHistoryFile)
 	// The same with the token in the path, kept for a transition: pages
 	// loaded before an upgrade still call them (docs/protocol.md).
 	mux.HandleFunc("GET /api/p/{token}", s.getInvitee)
 	mux.HandleFunc("POST /api/p/{token}/accept", s.acceptAgreements)
 	mux.HandleFunc("GET /api/p/{token}/history", s.getHistory)
+	mux.HandleFunc("GET /api/p/{token}/history.json", s.getHistoryFile)
 	mux.HandleFunc("GET /api/p/{token}/next.ics", s.getNextICS)
 
 	// Live rooms.

@@ -24,7 +24,7 @@ import (
 // the shell's history and show in the process list).
 func facilitatorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New(`say what to do: "hearth facilitator add", "reset-password EMAIL", "disable EMAIL" or "enable EMAIL"`)
+		return errors.New(`say what to do: "hearth facilitator add", "reset-password EMAIL", "disable EMAIL", "enable EMAIL" or "delete EMAIL"`)
 	}
 	switch args[0] {
 	case "add":
@@ -35,8 +35,10 @@ func facilitatorCommand(ctx context.Context, args []string, stdin io.Reader, std
 		return disableCommand(ctx, args[1:], true, stdout, stderr)
 	case "enable":
 		return disableCommand(ctx, args[1:], false, stdout, stderr)
+	case "delete":
+		return deleteFacilitatorCommand(ctx, args[1:], stdin, stdout, stderr)
 	}
-	return fmt.Errorf(`unknown command "hearth facilitator %s"; it knows add, reset-password, disable and enable`, args[0])
+	return fmt.Errorf(`unknown command "hearth facilitator %s"; it knows add, reset-password, disable, enable and delete`, args[0])
 }
 
 func addFacilitatorCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -56,6 +56,11 @@ type Main struct {
 	MaxConnections int
 	// HTTPTimeouts override web.DefaultHTTPTimeouts, field by field.
 	HTTPTimeouts web.HTTPTimeouts
+	// RetentionEvery is how often the server deletes the cohorts whose
+	// retention has run out (DefaultRetentionEvery when 0); Now is the
+	// clock it reads (time.Now when nil). Tests set both.
+	RetentionEvery time.Duration
+	Now            func() time.Time
 
 	// Set by Open.
 	URL        string // e.g. http://127.0.0.1:8080
@@ -71,6 +76,43 @@ type Main struct {
 	metrics  *http.Server // on MetricsAddr, or nil
 	http     *http.Server
 	served   chan error
+	// retention is closed to stop the retention sweep; retained when it
+	// has stopped.
+	retention, retained chan struct{}
+}
+
+// DefaultRetentionEvery is how often the server looks for cohorts whose
+// retention has run out: a cohort is deleted within an hour of its date.
+const DefaultRetentionEvery = time.Hour
+
+// sweepRetention deletes, at once and then every RetentionEvery, the
+// cohorts whose retention has run out, until m.retention is closed.
+func (m *Main) sweepRetention() {
+	defer close(m.retained)
+	every := m.RetentionEvery
+	if every <= 0 {
+		every = DefaultRetentionEvery
+	}
+	now := m.Now
+	if now == nil {
+		now = time.Now
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		deleted, err := m.Sessions.ApplyRetention(context.Background(), now())
+		for _, id := range deleted {
+			m.Log.Info().Str("cohort", id).Msg("cohort deleted: its retention ran out")
+		}
+		if err != nil {
+			m.Log.Error().Err(err).Msg("retention sweep")
+		}
+		select {
+		case <-m.retention:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
@@ -219,6 +261,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.http.Serve(web.LimitListener(m.listener, maxConns)) }()
 	m.Web.SetReady(true)
+	m.retention, m.retained = make(chan struct{}), make(chan struct{})
+	go m.sweepRetention()
 	m.Log.Info().Str("addr", m.listener.Addr().String()).Str("data", m.DataDir).Msg("serving")
 	if needed {
 		base := m.URL
@@ -256,6 +300,8 @@ func (m *Main) Wait(ctx context.Context) error {
 func (m *Main) Close() error {
 	start := time.Now()
 	m.Web.SetReady(false)
+	close(m.retention)
+	<-m.retained
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// Stop accepting first (Shutdown closes the listener at once), so the

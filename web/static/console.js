@@ -11,6 +11,7 @@ import {
   agendaEditor, agendaLine, templateStore, pruneAgendaDrafts, hasAgendaDraft,
 } from './console-agenda.js';
 import { itemTitle, statusBadge } from './agenda.js';
+import { erasePanel, askRemoveParticipant, accountPanel } from './console-erase.js';
 import {
   $, h, setText, announce, formatDateTime, formatTime, storage, fill, formError, field, busy, keepFocus,
 } from './dom.js';
@@ -616,6 +617,9 @@ async function showCohort(id, serial) {
   const facilitators = facilitatorsPanel();
   const details = detailsPanel();
   const care = carePanel();
+  const erase = erasePanel({
+    get: () => cohort, me: () => me || {}, update: (next) => update(next), gone: () => { location.hash = '#/'; },
+  });
 
   function update(next) {
     if (next) cohort = next;
@@ -626,6 +630,7 @@ async function showCohort(id, serial) {
     sessions.render();
     participants.render();
     facilitators.render();
+    erase.render();
   }
 
   mount(
@@ -637,7 +642,7 @@ async function showCohort(id, serial) {
     h('a', { class: 'button', id: 'audit-link', href: `#/audit/${enc(id)}` }, 'Who did what')),
     h('div', { class: 'columns cohort-columns' },
       h('div', null, sessions.root, facilitators.root),
-      h('div', null, participants.root, care.root, details.root)));
+      h('div', null, participants.root, care.root, details.root, erase.root)));
   cleanup = sessions.stop;
   update();
   details.fill();
@@ -1131,15 +1136,16 @@ async function showCohort(id, serial) {
         });
       });
 
-      remove.addEventListener('click', () => {
-        if (!window.confirm(`Remove ${p.name} from this cohort?\n\nTheir link stops working at once.`)) return;
+      remove.addEventListener('click', async () => {
+        const erased = await askRemoveParticipant(p, Boolean(me) && cohort.ownerId === me.id);
+        if (erased === null) return;
         busy(remove, async () => {
           setText(rowError, '');
           try {
-            await call('DELETE', `/api/cohorts/${enc(cohort.id)}/participants/${enc(p.id)}`);
+            await call('DELETE', `/api/cohorts/${enc(cohort.id)}/participants/${enc(p.id)}`, { erase: erased });
             cohort.participants = (cohort.participants || []).filter((x) => x.id !== p.id);
             render();
-            announce(`${p.name} was removed.`);
+            announce(erased ? `Everything of ${p.name} was erased.` : `${p.name} was removed.`);
             nameInput.focus();
           } catch (err) {
             setText(rowError, err.message);
@@ -1559,7 +1565,16 @@ function showAccount() {
         h('p', null, 'A login ends after a while unused (never while you are in a live room), and after 14 days in any case.'),
         h('p', { class: 'hint', id: 'logout-all-hint' }, 'If you logged in on a shared or lost device, end every login at once. You will need to log in again here too.'),
         everywhereError,
-        h('div', { class: 'actions' }, everywhere))));
+        h('div', { class: 'actions' }, everywhere))),
+    accountPanel({
+      done: () => {
+        me = null;
+        setMe(null);
+        endView();
+        history.replaceState(null, '', '/');
+        showSignedOut('Your account was deleted.');
+      },
+    }));
   everywhere.setAttribute('aria-describedby', 'logout-all-hint');
 }
 

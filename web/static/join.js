@@ -423,7 +423,8 @@ async function openJourney() {
   try {
     const history = await api('GET', '/api/p/history', undefined, AUTH);
     if (!journeyOpen) return;
-    fill(content, journeyList(history));
+    fill(content, journeyList(history),
+      h('p', { class: 'actions' }, journeyDownload(history)));
   } catch (err) {
     if (err.status === 409) {
       closeJourney();
@@ -535,6 +536,18 @@ function paintAftercare(on) {
   }
   $('#final-support').hidden = !info;
   fill($('#final-crisis'), crisisNodes(info, 'final-crisis'));
+}
+
+// journeyDownload offers the journey the page already has as a file to keep
+// (what GET /api/p/history.json answers), from memory: a link to the API
+// would need the token in its URL.
+function journeyDownload(history) {
+  const day = new Date().toISOString().slice(0, 10);
+  const cohort = String(history.cohort || 'hearth').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return h('a', {
+    class: 'button', id: 'journey-download', download: `hearth-${cohort || 'group'}-my-journey-${day}.json`,
+    href: `data:application/json;charset=utf-8,${encodeURIComponent(JSON.stringify(history, null, 2))}`,
+  }, 'Download my journey');
 }
 
 // offerCalendar makes "Add to calendar" save the next session's event. The
