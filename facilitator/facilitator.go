@@ -247,6 +247,7 @@ type Store interface {
 	Template(ctx context.Context, id string) (Template, error)
 
 	NoteStore
+	QuotaStore
 }
 
 // Sentinel errors a Store returns.
