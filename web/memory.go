@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"hearth/facilitator"
@@ -131,6 +132,61 @@ func attachment(w http.ResponseWriter, cohortName, ext string, now time.Time) {
 	name := fmt.Sprintf("hearth-%s-%s.%s", slug, now.UTC().Format("2006-01-02"), ext)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	w.Header().Set("Cache-Control", "no-store")
+}
+
+// exportSlots lets each account make one export at a time: an export reads
+// and writes a whole cohort, and one account asking for many at once would
+// hold the server's memory and CPU for everyone. The zero value has no
+// export running.
+type exportSlots struct {
+	mu   sync.Mutex
+	busy map[string]bool // by account ID
+	// started, when set, is called by each export that took its slot,
+	// before it reads anything; tests hold an export there.
+	started func() // guarded by mu
+}
+
+// exportRetry is how long a second export waits: about as long as a large
+// cohort's export takes.
+const exportRetry = 5 * time.Second
+
+var errExporting = &tooManyError{httpError{http.StatusTooManyRequests, "too_many",
+	"An export of yours is still being made. Please wait for it to finish."}, exportRetry}
+
+// take takes the account's slot, or reports false at once when an export
+// of theirs holds it. started is the hook to call, if any.
+func (e *exportSlots) take(accountID string) (release, started func(), ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.busy[accountID] {
+		return nil, nil, false
+	}
+	if e.busy == nil {
+		e.busy = map[string]bool{}
+	}
+	e.busy[accountID] = true
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		delete(e.busy, accountID)
+	}, e.started, true
+}
+
+// oneExport runs export in the account's export slot, or answers 429 at
+// once when another export of theirs holds it.
+func (s *Server) oneExport(export http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		release, started, ok := s.exports.take(account(r).ID)
+		if !ok {
+			s.writeError(w, r, errExporting)
+			return
+		}
+		defer release()
+		if started != nil {
+			started()
+		}
+		export(w, r)
+	}
 }
 
 func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request) {
