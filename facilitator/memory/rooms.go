@@ -15,7 +15,8 @@ import (
 // leaving out those whose room never opened. A live room is its room's
 // state now.
 //
-// Through an Archive the closed rooms are read in one read transaction and
+// Through an Archive the closed rooms are read together (storage decodes
+// them on every CPU) and
 // without the journeys each carries in from the rooms before it; what a
 // summary or a journey reads of those (the text and session of an earlier
 // intention someone reflected on or took a step for) is taken from the
