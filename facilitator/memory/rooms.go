@@ -16,8 +16,8 @@ import (
 // state now.
 //
 // Through an Archive the closed rooms are read together (storage decodes
-// them on every CPU) and
-// without the journeys each carries in from the rooms before it; what a
+// them on every CPU) and without the journeys each carries in from the
+// rooms before it; what a
 // summary or a journey reads of those (the text and session of an earlier
 // intention someone reflected on or took a step for) is taken from the
 // room where the intention was written, which is one of these rooms. A
