@@ -260,6 +260,7 @@ type Store interface {
 	NoteStore
 	AuditStore
 	EraseStore
+	QuotaStore
 }
 
 // Sentinel errors a Store returns.

@@ -56,7 +56,8 @@ func noteText(text string) (string, error) {
 }
 
 // AddNote adds acct's note to a cohort they facilitate. The session and the
-// participant it is about must be the cohort's.
+// participant it is about must be the cohort's; a cohort with
+// NotesPerCohort notes already refuses it with a CodeQuota error.
 func (s *Service) AddNote(ctx context.Context, acct Account, cohortID string, about NoteAbout, text string) (Note, error) {
 	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
 		return Note{}, err
@@ -84,7 +85,7 @@ func (s *Service) AddNote(ctx context.Context, acct Account, cohortID string, ab
 	}
 	n := Note{ID: newID(), CohortID: cohortID, SessionID: about.SessionID, ParticipantID: about.ParticipantID,
 		AuthorID: acct.ID, Text: text, CreatedAt: s.now()}
-	if err := s.Store.PutNote(ctx, n); err != nil {
+	if err := s.putNote(ctx, n); err != nil {
 		return Note{}, err
 	}
 	return n, nil

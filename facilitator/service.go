@@ -56,6 +56,11 @@ type Service struct {
 	// LoginIdle how long it lasts unused (DefaultLoginIdle when 0).
 	LoginTTL  time.Duration
 	LoginIdle time.Duration
+	// Quotas bound what one account and one cohort keep (DefaultQuotas
+	// where a field is 0).
+	Quotas Quotas
+
+	quotaLocks quotaLocks
 }
 
 func (s *Service) now() time.Time {
@@ -281,7 +286,8 @@ func (in CohortInput) applyTo(c *Cohort) error {
 	return nil
 }
 
-// CreateCohort makes a cohort facilitated by acct.
+// CreateCohort makes a cohort facilitated and owned by acct, within their
+// cohort quota (a CodeQuota error past it).
 func (s *Service) CreateCohort(ctx context.Context, acct Account, in CohortInput) (Cohort, error) {
 	if in.Name == nil {
 		return Cohort{}, errorf(CodeInvalid, "Name is required.")
@@ -293,7 +299,7 @@ func (s *Service) CreateCohort(ctx context.Context, acct Account, in CohortInput
 	if c.AgreementsVersion == 0 {
 		c.AgreementsVersion = 1
 	}
-	if err := s.Store.PutCohort(ctx, c); err != nil {
+	if err := s.putCohort(ctx, acct, c); err != nil {
 		return Cohort{}, err
 	}
 	return c, nil
@@ -367,7 +373,8 @@ func (s *Service) newInvite(p *Participant) {
 	p.InviteIssuedAt = s.now()
 }
 
-// AddParticipant adds a person to a cohort with a new invite link.
+// AddParticipant adds a person to a cohort with a new invite link, within
+// the cohort's participant quota (a CodeQuota error past it).
 func (s *Service) AddParticipant(ctx context.Context, acct Account, cohortID, name string) (Participant, error) {
 	if _, err := s.Cohort(ctx, acct, cohortID); err != nil {
 		return Participant{}, err
@@ -378,7 +385,7 @@ func (s *Service) AddParticipant(ctx context.Context, acct Account, cohortID, na
 	}
 	p := Participant{ID: newID(), CohortID: cohortID, Name: name, CreatedAt: s.now()}
 	s.newInvite(&p)
-	if err := s.Store.PutParticipant(ctx, p); err != nil {
+	if err := s.putParticipant(ctx, p); err != nil {
 		return Participant{}, err
 	}
 	return p, nil

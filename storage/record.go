@@ -192,9 +192,9 @@ func partKey(sessionID string, tag byte, memberID string) []byte {
 }
 
 // readParts puts the parts of a schema 3 record back into s, inside the
-// transaction. A room without its roster is an error: every first save
-// writes it.
-func readParts(c cursor, sessionID []byte, s *room.State) error {
+// transaction, the journeys part only when journeys is set. A room without
+// its roster is an error: every first save writes it.
+func readParts(c cursor, sessionID []byte, s *room.State, journeys bool) error {
 	prefix := append(bytes.Clone(sessionID), 0)
 	roster := false
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
@@ -210,7 +210,9 @@ func readParts(c cursor, sessionID []byte, s *room.State) error {
 		case partAgenda:
 			err = json.Unmarshal(v, &s.Agenda)
 		case partJourneys:
-			err = json.Unmarshal(v, &s.Journeys)
+			if journeys {
+				err = json.Unmarshal(v, &s.Journeys)
+			}
 		case partApplied:
 			var ids []room.AppliedAction
 			if err = json.Unmarshal(v, &ids); err == nil {

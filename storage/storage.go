@@ -628,13 +628,19 @@ func (db *DB) Room(ctx context.Context, sessionID string) (room.State, error) {
 // readRoom decodes a roomRecord and puts its history back together, inside
 // the transaction.
 func readRoom(tx *bolt.Tx, sessionID, data []byte) (room.State, error) {
+	return readRoomWith(tx, sessionID, data, true)
+}
+
+// readRoomWith is readRoom, leaving out the journeys part of a schema 3
+// record unless journeys is set (see RoomsToRead).
+func readRoomWith(tx *bolt.Tx, sessionID, data []byte, journeys bool) (room.State, error) {
 	var s room.State
 	rec := roomRecord{State: &s}
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return s, fmt.Errorf("decode room %s: %w", sessionID, err)
 	}
 	if rec.Parts {
-		if err := readParts(tx.Bucket(bucketParts).Cursor(), sessionID, &s); err != nil {
+		if err := readParts(tx.Bucket(bucketParts).Cursor(), sessionID, &s, journeys); err != nil {
 			return s, fmt.Errorf("room %s: %w", sessionID, err)
 		}
 	}

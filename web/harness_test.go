@@ -50,6 +50,7 @@ type env struct {
 	trustedProxies []netip.Prefix
 	httpTimeouts   web.HTTPTimeouts
 	maxConns       int
+	quotas         facilitator.Quotas
 }
 
 const testSetupToken = "test-setup-token"
@@ -103,6 +104,8 @@ type envOptions struct {
 	// maxConns caps the connections open at once (web.LimitListener);
 	// none when 0.
 	maxConns int
+	// quotas override facilitator.DefaultQuotas, field by field.
+	quotas facilitator.Quotas
 }
 
 func newEnvWith(tb testing.TB, o envOptions) *env {
@@ -120,6 +123,7 @@ func newEnvWith(tb testing.TB, o envOptions) *env {
 		trustedProxies: o.trustedProxies,
 		httpTimeouts:   o.httpTimeouts,
 		maxConns:       o.maxConns,
+		quotas:         o.quotas,
 	}
 	if e.dbPath == "" {
 		e.dbPath = filepath.Join(tb.TempDir(), "hearth.db")
@@ -141,7 +145,7 @@ func (e *env) start() {
 	if err != nil {
 		e.tb.Fatalf("open db: %v", err)
 	}
-	fac := &facilitator.Service{Store: db, InviteKey: e.key, Now: e.now, LoginTTL: e.loginTTL, LoginIdle: e.loginIdle}
+	fac := &facilitator.Service{Store: db, InviteKey: e.key, Now: e.now, LoginTTL: e.loginTTL, LoginIdle: e.loginIdle, Quotas: e.quotas}
 	rooms := room.NewManager(room.Config{
 		Store: db,
 		Now:   e.now,

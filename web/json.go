@@ -92,6 +92,8 @@ var statuses = map[string]int{
 	facilitator.CodeNotOpened:    http.StatusNotFound,
 	facilitator.CodeAgreements:   http.StatusConflict,
 	facilitator.CodeTooMany:      http.StatusTooManyRequests,
+	// Waiting does not help, deleting does: a conflict with what is kept.
+	facilitator.CodeQuota: http.StatusConflict,
 }
 
 func statusOf(code string) int {

@@ -533,9 +533,14 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetWriteBuffer(SendBuffer)
+		// Bulk downloads raise it for their time (bulk).
+		ctx = context.WithValue(ctx, tcpConnKey{}, tc)
 	}
 	return ctx
 }
+
+// tcpConnKey holds a request's TCP connection in its context.
+type tcpConnKey struct{}
 
 // readLoop reads the member's frames until the connection ends, and hands
 // them to the read-ahead queue. Frames that arrive before the member has

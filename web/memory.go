@@ -3,8 +3,10 @@ package web
 import (
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"hearth/facilitator"
@@ -93,6 +95,24 @@ func (s *Server) sendNote(w http.ResponseWriter, r *http.Request, status int, n 
 
 // --- the cohort overview and a participant's own history ------------------------
 
+// BulkSendBuffer is a connection's kernel send buffer while it carries an
+// overview or an export. SendBuffer, made for live rooms, lets a response
+// of megabytes out only 32 KiB per round trip: 6 MB took 3 s on loopback,
+// and would take far longer across the internet.
+const BulkSendBuffer = 1 << 20
+
+// bulk gives the request's connection BulkSendBuffer until the returned
+// func gives it SendBuffer again (the connection may carry a WebSocket
+// next).
+func bulk(r *http.Request) (done func()) {
+	tc, ok := r.Context().Value(tcpConnKey{}).(*net.TCPConn)
+	if !ok {
+		return func() {}
+	}
+	tc.SetWriteBuffer(BulkSendBuffer)
+	return func() { tc.SetWriteBuffer(SendBuffer) }
+}
+
 func (s *Server) getOverview(w http.ResponseWriter, r *http.Request) {
 	cm, err := s.memory.Load(r.Context(), account(r), r.PathValue("id"))
 	if err != nil {
@@ -103,6 +123,7 @@ func (s *Server) getOverview(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	defer bulk(r)()
 	writeJSON(w, http.StatusOK, cm.Overview())
 }
 
@@ -141,6 +162,61 @@ func attachment(w http.ResponseWriter, cohortName, ext string, now time.Time) {
 	w.Header().Set("Cache-Control", "no-store")
 }
 
+// exportSlots lets each account make one export at a time: an export reads
+// and writes a whole cohort, and one account asking for many at once would
+// hold the server's memory and CPU for everyone. The zero value has no
+// export running.
+type exportSlots struct {
+	mu   sync.Mutex
+	busy map[string]bool // by account ID
+	// started, when set, is called by each export that took its slot,
+	// before it reads anything; tests hold an export there.
+	started func() // guarded by mu
+}
+
+// exportRetry is how long a second export waits: about as long as a large
+// cohort's export takes.
+const exportRetry = 5 * time.Second
+
+var errExporting = &tooManyError{httpError{http.StatusTooManyRequests, "too_many",
+	"An export of yours is still being made. Please wait for it to finish."}, exportRetry}
+
+// take takes the account's slot, or reports false at once when an export
+// of theirs holds it. started is the hook to call, if any.
+func (e *exportSlots) take(accountID string) (release, started func(), ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.busy[accountID] {
+		return nil, nil, false
+	}
+	if e.busy == nil {
+		e.busy = map[string]bool{}
+	}
+	e.busy[accountID] = true
+	return func() {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		delete(e.busy, accountID)
+	}, e.started, true
+}
+
+// oneExport runs export in the account's export slot, or answers 429 at
+// once when another export of theirs holds it.
+func (s *Server) oneExport(export http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		release, started, ok := s.exports.take(account(r).ID)
+		if !ok {
+			s.writeError(w, r, errExporting)
+			return
+		}
+		defer release()
+		if started != nil {
+			started()
+		}
+		export(w, r)
+	}
+}
+
 func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request) {
 	cm, err := s.memory.Load(r.Context(), account(r), r.PathValue("id"))
 	if err != nil {
@@ -158,6 +234,7 @@ func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	attachment(w, cm.Name(), "json", now)
+	defer bulk(r)()
 	writeJSON(w, http.StatusOK, v)
 }
 
@@ -179,6 +256,7 @@ func (s *Server) exportMarkdown(w http.ResponseWriter, r *http.Request) {
 	}
 	attachment(w, cm.Name(), "md", now)
 	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	defer bulk(r)()
 	w.WriteHeader(http.StatusOK)
 	w.Write([]byte(text))
 }

@@ -55,6 +55,7 @@ type Server struct {
 	memory   *memory.Memory
 	rooms    *room.Manager
 	log      zerolog.Logger
+	exports  exportSlots
 
 	// PingInterval, PingTimeout and WriteTimeout govern live connections;
 	// tests shorten them.
@@ -273,8 +274,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("PATCH /api/notes/{id}", s.facilitatorOnly(s.editNote))
 	mux.HandleFunc("DELETE /api/notes/{id}", s.facilitatorOnly(s.deleteNote))
 	mux.HandleFunc("GET /api/cohorts/{id}/overview", s.facilitatorOnly(s.getOverview))
-	mux.HandleFunc("GET /api/cohorts/{id}/export.md", s.facilitatorOnly(s.exportMarkdown))
-	mux.HandleFunc("GET /api/cohorts/{id}/export.json", s.facilitatorOnly(s.exportJSON))
+	mux.HandleFunc("GET /api/cohorts/{id}/export.md", s.facilitatorOnly(s.oneExport(s.exportMarkdown)))
+	mux.HandleFunc("GET /api/cohorts/{id}/export.json", s.facilitatorOnly(s.oneExport(s.exportJSON)))
 	mux.HandleFunc("GET /api/cohorts/{id}/audit", s.facilitatorOnly(s.getAudit))
 
 	// Participants: the invite token travels in a header (inviteToken).

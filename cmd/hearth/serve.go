@@ -61,6 +61,8 @@ type Main struct {
 	// clock it reads (time.Now when nil). Tests set both.
 	RetentionEvery time.Duration
 	Now            func() time.Time
+	// Quotas override facilitator.DefaultQuotas, field by field.
+	Quotas facilitator.Quotas
 
 	// Set by Open.
 	URL        string // e.g. http://127.0.0.1:8080
@@ -136,8 +138,13 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 		maxConnsDefault = n
 	}
 	maxConns := fs.Int("max-connections", maxConnsDefault, "connections open at once, live rooms included; more are answered 503 [$HEARTH_MAX_CONNECTIONS]")
+	quotaText := fs.String("quotas", envOr("HEARTH_QUOTAS", ""), "raise or lower quotas, e.g. cohorts=500,participants=40 (of cohorts, templates per account; participants, sessions, notes per cohort; defaults 200, 100, 100, 500, 5000) [$HEARTH_QUOTAS]")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	quotas, err := parseQuotas(*quotaText)
+	if err != nil {
+		return fmt.Errorf("--quotas: %w", err)
 	}
 	loginIdle, err := time.ParseDuration(*loginIdleText)
 	if err != nil || loginIdle <= 0 {
@@ -156,7 +163,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := zerolog.New(stderr).Level(lvl).With().Timestamp().Logger()
 	m := &Main{Addr: *addr, DataDir: *data, PublicURL: strings.TrimRight(*public, "/"), Log: log, CrisisFile: *crisis, LoginIdle: loginIdle,
-		TrustedProxies: trusted, MaxConnections: *maxConns}
+		TrustedProxies: trusted, MaxConnections: *maxConns, Quotas: quotas}
 	m.MetricsAddr, m.MetricsToken = *metricsAddr, *metricsToken
 	if err := m.Open(ctx); err != nil {
 		return err
@@ -197,7 +204,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
-	fac := &facilitator.Service{Store: db, InviteKey: key, LoginIdle: m.LoginIdle}
+	fac := &facilitator.Service{Store: db, InviteKey: key, LoginIdle: m.LoginIdle, Quotas: m.Quotas}
 	metrics := web.NewMetrics(func() int { return m.Rooms.Len() })
 	db.Observe = metrics.Committed
 	m.Rooms = room.NewManager(room.Config{
@@ -417,4 +424,30 @@ func inviteKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("sync invite key: %w", err)
 	}
 	return key, f.Close()
+}
+
+// parseQuotas reads --quotas: NAME=N pairs, comma-separated, each setting
+// one quota; the others keep their defaults.
+func parseQuotas(text string) (facilitator.Quotas, error) {
+	var q facilitator.Quotas
+	fields := map[string]*int{
+		"cohorts": &q.CohortsPerAccount, "templates": &q.TemplatesPerAccount,
+		"participants": &q.ParticipantsPerCohort, "sessions": &q.SessionsPerCohort, "notes": &q.NotesPerCohort,
+	}
+	for _, pair := range strings.Split(text, ",") {
+		if pair = strings.TrimSpace(pair); pair == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(pair, "=")
+		f, ok := fields[strings.TrimSpace(name)]
+		if !ok {
+			return q, fmt.Errorf("%q: no such quota (cohorts, templates, participants, sessions, notes)", name)
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(value))
+		if err != nil || n < 1 {
+			return q, fmt.Errorf("%q: give a whole number of at least 1", pair)
+		}
+		*f = n
+	}
+	return q, nil
 }

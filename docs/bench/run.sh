@@ -9,7 +9,7 @@ if ss -ltn | grep -q '127.0.0.1:18090 '; then echo "port 18090 is taken: refusin
 rm -rf /tmp/bench-data
 echo 'load test passphrase' | go run ./cmd/hearth facilitator add --email load@example.org --name Load --data /tmp/bench-data > /dev/null
 go build -o /tmp/bench-hearth ./cmd/hearth || exit 1
-env $SERVER_ENV /tmp/bench-hearth serve --addr 127.0.0.1:18090 --metrics-addr 127.0.0.1:18091 --data /tmp/bench-data 2> $OUT.server.log &
+env $SERVER_ENV /tmp/bench-hearth serve --addr 127.0.0.1:18090 --metrics-addr 127.0.0.1:18091 --data /tmp/bench-data --quotas cohorts=100000 2> $OUT.server.log &
 SRV=$!
 for i in $(seq 1 300); do curl -sf 127.0.0.1:18090/readyz >/dev/null && break; sleep 0.1; done
 if ! ss -ltnp | grep '127.0.0.1:18090 ' | grep -q "pid=$SRV,"; then echo "the server did not start" > $OUT.out; kill $SRV; exit 1; fi

@@ -14,7 +14,6 @@ package memory
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"hearth/facilitator"
@@ -26,6 +25,16 @@ type Rooms interface {
 	// Stored returns the stored room of a session, live or closed, or an
 	// error wrapping room.ErrNotStored when its room never opened.
 	Stored(ctx context.Context, sessionID string) (room.State, error)
+}
+
+// Archive reads many stored rooms at once, for reading them back
+// (*storage.DB has it). When the facilitator service's Store is also an
+// Archive, memory reads a cohort's rooms through it (see cohortRooms).
+type Archive interface {
+	// RoomsToRead returns the stored rooms of the sessions, in their
+	// order, leaving out those that never opened. A room's Journeys may be
+	// left out (nil): they are copies of what the earlier rooms hold.
+	RoomsToRead(ctx context.Context, sessionIDs []string) ([]room.State, error)
 }
 
 var (
@@ -40,13 +49,16 @@ var (
 
 // Memory builds what a cohort remembers, for one reader at a time.
 type Memory struct {
-	fac   *facilitator.Service
-	rooms Rooms
+	fac     *facilitator.Service
+	rooms   Rooms
+	archive Archive // nil: every room is read through rooms
 }
 
 // New returns the memory of the cohorts fac keeps, whose rooms are in rooms.
 func New(fac *facilitator.Service, rooms Rooms) *Memory {
-	return &Memory{fac: fac, rooms: rooms}
+	m := &Memory{fac: fac, rooms: rooms}
+	m.archive, _ = fac.Store.(Archive)
+	return m
 }
 
 // --- notes ---------------------------------------------------------------------
@@ -234,14 +246,11 @@ func (m *Memory) History(ctx context.Context, token string, p facilitator.Partic
 		return History{}, err
 	}
 	v := History{Name: p.Name, Cohort: c.Name, Sessions: []room.Journey{}}
-	for _, ss := range sessions {
-		st, err := m.rooms.Stored(ctx, ss.ID)
-		if errors.Is(err, room.ErrNotStored) {
-			continue
-		}
-		if err != nil {
-			return History{}, err
-		}
+	states, err := m.cohortRooms(ctx, sessions)
+	if err != nil {
+		return History{}, err
+	}
+	for _, st := range states {
 		if j, ok := room.JourneyOf(st, p.ID); ok {
 			v.Sessions = append(v.Sessions, j)
 		}
@@ -283,16 +292,11 @@ func (m *Memory) Load(ctx context.Context, acct facilitator.Account, cohortID st
 	if cm.sessions, err = m.fac.Sessions(ctx, acct, c.ID); err != nil {
 		return nil, err
 	}
-	for _, ss := range cm.sessions {
-		st, err := m.rooms.Stored(ctx, ss.ID)
-		if errors.Is(err, room.ErrNotStored) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("load room %s: %w", ss.ID, err)
-		}
-		cm.summaries[ss.ID] = room.Summarize(st)
-		cm.states = append(cm.states, st)
+	if cm.states, err = m.cohortRooms(ctx, cm.sessions); err != nil {
+		return nil, err
+	}
+	for _, st := range cm.states {
+		cm.summaries[st.SessionID] = room.Summarize(st)
 	}
 	if cm.notes, err = m.notesOf(ctx, acct, c, all); err != nil {
 		return nil, err

@@ -141,13 +141,13 @@ func (cm *Cohort) intentionJourneys() []IntentionJourney {
 	return out
 }
 
-// cell reads one participant's session from its summary.
-func cell(sum room.Summary, memberID string) Cell {
-	var c Cell
+// cells reads every member's cell of one session from its summary, by
+// member ID: once per session, not once per person (a cohort of 500 read
+// each summary 500 times).
+func cells(sum room.Summary) map[string]Cell {
+	out := make(map[string]Cell, len(sum.Attendance))
 	for _, a := range sum.Attendance {
-		if a.MemberID != memberID {
-			continue
-		}
+		c := out[a.MemberID]
 		switch {
 		case !a.Came:
 			c.Attendance = markAbsent
@@ -159,24 +159,36 @@ func cell(sum room.Summary, memberID string) Cell {
 			c.Attendance = markStayed
 		}
 		c.Drops = a.Drops
+		out[a.MemberID] = c
 	}
+	// Arrival is the first check-in's answer (the last answer of the
+	// member in it); departure the last check-out word.
+	arrived := map[string]bool{}
 	for _, sec := range sum.Sections {
-		if ci, ok := sec.Detail.(*room.CheckInSection); ok && c.Arrival == nil {
+		if ci, ok := sec.Detail.(*room.CheckInSection); ok {
+			seen := map[string]bool{}
 			for _, ans := range ci.Answers {
-				if ans.MemberID == memberID {
-					c.Arrival = &Arrival{Scale: ans.Scale, State: ans.State}
+				if arrived[ans.MemberID] {
+					continue
 				}
+				c := out[ans.MemberID]
+				c.Arrival = &Arrival{Scale: ans.Scale, State: ans.State}
+				out[ans.MemberID] = c
+				seen[ans.MemberID] = true
+			}
+			for id := range seen {
+				arrived[id] = true
 			}
 		}
 		if co, ok := sec.Detail.(*room.CheckOutSection); ok {
 			for _, wd := range co.Words {
-				if wd.MemberID == memberID {
-					c.Departure = &Departure{Word: wd.Word, State: wd.State}
-				}
+				c := out[wd.MemberID]
+				c.Departure = &Departure{Word: wd.Word, State: wd.State}
+				out[wd.MemberID] = c
 			}
 		}
 	}
-	return c
+	return out
 }
 
 // Overview returns the cohort's overview.
@@ -205,10 +217,15 @@ func (cm *Cohort) Overview() Overview {
 	}
 	for i := range people {
 		people[i].Sessions = make([]Cell, len(cm.sessions))
-		for j, ss := range cm.sessions {
-			if sum, ok := cm.summaries[ss.ID]; ok {
-				people[i].Sessions[j] = cell(sum, people[i].ID)
-			}
+	}
+	for j, ss := range cm.sessions {
+		sum, ok := cm.summaries[ss.ID]
+		if !ok {
+			continue
+		}
+		byID := cells(sum)
+		for i := range people {
+			people[i].Sessions[j] = byID[people[i].ID]
 		}
 	}
 	v.Participants = people

@@ -34,9 +34,9 @@ import (
 
 // Service runs sessions' lives on top of the back office and the live
 // rooms. It checks who may act through the facilitator service, and it is
-// what stores sessions and templates (the only caller of PutSession,
-// UpdateSession and PutTemplate), through that service's Store. Create it
-// with New; use it through a pointer.
+// what stores sessions and templates, through that service's AddSession
+// and AddTemplate (which keep the quotas) and its Store's UpdateSession.
+// Create it with New; use it through a pointer.
 type Service struct {
 	fac   *facilitator.Service
 	rooms *room.Manager
@@ -115,7 +115,8 @@ func fromRoom(err error) error {
 	return err
 }
 
-// Plan adds a session to a cohort acct facilitates, with no agenda.
+// Plan adds a session to a cohort acct facilitates, with no agenda; past
+// the cohort's session quota it is a CodeQuota error.
 func (s *Service) Plan(ctx context.Context, acct facilitator.Account, cohortID, title string, startsAt time.Time) (facilitator.Session, error) {
 	if _, err := s.fac.Cohort(ctx, acct, cohortID); err != nil {
 		return facilitator.Session{}, err
@@ -124,7 +125,7 @@ func (s *Service) Plan(ctx context.Context, acct facilitator.Account, cohortID, 
 	if err != nil {
 		return facilitator.Session{}, err
 	}
-	if err := s.fac.Store.PutSession(ctx, ss); err != nil {
+	if err := s.fac.AddSession(ctx, ss); err != nil {
 		return facilitator.Session{}, err
 	}
 	return ss, nil
@@ -167,6 +168,7 @@ func (s *Service) SetAgenda(ctx context.Context, acct facilitator.Account, sessi
 
 // SaveTemplate checks items by the room's rules and saves them as one of
 // acct's own templates; it returns the template and its items as stored.
+// Past acct's template quota it is a CodeQuota error.
 func (s *Service) SaveTemplate(ctx context.Context, acct facilitator.Account, name string, items []room.Item) (facilitator.Template, []room.Item, error) {
 	raw, planned, err := plan(items)
 	if err != nil {
@@ -176,7 +178,7 @@ func (s *Service) SaveTemplate(ctx context.Context, acct facilitator.Account, na
 	if err != nil {
 		return facilitator.Template{}, nil, err
 	}
-	if err := s.fac.Store.PutTemplate(ctx, t); err != nil {
+	if err := s.fac.AddTemplate(ctx, t); err != nil {
 		return facilitator.Template{}, nil, err
 	}
 	return t, planned, nil
