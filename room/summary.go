@@ -91,8 +91,14 @@ func Summarize(s State) Summary {
 		Attendance: make([]Attendance, 0, len(s.Members)),
 		Sections:   make([]Section, 0, len(s.History)+1),
 		Skipped:    []Item{}, Pending: []Item{},
-		Care: summarizeCare(&s),
 	}
+	s.names = make(map[string]string, len(s.Members))
+	for _, m := range s.Members {
+		if _, ok := s.names[m.ID]; !ok { // the first wins, as in Member
+			s.names[m.ID] = m.Name
+		}
+	}
+	sum.Care = summarizeCare(&s)
 	for _, m := range s.Members {
 		sum.Attendance = append(sum.Attendance, attendance(m))
 	}
@@ -174,6 +180,9 @@ func unanswered(s *State, answered func(id string) bool) []string {
 }
 
 func memberName(s *State, id string) string {
+	if s.names != nil {
+		return s.names[id]
+	}
 	m, _ := s.Member(id)
 	return m.Name
 }
