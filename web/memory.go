@@ -234,8 +234,13 @@ func (s *Server) exportJSON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	attachment(w, cm.Name(), "json", now)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	defer bulk(r)()
-	writeJSON(w, http.StatusOK, v)
+	w.WriteHeader(http.StatusOK)
+	// Written as it is encoded: the same bytes as writeJSON, without
+	// holding the whole file (tens of megabytes for a large cohort) first.
+	v.WriteJSON(w)
 }
 
 func (s *Server) exportMarkdown(w http.ResponseWriter, r *http.Request) {
