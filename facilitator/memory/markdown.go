@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"hearth/room"
 )
@@ -14,6 +15,9 @@ import (
 // md escapes text for one line of Markdown: what participants and
 // facilitators wrote is shown as written, never read as formatting.
 func md(s string) string {
+	if plainLine(s) {
+		return s // most names and answers: nothing to escape or join
+	}
 	s = strings.Join(strings.Fields(s), " ")
 	var b strings.Builder
 	for _, r := range s {
@@ -24,6 +28,31 @@ func md(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// mdSpecial is what md escapes.
+const mdSpecial = "\\`*_[]<>#|!~"
+
+// plainLine reports whether md would return s as it is: ASCII, nothing
+// md escapes, and single spaces only between words (strings.Fields'
+// spaces beyond ASCII's are not ASCII).
+func plainLine(s string) bool {
+	space := true // a leading space is not plain
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r',
+			strings.IndexByte(mdSpecial, c) >= 0:
+			return false
+		case c == ' ':
+			if space {
+				return false
+			}
+			space = true
+		default:
+			space = false
+		}
+	}
+	return !space || s == ""
 }
 
 // quote writes multi-line text as a Markdown block quote.
