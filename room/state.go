@@ -182,6 +182,12 @@ type State struct {
 	Signals []Signal          `json:"signals,omitempty"`
 	Flags   []Flag            `json:"flags,omitempty"`
 	Threads map[string]Thread `json:"threads,omitempty"`
+
+	// names is the roster's names by member ID while Summarize builds a
+	// summary from its own copy of the state, so that naming everyone in
+	// every activity is not a walk over the roster each; nil otherwise,
+	// as the roster of a running room changes.
+	names map[string]string
 }
 
 // appliedMemory is how many action IDs are remembered per member. A client

@@ -3,7 +3,6 @@ package room
 import (
 	"cmp"
 	"encoding/json"
-	"sync"
 	"time"
 )
 
@@ -93,14 +92,12 @@ func Summarize(s State) Summary {
 		Sections:   make([]Section, 0, len(s.History)+1),
 		Skipped:    []Item{}, Pending: []Item{},
 	}
-	names := make(map[string]string, len(s.Members))
+	s.names = make(map[string]string, len(s.Members))
 	for _, m := range s.Members {
-		if _, ok := names[m.ID]; !ok { // the first wins, as in Member
-			names[m.ID] = m.Name
+		if _, ok := s.names[m.ID]; !ok { // the first wins, as in Member
+			s.names[m.ID] = m.Name
 		}
 	}
-	summarizing.Store(&s, names)
-	defer summarizing.Delete(&s)
 	sum.Care = summarizeCare(&s)
 	for _, m := range s.Members {
 		sum.Attendance = append(sum.Attendance, attendance(m))
@@ -182,16 +179,9 @@ func unanswered(s *State, answered func(id string) bool) []string {
 	return out
 }
 
-// summarizing holds, for each State Summarize is summarizing (its own
-// copy, by address), the roster's names by member ID: naming everyone in
-// every activity by a walk over the roster made a summary grow with
-// members times answers. It is not a field of State, which is stored
-// field by field, and a running room's roster changes.
-var summarizing sync.Map // *State → map[string]string
-
 func memberName(s *State, id string) string {
-	if names, ok := summarizing.Load(s); ok {
-		return names.(map[string]string)[id]
+	if s.names != nil {
+		return s.names[id]
 	}
 	m, _ := s.Member(id)
 	return m.Name
