@@ -1,6 +1,9 @@
 package facilitator
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // DefaultInviteDays is how long a participant's link works after it was
 // issued or last reissued, in a cohort that has not said otherwise: long
@@ -54,4 +57,40 @@ func (s *Service) inviteWorks(c Cohort, p Participant) error {
 		return ErrInviteExpired
 	}
 	return nil
+}
+
+// StampOldInvites gives every link issued before links had an issue time
+// one of now, so its cohort's InviteDays count from the first start of a
+// server that knows them: counted from when the participant was added, a
+// long-running group's links would all stop at once on the day of the
+// upgrade, perhaps an hour before a session. It returns how many it
+// stamped; run it at start, before serving.
+func (s *Service) StampOldInvites(ctx context.Context) (int, error) {
+	cohorts, err := s.Store.AllCohorts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now().UTC()
+	n := 0
+	for _, c := range cohorts {
+		ps, err := s.Store.Participants(ctx, c.ID)
+		if err != nil {
+			return n, err
+		}
+		for _, p := range ps {
+			if !p.InviteIssuedAt.IsZero() {
+				continue
+			}
+			if _, err := s.Store.UpdateParticipant(ctx, p.ID, func(p *Participant) error {
+				if p.InviteIssuedAt.IsZero() {
+					p.InviteIssuedAt = now
+				}
+				return nil
+			}); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
 }

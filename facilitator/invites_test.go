@@ -103,4 +103,38 @@ func TestInviteExpiry(t *testing.T) {
 			t.Errorf("InviteExpiry without an issue time: got %v %v, want %v true", until, ok, want)
 		}
 	})
+
+	t.Run("start-up dates the links stored before issue times from that day", func(t *testing.T) {
+		// As stored before links had an issue time.
+		old, err := svc.Store.UpdateParticipant(ctx, newParticipant(t, svc, robin, c.ID, "Old").ID, func(p *facilitator.Participant) error {
+			p.InviteIssuedAt = time.Time{}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before, err := svc.Store.Participant(ctx, sam.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(400 * day) // a long-running group, upgraded
+		n, err := svc.StampOldInvites(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("StampOldInvites: %d, %v; want the one old link", n, err)
+		}
+		got, err := svc.Store.Participant(ctx, old.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.InviteIssuedAt.Equal(clk.Now().UTC()) {
+			t.Errorf("the old link's issue time: %v, want the start-up's %v", got.InviteIssuedAt, clk.Now().UTC())
+		}
+		works(t, "an old link the day of the upgrade", got)
+		if after, _ := svc.Store.Participant(ctx, sam.ID); !after.InviteIssuedAt.Equal(before.InviteIssuedAt) {
+			t.Errorf("a link with an issue time was dated again: %v, was %v", after.InviteIssuedAt, before.InviteIssuedAt)
+		}
+		if n, err := svc.StampOldInvites(ctx); err != nil || n != 0 {
+			t.Errorf("StampOldInvites again: %d, %v; want none", n, err)
+		}
+	})
 }

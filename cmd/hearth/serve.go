@@ -205,6 +205,12 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.DB = db
 	fac := &facilitator.Service{Store: db, InviteKey: key, LoginIdle: m.LoginIdle, Quotas: m.Quotas}
+	if n, err := fac.StampOldInvites(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("date the invite links: %w", err)
+	} else if n > 0 {
+		m.Log.Info().Int("links", n).Msg("invite links made before links expired now count their days from today")
+	}
 	metrics := web.NewMetrics(func() int { return m.Rooms.Len() })
 	db.Observe = metrics.Committed
 	m.Rooms = room.NewManager(room.Config{
