@@ -716,8 +716,3 @@ func summarizeCare(s *State) CareSummary {
 	}
 	return out
 }
-
-var (
-	_ windowRun = (*CheckIn)(nil)
-	_ pieceRun  = (*Circle)(nil)
-)

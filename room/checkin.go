@@ -505,3 +505,6 @@ func arrivalIn(history []Activity, memberID string) Arousal {
 	}
 	return ""
 }
+
+// A check-in tells care in the room each person's state.
+var _ windowRun = (*CheckIn)(nil)

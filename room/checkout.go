@@ -391,3 +391,6 @@ func (co *CheckOut) moment(_ *State, memberID string) any {
 	}
 	return out
 }
+
+// A check-out's closing check tells care in the room how each person leaves.
+var _ windowRun = (*CheckOut)(nil)

@@ -959,3 +959,6 @@ func (c *Circle) moment(s *State, memberID string) any {
 	}
 	return out
 }
+
+// A circle tells care in the room who holds the talking piece.
+var _ pieceRun = (*Circle)(nil)
