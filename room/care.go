@@ -449,7 +449,7 @@ type personView struct {
 	MemberID      string  `json:"memberId"`
 	State         Arousal `json:"state"`
 	StateAt       int64   `json:"stateAt"`
-	MissedCheckIn bool    `json:"missedCheckIn"`
+	MissedArrival bool    `json:"missedCheckIn"`
 }
 
 // viewCare returns the care part of m's snapshot.
@@ -559,7 +559,7 @@ func viewPeople(s *State) []personView {
 				break
 			}
 		}
-		p.MissedCheckIn = !firstEnd.IsZero() && (m.FirstJoined.IsZero() || m.FirstJoined.After(firstEnd))
+		p.MissedArrival = !firstEnd.IsZero() && (m.FirstJoined.IsZero() || m.FirstJoined.After(firstEnd))
 		out = append(out, p)
 	}
 	return out

@@ -396,7 +396,7 @@ type wirePerson struct {
 	MemberID      string `json:"memberId"`
 	State         string `json:"state"`
 	StateAt       int64  `json:"stateAt"`
-	MissedCheckIn bool   `json:"missedCheckIn"`
+	MissedArrival bool   `json:"missedCheckIn"`
 }
 
 func peopleSent(tb testing.TB, ch Change) ([]wirePerson, bool) {
@@ -444,8 +444,8 @@ func TestCarePeople(t *testing.T) {
 		}
 		want := []wirePerson{
 			{MemberID: "p1", State: "hyper", StateAt: hyperAt},
-			{MemberID: "p2", MissedCheckIn: true},
-			{MemberID: "p3", MissedCheckIn: true},
+			{MemberID: "p2", MissedArrival: true},
+			{MemberID: "p3", MissedArrival: true},
 		}
 		if !reflect.DeepEqual(room.People, want) {
 			t.Errorf("got people %+v, want %+v", room.People, want)
@@ -459,8 +459,8 @@ func TestCarePeople(t *testing.T) {
 		got, ok := peopleSent(t, ch)
 		want := []wirePerson{
 			{MemberID: "p1", State: "within", StateAt: millis(now)},
-			{MemberID: "p2", MissedCheckIn: true},
-			{MemberID: "p3", MissedCheckIn: true},
+			{MemberID: "p2", MissedArrival: true},
+			{MemberID: "p3", MissedArrival: true},
 		}
 		if !ok || !reflect.DeepEqual(got, want) {
 			t.Errorf("got people %+v (sent %v), want %+v", got, ok, want)
@@ -477,7 +477,7 @@ func TestCarePeople(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, ok := peopleSent(t, ch)
-		want := []wirePerson{{MemberID: "p1"}, {MemberID: "p2"}, {MemberID: "p3", MissedCheckIn: true}}
+		want := []wirePerson{{MemberID: "p1"}, {MemberID: "p2"}, {MemberID: "p3", MissedArrival: true}}
 		if !ok || !reflect.DeepEqual(got, want) {
 			t.Errorf("got people %+v (sent %v), want %+v", got, ok, want)
 		}
@@ -494,7 +494,7 @@ func TestCarePeople(t *testing.T) {
 	t.Run("a participant added", func(t *testing.T) {
 		_, ch, _ := addMember(base(nil), Member{ID: "p4", Name: "Noor", Role: Participant})
 		got, ok := peopleSent(t, ch)
-		if !ok || len(got) != 4 || got[3] != (wirePerson{MemberID: "p4", MissedCheckIn: true}) {
+		if !ok || len(got) != 4 || got[3] != (wirePerson{MemberID: "p4", MissedArrival: true}) {
 			t.Errorf("got people %+v (sent %v), want Noor's added", got, ok)
 		}
 	})
@@ -515,7 +515,7 @@ func TestCarePeople(t *testing.T) {
 			t.Errorf("got people %+v (sent %v), want Sam leaving hypo-aroused", got, ok)
 		}
 		for _, p := range got {
-			if p.MissedCheckIn {
+			if p.MissedArrival {
 				t.Errorf("a check-out marked %s as having missed a check-in", p.MemberID)
 			}
 		}
