@@ -228,12 +228,19 @@ func supportWithdraw(s State, now time.Time, actor Member, _ json.RawMessage) (S
 	if open < 0 {
 		return s, Change{}, errorf(CodeClosed, "You have no signal to take back.")
 	}
+	next, ch := editSignal(s, open, func(sig *Signal) { sig.EndedAt, sig.Ended = now, SignalWithdrawn })
+	return next, ch, nil
+}
+
+// editSignal returns s with its open signal i changed by edit, and the
+// change that tells the facilitators and the signal's participant.
+func editSignal(s State, i int, edit func(*Signal)) (State, Change) {
 	next := s.clone()
 	next.Signals = slices.Clone(s.Signals)
-	next.Signals[open].EndedAt, next.Signals[open].Ended = now, SignalWithdrawn
+	edit(&next.Signals[i])
 	var ch Change
-	ch.supportChanged(&next, actor.ID)
-	return next, ch, nil
+	ch.supportChanged(&next, next.Signals[i].MemberID)
+	return next, ch
 }
 
 func supportAck(s State, now time.Time, actor Member, data json.RawMessage) (State, Change, error) {
@@ -250,11 +257,7 @@ func supportAck(s State, now time.Time, actor Member, data json.RawMessage) (Sta
 		// who, and a second answer would only replace it.
 		return s.clone(), Change{quiet: true}, nil
 	}
-	next := s.clone()
-	next.Signals = slices.Clone(s.Signals)
-	next.Signals[open].AckedAt, next.Signals[open].AckedBy = now, actor.ID
-	var ch Change
-	ch.supportChanged(&next, target.ID)
+	next, ch := editSignal(s, open, func(sig *Signal) { sig.AckedAt, sig.AckedBy = now, actor.ID })
 	return next, ch, nil
 }
 

@@ -40,31 +40,23 @@ func (db *DB) DeleteCohort(ctx context.Context, id string) error {
 		if tx.Bucket(bucketCohorts).Get([]byte(id)) == nil {
 			return facilitator.ErrNotFound
 		}
-		people, err := children(tx.Bucket(bucketCohortPeople), id)
-		if err != nil {
-			return err
-		}
-		for _, pid := range people {
-			if err := deleteParticipant(tx, id, pid); err != nil {
+		// Each index of the cohort's children, with how one child goes.
+		for _, each := range []struct {
+			index  []byte
+			delete func(tx *bolt.Tx, cohortID, childID string) error
+		}{
+			{bucketCohortPeople, deleteParticipant},
+			{bucketCohortSession, deleteSession},
+			{bucketCohortNotes, deleteNote},
+		} {
+			ids, err := children(tx.Bucket(each.index), id)
+			if err != nil {
 				return err
 			}
-		}
-		sessions, err := children(tx.Bucket(bucketCohortSession), id)
-		if err != nil {
-			return err
-		}
-		for _, sid := range sessions {
-			if err := deleteSession(tx, id, sid); err != nil {
-				return err
-			}
-		}
-		notes, err := children(tx.Bucket(bucketCohortNotes), id)
-		if err != nil {
-			return err
-		}
-		for _, nid := range notes {
-			if err := deleteNote(tx, id, nid); err != nil {
-				return err
+			for _, child := range ids {
+				if err := each.delete(tx, id, child); err != nil {
+					return err
+				}
 			}
 		}
 		return tx.Bucket(bucketCohorts).Delete([]byte(id))
